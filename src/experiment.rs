@@ -1,0 +1,643 @@
+//! The experiment: seed the tables at a ladder of growing scales and time every statement
+//! of the migration at each one, on an untouched copy of the tables at that scale. Also
+//! finds the algorithm and lock level the server really uses, by asking for each level in
+//! turn on a small copy. Produces Measurements; knows nothing of statistics.
+
+use crate::migration::{self, Migration, Statement};
+use crate::profile::Profile;
+use crate::progress::Progress;
+use crate::sandbox::Sandbox;
+use crate::seed::{self, SeedContext, TableShape};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use sqlx::mysql::{MySqlConnection, MySqlDatabaseError};
+use sqlx::Row;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Prefix of the tables that hold the seeded rows; the migration never sees them.
+const BASE_PREFIX: &str = "_ddl_eta_base_";
+/// Rows per seeding statement: large enough to run at server speed, small enough for a
+/// progress bar that moves and a budget that is checked often.
+const SEED_BATCH: u64 = 100_000;
+/// Rows of the largest table in the copy the algorithm and lock probes run on.
+const PROBE_ROWS: u64 = 500;
+/// Rows of the largest table at the calibration run that measures the costs per row.
+const CALIBRATION_ROWS: u64 = 10_000;
+
+#[derive(Debug, Clone)]
+pub struct LadderOptions {
+    pub scales: usize,
+    pub repeats: usize,
+    pub ratio: f64,
+    pub max_rows: Option<u64>,
+    pub budget: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    Instant,
+    Nocopy,
+    Inplace,
+    Copy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LockLevel {
+    None,
+    Shared,
+    Exclusive,
+}
+
+const ALGORITHMS: [(Algorithm, &str); 4] = [
+    (Algorithm::Instant, "INSTANT"),
+    (Algorithm::Nocopy, "NOCOPY"),
+    (Algorithm::Inplace, "INPLACE"),
+    (Algorithm::Copy, "COPY"),
+];
+const LOCKS: [(LockLevel, &str); 3] = [
+    (LockLevel::None, "NONE"),
+    (LockLevel::Shared, "SHARED"),
+    (LockLevel::Exclusive, "EXCLUSIVE"),
+];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Measurement {
+    pub rows: u64,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StatementMeasurements {
+    pub algorithm: Option<Algorithm>,
+    pub lock: Option<LockLevel>,
+    pub measurements: Vec<Measurement>,
+    /// Rows of the statement's table at production size.
+    pub target_rows: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LadderSummary {
+    /// Rows of the largest table at each measured scale, in the order run.
+    pub scales: Vec<u64>,
+    /// Seeding speed while growing to the largest scale, all tables together.
+    pub seed_rows_per_second: f64,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Measurements {
+    pub statements: Vec<StatementMeasurements>,
+    pub ladder: LadderSummary,
+    pub warnings: Vec<String>,
+}
+
+/// Run the whole experiment in the sandbox.
+pub async fn run(
+    sandbox: &Sandbox,
+    profile: &Profile,
+    migration: &Migration,
+    options: &LadderOptions,
+    progress: &Progress,
+    started: Instant,
+) -> Result<Measurements> {
+    let mut lab = Lab::prepare(sandbox, profile, migration, progress).await?;
+    lab.probe_algorithms_and_locks().await?;
+    lab.run_ladder(options, started).await?;
+    Ok(lab.into_measurements())
+}
+
+/// The state of one experiment: the tables, what has been seeded so far, and the results.
+struct Lab<'a> {
+    sandbox: &'a Sandbox,
+    profile: &'a Profile,
+    migration: &'a Migration,
+    progress: &'a Progress,
+    loader: MySqlConnection,
+    shapes: Vec<TableShape>,
+    seeding_order: Vec<usize>,
+    seeded: HashMap<String, u64>,
+    counters: HashMap<String, String>,
+    results: Vec<StatementMeasurements>,
+    scales_run: Vec<u64>,
+    seed_rate: f64,
+    warnings: Vec<String>,
+    ladder_started: Instant,
+}
+
+/// What one run at one scale cost, split by activity, to plan the next.
+#[derive(Debug, Clone, Copy, Default)]
+struct RunCost {
+    fraction: f64,
+    copy: f64,
+    migrate: f64,
+}
+
+impl<'a> Lab<'a> {
+    async fn prepare(
+        sandbox: &'a Sandbox,
+        profile: &'a Profile,
+        migration: &'a Migration,
+        progress: &'a Progress,
+    ) -> Result<Lab<'a>> {
+        progress.step("creating the tables in the sandbox");
+        let mut loader = sandbox.connect_loader().await?;
+        create_schema(&mut loader, profile).await?;
+        let mut shapes = Vec::new();
+        for table in &profile.tables {
+            shapes.push(seed::read_shape(&mut loader, &table.name).await?);
+        }
+        for (i, shape) in shapes.iter().enumerate() {
+            create_base_table(&mut loader, shape, &base_name(i)).await?;
+        }
+        let seeding_order = seed::seeding_order(&shapes);
+        let counters = shapes
+            .iter()
+            .filter_map(|s| Some((s.name.clone(), s.counter_column()?.to_string())))
+            .collect();
+        let results = migration
+            .statements
+            .iter()
+            .map(|s| StatementMeasurements {
+                target_rows: target_rows_of(profile, s),
+                ..Default::default()
+            })
+            .collect();
+        Ok(Lab {
+            sandbox,
+            profile,
+            migration,
+            progress,
+            loader,
+            shapes,
+            seeding_order,
+            seeded: HashMap::new(),
+            counters,
+            results,
+            scales_run: Vec::new(),
+            seed_rate: 0.0,
+            warnings: Vec::new(),
+            ladder_started: Instant::now(),
+        })
+    }
+
+    fn rows_at(&self, table: usize, fraction: f64) -> u64 {
+        let target = self.profile.tables[table].rows;
+        ((target as f64 * fraction).round() as u64).clamp(1, target.max(1))
+    }
+
+    /// Grow the base tables to `fraction` of their targets, appending rows (never
+    /// reseeding), parents first. Returns the seconds spent and rows added.
+    async fn grow(&mut self, fraction: f64) -> Result<(f64, u64)> {
+        let plan: Vec<(usize, u64, u64)> = self
+            .seeding_order
+            .iter()
+            .map(|&i| {
+                let have = self.seeded.get(&self.shapes[i].name).copied().unwrap_or(0);
+                (i, have, self.rows_at(i, fraction))
+            })
+            .filter(|(_, have, want)| want > have)
+            .collect();
+        let total: u64 = plan.iter().map(|(_, have, want)| want - have).sum();
+        if total == 0 {
+            return Ok((0.0, 0));
+        }
+        self.progress
+            .counted_step(format!("seeding {} rows", group_digits(total)), total);
+        let started = Instant::now();
+        let mut done = 0;
+        // Children point at the parent rows this scale will have.
+        let mut final_rows = self.seeded.clone();
+        for &(i, _, want) in &plan {
+            final_rows.insert(self.shapes[i].name.clone(), want);
+        }
+        for (i, have, want) in plan {
+            let mut from = have + 1;
+            while from <= want {
+                let to = (from + SEED_BATCH - 1).min(want);
+                let context = SeedContext {
+                    rows: &final_rows,
+                    counter_columns: &self.counters,
+                };
+                let sql = seed::insert_batch_sql(
+                    &self.sandbox.server,
+                    &base_name(i),
+                    &self.shapes[i],
+                    &context,
+                    from,
+                    to,
+                )?;
+                sqlx::raw_sql(&sql)
+                    .execute(&mut self.loader)
+                    .await
+                    .with_context(|| format!("seeding table {}", self.shapes[i].name))?;
+                done += to - from + 1;
+                self.progress.set_position(done);
+                from = to + 1;
+            }
+            self.seeded.insert(self.shapes[i].name.clone(), want);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        if seconds > 0.0 {
+            self.seed_rate = total as f64 / seconds;
+        }
+        Ok((seconds, total))
+    }
+
+    /// Fresh tables at `fraction`: drop whatever the last run left, create the schema
+    /// anew, and copy the first rows of each base table in primary-key order.
+    async fn reset_tables(&mut self, fraction: f64) -> Result<f64> {
+        let started = Instant::now();
+        drop_working_tables(&mut self.loader).await?;
+        create_schema(&mut self.loader, self.profile).await?;
+        for position in 0..self.seeding_order.len() {
+            let i = self.seeding_order[position];
+            let rows = self.rows_at(i, fraction);
+            let sql = copy_sql(&self.shapes[i], &base_name(i), rows);
+            sqlx::raw_sql(&sql)
+                .execute(&mut self.loader)
+                .await
+                .with_context(|| format!("copying rows into {}", self.shapes[i].name))?;
+        }
+        Ok(started.elapsed().as_secs_f64())
+    }
+
+    /// On a small copy, ask the server for each algorithm and lock level in turn: the
+    /// first it accepts is what it really does. Two passes, each on its own fresh copy,
+    /// because a probe that succeeds has done the work.
+    async fn probe_algorithms_and_locks(&mut self) -> Result<()> {
+        let fraction = self.fraction_for(PROBE_ROWS);
+        self.grow(fraction).await?;
+        self.progress
+            .step("finding the algorithm the server uses for each statement");
+        self.reset_tables(fraction).await?;
+        let mut conn = self.sandbox.connect().await?;
+        for (index, statement) in self.migration.statements.iter().enumerate() {
+            let found =
+                probe_levels(&mut conn, statement, &ALGORITHMS, migration::with_algorithm).await?;
+            self.results[index].algorithm = found;
+        }
+        self.progress
+            .step("finding the lock level the server allows for each statement");
+        self.reset_tables(fraction).await?;
+        let mut conn = self.sandbox.connect().await?;
+        for (index, statement) in self.migration.statements.iter().enumerate() {
+            let found = probe_levels(&mut conn, statement, &LOCKS, migration::with_lock).await?;
+            self.results[index].lock = found;
+        }
+        Ok(())
+    }
+
+    /// The fraction of every target at which the largest table has `rows` rows.
+    fn fraction_for(&self, rows: u64) -> f64 {
+        let largest = self.profile.largest_rows().max(1);
+        (rows as f64 / largest as f64).min(1.0)
+    }
+
+    async fn run_ladder(&mut self, options: &LadderOptions, started: Instant) -> Result<()> {
+        self.ladder_started = Instant::now();
+        // Calibrate below the cap, so the ladder's top is still a new, larger scale.
+        let calibration_rows = options
+            .max_rows
+            .map_or(CALIBRATION_ROWS, |cap| CALIBRATION_ROWS.min(cap / 2).max(1));
+        let calibration = self.fraction_for(calibration_rows);
+        let (seed_seconds, _) = self.grow(calibration).await?;
+        let mut last = self.timed_run(calibration, "calibration").await?;
+        let seed_per_fraction = seed_seconds / calibration.max(f64::MIN_POSITIVE);
+
+        let ladder = self.plan_ladder(options, started, seed_per_fraction, last);
+        let steps = ladder.len();
+        for (position, fraction) in ladder.into_iter().enumerate() {
+            let estimate = predicted_cost(&last, fraction)
+                + seed_per_fraction * (fraction - self.seeded_fraction()).max(0.0);
+            let elapsed = started.elapsed().as_secs_f64();
+            let distinct = self.distinct_scales();
+            if elapsed + estimate > options.budget.as_secs_f64() * 1.1 && distinct >= 3 {
+                self.warnings.push(format!(
+                    "the --budget of {} ran out after {} of {steps} ladder runs; the largest scale measured is {} rows",
+                    humantime::format_duration(options.budget),
+                    position,
+                    group_digits(self.scales_run.iter().copied().max().unwrap_or(0))
+                ));
+                break;
+            }
+            self.grow(fraction).await?;
+            let label = format!("run {}/{steps}", position + 1);
+            last = self.timed_run(fraction, &label).await?;
+        }
+        Ok(())
+    }
+
+    fn seeded_fraction(&self) -> f64 {
+        self.profile
+            .tables
+            .iter()
+            .map(|t| self.seeded.get(&t.name).copied().unwrap_or(0) as f64 / t.rows.max(1) as f64)
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    fn distinct_scales(&self) -> usize {
+        let mut scales = self.scales_run.clone();
+        scales.sort_unstable();
+        scales.dedup();
+        scales.len()
+    }
+
+    /// The ladder's fractions, smallest first, repeats included: its top is the largest
+    /// scale the remaining budget affords at the costs measured so far, capped by
+    /// `--max-rows` and by production size.
+    fn plan_ladder(
+        &mut self,
+        options: &LadderOptions,
+        started: Instant,
+        seed_per_fraction: f64,
+        calibration: RunCost,
+    ) -> Vec<f64> {
+        let scales = options.scales.max(2);
+        let ratio = options.ratio.max(1.1);
+        // Weight of each scale relative to the top one, with its repeats.
+        let weights: Vec<(f64, usize)> = (0..scales)
+            .map(|i| {
+                let weight = ratio.powi(-((scales - 1 - i) as i32));
+                let runs = if i < 2 { options.repeats.max(1) } else { 1 };
+                (weight, runs)
+            })
+            .collect();
+        let per_run =
+            (calibration.copy + calibration.migrate) / calibration.fraction.max(f64::MIN_POSITIVE);
+        let cost_per_top: f64 = weights
+            .iter()
+            .map(|(w, runs)| w * *runs as f64 * per_run)
+            .sum::<f64>()
+            + seed_per_fraction;
+        // Costs grow a little faster than rows (index builds bend upward): keep a margin.
+        let remaining = options.budget.as_secs_f64() - started.elapsed().as_secs_f64();
+        let affordable = (remaining * 0.85 / (cost_per_top * 1.3).max(1e-9)).max(0.0);
+        let mut top = affordable.min(1.0);
+        if let Some(max_rows) = options.max_rows {
+            top = top.min(self.fraction_for(max_rows));
+        }
+        if top < calibration.fraction {
+            self.warnings.push(
+                "the --budget barely covers the calibration run: the ladder stays small, so the estimate is rough".to_string(),
+            );
+        }
+        let top = top.max(calibration.fraction);
+        weights
+            .iter()
+            .flat_map(|(w, runs)| std::iter::repeat_n(top * w, *runs))
+            .collect()
+    }
+
+    /// Reset the tables to `fraction` and run the whole migration, timing each statement.
+    async fn timed_run(&mut self, fraction: f64, label: &str) -> Result<RunCost> {
+        let largest = (self.profile.largest_rows() as f64 * fraction).round() as u64;
+        self.progress.step(format!(
+            "{label}: copying {} rows into fresh tables",
+            group_digits(largest)
+        ));
+        let copy = self.reset_tables(fraction).await?;
+        let mut conn = self.sandbox.connect().await?;
+        let mut migrate = 0.0;
+        for (index, statement) in self.migration.statements.iter().enumerate() {
+            self.progress.step(format!(
+                "{label}: {} rows: statement {}/{}: {}",
+                group_digits(largest),
+                index + 1,
+                self.migration.statements.len(),
+                statement.summary()
+            ));
+            let started = Instant::now();
+            sqlx::raw_sql(&statement.sql)
+                .execute(&mut conn)
+                .await
+                .map_err(|e| rejected(statement, &e))?;
+            let seconds = started.elapsed().as_secs_f64();
+            migrate += seconds;
+            let result = &mut self.results[index];
+            let rows = ((result.target_rows as f64 * fraction).round() as u64).max(1);
+            result.measurements.push(Measurement { rows, seconds });
+        }
+        self.scales_run.push(largest);
+        Ok(RunCost {
+            fraction,
+            copy,
+            migrate,
+        })
+    }
+
+    fn into_measurements(self) -> Measurements {
+        Measurements {
+            statements: self.results,
+            ladder: LadderSummary {
+                scales: self.scales_run,
+                seed_rows_per_second: self.seed_rate,
+                seconds: self.ladder_started.elapsed().as_secs_f64(),
+            },
+            warnings: self.warnings,
+        }
+    }
+}
+
+fn predicted_cost(last: &RunCost, fraction: f64) -> f64 {
+    (last.copy + last.migrate) * fraction / last.fraction.max(f64::MIN_POSITIVE)
+}
+
+/// Rows of the table a statement works on at production size; statements on tables the
+/// migration creates, or on none, scale with the largest table.
+fn target_rows_of(profile: &Profile, statement: &Statement) -> u64 {
+    statement
+        .table
+        .as_deref()
+        .and_then(|t| profile.table(t))
+        .map(|t| t.rows)
+        .unwrap_or_else(|| profile.largest_rows())
+}
+
+fn base_name(table_index: usize) -> String {
+    format!("{BASE_PREFIX}{table_index}")
+}
+
+/// Ask for each level in turn; the first the server accepts is the answer. A refusal
+/// ("not supported", or a syntax error for a level this server lacks, like NOCOPY on
+/// MySQL) moves on; any other error is the statement's own fault and is reported.
+async fn probe_levels<L: Copy>(
+    conn: &mut MySqlConnection,
+    statement: &Statement,
+    levels: &[(L, &str)],
+    variant: fn(&Statement, &str) -> Option<String>,
+) -> Result<Option<L>> {
+    if variant(statement, levels[0].1).is_none() {
+        sqlx::raw_sql(&statement.sql)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| rejected(statement, &e))?;
+        return Ok(None);
+    }
+    for (level, keyword) in levels {
+        let Some(sql) = variant(statement, keyword) else {
+            continue;
+        };
+        match sqlx::raw_sql(&sql).execute(&mut *conn).await {
+            Ok(_) => return Ok(Some(*level)),
+            Err(e) if is_refusal(&e) => continue,
+            Err(e) => return Err(rejected(statement, &e)),
+        }
+    }
+    // Refused at every level we know: run it as written and leave the level unknown.
+    sqlx::raw_sql(&statement.sql)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| rejected(statement, &e))?;
+    Ok(None)
+}
+
+fn error_number(error: &sqlx::Error) -> Option<u16> {
+    error
+        .as_database_error()?
+        .try_downcast_ref::<MySqlDatabaseError>()
+        .map(|e| e.number())
+}
+
+/// 1845/1846: this algorithm or lock is not supported for the operation; 1221: wrong
+/// usage (MySQL's INSTANT with a LOCK); 1064: syntax (a keyword this server lacks).
+fn is_refusal(error: &sqlx::Error) -> bool {
+    matches!(error_number(error), Some(1845 | 1846 | 1221 | 1064))
+}
+
+fn rejected(statement: &Statement, error: &sqlx::Error) -> anyhow::Error {
+    let message = match error.as_database_error() {
+        Some(db) => db.message().to_string(),
+        None => error.to_string(),
+    };
+    anyhow::anyhow!(
+        "{}: the sandbox rejects statement {} ({}): {message}",
+        statement.location(),
+        statement.index + 1,
+        statement.summary()
+    )
+}
+
+/// Create every profile table, as production has it; foreign key checks are off on the
+/// loader session, so the order of tables does not matter.
+async fn create_schema(conn: &mut MySqlConnection, profile: &Profile) -> Result<()> {
+    for table in &profile.tables {
+        sqlx::raw_sql(&table.create_table)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                let message = e
+                    .as_database_error()
+                    .map(|d| d.message().to_string())
+                    .unwrap_or_else(|| e.to_string());
+                anyhow::anyhow!("the sandbox rejects CREATE TABLE {}: {message}", table.name)
+            })?;
+    }
+    Ok(())
+}
+
+/// A base table holds the seeded rows: the table's columns and primary key, without its
+/// secondary indexes (they would only slow the loading; the copies have them).
+async fn create_base_table(
+    conn: &mut MySqlConnection,
+    shape: &TableShape,
+    base: &str,
+) -> Result<()> {
+    sqlx::raw_sql(&format!("CREATE TABLE `{base}` LIKE `{}`", shape.name))
+        .execute(&mut *conn)
+        .await
+        .with_context(|| format!("creating the base table for {}", shape.name))?;
+    if !shape.secondary_indexes.is_empty() {
+        let drops: Vec<String> = shape
+            .secondary_indexes
+            .iter()
+            .map(|i| format!("DROP INDEX `{i}`"))
+            .collect();
+        sqlx::raw_sql(&format!("ALTER TABLE `{base}` {}", drops.join(", ")))
+            .execute(&mut *conn)
+            .await
+            .with_context(|| format!("preparing the base table for {}", shape.name))?;
+    }
+    Ok(())
+}
+
+async fn drop_working_tables(conn: &mut MySqlConnection) -> Result<()> {
+    let rows = sqlx::raw_sql(
+        "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = DATABASE()",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("listing the sandbox's tables")?;
+    let mut names = Vec::new();
+    for row in rows {
+        let name: String = row.try_get(0)?;
+        if !name.starts_with(BASE_PREFIX) {
+            names.push(format!("`{name}`"));
+        }
+    }
+    if names.is_empty() {
+        return Ok(());
+    }
+    sqlx::raw_sql(&format!("DROP TABLE IF EXISTS {}", names.join(", ")))
+        .execute(&mut *conn)
+        .await
+        .context("dropping the last run's tables")?;
+    Ok(())
+}
+
+/// Copy the first `rows` rows of a base table, in primary key order.
+fn copy_sql(shape: &TableShape, base: &str, rows: u64) -> String {
+    let columns = shape
+        .insertable_columns()
+        .map(|c| format!("`{}`", c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let order = if shape.primary_key.is_empty() {
+        String::new()
+    } else {
+        let keys: Vec<String> = shape.primary_key.iter().map(|k| format!("`{k}`")).collect();
+        format!(" ORDER BY {}", keys.join(", "))
+    };
+    format!(
+        "INSERT INTO `{}` ({columns}) SELECT {columns} FROM `{base}`{order} LIMIT {rows}",
+        shape.name
+    )
+}
+
+/// 1234567 -> "1,234,567", for messages.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(1234), "1,234");
+        assert_eq!(group_digits(50_000_000), "50,000,000");
+    }
+
+    #[test]
+    fn predicted_cost_scales_with_the_fraction() {
+        let last = RunCost {
+            fraction: 0.1,
+            copy: 1.0,
+            migrate: 1.0,
+        };
+        assert!((predicted_cost(&last, 0.2) - 4.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,15 @@
+//! ddl-eta: how long a MySQL / MariaDB migration will take on production, and what it
+//! will block, measured in a disposable sandbox. The modules follow the pipeline of
+//! DESIGN.md: profile -> migration -> sandbox -> seed -> experiment -> model -> report.
+
+pub mod cli;
+pub mod estimate;
+pub mod experiment;
+pub mod migration;
+pub mod model;
+pub mod profile;
+pub mod progress;
+pub mod report;
+pub mod sandbox;
+pub mod seed;
+pub mod server;

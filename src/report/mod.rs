@@ -1,0 +1,151 @@
+//! The report: one plain-data result that every output format reads (terminal table,
+//! JSON, and later Markdown and HTML). It is built once from the estimate; no exporter
+//! knows how a number was measured.
+
+pub mod json;
+pub mod terminal;
+
+use crate::experiment::{Algorithm, LadderSummary, LockLevel, Measurement};
+use crate::migration::Operation;
+use crate::model::{Interval, ModelKind};
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub sandbox: SandboxReport,
+    pub tables: Vec<TableReport>,
+    pub statements: Vec<StatementReport>,
+    pub total: Interval,
+    /// The interval level of every range in the report (0.9: 5th to 95th percentile).
+    pub interval: f64,
+    pub ladder: LadderSummary,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SandboxReport {
+    pub flavor: String,
+    pub version: String,
+    /// How the sandbox was reached: "local server", "docker mysql:8.0", a redacted URL.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableReport {
+    pub name: String,
+    pub target_rows: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementReport {
+    pub index: usize,
+    pub sql: String,
+    pub file: String,
+    pub line: usize,
+    pub table: Option<String>,
+    pub operation: Operation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clauses: Vec<Operation>,
+    pub algorithm: Option<Algorithm>,
+    pub lock: Option<LockLevel>,
+    pub measurements: Vec<Measurement>,
+    pub model: ModelReport,
+    pub estimate: EstimateReport,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelReport {
+    pub kind: ModelKind,
+    pub loo_error: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimateReport {
+    pub rows: u64,
+    pub seconds_p50: f64,
+    pub seconds_low: f64,
+    pub seconds_high: f64,
+    pub interval: f64,
+}
+
+/// Output formats of `estimate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A readable table.
+    Text,
+    /// Versioned JSON (schema_version 1), documented in the README.
+    Json,
+}
+
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Text => terminal::render(report),
+        Format::Json => json::render(report),
+    }
+}
+
+/// Seconds the way people read durations: "0.012 s", "14.2 s", "4 min 12 s", "2 h 05 min".
+pub fn human_seconds(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        return "?".to_string();
+    }
+    if seconds < 1.0 {
+        format!("{seconds:.3} s")
+    } else if seconds < 60.0 {
+        format!("{seconds:.1} s")
+    } else if seconds < 3600.0 {
+        let whole = seconds.round() as u64;
+        format!("{} min {:02} s", whole / 60, whole % 60)
+    } else {
+        let minutes = (seconds / 60.0).round() as u64;
+        format!("{} h {:02} min", minutes / 60, minutes % 60)
+    }
+}
+
+/// 50000000 -> "50M", 3125 -> "3.1k": compact row counts for tables.
+pub fn short_rows(rows: u64) -> String {
+    let value = rows as f64;
+    if rows >= 1_000_000_000 {
+        format!("{}G", trim_number(value / 1e9))
+    } else if rows >= 1_000_000 {
+        format!("{}M", trim_number(value / 1e6))
+    } else if rows >= 1_000 {
+        format!("{}k", trim_number(value / 1e3))
+    } else {
+        rows.to_string()
+    }
+}
+
+fn trim_number(value: f64) -> String {
+    let text = if value >= 100.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    };
+    text.trim_end_matches(".0").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_seconds(0.0123), "0.012 s");
+        assert_eq!(human_seconds(14.24), "14.2 s");
+        assert_eq!(human_seconds(252.0), "4 min 12 s");
+        assert_eq!(human_seconds(7500.0), "2 h 05 min");
+    }
+
+    #[test]
+    fn row_counts_are_compact() {
+        assert_eq!(short_rows(50_000_000), "50M");
+        assert_eq!(short_rows(3_125), "3.1k");
+        assert_eq!(short_rows(999), "999");
+        assert_eq!(short_rows(250_000), "250k");
+    }
+}

@@ -1,0 +1,145 @@
+//! The default output: per statement what the server did, what was measured and what is
+//! predicted at production size, then a summary table with the total.
+
+use super::{human_seconds, short_rows, Report, StatementReport};
+use std::fmt::Write;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let percent = (report.interval * 100.0).round();
+    let _ = writeln!(
+        out,
+        "Sandbox: {} {} ({})",
+        report.sandbox.flavor, report.sandbox.version, report.sandbox.kind
+    );
+    let tables: Vec<String> = report
+        .tables
+        .iter()
+        .map(|t| format!("{} ({} rows)", t.name, group(t.target_rows)))
+        .collect();
+    let _ = writeln!(out, "Target:  {}", tables.join(", "));
+    out.push('\n');
+    for statement in &report.statements {
+        write_statement(&mut out, statement, percent);
+    }
+    write_summary(&mut out, report, percent);
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
+    out
+}
+
+fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
+    let _ = writeln!(
+        out,
+        "{}. {}  [{}:{}]",
+        s.index + 1,
+        one_line(&s.sql, 100),
+        s.file,
+        s.line
+    );
+    let _ = writeln!(
+        out,
+        "   {} on {}: algorithm {}, lock {}",
+        s.operation.as_str(),
+        s.table.as_deref().unwrap_or("-"),
+        level(s.algorithm.map(|a| format!("{a:?}"))),
+        level(s.lock.map(|l| format!("{l:?}")))
+    );
+    let measured: Vec<String> = s
+        .measurements
+        .iter()
+        .map(|m| format!("{} {}", short_rows(m.rows), human_seconds(m.seconds)))
+        .collect();
+    let _ = writeln!(out, "   measured: {}", measured.join(" | "));
+    let _ = writeln!(
+        out,
+        "   model: {} (leave-one-out error {:.0}%)",
+        s.model.kind.as_str(),
+        s.model.loo_error * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "   at {} rows: {}  ({percent:.0}%: {} .. {})",
+        group(s.estimate.rows),
+        human_seconds(s.estimate.seconds_p50),
+        human_seconds(s.estimate.seconds_low),
+        human_seconds(s.estimate.seconds_high)
+    );
+    for warning in &s.warnings {
+        let _ = writeln!(out, "   warning: {warning}");
+    }
+    out.push('\n');
+}
+
+fn write_summary(out: &mut String, report: &Report, percent: f64) {
+    let header = [
+        "#".to_string(),
+        "operation".to_string(),
+        "algorithm".to_string(),
+        "lock".to_string(),
+        "rows".to_string(),
+        "estimate".to_string(),
+        format!("{percent:.0}% interval"),
+    ];
+    let mut rows: Vec<[String; 7]> = vec![header];
+    for s in &report.statements {
+        rows.push([
+            (s.index + 1).to_string(),
+            s.operation.as_str().to_string(),
+            level(s.algorithm.map(|a| format!("{a:?}"))),
+            level(s.lock.map(|l| format!("{l:?}"))),
+            short_rows(s.estimate.rows),
+            human_seconds(s.estimate.seconds_p50),
+            format!(
+                "{} .. {}",
+                human_seconds(s.estimate.seconds_low),
+                human_seconds(s.estimate.seconds_high)
+            ),
+        ]);
+    }
+    rows.push([
+        "".into(),
+        "total".into(),
+        "".into(),
+        "".into(),
+        "".into(),
+        human_seconds(report.total.seconds_p50),
+        format!(
+            "{} .. {}",
+            human_seconds(report.total.seconds_low),
+            human_seconds(report.total.seconds_high)
+        ),
+    ]);
+    let widths: Vec<usize> = (0..7)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+}
+
+fn level(value: Option<String>) -> String {
+    value
+        .map(|v| v.to_lowercase())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn group(n: u64) -> String {
+    crate::experiment::group_digits(n)
+}
+
+/// The statement on one line, whitespace collapsed, cut at `limit` characters.
+fn one_line(sql: &str, limit: usize) -> String {
+    let collapsed = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= limit {
+        collapsed
+    } else {
+        collapsed.chars().take(limit - 3).collect::<String>() + "..."
+    }
+}

@@ -1,0 +1,174 @@
+//! The sandbox: a disposable MySQL-compatible server where the migration really runs.
+//! Three kinds: a local server process of our own (the default), a Docker container, or a
+//! server the user runs (`--sandbox-url`). In every kind ddl-eta works inside one database
+//! it creates, `ddl_eta_<random>`, and everything it made is gone when it stops.
+
+pub mod cleanup;
+pub mod docker;
+pub mod local;
+pub mod url;
+
+use crate::server::{self, ServerInfo};
+use anyhow::{Context, Result};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use std::time::Duration;
+
+/// Which sandbox to use, as chosen on the command line.
+#[derive(Debug, Clone)]
+pub enum SandboxSpec {
+    Local,
+    Docker { image: String },
+    Url(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    pub spec: SandboxSpec,
+    pub buffer_pool_bytes: u64,
+    pub extra_server_args: Vec<String>,
+}
+
+enum Backend {
+    Local(local::LocalServer),
+    Docker(docker::Container),
+    Url { url: String },
+}
+
+pub struct Sandbox {
+    pub server: ServerInfo,
+    /// The one database all our tables live in.
+    pub database: String,
+    /// How the server was reached, for the report ("local mariadbd", "docker mysql:8.0", a redacted URL).
+    pub description: String,
+    options: MySqlConnectOptions,
+    backend: Backend,
+    dropped_database: bool,
+}
+
+pub fn random_suffix() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..8)
+        .map(|_| char::from(b'a' + rng.gen_range(0..26u8)))
+        .collect()
+}
+
+impl Sandbox {
+    pub async fn start(options: &SandboxOptions) -> Result<Sandbox> {
+        let (backend, connect, description) = match &options.spec {
+            SandboxSpec::Local => {
+                let server = local::LocalServer::start(&local::LocalOptions {
+                    buffer_pool_bytes: options.buffer_pool_bytes,
+                    extra_args: options.extra_server_args.clone(),
+                })
+                .await?;
+                let connect = server.connect_options();
+                (Backend::Local(server), connect, "local server".to_string())
+            }
+            SandboxSpec::Docker { image } => {
+                let container = docker::Container::start(image, options.buffer_pool_bytes).await?;
+                let connect = container.connect_options();
+                (
+                    Backend::Docker(container),
+                    connect,
+                    format!("docker {image}"),
+                )
+            }
+            SandboxSpec::Url(address) => {
+                let connect = url::parse(address)?;
+                (
+                    Backend::Url {
+                        url: address.clone(),
+                    },
+                    connect,
+                    url::redact_url(address),
+                )
+            }
+        };
+        let connect = server::plain_options(connect);
+        let database = format!("ddl_eta_{}", random_suffix());
+        let mut sandbox = Sandbox {
+            server: ServerInfo {
+                flavor: server::Flavor::Mariadb,
+                version: String::new(),
+            },
+            database: database.clone(),
+            description,
+            options: connect.clone(),
+            backend,
+            dropped_database: true,
+        };
+        let mut conn = sandbox.connect_admin().await?;
+        sandbox.server = server::identify(&mut conn).await?;
+        if let Backend::Url { url } = &sandbox.backend {
+            cleanup::register(cleanup::Resource::Database {
+                url: url.clone(),
+                name: database.clone(),
+            });
+        }
+        url::create_database(&connect, &database).await?;
+        sandbox.dropped_database = false;
+        sandbox.options = connect.database(&database);
+        Ok(sandbox)
+    }
+
+    async fn connect_admin(&self) -> Result<MySqlConnection> {
+        server::connect(&self.options, Duration::from_secs(10))
+            .await
+            .with_context(|| format!("connecting to the sandbox ({})", self.description))
+    }
+
+    /// A plain session in our database, as a migration would run in production.
+    pub async fn connect(&self) -> Result<MySqlConnection> {
+        self.connect_admin().await
+    }
+
+    /// A session for bulk loading: no unique or foreign key checks, permissive SQL mode.
+    pub async fn connect_loader(&self) -> Result<MySqlConnection> {
+        let mut conn = self.connect_admin().await?;
+        // MariaDB seeds from the SEQUENCE engine; MySQL needs a deep recursive CTE instead.
+        let cte = if self.server.is_mariadb() {
+            ""
+        } else {
+            ", cte_max_recursion_depth = 4294967295"
+        };
+        let settings = format!(
+            "SET SESSION unique_checks = 0, foreign_key_checks = 0, \
+             sql_mode = 'NO_ENGINE_SUBSTITUTION'{cte}"
+        );
+        sqlx::raw_sql(&settings)
+            .execute(&mut conn)
+            .await
+            .context("configuring a loading session")?;
+        Ok(conn)
+    }
+
+    pub fn connect_options(&self) -> &MySqlConnectOptions {
+        &self.options
+    }
+
+    /// Drop our database and stop whatever we started. Dropping the Sandbox does the
+    /// process part too; this is the orderly way that also cleans a user's server.
+    pub async fn close(mut self) {
+        if !self.dropped_database {
+            if let Backend::Url { url } = &self.backend {
+                let name = self.database.clone();
+                let _ = url::drop_database_with(&self.options, &name).await;
+                let url = url.clone();
+                cleanup::release(
+                    |r| matches!(r, cleanup::Resource::Database { url: u, name: n } if *u == url && *n == name),
+                );
+            }
+            self.dropped_database = true;
+        }
+        self.stop_processes();
+    }
+
+    fn stop_processes(&mut self) {
+        match &mut self.backend {
+            Backend::Local(server) => server.stop(),
+            Backend::Docker(container) => container.stop(),
+            Backend::Url { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! End to end: the real binary, a real sandbox server it starts itself, real timings.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+fn estimate_json(scratch: &Scratch, migration: &str, rows: &str) -> Value {
+    require_server_binary();
+    let schema = example("courseware_studentmodule.sql");
+    let mut args = vec!["estimate", "--schema", &schema, "--rows", rows, migration];
+    args.extend(QUICK);
+    let output = scratch.run(&args);
+    assert!(
+        output.status.success(),
+        "estimate failed: {}",
+        stderr(&output)
+    );
+    serde_json::from_str(&stdout(&output)).expect("stdout is JSON")
+}
+
+#[test]
+fn estimate_finds_the_algorithm_each_statement_really_gets_and_extrapolates() {
+    let scratch = Scratch::new("e2e");
+    let migration = scratch.file(
+        "m.sql",
+        "-- three kinds\n\
+         ALTER TABLE `courseware_studentmodule` ADD COLUMN `extra` integer NULL;\n\
+         CREATE INDEX `csm_course_grade` ON `courseware_studentmodule` (`course_id`, `grade`);\n\
+         ALTER TABLE `courseware_studentmodule` MODIFY `max_grade` float NULL;\n",
+    );
+    let report = estimate_json(&scratch, &migration.to_string_lossy(), "2M");
+
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["sandbox"]["flavor"], "mariadb");
+    assert_eq!(report["tables"][0]["name"], "courseware_studentmodule");
+    assert_eq!(report["tables"][0]["target_rows"], 2_000_000);
+    let statements = report["statements"].as_array().expect("statements");
+    assert_eq!(statements.len(), 3);
+
+    let add_column = &statements[0];
+    assert_eq!(add_column["operation"], "add_column");
+    assert_eq!(add_column["algorithm"], "instant");
+    assert_eq!(add_column["line"], 2);
+    let add_index = &statements[1];
+    assert_eq!(add_index["operation"], "add_index");
+    let algorithm = add_index["algorithm"].as_str().expect("algorithm");
+    assert!(
+        algorithm == "nocopy" || algorithm == "inplace",
+        "{algorithm}"
+    );
+    assert_eq!(add_index["lock"], "none");
+    let modify = &statements[2];
+    assert_eq!(modify["operation"], "modify_column");
+    assert_eq!(modify["algorithm"], "copy");
+    assert_eq!(modify["lock"], "shared");
+
+    for statement in statements {
+        let measurements = statement["measurements"].as_array().expect("measurements");
+        assert!(
+            measurements.len() >= 5,
+            "ladder too short: {measurements:?}"
+        );
+        let estimate = &statement["estimate"];
+        assert_eq!(estimate["rows"], 2_000_000);
+        assert_eq!(estimate["interval"], 0.9);
+        let p50 = estimate["seconds_p50"].as_f64().expect("p50");
+        let low = estimate["seconds_low"].as_f64().expect("low");
+        let high = estimate["seconds_high"].as_f64().expect("high");
+        assert!(low <= p50 && p50 <= high, "{estimate}");
+        assert!(statement["model"]["kind"].is_string());
+        assert!(statement["model"]["loo_error"].as_f64().is_some());
+    }
+    // An instant change is modelled as a constant: its cost is the lock, not the rows.
+    assert_eq!(add_column["model"]["kind"], "constant");
+    // A table rebuild at 2M rows takes longer than at the few thousand measured.
+    let copy_measured = modify["measurements"]
+        .as_array()
+        .and_then(|m| {
+            m.iter()
+                .filter_map(|x| x["seconds"].as_f64())
+                .reduce(f64::max)
+        })
+        .expect("copy timings");
+    assert!(modify["estimate"]["seconds_p50"].as_f64().expect("p50") > copy_measured);
+
+    let total = &report["total"];
+    let sum_p50: f64 = statements
+        .iter()
+        .filter_map(|s| s["estimate"]["seconds_p50"].as_f64())
+        .sum();
+    let total_p50 = total["seconds_p50"].as_f64().expect("total p50");
+    assert!(
+        (total_p50 - sum_p50).abs() <= 0.25 * sum_p50 + 0.01,
+        "{total} vs {sum_p50}"
+    );
+    scratch.assert_nothing_left();
+}
+
+#[test]
+fn text_output_has_a_row_per_statement_and_a_total() {
+    require_server_binary();
+    let scratch = Scratch::new("text");
+    let schema = example("courseware_studentmodule.sql");
+    let migration = example("0015_add_courseware_stats_index.sql");
+    let output = scratch.run(&[
+        "estimate",
+        "--schema",
+        &schema,
+        "--rows",
+        "50M",
+        &migration,
+        "--max-rows",
+        "3000",
+        "--budget",
+        "40s",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("1. ALTER TABLE `courseware_studentmodule` ADD COLUMN"),
+        "{text}"
+    );
+    assert!(text.contains("2. CREATE INDEX"), "{text}");
+    assert!(text.contains("at 50,000,000 rows"), "{text}");
+    assert!(
+        text.lines().any(|l| l.trim_start().starts_with("total")),
+        "{text}"
+    );
+    // Progress goes to stderr, never stdout.
+    assert!(!text.contains("seeding"), "{text}");
+    assert!(stderr(&output).contains("seeding"), "{}", stderr(&output));
+    scratch.assert_nothing_left();
+}
