@@ -108,7 +108,35 @@ pub async fn read_shape(conn: &mut MySqlConnection, table: &str) -> Result<Table
     }
     read_indexes(conn, &mut shape).await?;
     read_foreign_keys(conn, &mut shape).await?;
+    mark_json_columns(conn, &mut shape).await;
     Ok(shape)
+}
+
+/// MariaDB's JSON is LONGTEXT with a `json_valid()` check; such columns need valid JSON.
+/// MySQL has no TABLE_NAME in CHECK_CONSTRAINTS, so the query fails there, harmlessly:
+/// its JSON columns say so in DATA_TYPE.
+async fn mark_json_columns(conn: &mut MySqlConnection, shape: &mut TableShape) {
+    let Ok(rows) = sqlx::query(
+        "SELECT CAST(CHECK_CLAUSE AS CHAR) FROM information_schema.CHECK_CONSTRAINTS \
+         WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+    )
+    .bind(&shape.name)
+    .fetch_all(&mut *conn)
+    .await
+    else {
+        return;
+    };
+    for row in rows {
+        let clause = text(&row, 0).unwrap_or_default().to_ascii_lowercase();
+        for column in &mut shape.columns {
+            if clause.contains(&format!(
+                "json_valid(`{}`)",
+                column.name.to_ascii_lowercase()
+            )) {
+                column.data_type = "json".to_string();
+            }
+        }
+    }
 }
 
 async fn read_indexes(conn: &mut MySqlConnection, shape: &mut TableShape) -> Result<()> {
@@ -214,8 +242,10 @@ fn injective_columns(shape: &TableShape) -> BTreeSet<String> {
         if key.iter().any(|c| chosen.contains(c)) {
             continue;
         }
+        // On a tie the key's first column wins (max_by_key keeps the last, hence rev).
         let best = key
             .iter()
+            .rev()
             .filter_map(|name| shape.columns.iter().find(|c| &c.name == name))
             .max_by_key(|c| value_space_rank(c));
         if let Some(best) = best {
@@ -339,7 +369,9 @@ fn unique_value(shape: &TableShape, column: &ColumnShape) -> Result<String> {
         }
         "decimal" | "double" | "float" => "seq".to_string(),
         "char" | "varchar" | "binary" | "varbinary" | "tinytext" | "text" | "mediumtext"
-        | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" => unique_string(column),
+        | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
+            unique_string(column, &hash(column.name.len() + 300))
+        }
         "date" => "DATE_ADD('1000-01-01', INTERVAL seq DAY)".to_string(),
         "datetime" | "timestamp" => "TIMESTAMPADD(SECOND, seq, '2000-01-01 00:00:00')".to_string(),
         "uuid" => "UUID()".to_string(),
@@ -353,19 +385,24 @@ fn unique_value(shape: &TableShape, column: &ColumnShape) -> Result<String> {
 }
 
 /// A fixed-width base-36 prefix from the permuted counter (injective, and case-folding
-/// safe since CONV gives upper case only), padded out to a realistic length.
-fn unique_string(column: &ColumnShape) -> String {
+/// safe since CONV gives upper case only), then filler of varying length, so lengths
+/// spread around the typical one as real keys do.
+fn unique_string(column: &ColumnShape, h: &str) -> String {
     let max = column.max_length.unwrap_or(255).max(1);
-    let prefix = format!("LPAD(CONV({PERMUTED_SEQ}, 10, 36), 6, '0')");
     if max < 6 {
         return "CONV(seq, 10, 36)".to_string();
     }
-    let target = typical_length(column).max(6);
-    let filler = target - 6;
-    if filler == 0 {
+    let prefix = format!("LPAD(CONV({PERMUTED_SEQ}, 10, 36), 6, '0')");
+    let room = (max - 6).max(0);
+    let spread = (2 * (typical_length(column) - 6).max(0)).min(room);
+    if spread == 0 {
         return prefix;
     }
-    format!("CONCAT({prefix}, {})", filler_text(filler as u64, "seq"))
+    let repeats = spread / 32 + 1;
+    format!(
+        "CONCAT({prefix}, LEFT(REPEAT(MD5(seq), {repeats}), MOD({h}, {})))",
+        spread + 1
+    )
 }
 
 /// `length` characters of hex text derived from `key`.

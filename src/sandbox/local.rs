@@ -133,11 +133,14 @@ impl LocalServer {
             .output()
             .context("running the server's data directory initialisation")?;
         if !output.status.success() {
-            let text = String::from_utf8_lossy(&output.stderr);
-            bail!(
-                "initialising the sandbox data directory failed: {}",
-                last_line(&text)
-            );
+            let text = String::from_utf8_lossy(&output.stderr).to_string()
+                + &String::from_utf8_lossy(&output.stdout);
+            let reason = text
+                .lines()
+                .find(|l| l.contains("ERROR") && !l.contains("Aborting"))
+                .map(|l| l.trim().to_string())
+                .unwrap_or_else(|| last_line(&text));
+            bail!("initialising the sandbox data directory failed: {reason}");
         }
         Ok(())
     }
