@@ -21,6 +21,8 @@ pub const INTERVAL: f64 = 0.9;
 const FAR_EXTRAPOLATION: f64 = 100.0;
 /// A leave-one-out error above this means the chosen law does not describe the points.
 const POOR_FIT: f64 = 0.25;
+/// Below this a prediction's relative error does not matter to anyone.
+const NEGLIGIBLE_SECONDS: f64 = 1.0;
 
 pub async fn run(args: &EstimateArgs) -> Result<Report> {
     let started = Instant::now();
@@ -141,7 +143,7 @@ fn build_report(
             },
             algorithm: result.algorithm,
             lock: result.lock,
-            measurements: result.measurements.clone(),
+            measurements: sorted_by_rows(&result.measurements),
             model: ModelReport {
                 kind: fit.kind,
                 loo_error: fit.loo_error,
@@ -187,7 +189,9 @@ fn statement_warnings(fit: &Fit, target_rows: u64, largest_measured: u64) -> Vec
             ));
         }
     }
-    if fit.loo_error > POOR_FIT {
+    // Millisecond timings scatter by large fractions without meaning anything.
+    let negligible = fit.predict(target_rows as f64) < NEGLIGIBLE_SECONDS;
+    if fit.loo_error > POOR_FIT && !negligible {
         warnings.push(format!(
             "poor fit: the {} model's leave-one-out error is {:.0}%; timings were noisy or changed regime",
             fit.kind.as_str(),
@@ -195,4 +199,11 @@ fn statement_warnings(fit: &Fit, target_rows: u64, largest_measured: u64) -> Vec
         ));
     }
     warnings
+}
+
+/// Measurements in row order, for reading; the calibration run comes first in time.
+fn sorted_by_rows(measurements: &[experiment::Measurement]) -> Vec<experiment::Measurement> {
+    let mut sorted = measurements.to_vec();
+    sorted.sort_by_key(|m| m.rows);
+    sorted
 }
