@@ -25,6 +25,35 @@ pub enum Command {
     /// Predict each statement's duration at production size by timing it in a sandbox at a
     /// ladder of smaller sizes.
     Estimate(EstimateArgs),
+    /// Compare two saved JSON reports statement by statement: the change in predicted
+    /// duration and blocking (for benchmark reports across versions, servers, settings).
+    Compare(CompareArgs),
+    /// Render a saved JSON report in another format (markdown, html, text) without
+    /// measuring again.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A report made by `estimate --format json`.
+    pub report: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The earlier report (`estimate --format json`).
+    pub old: PathBuf,
+    /// The later report.
+    pub new: PathBuf,
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -50,13 +79,33 @@ pub struct EstimateArgs {
     #[command(flatten)]
     pub ladder: LadderArgs,
 
-    /// Output format on stdout.
+    /// Output format on stdout (or in --output).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// Write the report to FILE instead of stdout (an HTML report wants a file).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
 
     /// No progress on stderr (errors still go there).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// CI gates: each is on only when given; when one fires, the report is still printed and
+/// ddl-eta exits 3.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Fail (exit 3) when any statement's high estimate exceeds this duration (e.g. 10m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_duration: Option<Duration>,
+
+    /// Fail (exit 3) when any statement may block writes longer than this (e.g. 5s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_write_block: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,7 +9,7 @@ use crate::progress::Progress;
 use crate::sandbox::Sandbox;
 use crate::seed::{self, SeedContext, TableShape};
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::mysql::{MySqlConnection, MySqlDatabaseError};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -34,7 +34,7 @@ pub struct LadderOptions {
     pub budget: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Instant,
@@ -43,7 +43,7 @@ pub enum Algorithm {
     Copy,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LockLevel {
     None,
@@ -63,7 +63,7 @@ const LOCKS: [(LockLevel, &str); 3] = [
     (LockLevel::Exclusive, "EXCLUSIVE"),
 ];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Measurement {
     pub rows: u64,
     pub seconds: f64,
@@ -78,7 +78,7 @@ pub struct StatementMeasurements {
     pub target_rows: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LadderSummary {
     /// Rows of the largest table at each measured scale, in the order run.
     pub scales: Vec<u64>,
