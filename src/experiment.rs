@@ -208,17 +208,18 @@ impl<'a> Lab<'a> {
             .counted_step(format!("seeding {} rows", group_digits(total)), total);
         let started = Instant::now();
         let mut done = 0;
-        // Children point at the parent rows this scale will have.
-        let mut final_rows = self.seeded.clone();
-        for &(i, _, want) in &plan {
-            final_rows.insert(self.shapes[i].name.clone(), want);
-        }
+        let targets: HashMap<String, u64> = self
+            .profile
+            .tables
+            .iter()
+            .map(|t| (t.name.clone(), t.rows))
+            .collect();
         for (i, have, want) in plan {
             let mut from = have + 1;
             while from <= want {
                 let to = (from + SEED_BATCH - 1).min(want);
                 let context = SeedContext {
-                    rows: &final_rows,
+                    targets: &targets,
                     counter_columns: &self.counters,
                 };
                 let sql = seed::insert_batch_sql(
