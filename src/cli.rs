@@ -79,6 +79,12 @@ pub struct EstimateArgs {
     #[command(flatten)]
     pub ladder: LadderArgs,
 
+    /// Production is X times as fast as the sandbox (2 = twice as fast): predictions are
+    /// divided by X. Calibrate it by running the same ladder on a production-class server
+    /// (`--sandbox-url` to an Aurora clone, say) and comparing; 1 assumes equal speed.
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed_factor: f64,
+
     /// Output format on stdout (or in --output).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -174,6 +180,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 fn parse_rows(text: &str) -> Result<u64, String> {
     crate::profile::parse_count(text)
         .ok_or_else(|| format!("'{text}' is not a row count (examples: 100000, 250k, 2M)"))
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.01..=100.0).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "'{text}' is not a speed factor between 0.01 and 100"
+        )),
+    }
 }
 
 fn parse_ratio(text: &str) -> Result<f64, String> {

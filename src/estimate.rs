@@ -60,6 +60,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         measured?,
         report_sandbox,
         args.sandbox.buffer_pool,
+        args.speed_factor,
     )
 }
 
@@ -114,6 +115,7 @@ fn build_report(
     measured: Measurements,
     sandbox: SandboxReport,
     buffer_pool_bytes: u64,
+    speed_factor: f64,
 ) -> Result<Report> {
     let mut statements = Vec::new();
     let mut fits: Vec<(Fit, f64)> = Vec::new();
@@ -184,10 +186,12 @@ fn build_report(
         interval: INTERVAL,
         warnings: ladder_warnings(profile, &measured),
         ladder: measured.ladder,
+        speed_factor,
         assumptions: Vec::new(),
         guidance: None,
         checklist: Vec::new(),
     };
+    apply_speed_factor(&mut report, speed_factor);
     report.assumptions = assumptions(&report, buffer_pool_bytes);
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
@@ -222,7 +226,14 @@ fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<String> {
             "Production runs the same server as the sandbox ({} {}); where production differs (MySQL 8.0 or Aurora MySQL against a MariaDB sandbox), the algorithm can differ too.",
             report.sandbox.flavor, report.sandbox.version
         ),
-        "Production hardware is as fast as the sandbox's (speed factor 1.0).".to_string(),
+        if report.speed_factor == 1.0 {
+            "Production hardware is as fast as the sandbox's (speed factor 1, --speed-factor to change).".to_string()
+        } else {
+            format!(
+                "Production hardware is {}x as fast as the sandbox's (--speed-factor): predictions are divided by it.",
+                report.speed_factor
+            )
+        },
         format!(
             "The sandbox's buffer pool is {} MiB and its caches are warm after loading; production's memory regime (buffer pool relative to the table) decides whether index builds sort in memory.",
             buffer_pool_bytes >> 20
@@ -267,4 +278,49 @@ fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<String> {
         }
     }
     warnings
+}
+
+/// Production is `factor` times as fast as the sandbox: predicted durations shrink by it.
+/// Measurements and the fitted curve stay the sandbox's own.
+fn apply_speed_factor(report: &mut Report, factor: f64) {
+    if factor == 1.0 {
+        return;
+    }
+    for statement in &mut report.statements {
+        let estimate = &mut statement.estimate;
+        estimate.seconds_p50 /= factor;
+        estimate.seconds_low /= factor;
+        estimate.seconds_high /= factor;
+    }
+    report.total.seconds_p50 /= factor;
+    report.total.seconds_low /= factor;
+    report.total.seconds_high /= factor;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved_report() -> Report {
+        serde_json::from_str(include_str!("../tests/fixtures/report_0019.json"))
+            .expect("fixture report parses")
+    }
+
+    #[test]
+    fn a_faster_production_shortens_every_prediction_but_no_measurement() {
+        let before = saved_report();
+        let mut after = before.clone();
+        apply_speed_factor(&mut after, 2.0);
+        for (b, a) in before.statements.iter().zip(&after.statements) {
+            assert_eq!(a.estimate.seconds_p50 * 2.0, b.estimate.seconds_p50);
+            assert_eq!(a.estimate.seconds_high * 2.0, b.estimate.seconds_high);
+            assert_eq!(a.measurements[0].seconds, b.measurements[0].seconds);
+        }
+        assert_eq!(after.total.seconds_low * 2.0, before.total.seconds_low);
+    }
+
+    #[test]
+    fn old_reports_without_a_speed_factor_read_as_one() {
+        assert_eq!(saved_report().speed_factor, 1.0);
+    }
 }

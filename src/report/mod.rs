@@ -28,6 +28,10 @@ pub struct Report {
     pub interval: f64,
     pub ladder: LadderSummary,
     pub warnings: Vec<String>,
+    /// Production's speed relative to the sandbox's (`--speed-factor`); every prediction
+    /// is already divided by it.
+    #[serde(default = "one")]
+    pub speed_factor: f64,
     /// What the estimate takes for granted (hardware, memory regime, server differences).
     #[serde(default)]
     pub assumptions: Vec<String>,
@@ -37,6 +41,10 @@ pub struct Report {
     /// The migration-review checklist, answered with the evidence.
     #[serde(default)]
     pub checklist: Vec<ChecklistItem>,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
