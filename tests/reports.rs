@@ -105,7 +105,9 @@ fn json_shape(value: &serde_json::Value, path: &str, out: &mut Vec<String>) {
         }
         Value::Array(items) => {
             out.push(format!("{path}: array"));
-            if let Some(first) = items.first() {
+            // Arrays of objects by their first item; whether a list of numbers is empty
+            // this run (e.g. statements advised an online tool) is a measured fact.
+            if let Some(first) = items.first().filter(|f| f.is_object()) {
                 json_shape(first, &format!("{path}[]"), out);
             }
         }
@@ -147,8 +149,16 @@ fn markdown_and_json_of_a_real_run_keep_their_structure() {
     let scratch = Scratch::new("structure");
     let markdown = quick_estimate(&scratch, "markdown");
     // Warnings depend on how noisy this run was; everything above them must not.
-    let stable = markdown.split("### Warnings").next().unwrap_or_default();
-    assert_snapshot("estimate_0019.md", &mask_numbers(stable));
+    let stable: String = markdown
+        .split("### Warnings")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        // Advice that appears only past a measured threshold.
+        .filter(|line| !line.starts_with("- Statements ["))
+        .map(|line| line.to_string() + "\n")
+        .collect();
+    assert_snapshot("estimate_0019.md", &mask_numbers(&stable));
 
     let json: serde_json::Value =
         serde_json::from_str(&quick_estimate(&scratch, "json")).expect("json");
