@@ -1,7 +1,9 @@
 //! The default output: per statement what the server did, what was measured and what is
 //! predicted at production size, then a summary table with the total.
 
-use super::{human_seconds, short_rows, Report, StatementReport};
+use super::{
+    human_seconds, short_rows, ProductionReport, ProductionSource, Report, StatementReport,
+};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -46,6 +48,9 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         level(s.algorithm.map(|a| format!("{a:?}"))),
         level(s.lock.map(|l| format!("{l:?}")))
     );
+    if let Some(production) = &s.production {
+        write_production(out, production);
+    }
     let measured: Vec<String> = s
         .measurements
         .iter()
@@ -70,6 +75,43 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         let _ = writeln!(out, "   warning: {warning}");
     }
     out.push('\n');
+}
+
+/// Production's side of a statement: where the answer comes from, and what differs.
+fn write_production(out: &mut String, p: &ProductionReport) {
+    let source = match (p.source, &p.rule) {
+        (ProductionSource::Measured, _) => "measured in the sandbox".to_string(),
+        (ProductionSource::Rule, Some(rule)) => format!("rule {rule} for production's version"),
+        (ProductionSource::Rule, None) => "rule for production's version".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "   production {}: algorithm {}, lock {}{}  [{source}]",
+        p.server,
+        level(p.algorithm.map(|a| format!("{a:?}"))),
+        level(p.lock.map(|l| format!("{l:?}"))),
+        if p.rebuilds_table {
+            ", rebuilds the table"
+        } else {
+            ""
+        }
+    );
+    if p.differs {
+        let time = if p.rebuild_measurements.is_empty() {
+            "the time is the sandbox's"
+        } else {
+            "the time comes from a table rebuild measured in the sandbox"
+        };
+        let _ = writeln!(out, "   differs from the sandbox: {time}");
+    }
+    if !p.rebuild_measurements.is_empty() {
+        let rebuilt: Vec<String> = p
+            .rebuild_measurements
+            .iter()
+            .map(|m| format!("{} {}", short_rows(m.rows), human_seconds(m.seconds)))
+            .collect();
+        let _ = writeln!(out, "   measured rebuild: {}", rebuilt.join(" | "));
+    }
 }
 
 fn write_summary(out: &mut String, report: &Report, percent: f64) {
