@@ -129,8 +129,18 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
         rows.push([
             (s.index + 1).to_string(),
             s.operation.as_str().to_string(),
-            level(s.algorithm.map(|a| format!("{a:?}"))),
-            level(s.lock.map(|l| format!("{l:?}"))),
+            summary_level(
+                level(s.algorithm.map(|a| format!("{a:?}"))),
+                s.production
+                    .as_ref()
+                    .map(|p| level(p.algorithm.map(|a| format!("{a:?}")))),
+            ),
+            summary_level(
+                level(s.lock.map(|l| format!("{l:?}"))),
+                s.production
+                    .as_ref()
+                    .map(|p| level(p.lock.map(|l| format!("{l:?}")))),
+            ),
             short_rows(s.estimate.rows),
             human_seconds(s.estimate.seconds_p50),
             format!(
@@ -163,6 +173,14 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+}
+
+/// "instant", or "instant→inplace" where production (the estimate's subject) differs.
+fn summary_level(sandbox: String, production: Option<String>) -> String {
+    match production {
+        Some(p) if p != sandbox => format!("{sandbox}→{p}"),
+        _ => sandbox,
     }
 }
 

@@ -80,7 +80,7 @@ impl Production {
         verdict: &Verdict,
         (algorithm, lock, sandbox_rebuilds): (Option<Algorithm>, Option<LockLevel>, bool),
     ) -> Decision {
-        let differs = Some(verdict.algorithm) != algorithm
+        let differs = algorithm.map(same_work) != Some(same_work(verdict.algorithm))
             || Some(verdict.lock) != lock
             || verdict.rebuilds_table != sandbox_rebuilds;
         Decision {
@@ -181,6 +181,15 @@ pub fn production_measurements(
             seconds: rebuild.seconds + statement.seconds,
         })
         .collect()
+}
+
+/// MariaDB's NOCOPY is what MySQL calls INPLACE without a rebuild (which the rebuild
+/// flag tells apart): the same work under two names.
+fn same_work(algorithm: Algorithm) -> Algorithm {
+    match algorithm {
+        Algorithm::Nocopy => Algorithm::Inplace,
+        other => other,
+    }
 }
 
 fn name(algorithm: Algorithm) -> &'static str {
