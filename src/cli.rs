@@ -24,7 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Predict each statement's duration at production size by timing it in a sandbox at a
     /// ladder of smaller sizes.
-    Estimate(EstimateArgs),
+    Estimate(Box<EstimateArgs>),
     /// Compare two saved JSON reports statement by statement: the change in predicted
     /// duration and blocking (for benchmark reports across versions, servers, settings).
     Compare(CompareArgs),
@@ -72,6 +72,13 @@ pub struct EstimateArgs {
     /// otherwise. Suffixes k, M, G allowed: 50M.
     #[arg(long, value_name = "N|TABLE=N")]
     pub rows: Vec<RowsArg>,
+
+    /// Production's server when it is not the sandbox's: mysql:8.0.28, aurora-mysql:3.04,
+    /// mariadb:10.11. Algorithm, lock and table rebuild then come from ddl-eta's rules for
+    /// that version (docs/rules.md); where production rebuilds the table and the sandbox
+    /// did not, the time comes from a rebuild timed in the sandbox.
+    #[arg(long, value_name = "FLAVOR:VERSION", value_parser = crate::rules::parse_target_arg)]
+    pub target_server: Option<crate::rules::Target>,
 
     #[command(flatten)]
     pub sandbox: SandboxArgs,

@@ -12,6 +12,7 @@ use crate::report::{
     checklist, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport, StatementReport,
     TableReport,
 };
+use crate::rules::production::{self, Production};
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use anyhow::{bail, Result};
 use std::collections::HashSet;
@@ -44,8 +45,33 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         max_rows: args.ladder.max_rows,
         budget: args.ladder.budget,
     };
-    let measured =
-        experiment::run(&sandbox, &profile, &migration, &ladder, &progress, started).await;
+    // A source profile's server plugs in here (the second argument) once profiles carry one.
+    let production = production::production_target(args.target_server.as_ref(), None)?
+        .map(|target| Production::new(target, &sandbox.server));
+    let measured = match &production {
+        None => experiment::run(&sandbox, &profile, &migration, &ladder, &progress, started).await,
+        Some(production) => {
+            let needs_rebuild = |i: usize, m: &experiment::StatementMeasurements| {
+                production
+                    .decide(&migration.statements[i], m)
+                    .needs_rebuild_timing
+            };
+            let extras = experiment::Extras {
+                read_columns: true,
+                needs_rebuild: &needs_rebuild,
+            };
+            experiment::run_with(
+                &sandbox,
+                &profile,
+                &migration,
+                &ladder,
+                &progress,
+                started,
+                Some(&extras),
+            )
+            .await
+        }
+    };
     progress.step("stopping the sandbox");
     let report_sandbox = SandboxReport {
         flavor: sandbox.server.flavor.as_str().to_string(),
@@ -61,6 +87,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         report_sandbox,
         args.sandbox.buffer_pool,
         args.speed_factor,
+        production.as_ref(),
     )
 }
 
@@ -116,12 +143,26 @@ fn build_report(
     sandbox: SandboxReport,
     buffer_pool_bytes: u64,
     speed_factor: f64,
+    production: Option<&Production>,
 ) -> Result<Report> {
     let mut statements = Vec::new();
     let mut fits: Vec<(Fit, f64)> = Vec::new();
     for (statement, result) in migration.statements.iter().zip(&measured.statements) {
-        let points: Vec<Point> = result
-            .measurements
+        let decision = production.map(|p| p.decide(statement, result));
+        let production_points = decision
+            .as_ref()
+            .map(|d| production::production_measurements(d, result))
+            .unwrap_or_default();
+        // The estimate is for production: a rebuild there is fitted to timed rebuilds.
+        let fitted = if production_points.is_empty() {
+            &result.measurements
+        } else {
+            &production_points
+        };
+        let algorithm = decision
+            .as_ref()
+            .map_or(result.algorithm, |d| d.report.algorithm);
+        let points: Vec<Point> = fitted
             .iter()
             .map(|m| Point {
                 rows: m.rows as f64,
@@ -130,14 +171,22 @@ fn build_report(
             .collect();
         let options = FitOptions {
             // An instant change costs its metadata lock, not its rows (DESIGN.md).
-            force: (result.algorithm == Some(Algorithm::Instant)).then_some(ModelKind::Constant),
+            // Constant only when both sides are instant: a sandbox rebuild stays a rebuild.
+            force: (algorithm == Some(Algorithm::Instant)
+                && result.algorithm == Some(Algorithm::Instant))
+            .then_some(ModelKind::Constant),
             min_relative_noise: model::repeat_noise(&points)
                 .max(FitOptions::default().min_relative_noise),
         };
         let fit = model::fit(&points, &options)?;
         let target = result.target_rows as f64;
         let interval = fit.interval(target, INTERVAL);
-        let warnings = statement_warnings(&fit, result.target_rows);
+        let mut warnings = statement_warnings(&fit, result.target_rows);
+        warnings.extend(decision.as_ref().and_then(|d| d.warning.clone()));
+        let production = decision.map(|d| crate::report::ProductionReport {
+            rebuild_measurements: production_points.clone(),
+            ..d.report
+        });
         statements.push(StatementReport {
             index: statement.index,
             sql: statement.sql.clone(),
@@ -166,6 +215,7 @@ fn build_report(
             },
             warnings,
             curve: curve(&fit, &result.measurements, result.target_rows),
+            production,
         });
         fits.push((fit, target));
     }

@@ -6,6 +6,7 @@
 use crate::migration::{self, Migration, Statement};
 use crate::profile::Profile;
 use crate::progress::Progress;
+use crate::rules::{self, TableColumns};
 use crate::sandbox::Sandbox;
 use crate::seed::{self, SeedContext, TableShape};
 use anyhow::{Context, Result};
@@ -76,6 +77,20 @@ pub struct StatementMeasurements {
     pub measurements: Vec<Measurement>,
     /// Rows of the statement's table at production size.
     pub target_rows: u64,
+    /// The statement's table's columns just before it ran in the probe (only when
+    /// `Extras::read_columns`): what the production rules need to classify it.
+    pub columns_before: Option<TableColumns>,
+    /// `ALTER TABLE t FORCE` on the statement's table just before it, at each scale (only
+    /// where `Extras::needs_rebuild` said so): production rebuilds where the sandbox did not.
+    pub rebuild: Vec<Measurement>,
+}
+
+/// Extra work the estimate may ask of the experiment, for production's rules.
+pub struct Extras<'a> {
+    /// Read each statement's table columns before it runs in the probe.
+    pub read_columns: bool,
+    /// Decides, after the probes, which statements also get a timed table rebuild.
+    pub needs_rebuild: &'a (dyn Fn(usize, &StatementMeasurements) -> bool + Sync),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,8 +118,33 @@ pub async fn run(
     progress: &Progress,
     started: Instant,
 ) -> Result<Measurements> {
+    run_with(
+        sandbox, profile, migration, options, progress, started, None,
+    )
+    .await
+}
+
+/// `run`, plus the extra work production's rules ask for.
+pub async fn run_with(
+    sandbox: &Sandbox,
+    profile: &Profile,
+    migration: &Migration,
+    options: &LadderOptions,
+    progress: &Progress,
+    started: Instant,
+    extras: Option<&Extras<'_>>,
+) -> Result<Measurements> {
     let mut lab = Lab::prepare(sandbox, profile, migration, progress).await?;
+    lab.read_columns = extras.is_some_and(|e| e.read_columns);
     lab.probe_algorithms_and_locks().await?;
+    if let Some(extras) = extras {
+        lab.rebuild_before = lab
+            .results
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (extras.needs_rebuild)(i, r))
+            .collect();
+    }
     lab.run_ladder(options, started).await?;
     Ok(lab.into_measurements())
 }
@@ -125,6 +165,8 @@ struct Lab<'a> {
     seed_rate: f64,
     warnings: Vec<String>,
     ladder_started: Instant,
+    read_columns: bool,
+    rebuild_before: Vec<bool>,
 }
 
 /// What one run at one scale cost, split by activity, to plan the next.
@@ -180,6 +222,8 @@ impl<'a> Lab<'a> {
             seed_rate: 0.0,
             warnings: Vec::new(),
             ladder_started: Instant::now(),
+            read_columns: false,
+            rebuild_before: Vec::new(),
         })
     }
 
@@ -276,6 +320,10 @@ impl<'a> Lab<'a> {
         self.reset_tables(fraction).await?;
         let mut conn = self.sandbox.connect().await?;
         for (index, statement) in self.migration.statements.iter().enumerate() {
+            if let (true, Some(table)) = (self.read_columns, statement.table.as_deref()) {
+                self.results[index].columns_before =
+                    Some(rules::read_columns(&mut conn, table).await?);
+            }
             let found =
                 probe_levels(&mut conn, statement, &ALGORITHMS, migration::with_algorithm).await?;
             self.results[index].algorithm = found;
@@ -410,6 +458,13 @@ impl<'a> Lab<'a> {
                 self.migration.statements.len(),
                 statement.summary()
             ));
+            let rows = ((self.results[index].target_rows as f64 * fraction).round() as u64).max(1);
+            if let Some(seconds) = self.timed_rebuild(&mut conn, index).await? {
+                migrate += seconds;
+                self.results[index]
+                    .rebuild
+                    .push(Measurement { rows, seconds });
+            }
             let started = Instant::now();
             sqlx::raw_sql(&statement.sql)
                 .execute(&mut conn)
@@ -417,9 +472,9 @@ impl<'a> Lab<'a> {
                 .map_err(|e| rejected(statement, &e))?;
             let seconds = started.elapsed().as_secs_f64();
             migrate += seconds;
-            let result = &mut self.results[index];
-            let rows = ((result.target_rows as f64 * fraction).round() as u64).max(1);
-            result.measurements.push(Measurement { rows, seconds });
+            self.results[index]
+                .measurements
+                .push(Measurement { rows, seconds });
         }
         self.scales_run.push(largest);
         Ok(RunCost {
@@ -427,6 +482,23 @@ impl<'a> Lab<'a> {
             copy,
             migrate,
         })
+    }
+
+    /// Where asked for, rebuild the statement's table as it is just before the statement
+    /// (`ALTER TABLE t FORCE`) and return the seconds it took.
+    async fn timed_rebuild(&self, conn: &mut MySqlConnection, index: usize) -> Result<Option<f64>> {
+        if !self.rebuild_before.get(index).copied().unwrap_or(false) {
+            return Ok(None);
+        }
+        let Some(table) = self.migration.statements[index].table.as_deref() else {
+            return Ok(None);
+        };
+        let started = Instant::now();
+        sqlx::raw_sql(&format!("ALTER TABLE `{}` FORCE", table.replace('`', "``")))
+            .execute(&mut *conn)
+            .await
+            .with_context(|| format!("rebuilding {table} to time a table rebuild"))?;
+        Ok(Some(started.elapsed().as_secs_f64()))
     }
 
     fn into_measurements(self) -> Measurements {

@@ -11,6 +11,7 @@ pub mod model;
 pub mod profile;
 pub mod progress;
 pub mod report;
+pub mod rules;
 pub mod sandbox;
 pub mod seed;
 pub mod server;

@@ -35,9 +35,18 @@ fn main() -> ExitCode {
 }
 
 async fn run_until_signal(cli: Cli, secret: Option<String>) -> ExitCode {
+    // Handlers go in before any work starts: a signal that arrives while the command is
+    // still setting up must find them, or it kills ddl-eta with nothing cleaned up.
+    let signals = match Termination::listen() {
+        Ok(signals) => signals,
+        Err(e) => {
+            eprintln!("error: cannot listen for signals: {e}");
+            return ExitCode::from(FAILURE);
+        }
+    };
     tokio::select! {
         code = run(cli, secret.as_deref()) => code,
-        signal = termination() => {
+        signal = signals.received() => {
             // The command's future is dropped here, which stops its sandbox.
             eprintln!("ddl-eta: {signal} received, stopped");
             ExitCode::from(if signal == "SIGTERM" { 143 } else { 130 })
@@ -124,18 +133,25 @@ fn secret_of(cli: &Cli) -> Option<String> {
     }
 }
 
-async fn termination() -> &'static str {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    let mut interrupt = match signal(SignalKind::interrupt()) {
-        Ok(s) => s,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = interrupt.recv() => "SIGINT",
+/// SIGTERM and SIGINT (Ctrl-C), caught from the moment `listen` returns.
+struct Termination {
+    term: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Termination {
+    fn listen() -> std::io::Result<Termination> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Termination {
+            term: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn received(mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
     }
 }

@@ -101,6 +101,39 @@ pub struct StatementReport {
     /// size, at log-spaced row counts: what the charts draw.
     #[serde(default)]
     pub curve: Vec<CurvePoint>,
+    /// What production's server does, when it is known (`--target-server`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub production: Option<ProductionReport>,
+}
+
+/// The statement on production's server: measured when the sandbox is that server, from
+/// the rules table (docs/rules.md) when it is not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProductionReport {
+    /// "aurora-mysql:3.04", as given.
+    pub server: String,
+    pub algorithm: Option<Algorithm>,
+    pub lock: Option<LockLevel>,
+    pub rebuilds_table: bool,
+    pub source: ProductionSource,
+    /// Id of the rules row that decided (src/rules/targets.txt); with `source: measured`
+    /// the row that agrees with the measurement, when there is one.
+    pub rule: Option<String>,
+    /// Algorithm, lock or rebuild differ from what the sandbox did.
+    pub differs: bool,
+    /// Timed `ALTER TABLE ... FORCE` plus the statement, per scale, when production
+    /// rebuilds the table and the sandbox did not: the estimate is fitted to these.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rebuild_measurements: Vec<Measurement>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProductionSource {
+    /// Measured in the sandbox, which runs production's flavor and version.
+    Measured,
+    /// From the rules for production's version.
+    Rule,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

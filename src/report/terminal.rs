@@ -1,7 +1,9 @@
 //! The default output: per statement what the server did, what was measured and what is
 //! predicted at production size, then a summary table with the total.
 
-use super::{human_seconds, short_rows, Report, StatementReport};
+use super::{
+    human_seconds, short_rows, ProductionReport, ProductionSource, Report, StatementReport,
+};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -46,6 +48,9 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         level(s.algorithm.map(|a| format!("{a:?}"))),
         level(s.lock.map(|l| format!("{l:?}")))
     );
+    if let Some(production) = &s.production {
+        write_production(out, production);
+    }
     let measured: Vec<String> = s
         .measurements
         .iter()
@@ -72,6 +77,43 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
     out.push('\n');
 }
 
+/// Production's side of a statement: where the answer comes from, and what differs.
+fn write_production(out: &mut String, p: &ProductionReport) {
+    let source = match (p.source, &p.rule) {
+        (ProductionSource::Measured, _) => "measured in the sandbox".to_string(),
+        (ProductionSource::Rule, Some(rule)) => format!("rule {rule} for production's version"),
+        (ProductionSource::Rule, None) => "rule for production's version".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "   production {}: algorithm {}, lock {}{}  [{source}]",
+        p.server,
+        level(p.algorithm.map(|a| format!("{a:?}"))),
+        level(p.lock.map(|l| format!("{l:?}"))),
+        if p.rebuilds_table {
+            ", rebuilds the table"
+        } else {
+            ""
+        }
+    );
+    if p.differs {
+        let time = if p.rebuild_measurements.is_empty() {
+            "the time is the sandbox's"
+        } else {
+            "the time comes from a table rebuild measured in the sandbox"
+        };
+        let _ = writeln!(out, "   differs from the sandbox: {time}");
+    }
+    if !p.rebuild_measurements.is_empty() {
+        let rebuilt: Vec<String> = p
+            .rebuild_measurements
+            .iter()
+            .map(|m| format!("{} {}", short_rows(m.rows), human_seconds(m.seconds)))
+            .collect();
+        let _ = writeln!(out, "   measured rebuild: {}", rebuilt.join(" | "));
+    }
+}
+
 fn write_summary(out: &mut String, report: &Report, percent: f64) {
     let header = [
         "#".to_string(),
@@ -87,8 +129,18 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
         rows.push([
             (s.index + 1).to_string(),
             s.operation.as_str().to_string(),
-            level(s.algorithm.map(|a| format!("{a:?}"))),
-            level(s.lock.map(|l| format!("{l:?}"))),
+            summary_level(
+                level(s.algorithm.map(|a| format!("{a:?}"))),
+                s.production
+                    .as_ref()
+                    .map(|p| level(p.algorithm.map(|a| format!("{a:?}")))),
+            ),
+            summary_level(
+                level(s.lock.map(|l| format!("{l:?}"))),
+                s.production
+                    .as_ref()
+                    .map(|p| level(p.lock.map(|l| format!("{l:?}")))),
+            ),
             short_rows(s.estimate.rows),
             human_seconds(s.estimate.seconds_p50),
             format!(
@@ -121,6 +173,14 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+}
+
+/// "instant", or "instant→inplace" where production (the estimate's subject) differs.
+fn summary_level(sandbox: String, production: Option<String>) -> String {
+    match production {
+        Some(p) if p != sandbox => format!("{sandbox}→{p}"),
+        _ => sandbox,
     }
 }
 

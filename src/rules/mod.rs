@@ -1,0 +1,346 @@
+//! Rules for production's server: what algorithm, lock level and table rebuild a kind of
+//! schema change gets on a given flavor and version, read from the data file
+//! `targets.txt` (each row names the documentation it comes from). Static: no server.
+//!
+//! Lookup API (also for `lint`): `lookup(&target, &statement, table)` answers
+//! `Lookup::Found(Verdict)`, `NeedsTable` (pass the table's columns to decide) or
+//! `NoRule`. `table` may be None: most statements are classified from their text alone.
+
+mod context;
+mod kind;
+pub mod production;
+mod target;
+
+pub use context::{read_columns, ColumnFacts, TableColumns};
+pub use kind::{classify_clause, normalize_type, Classified, Kind, ALL_KINDS};
+pub use target::{parse_target_arg, Target, Version};
+
+use crate::experiment::{Algorithm, LockLevel};
+use crate::migration::Statement;
+use crate::server::Flavor;
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Serialize;
+use std::sync::OnceLock;
+
+/// The rules table as shipped.
+pub const TARGETS: &str = include_str!("targets.txt");
+
+/// One row of `[rules]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub id: String,
+    pub flavor: Flavor,
+    pub from: Option<Version>,
+    pub to: Option<Version>,
+    pub kind: Kind,
+    pub algorithm: Algorithm,
+    pub lock: LockLevel,
+    pub rebuilds_table: bool,
+    pub source: String,
+    /// 1-based line in targets.txt, for error messages and tests.
+    pub line: usize,
+}
+
+impl Rule {
+    fn covers(&self, version: &Version) -> bool {
+        self.from.as_ref().is_none_or(|f| version >= f)
+            && self.to.as_ref().is_none_or(|t| version < t)
+    }
+}
+
+/// One row of `[aurora-mysql versions]`: Aurora versions FROM..TO behave as this MySQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuroraVersion {
+    pub from: Option<Version>,
+    pub to: Option<Version>,
+    pub mysql: Version,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RuleTable {
+    pub rules: Vec<Rule>,
+    pub aurora: Vec<AuroraVersion>,
+}
+
+/// What production does with a whole statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub algorithm: Algorithm,
+    pub lock: LockLevel,
+    pub rebuilds_table: bool,
+    /// The row that decided the statement's level (its weakest clause).
+    pub rule_id: String,
+    /// Every row used, one per clause, in clause order.
+    pub rule_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Found(Verdict),
+    /// A clause needs the table's current columns; call again with them.
+    NeedsTable,
+    /// A clause (or the statement) is not covered by the rules.
+    NoRule,
+}
+
+impl Lookup {
+    pub fn verdict(self) -> Option<Verdict> {
+        match self {
+            Lookup::Found(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// The shipped table, parsed once. A broken file is a bug caught by the tests.
+pub fn table() -> &'static RuleTable {
+    static TABLE: OnceLock<RuleTable> = OnceLock::new();
+    TABLE.get_or_init(|| parse_table(TARGETS).unwrap_or_default())
+}
+
+/// The shipped row with this id.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    table().rules.iter().find(|r| r.id == id)
+}
+
+/// Production's algorithm, lock and rebuild for `statement` on `target`, with `table`
+/// the statement's table's columns before it runs, when known.
+pub fn lookup(target: &Target, statement: &Statement, table: Option<&TableColumns>) -> Lookup {
+    self::table().lookup(target, statement, table)
+}
+
+/// The row for one kind of change on `target`.
+pub fn lookup_kind(target: &Target, kind: Kind) -> Option<&'static Rule> {
+    table().rule_for(target, kind)
+}
+
+impl RuleTable {
+    pub fn lookup(
+        &self,
+        target: &Target,
+        statement: &Statement,
+        table: Option<&TableColumns>,
+    ) -> Lookup {
+        if statement.clauses.is_empty() {
+            return Lookup::NoRule;
+        }
+        let mut found: Vec<(Kind, &Rule)> = Vec::new();
+        let mut needs_table = false;
+        for clause in &statement.clauses {
+            match classify_clause(clause, table) {
+                Classified::Kind(kind) => match self.rule_for(target, kind) {
+                    Some(rule) => found.push((kind, rule)),
+                    None => return Lookup::NoRule,
+                },
+                Classified::NeedsTable => needs_table = true,
+                Classified::NoRule => return Lookup::NoRule,
+            }
+        }
+        if needs_table {
+            return Lookup::NeedsTable;
+        }
+        Lookup::Found(combine(&found))
+    }
+
+    /// Aurora: its own rows first, then the MySQL rows of its MySQL version.
+    pub fn rule_for(&self, target: &Target, kind: Kind) -> Option<&Rule> {
+        let own = self
+            .rules
+            .iter()
+            .find(|r| r.flavor == target.flavor && r.kind == kind && r.covers(&target.version));
+        if own.is_some() || target.flavor != Flavor::AuroraMysql {
+            return own;
+        }
+        let mysql = self.aurora_mysql_version(&target.version)?;
+        self.rules
+            .iter()
+            .find(|r| r.flavor == Flavor::Mysql && r.kind == kind && r.covers(mysql))
+    }
+
+    /// The MySQL version an Aurora version is compatible with.
+    pub fn aurora_mysql_version(&self, aurora: &Version) -> Option<&Version> {
+        self.aurora
+            .iter()
+            .find(|a| {
+                a.from.as_ref().is_none_or(|f| aurora >= f)
+                    && a.to.as_ref().is_none_or(|t| aurora < t)
+            })
+            .map(|a| &a.mysql)
+    }
+}
+
+/// Several clauses in one ALTER run at the level of the weakest; when that is not
+/// INSTANT, column additions and drops that were instant alone rebuild the table.
+fn combine(found: &[(Kind, &Rule)]) -> Verdict {
+    let algorithm = found
+        .iter()
+        .map(|(_, r)| r.algorithm)
+        .max_by_key(|a| algorithm_rank(*a))
+        .unwrap_or(Algorithm::Instant);
+    let lock = found
+        .iter()
+        .map(|(_, r)| r.lock)
+        .max_by_key(|l| lock_rank(*l))
+        .unwrap_or(LockLevel::None);
+    let rebuilds_table = found.iter().any(|(kind, r)| {
+        r.rebuilds_table || (algorithm != Algorithm::Instant && kind.rebuilds_unless_instant())
+    });
+    let decider = found
+        .iter()
+        .max_by_key(|(_, r)| {
+            (
+                algorithm_rank(r.algorithm),
+                lock_rank(r.lock),
+                r.rebuilds_table,
+            )
+        })
+        .map(|(_, r)| r.id.clone())
+        .unwrap_or_default();
+    Verdict {
+        algorithm,
+        lock,
+        rebuilds_table,
+        rule_id: decider,
+        rule_ids: found.iter().map(|(_, r)| r.id.clone()).collect(),
+    }
+}
+
+pub fn algorithm_rank(algorithm: Algorithm) -> u8 {
+    match algorithm {
+        Algorithm::Instant => 0,
+        Algorithm::Nocopy => 1,
+        Algorithm::Inplace => 2,
+        Algorithm::Copy => 3,
+    }
+}
+
+pub fn lock_rank(lock: LockLevel) -> u8 {
+    match lock {
+        LockLevel::None => 0,
+        LockLevel::Shared => 1,
+        LockLevel::Exclusive => 2,
+    }
+}
+
+/// Parses the rules file format described at the top of targets.txt.
+pub fn parse_table(text: &str) -> Result<RuleTable> {
+    let mut table = RuleTable::default();
+    let mut section = "";
+    for (index, raw) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = match name {
+                "rules" => "rules",
+                "aurora-mysql versions" => "aurora",
+                other => bail!("targets.txt:{line_no}: unknown section [{other}]"),
+            };
+            continue;
+        }
+        let fields: Vec<&str> = line.split('|').map(str::trim).collect();
+        let parsed = match section {
+            "rules" => parse_rule(&fields, line_no).map(|r| table.rules.push(r)),
+            "aurora" => parse_aurora(&fields).map(|a| table.aurora.push(a)),
+            _ => Err(anyhow!("a row before any [section]")),
+        };
+        parsed.with_context(|| format!("targets.txt:{line_no}"))?;
+    }
+    check_unique_ids(&table)?;
+    Ok(table)
+}
+
+fn parse_rule(fields: &[&str], line: usize) -> Result<Rule> {
+    let [id, flavor, versions, operation, algorithm, lock, rebuilds, source] = fields else {
+        bail!(
+            "a rule has 8 fields separated by '|', this one {}",
+            fields.len()
+        );
+    };
+    let (from, to) = parse_range(versions)?;
+    Ok(Rule {
+        id: id.to_string(),
+        flavor: match *flavor {
+            "mysql" => Flavor::Mysql,
+            "aurora-mysql" => Flavor::AuroraMysql,
+            "mariadb" => Flavor::Mariadb,
+            other => bail!("unknown flavor '{other}'"),
+        },
+        from,
+        to,
+        kind: Kind::from_name(operation)
+            .ok_or_else(|| anyhow!("unknown operation '{operation}'"))?,
+        algorithm: match *algorithm {
+            "instant" => Algorithm::Instant,
+            "nocopy" => Algorithm::Nocopy,
+            "inplace" => Algorithm::Inplace,
+            "copy" => Algorithm::Copy,
+            other => bail!("unknown algorithm '{other}'"),
+        },
+        lock: match *lock {
+            "none" => LockLevel::None,
+            "shared" => LockLevel::Shared,
+            "exclusive" => LockLevel::Exclusive,
+            other => bail!("unknown lock '{other}'"),
+        },
+        rebuilds_table: match *rebuilds {
+            "yes" => true,
+            "no" => false,
+            other => bail!("rebuilds_table is yes or no, not '{other}'"),
+        },
+        source: source.to_string(),
+        line,
+    })
+}
+
+fn parse_aurora(fields: &[&str]) -> Result<AuroraVersion> {
+    let [versions, mysql, source] = fields else {
+        bail!(
+            "an aurora-mysql version row has 3 fields, this one {}",
+            fields.len()
+        );
+    };
+    let (from, to) = parse_range(versions)?;
+    Ok(AuroraVersion {
+        from,
+        to,
+        mysql: Version::parse(mysql).ok_or_else(|| anyhow!("'{mysql}' is not a version"))?,
+        source: source.to_string(),
+    })
+}
+
+/// "8.0.12..8.0.29", "8.0.29..", "..8.0.12".
+fn parse_range(text: &str) -> Result<(Option<Version>, Option<Version>)> {
+    let Some((from, to)) = text.split_once("..") else {
+        bail!("versions are FROM..TO, not '{text}'");
+    };
+    let bound = |t: &str| -> Result<Option<Version>> {
+        if t.trim().is_empty() {
+            return Ok(None);
+        }
+        Version::parse(t)
+            .map(Some)
+            .ok_or_else(|| anyhow!("'{t}' is not a version"))
+    };
+    Ok((bound(from)?, bound(to)?))
+}
+
+fn check_unique_ids(table: &RuleTable) -> Result<()> {
+    for (i, rule) in table.rules.iter().enumerate() {
+        if let Some(other) = table.rules[..i].iter().find(|r| r.id == rule.id) {
+            bail!(
+                "targets.txt:{}: rule id {} already used on line {}",
+                rule.line,
+                rule.id,
+                other.line
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,208 @@
+//! Production's server as the rules know it: a flavor and a version, parsed from
+//! `--target-server mysql:8.0.28` / `aurora-mysql:3.04` / `mariadb:10.11` or taken from a
+//! `ServerInfo`. Versions compare numerically, part by part (3.04 < 3.10).
+
+use crate::server::{Flavor, ServerInfo};
+use anyhow::{bail, Result};
+use std::cmp::Ordering;
+use std::fmt;
+
+/// A dotted version, compared part by part; missing parts count as 0 (10.11 == 10.11.0).
+#[derive(Debug, Clone)]
+pub struct Version(pub Vec<u32>);
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Version {}
+
+impl Version {
+    /// "8.0.28", "3.04", "10.11.19-MariaDB-log" (anything after '-' is ignored).
+    pub fn parse(text: &str) -> Option<Version> {
+        let core = text.trim().split('-').next().unwrap_or("");
+        if core.is_empty() {
+            return None;
+        }
+        let parts: Option<Vec<u32>> = core.split('.').map(|p| p.parse().ok()).collect();
+        parts.filter(|p| !p.is_empty() && p.len() <= 4).map(Version)
+    }
+
+    fn part(&self, i: usize) -> u32 {
+        self.0.get(i).copied().unwrap_or(0)
+    }
+
+    /// True when `self` names `other` at `self`'s precision: 10.11 matches 10.11.19.
+    pub fn matches(&self, other: &Version) -> bool {
+        self.0.iter().enumerate().all(|(i, p)| other.part(i) == *p)
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let len = self.0.len().max(other.0.len());
+        (0..len)
+            .map(|i| self.part(i).cmp(&other.part(i)))
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal)
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(u32::to_string).collect();
+        f.write_str(&parts.join("."))
+    }
+}
+
+/// A server the rules can answer for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub flavor: Flavor,
+    pub version: Version,
+    /// As the user wrote it ("aurora-mysql:3.04"), for the report.
+    pub label: String,
+}
+
+const EXAMPLES: &str = "examples: mysql:8.0.28, aurora-mysql:3.04, mariadb:10.11";
+
+impl Target {
+    /// Parses `flavor:version`; the error says what is wrong and what would work.
+    pub fn parse(text: &str) -> Result<Target> {
+        let Some((flavor_text, version_text)) = text.trim().split_once(':') else {
+            bail!("'{text}' is not FLAVOR:VERSION ({EXAMPLES})");
+        };
+        let flavor = match flavor_text.to_ascii_lowercase().as_str() {
+            "mysql" => Flavor::Mysql,
+            "aurora-mysql" | "aurora" => Flavor::AuroraMysql,
+            "mariadb" => Flavor::Mariadb,
+            other => bail!(
+                "'{other}' is not a server flavor ddl-eta knows: use mysql, aurora-mysql or mariadb ({EXAMPLES})"
+            ),
+        };
+        let Some(version) = Version::parse(version_text) else {
+            bail!("'{version_text}' is not a version number ({EXAMPLES})");
+        };
+        let target = Target {
+            flavor,
+            label: format!("{}:{version_text}", flavor.as_str()),
+            version,
+        };
+        target.check_supported()?;
+        Ok(target)
+    }
+
+    pub fn from_server(server: &ServerInfo) -> Result<Target> {
+        Target::parse(&server.label())
+    }
+
+    /// The rules start at MySQL 5.7, Aurora MySQL 2 and MariaDB 10.3.
+    fn check_supported(&self) -> Result<()> {
+        let (lowest, name) = match self.flavor {
+            Flavor::Mysql => (Version(vec![5, 7]), "mysql 5.7"),
+            Flavor::AuroraMysql => (Version(vec![2]), "aurora-mysql 2"),
+            Flavor::Mariadb => (Version(vec![10, 3]), "mariadb 10.3"),
+        };
+        let too_new = self.flavor == Flavor::AuroraMysql && self.version >= Version(vec![4]);
+        if self.version < lowest || too_new {
+            bail!(
+                "ddl-eta has no rules for {} {}: it knows mysql 5.7 and later, aurora-mysql 2 and 3, mariadb 10.3 and later (the lowest for this flavor: {name})",
+                self.flavor.as_str(),
+                self.version
+            );
+        }
+        Ok(())
+    }
+
+    /// Same flavor and a version that names the other's: the sandbox *is* production.
+    pub fn same_server(&self, other: &Target) -> bool {
+        self.flavor == other.flavor
+            && (self.version.matches(&other.version) || other.version.matches(&self.version))
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+/// For clap's `value_parser`: a bad value is a usage error with this message.
+pub fn parse_target_arg(text: &str) -> Result<Target, String> {
+    Target::parse(text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(text: &str) -> Version {
+        Version::parse(text).expect("version")
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(v("3.04") < v("3.10"));
+        assert!(v("8.0.28") < v("8.0.29"));
+        assert_eq!(v("10.11"), v("10.11.0"));
+        assert!(v("10.11.19-MariaDB-0+deb12u1") > v("10.11"));
+        assert!(Version::parse("eight").is_none());
+        assert!(Version::parse("").is_none());
+        assert!(v("10.11").matches(&v("10.11.19")));
+        assert!(!v("10.11.18").matches(&v("10.11.19")));
+    }
+
+    #[test]
+    fn targets_parse_with_their_labels() {
+        let target = Target::parse("aurora-mysql:3.04").expect("parses");
+        assert_eq!(target.flavor, Flavor::AuroraMysql);
+        assert_eq!(target.version, Version(vec![3, 4]));
+        assert_eq!(target.to_string(), "aurora-mysql:3.04");
+        assert_eq!(
+            Target::parse("MariaDB:10.11").expect("parses").flavor,
+            Flavor::Mariadb
+        );
+        assert_eq!(
+            Target::parse("mysql:8.4.3").expect("parses").version,
+            Version(vec![8, 4, 3])
+        );
+    }
+
+    #[test]
+    fn bad_targets_say_what_would_work() {
+        let cases = [
+            ("mysql", "is not FLAVOR:VERSION"),
+            ("oracle:19", "'oracle' is not a server flavor"),
+            ("mysql:eight", "'eight' is not a version number"),
+            ("mysql:5.6", "no rules for mysql 5.6"),
+            ("mariadb:10.2", "no rules for mariadb 10.2"),
+            ("aurora-mysql:1.23", "no rules for aurora-mysql 1.23"),
+        ];
+        for (text, expected) in cases {
+            let message = Target::parse(text).unwrap_err().to_string();
+            assert!(message.contains(expected), "{text}: {message}");
+        }
+    }
+
+    #[test]
+    fn same_server_accepts_a_shorter_version() {
+        let sandbox = Target::parse("mariadb:10.11.19").expect("parses");
+        assert!(Target::parse("mariadb:10.11")
+            .expect("parses")
+            .same_server(&sandbox));
+        assert!(!Target::parse("mariadb:10.6")
+            .expect("parses")
+            .same_server(&sandbox));
+        assert!(!Target::parse("mysql:10.11")
+            .expect("parses")
+            .same_server(&sandbox));
+    }
+}

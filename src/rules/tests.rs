@@ -1,0 +1,277 @@
+//! Every row of targets.txt is reached through the classification path (SQL text →
+//! clause → kind → row), and the version ranges leave no gap and no overlap.
+
+use super::*;
+use crate::migration::parse_sql;
+
+fn statement(sql: &str) -> Statement {
+    parse_sql("t.sql", sql, 0).expect("parses").remove(0)
+}
+
+fn target(text: &str) -> Target {
+    Target::parse(text).expect("target parses")
+}
+
+/// The table the example statements work on: id, done varchar(8) NOT NULL, name
+/// varchar(50) NULL (utf8mb4), grade double NULL.
+fn columns() -> TableColumns {
+    let column = |name: &str, data_type: &str, column_type: &str, chars: Option<i64>, nullable| {
+        ColumnFacts {
+            name: name.to_string(),
+            data_type: data_type.to_string(),
+            column_type: column_type.to_string(),
+            char_length: chars,
+            octet_length: chars.map(|c| c * 4),
+            nullable,
+        }
+    };
+    TableColumns {
+        columns: vec![
+            column("id", "bigint", "bigint(20)", None, false),
+            column("done", "varchar", "varchar(8)", Some(8), false),
+            column("name", "varchar", "varchar(50)", Some(50), true),
+            column("grade", "double", "double", None, true),
+        ],
+    }
+}
+
+/// One statement per kind, as a migration would write it.
+fn example(kind: Kind) -> &'static str {
+    match kind {
+        Kind::AddColumnLast => "ALTER TABLE t ADD COLUMN extra int NULL",
+        Kind::AddColumnMiddle => "ALTER TABLE t ADD COLUMN extra int NULL AFTER id",
+        Kind::DropColumn => "ALTER TABLE t DROP COLUMN grade",
+        Kind::RenameColumn => "ALTER TABLE t RENAME COLUMN grade TO score",
+        Kind::ChangeDefault => "ALTER TABLE t ALTER COLUMN done SET DEFAULT 'no'",
+        Kind::WidenVarchar => "ALTER TABLE t MODIFY name varchar(60) NULL",
+        Kind::WidenVarcharAcross255 => "ALTER TABLE t MODIFY name varchar(100) NULL",
+        Kind::MakeNullable => "ALTER TABLE t MODIFY done varchar(8) NULL",
+        Kind::MakeNotNull => "ALTER TABLE t MODIFY grade double precision NOT NULL",
+        Kind::ChangeType => "ALTER TABLE t MODIFY grade float NULL",
+        Kind::AddIndex => "CREATE INDEX t_name ON t (name)",
+        Kind::DropIndex => "DROP INDEX t_name ON t",
+        Kind::RenameIndex => "ALTER TABLE t RENAME INDEX t_name TO t_name2",
+        Kind::AddForeignKey => {
+            "ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (id) REFERENCES p (id)"
+        }
+        Kind::DropForeignKey => "ALTER TABLE t DROP FOREIGN KEY t_fk",
+        Kind::AddPrimaryKey => "ALTER TABLE t ADD PRIMARY KEY (id)",
+        Kind::DropPrimaryKey => "ALTER TABLE t DROP PRIMARY KEY",
+        Kind::ConvertCharset => "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4",
+        Kind::Rebuild => "ALTER TABLE t FORCE",
+        Kind::RenameTable => "ALTER TABLE t RENAME TO t2",
+    }
+}
+
+/// A version inside the rule's range, written as a user would for its flavor.
+fn target_inside(rule: &Rule) -> Target {
+    let version = rule.from.clone().unwrap_or_else(|| Version(vec![5, 7]));
+    Target {
+        flavor: rule.flavor,
+        label: format!("{}:{version}", rule.flavor.as_str()),
+        version,
+    }
+}
+
+#[test]
+fn the_shipped_table_parses() {
+    let parsed = parse_table(TARGETS).expect("targets.txt parses");
+    assert!(parsed.rules.len() >= 40, "{}", parsed.rules.len());
+    assert!(!parsed.aurora.is_empty());
+    assert_eq!(table().rules.len(), parsed.rules.len());
+    assert!(parsed.rules.iter().all(|r| !r.source.is_empty()));
+}
+
+#[test]
+fn every_rule_row_is_reached_from_sql() {
+    let columns = columns();
+    for rule in &table().rules {
+        let sql = example(rule.kind);
+        let target = target_inside(rule);
+        let found = lookup(&target, &statement(sql), Some(&columns));
+        let Lookup::Found(verdict) = found else {
+            panic!("{}: {sql} on {target}: {found:?}", rule.id);
+        };
+        assert_eq!(verdict.rule_id, rule.id, "{sql} on {target}");
+        assert_eq!(verdict.algorithm, rule.algorithm, "{}", rule.id);
+        assert_eq!(verdict.lock, rule.lock, "{}", rule.id);
+        assert_eq!(verdict.rebuilds_table, rule.rebuilds_table, "{}", rule.id);
+    }
+}
+
+#[test]
+fn every_version_has_exactly_one_row_per_kind() {
+    let versions = [
+        "mysql:5.7.44",
+        "mysql:8.0.0",
+        "mysql:8.0.11",
+        "mysql:8.0.12",
+        "mysql:8.0.27",
+        "mysql:8.0.28",
+        "mysql:8.0.29",
+        "mysql:8.4.3",
+        "mysql:9.1.0",
+        "mariadb:10.3.39",
+        "mariadb:10.4.1",
+        "mariadb:10.5.2",
+        "mariadb:10.6",
+        "mariadb:10.11",
+        "mariadb:11.1",
+        "mariadb:11.2",
+        "mariadb:11.4",
+        "mariadb:11.8",
+    ];
+    for text in versions {
+        let target = target(text);
+        for kind in ALL_KINDS {
+            let matching: Vec<&str> = table()
+                .rules
+                .iter()
+                .filter(|r| {
+                    r.flavor == target.flavor && r.kind == kind && r.covers(&target.version)
+                })
+                .map(|r| r.id.as_str())
+                .collect();
+            // RENAME INDEX does not exist before MariaDB 10.5.2.
+            let expected = if kind == Kind::RenameIndex && text.starts_with("mariadb:10.") {
+                usize::from(target.version >= Version(vec![10, 5]))
+            } else {
+                1
+            };
+            assert_eq!(
+                matching.len(),
+                expected,
+                "{text} {}: {matching:?}",
+                kind.as_str()
+            );
+        }
+    }
+    for aurora in [
+        "2.07", "2.11.2", "2.12", "3.01", "3.04", "3.05.2", "3.08", "3.10", "3.11",
+    ] {
+        let target = target(&format!("aurora-mysql:{aurora}"));
+        assert!(
+            table().aurora_mysql_version(&target.version).is_some(),
+            "{aurora}"
+        );
+        for kind in ALL_KINDS {
+            assert!(
+                table().rule_for(&target, kind).is_some(),
+                "{aurora} {}",
+                kind.as_str()
+            );
+        }
+    }
+}
+
+fn verdict(target_text: &str, sql: &str) -> Verdict {
+    match lookup(&target(target_text), &statement(sql), Some(&columns())) {
+        Lookup::Found(v) => v,
+        other => panic!("{target_text} {sql}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_issue_cases() {
+    let drop = "ALTER TABLE t DROP COLUMN grade";
+    let aurora_304 = verdict("aurora-mysql:3.04", drop);
+    assert_eq!(aurora_304.algorithm, Algorithm::Inplace);
+    assert!(aurora_304.rebuilds_table);
+    assert_eq!(aurora_304.rule_id, "mysql-drop-column-inplace");
+    let aurora_305 = verdict("aurora-mysql:3.05", drop);
+    assert_eq!(aurora_305.algorithm, Algorithm::Instant);
+    assert!(!aurora_305.rebuilds_table);
+    assert!(verdict("mysql:8.0.28", drop).rebuilds_table);
+    assert!(!verdict("mysql:8.0.29", drop).rebuilds_table);
+    assert_eq!(verdict("mariadb:10.11", drop).algorithm, Algorithm::Instant);
+    assert!(verdict("mariadb:10.3", drop).rebuilds_table);
+
+    let middle = "ALTER TABLE t ADD COLUMN c int NULL AFTER id";
+    assert!(verdict("mysql:8.0.28", middle).rebuilds_table);
+    assert!(!verdict("mysql:8.0.29", middle).rebuilds_table);
+    assert!(!verdict("mariadb:10.4", middle).rebuilds_table);
+
+    // Aurora 2: fast DDL is lab mode only; by default the column add rebuilds.
+    let last = "ALTER TABLE t ADD COLUMN c int NULL";
+    assert_eq!(
+        verdict("aurora-mysql:2.11", last).rule_id,
+        "aurora2-add-column-last"
+    );
+    assert_eq!(
+        verdict("aurora-mysql:2.11", drop).rule_id,
+        "mysql-drop-column-inplace"
+    );
+    assert_eq!(
+        verdict("aurora-mysql:3.01", last).algorithm,
+        Algorithm::Instant
+    );
+}
+
+#[test]
+fn several_clauses_take_the_weakest_level() {
+    let v = verdict(
+        "mysql:8.0.29",
+        "ALTER TABLE t ADD COLUMN c int NULL, ADD INDEX i (name)",
+    );
+    assert_eq!(v.algorithm, Algorithm::Inplace);
+    assert_eq!(v.lock, LockLevel::None);
+    // The column add is no longer instant next to the index build: it rebuilds.
+    assert!(v.rebuilds_table);
+    assert_eq!(v.rule_id, "mysql-add-index");
+    assert_eq!(
+        v.rule_ids,
+        vec!["mysql-add-column-last-instant", "mysql-add-index"]
+    );
+
+    let v = verdict(
+        "mariadb:10.11",
+        "ALTER TABLE t ALTER done SET DEFAULT 'x', MODIFY grade float NULL",
+    );
+    assert_eq!(v.algorithm, Algorithm::Copy);
+    assert_eq!(v.lock, LockLevel::Shared);
+    assert_eq!(v.rule_id, "mariadb-change-type");
+
+    let v = verdict(
+        "mysql:8.0.29",
+        "ALTER TABLE t ADD COLUMN c int NULL, ALTER done SET DEFAULT 'x'",
+    );
+    assert_eq!(v.algorithm, Algorithm::Instant);
+    assert!(!v.rebuilds_table);
+}
+
+#[test]
+fn static_lookup_without_the_table() {
+    let mysql = target("mysql:8.0.28");
+    let drop = statement("ALTER TABLE t DROP COLUMN c");
+    assert!(matches!(lookup(&mysql, &drop, None), Lookup::Found(_)));
+    let modify = statement("ALTER TABLE t MODIFY c varchar(20)");
+    assert_eq!(lookup(&mysql, &modify, None), Lookup::NeedsTable);
+    let options = statement("ALTER TABLE t ENGINE=InnoDB");
+    assert_eq!(lookup(&mysql, &options, None), Lookup::NoRule);
+    let mixed = statement("ALTER TABLE t MODIFY c varchar(20), ENGINE=InnoDB");
+    assert_eq!(lookup(&mysql, &mixed, None), Lookup::NoRule);
+    assert_eq!(lookup(&mysql, &statement("SELECT 1"), None), Lookup::NoRule);
+}
+
+#[test]
+fn malformed_tables_are_refused_with_the_line() {
+    let cases = [
+        ("[rules]\na | mysql | 5.7.. | drop_column | inplace | none | yes", "8 fields"),
+        ("[rules]\na | oracle | 5.7.. | drop_column | inplace | none | yes | s", "unknown flavor"),
+        ("[rules]\na | mysql | 5.7 | drop_column | inplace | none | yes | s", "FROM..TO"),
+        ("[rules]\na | mysql | 5.7.. | drop_everything | inplace | none | yes | s", "unknown operation"),
+        ("[rules]\na | mysql | 5.7.. | drop_column | fast | none | yes | s", "unknown algorithm"),
+        ("[rules]\na | mysql | 5.7.. | drop_column | inplace | none | maybe | s", "yes or no"),
+        ("[other]\n", "unknown section"),
+        ("a | b | c\n", "before any [section]"),
+        (
+            "[rules]\na | mysql | 5.7.. | drop_column | inplace | none | yes | s\na | mysql | 5.7.. | drop_column | inplace | none | yes | s",
+            "already used on line 2",
+        ),
+    ];
+    for (text, expected) in cases {
+        let message = format!("{:#}", parse_table(text).unwrap_err());
+        assert!(message.contains(expected), "{text}: {message}");
+        assert!(message.contains("targets.txt:"), "{message}");
+    }
+}
