@@ -177,6 +177,8 @@ fn build_report(
             .then_some(ModelKind::Constant),
             min_relative_noise: model::repeat_noise(&points)
                 .max(FitOptions::default().min_relative_noise),
+            grows_with_rows: !production_points.is_empty()
+                || Algorithm::works_through_rows(algorithm, statement.operation),
         };
         let fit = model::fit(&points, &options)?;
         let target = result.target_rows as f64;

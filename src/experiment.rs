@@ -3,7 +3,7 @@
 //! finds the algorithm and lock level the server really uses, by asking for each level in
 //! turn on a small copy. Produces Measurements; knows nothing of statistics.
 
-use crate::migration::{self, Migration, Statement};
+use crate::migration::{self, Migration, Operation, Statement};
 use crate::profile::Profile;
 use crate::progress::Progress;
 use crate::rules::{self, TableColumns};
@@ -50,6 +50,25 @@ pub enum LockLevel {
     None,
     Shared,
     Exclusive,
+}
+
+impl Algorithm {
+    /// Whether a statement run with this algorithm reads (and maybe rewrites) every row,
+    /// a rebuild or an index build, rather than changing metadata only.
+    pub fn works_through_rows(algorithm: Option<Algorithm>, operation: Operation) -> bool {
+        let builds = [
+            Operation::AddIndex,
+            Operation::AddForeignKey,
+            Operation::AddPrimaryKey,
+            Operation::Rebuild,
+            Operation::Multiple,
+        ];
+        match algorithm {
+            Some(Algorithm::Copy | Algorithm::Inplace) => true,
+            Some(Algorithm::Nocopy) => builds.contains(&operation),
+            Some(Algorithm::Instant) | None => false,
+        }
+    }
 }
 
 const ALGORITHMS: [(Algorithm, &str); 4] = [

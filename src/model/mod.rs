@@ -103,6 +103,9 @@ pub struct FitOptions {
     /// prediction, so points that happen to fit perfectly still get an honest
     /// width. Callers pass `max(default, repeat_noise(points))`.
     pub min_relative_noise: f64,
+    /// The operation reads or rewrites every row (a COPY, a rebuild, an index build):
+    /// leave the constant out of the choice unless nothing else fits.
+    pub grows_with_rows: bool,
 }
 
 impl Default for FitOptions {
@@ -110,6 +113,7 @@ impl Default for FitOptions {
         FitOptions {
             force: None,
             min_relative_noise: 0.05,
+            grows_with_rows: false,
         }
     }
 }
@@ -155,6 +159,8 @@ pub fn fit(points: &[Point], options: &FitOptions) -> Result<Fit> {
     }
     let kinds: Vec<ModelKind> = match options.force {
         Some(kind) => vec![kind],
+        // Known to touch every row: a flat line through noisy small timings is wrong.
+        None if options.grows_with_rows => ModelKind::ALL[1..].to_vec(),
         None => ModelKind::ALL.to_vec(),
     };
     let mut fitted: Vec<(ModelKind, Line, f64)> = Vec::new();
@@ -166,6 +172,14 @@ pub fn fit(points: &[Point], options: &FitOptions) -> Result<Fit> {
             }
             Err(_) => {}
         }
+    }
+    if fitted.is_empty() && options.grows_with_rows {
+        // Every growing law had time falling with rows: noise wins, say so with a constant.
+        let constant = FitOptions {
+            force: Some(ModelKind::Constant),
+            ..options.clone()
+        };
+        return fit(points, &constant);
     }
     let chosen = choose(&fitted)
         .ok_or_else(|| anyhow::anyhow!("no model kind could be fitted to the timings"))?;

@@ -322,3 +322,36 @@ fn repeat_noise_is_median_spread_at_repeated_scales() {
     ];
     assert!((repeat_noise(&points) - 0.2).abs() < 1e-12);
 }
+
+#[test]
+fn an_operation_known_to_grow_with_rows_is_never_flat_while_a_growing_law_fits() {
+    // Noise-dominated small timings a constant would win on.
+    let points: Vec<Point> = [
+        (250.0, 0.012),
+        (500.0, 0.0115),
+        (1000.0, 0.0122),
+        (2000.0, 0.0118),
+        (4000.0, 0.0124),
+    ]
+    .iter()
+    .map(|&(rows, seconds)| Point { rows, seconds })
+    .collect();
+    let free = fit(&points, &FitOptions::default()).expect("fit");
+    assert_eq!(free.kind, ModelKind::Constant);
+    let growing = FitOptions {
+        grows_with_rows: true,
+        ..FitOptions::default()
+    };
+    let fitted = fit(&points, &growing).expect("fit");
+    assert_ne!(fitted.kind, ModelKind::Constant);
+    assert!(fitted.predict(4_000_000.0) > fitted.predict(4000.0));
+    // Time falling with rows fits no growing law: the constant is the honest answer.
+    let falling: Vec<Point> = [(250.0, 0.02), (1000.0, 0.015), (4000.0, 0.01)]
+        .iter()
+        .map(|&(rows, seconds)| Point { rows, seconds })
+        .collect();
+    assert_eq!(
+        fit(&falling, &growing).expect("fit").kind,
+        ModelKind::Constant
+    );
+}

@@ -123,20 +123,11 @@ fn performance(report: &Report) -> ChecklistItem {
     item(question, "yes", evidence)
 }
 
-/// Whether a statement reads (and maybe rewrites) every row: a rebuild or an index build,
-/// as opposed to a change of metadata. Known from the algorithm the server used.
+/// Whether a statement reads (and maybe rewrites) every row, known from the algorithm the
+/// server used; a statement with no algorithm (not an ALTER) counts when it takes a second.
 fn works_through_the_table(statement: &StatementReport) -> bool {
-    let builds = [
-        Operation::AddIndex,
-        Operation::AddForeignKey,
-        Operation::AddPrimaryKey,
-        Operation::Rebuild,
-        Operation::Multiple,
-    ];
     match statement.algorithm {
-        Some(Algorithm::Copy | Algorithm::Inplace) => true,
-        Some(Algorithm::Nocopy) => builds.contains(&statement.operation),
-        Some(Algorithm::Instant) => false,
+        Some(_) => Algorithm::works_through_rows(statement.algorithm, statement.operation),
         None => statement.estimate.seconds_p50 >= 1.0,
     }
 }
