@@ -81,31 +81,22 @@ mod tests {
         .expect("a definition");
         assert_eq!(table.name, "t");
         assert_eq!(table.default_charset.as_deref(), Some("utf8mb4"));
-        let summary: Vec<(Option<&str>, Option<&str>, Option<bool>, bool, Option<&str>)> = table
+        let summary: Vec<String> = table
             .columns
             .iter()
             .map(|c| {
-                (
-                    c.column.as_deref(),
-                    c.column_type.as_deref(),
-                    c.nullable,
-                    c.has_default,
-                    c.charset.as_deref(),
+                format!(
+                    "{:?} {:?} {:?} {} {:?}",
+                    c.column, c.column_type, c.nullable, c.has_default, c.charset
                 )
             })
             .collect();
         assert_eq!(
             summary,
             vec![
-                (Some("id"), Some("bigint(20)"), Some(false), false, None),
-                (
-                    Some("name"),
-                    Some("varchar(32)"),
-                    Some(false),
-                    true,
-                    Some("latin1")
-                ),
-                (Some("price"), Some("decimal(10,2)"), None, true, None),
+                r#"Some("id") Some("bigint(20)") Some(false) false None"#,
+                r#"Some("name") Some("varchar(32)") Some(false) true Some("latin1")"#,
+                r#"Some("price") Some("decimal(10,2)") None true None"#,
             ]
         );
     }
