@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod estimate;
 pub mod experiment;
+pub mod lint;
 pub mod migration;
 pub mod model;
 pub mod profile;
