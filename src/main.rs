@@ -44,10 +44,12 @@ async fn run(cli: Cli, secret: Option<&str>) -> ExitCode {
     let outcome = match &cli.command {
         Command::Estimate(args) => ddl_eta::estimate::run(args)
             .await
-            .map(|report| print!("{}", ddl_eta::report::render(&report, args.format))),
+            .map(|report| print!("{}", ddl_eta::report::render(&report, args.format)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Lint(args) => lint(args),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             let message = format!("{error:#}");
             let message = match secret {
@@ -60,10 +62,23 @@ async fn run(cli: Cli, secret: Option<&str>) -> ExitCode {
     }
 }
 
+/// Prints the findings; exit 3 when one is at error level.
+fn lint(args: &ddl_eta::cli::LintArgs) -> anyhow::Result<ExitCode> {
+    let report = ddl_eta::lint::run(&ddl_eta::lint::LintOptions {
+        migrations: &args.migrations,
+        schema: args.schema.as_deref(),
+        target: args.target_server,
+        allow: &args.allow,
+    })?;
+    print!("{}", ddl_eta::lint::format::render(&report, args.format));
+    Ok(ExitCode::from(if report.has_errors() { 3 } else { 0 }))
+}
+
 /// A URL whose password must never be printed.
 fn secret_of(cli: &Cli) -> Option<String> {
     match &cli.command {
         Command::Estimate(args) => args.sandbox.sandbox_url.clone(),
+        Command::Lint(_) => None,
     }
 }
 

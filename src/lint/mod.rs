@@ -93,7 +93,7 @@ pub struct Finding {
     pub line: usize,
     /// 0-based index of the statement across all files.
     pub statement_index: usize,
-    /// The statement's first 60 characters on one line.
+    /// The statement on one line, cut after 100 characters.
     pub statement: String,
 }
 
@@ -181,7 +181,7 @@ pub fn lint(
                     file: statement.file.clone(),
                     line: statement.line,
                     statement_index: statement.index,
-                    statement: statement.summary(),
+                    statement: one_line(&statement.sql),
                 };
                 if silenced(&finding) {
                     ignored += 1;
@@ -204,6 +204,16 @@ pub fn lint(
         ignored,
         findings,
     }
+}
+
+fn one_line(sql: &str) -> String {
+    const WIDTH: usize = 100;
+    let line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= WIDTH {
+        return line;
+    }
+    let cut: String = line.chars().take(WIDTH).collect();
+    format!("{}...", cut.trim_end())
 }
 
 /// A rule code as `--allow` takes it; clap reports anything else as a usage error.

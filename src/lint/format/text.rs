@@ -1,9 +1,10 @@
-//! `--format text`: each finding with its place, the statement, why it matters and what
-//! to do instead, then a one-line summary.
+//! `--format text`: each finding with its place and statement, then once per rule that
+//! fired why it matters and what to do instead, then a one-line summary.
 
 use std::fmt::Write;
 
 use super::LintReport;
+use crate::lint::Finding;
 
 pub fn render(report: &LintReport) -> String {
     let mut out = String::new();
@@ -17,10 +18,19 @@ pub fn render(report: &LintReport) -> String {
             f.code,
             f.message
         );
-        let _ = writeln!(out, "  | {}", f.statement);
-        let _ = writeln!(out, "  = why: {}", f.explanation);
-        let _ = writeln!(out, "  = instead: {}", f.alternative);
-        out.push('\n');
+        let _ = writeln!(out, "  | {}\n", f.statement);
+    }
+    let mut rules: Vec<&Finding> = Vec::new();
+    for f in &report.findings {
+        if !rules.iter().any(|r| r.code == f.code) {
+            rules.push(f);
+        }
+    }
+    rules.sort_by_key(|f| f.code);
+    for f in rules {
+        let _ = writeln!(out, "{} {}", f.code, f.rule);
+        let _ = writeln!(out, "  why: {}", f.explanation);
+        let _ = writeln!(out, "  instead: {}\n", f.alternative);
     }
     let _ = writeln!(out, "{}", summary(report));
     out

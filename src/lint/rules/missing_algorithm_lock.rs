@@ -45,9 +45,9 @@ fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
         clause.replace(',', "")
     };
     let outcome = if unsure {
-        "so that it is refused at once if it would need a blocking copy"
+        "to be refused at once if it needs a blocking copy"
     } else {
-        "so that the server refuses at once rather than fall back to a slower, more blocking way"
+        "to fail at once rather than fall back to a more blocking way"
     };
     vec![Hit::new(format!(
         "no ALGORITHM/LOCK: append `{appended}` {outcome}"
@@ -63,7 +63,7 @@ mod tests {
         let found = hits("DE011", "ALTER TABLE t ADD COLUMN x int NULL", None);
         assert_eq!(
             found[0].1,
-            "no ALGORITHM/LOCK: append `, ALGORITHM=INSTANT` so that the server refuses at once rather than fall back to a slower, more blocking way"
+            "no ALGORITHM/LOCK: append `, ALGORITHM=INSTANT` to fail at once rather than fall back to a more blocking way"
         );
         let found = hits("DE011", "CREATE INDEX i ON t (a)", None);
         assert!(
@@ -79,7 +79,7 @@ mod tests {
         );
         let found = hits("DE011", "ALTER TABLE t MODIFY grade float", None);
         assert!(
-            found[0].1.contains("if it would need a blocking copy"),
+            found[0].1.contains("if it needs a blocking copy"),
             "{}",
             found[0].1
         );
