@@ -32,7 +32,7 @@ pub fn github(report: &LintReport) -> String {
                 f.line,
                 property(&format!("{} {}", f.code, f.rule)),
                 data(&format!(
-                    "{} {} Instead: {}",
+                    "{}\n\nWhy: {}\nInstead: {}",
                     f.message, f.explanation, f.alternative
                 ))
             )
