@@ -27,7 +27,7 @@ pub enum Command {
     Estimate(EstimateArgs),
     /// Check the migration SQL alone, without a server: data loss, backward
     /// incompatibility, DDL that is not online on the target, missing fail-fast clauses.
-    /// Exit 3 when an error-level rule fires. Rules: docs/lint.md.
+    /// Exit 3 when an error-level rule fires. Rule codes DE001-DE011: see the README.
     Lint(LintArgs),
 }
 

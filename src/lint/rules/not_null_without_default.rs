@@ -52,8 +52,14 @@ fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
 
 /// NOT NULL, no DEFAULT, and not filled in by the server (AUTO_INCREMENT, generated).
 fn needs_value(clause: &Clause) -> bool {
-    let words: Vec<String> = clause
+    // Words outside string literals: `COMMENT 'known as x'` is not a generated column.
+    let outside_strings: String = clause
         .text
+        .split('\'')
+        .step_by(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let words: Vec<String> = outside_strings
         .split(|c: char| !c.is_alphanumeric() && c != '_')
         .map(str::to_uppercase)
         .collect();
@@ -93,6 +99,8 @@ mod tests {
             Some("CREATE TABLE t (x int)"),
         );
         assert_eq!(found.len(), 1);
+        let commented = "ALTER TABLE t ADD n int NOT NULL COMMENT 'known as the count'";
+        assert_eq!(hits("DE007", commented, None).len(), 1);
     }
 
     #[test]
