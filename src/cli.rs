@@ -29,6 +29,12 @@ pub enum Command {
     /// incompatibility, DDL that is not online on the target, missing fail-fast clauses.
     /// Exit 3 when an error-level rule fires. Rule codes DE001-DE011: see the README.
     Lint(LintArgs),
+    /// Compare two saved JSON reports statement by statement: the change in predicted
+    /// duration and blocking (for benchmark reports across versions, servers, settings).
+    Compare(CompareArgs),
+    /// Render a saved JSON report in another format (markdown, html, text) without
+    /// measuring again.
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +65,29 @@ pub struct LintArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A report made by `estimate --format json`.
+    pub report: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The earlier report (`estimate --format json`).
+    pub old: PathBuf,
+    /// The later report.
+    pub new: PathBuf,
+    /// JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct EstimateArgs {
     /// Migration SQL files, run in the order given; `-` reads standard input. Django's
     /// `manage.py sqlmigrate` output works as it is.
@@ -81,13 +110,39 @@ pub struct EstimateArgs {
     #[command(flatten)]
     pub ladder: LadderArgs,
 
-    /// Output format on stdout.
+    /// Production is X times as fast as the sandbox (2 = twice as fast): predictions are
+    /// divided by X. Calibrate it by running the same ladder on a production-class server
+    /// (`--sandbox-url` to an Aurora clone, say) and comparing; 1 assumes equal speed.
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed_factor: f64,
+
+    /// Output format on stdout (or in --output).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    /// Write the report to FILE instead of stdout (an HTML report wants a file).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub gate: GateArgs,
 
     /// No progress on stderr (errors still go there).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// CI gates: each is on only when given; when one fires, the report is still printed and
+/// ddl-eta exits 3.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Fail (exit 3) when any statement's high estimate exceeds this duration (e.g. 10m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_duration: Option<Duration>,
+
+    /// Fail (exit 3) when any statement may block writes longer than this (e.g. 5s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_write_block: Option<Duration>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -156,6 +211,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 fn parse_rows(text: &str) -> Result<u64, String> {
     crate::profile::parse_count(text)
         .ok_or_else(|| format!("'{text}' is not a row count (examples: 100000, 250k, 2M)"))
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && (0.01..=100.0).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "'{text}' is not a speed factor between 0.01 and 100"
+        )),
+    }
 }
 
 fn parse_ratio(text: &str) -> Result<f64, String> {

@@ -9,7 +9,8 @@ use crate::model::{self, Fit, FitOptions, ModelKind, Point};
 use crate::profile::{self, Profile};
 use crate::progress::Progress;
 use crate::report::{
-    EstimateReport, ModelReport, Report, SandboxReport, StatementReport, TableReport,
+    checklist, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport, StatementReport,
+    TableReport,
 };
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use anyhow::{bail, Result};
@@ -21,6 +22,8 @@ pub const INTERVAL: f64 = 0.9;
 const FAR_EXTRAPOLATION: f64 = 100.0;
 /// A leave-one-out error above this means the chosen law does not describe the points.
 const POOR_FIT: f64 = 0.25;
+/// Below this a prediction's relative error does not matter to anyone.
+const NEGLIGIBLE_SECONDS: f64 = 1.0;
 
 pub async fn run(args: &EstimateArgs) -> Result<Report> {
     let started = Instant::now();
@@ -51,7 +54,14 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     };
     sandbox.close().await;
     progress.finish();
-    build_report(&migration, &profile, measured?, report_sandbox)
+    build_report(
+        &migration,
+        &profile,
+        measured?,
+        report_sandbox,
+        args.sandbox.buffer_pool,
+        args.speed_factor,
+    )
 }
 
 fn sandbox_options(args: &EstimateArgs) -> SandboxOptions {
@@ -104,8 +114,9 @@ fn build_report(
     profile: &Profile,
     measured: Measurements,
     sandbox: SandboxReport,
+    buffer_pool_bytes: u64,
+    speed_factor: f64,
 ) -> Result<Report> {
-    let largest_measured = measured.ladder.scales.iter().copied().max().unwrap_or(0);
     let mut statements = Vec::new();
     let mut fits: Vec<(Fit, f64)> = Vec::new();
     for (statement, result) in migration.statements.iter().zip(&measured.statements) {
@@ -126,7 +137,7 @@ fn build_report(
         let fit = model::fit(&points, &options)?;
         let target = result.target_rows as f64;
         let interval = fit.interval(target, INTERVAL);
-        let warnings = statement_warnings(&fit, result.target_rows, largest_measured);
+        let warnings = statement_warnings(&fit, result.target_rows);
         statements.push(StatementReport {
             index: statement.index,
             sql: statement.sql.clone(),
@@ -141,7 +152,7 @@ fn build_report(
             },
             algorithm: result.algorithm,
             lock: result.lock,
-            measurements: result.measurements.clone(),
+            measurements: sorted_by_rows(&result.measurements),
             model: ModelReport {
                 kind: fit.kind,
                 loo_error: fit.loo_error,
@@ -154,11 +165,12 @@ fn build_report(
                 interval: INTERVAL,
             },
             warnings,
+            curve: curve(&fit, &result.measurements, result.target_rows),
         });
         fits.push((fit, target));
     }
     let parts: Vec<(&Fit, f64)> = fits.iter().map(|(f, t)| (f, *t)).collect();
-    Ok(Report {
+    let mut report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         sandbox,
         tables: profile
@@ -172,22 +184,70 @@ fn build_report(
         statements,
         total: model::total_interval(&parts, INTERVAL),
         interval: INTERVAL,
+        warnings: ladder_warnings(profile, &measured),
         ladder: measured.ladder,
-        warnings: measured.warnings,
-    })
+        speed_factor,
+        assumptions: Vec::new(),
+        guidance: None,
+        checklist: Vec::new(),
+    };
+    apply_speed_factor(&mut report, speed_factor);
+    report.assumptions = assumptions(&report, buffer_pool_bytes);
+    report.guidance = Some(checklist::guidance(&report));
+    report.checklist = checklist::build(&report);
+    Ok(report)
 }
 
-fn statement_warnings(fit: &Fit, target_rows: u64, largest_measured: u64) -> Vec<String> {
+/// Points of the fitted curve and its band, log-spaced from the smallest measured size to
+/// production size, for charts.
+fn curve(fit: &Fit, measured: &[experiment::Measurement], target: u64) -> Vec<CurvePoint> {
+    const POINTS: usize = 24;
+    let smallest = measured.iter().map(|m| m.rows).min().unwrap_or(1).max(1) as f64;
+    let target = (target as f64).max(smallest);
+    (0..POINTS)
+        .map(|i| {
+            let t = i as f64 / (POINTS - 1) as f64;
+            let rows = (smallest.ln() + t * (target.ln() - smallest.ln())).exp();
+            let interval = fit.interval(rows, INTERVAL);
+            CurvePoint {
+                rows: rows.round() as u64,
+                seconds_p50: interval.seconds_p50,
+                seconds_low: interval.seconds_low,
+                seconds_high: interval.seconds_high,
+            }
+        })
+        .collect()
+}
+
+/// What the estimate takes for granted, said aloud.
+fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<String> {
+    vec![
+        format!(
+            "Production runs the same server as the sandbox ({} {}); where production differs (MySQL 8.0 or Aurora MySQL against a MariaDB sandbox), the algorithm can differ too.",
+            report.sandbox.flavor, report.sandbox.version
+        ),
+        if report.speed_factor == 1.0 {
+            "Production hardware is as fast as the sandbox's (speed factor 1, --speed-factor to change).".to_string()
+        } else {
+            format!(
+                "Production hardware is {}x as fast as the sandbox's (--speed-factor): predictions are divided by it.",
+                report.speed_factor
+            )
+        },
+        format!(
+            "The sandbox's buffer pool is {} MiB and its caches are warm after loading; production's memory regime (buffer pool relative to the table) decides whether index builds sort in memory.",
+            buffer_pool_bytes >> 20
+        ),
+        "The sandbox's temp sort files go through the OS page cache, which can hide disk speed.".to_string(),
+        "Synthetic rows: realistic lengths and NULLs, but not production's value distribution.".to_string(),
+    ]
+}
+
+fn statement_warnings(fit: &Fit, target_rows: u64) -> Vec<String> {
     let mut warnings = Vec::new();
-    if largest_measured > 0 {
-        let reach = target_rows as f64 / largest_measured as f64;
-        if reach > FAR_EXTRAPOLATION {
-            warnings.push(format!(
-                "production is {reach:.0}x the largest measured scale: raise --budget or --max-rows for a firmer estimate"
-            ));
-        }
-    }
-    if fit.loo_error > POOR_FIT {
+    // Millisecond timings scatter by large fractions without meaning anything.
+    let negligible = fit.predict(target_rows as f64) < NEGLIGIBLE_SECONDS;
+    if fit.loo_error > POOR_FIT && !negligible {
         warnings.push(format!(
             "poor fit: the {} model's leave-one-out error is {:.0}%; timings were noisy or changed regime",
             fit.kind.as_str(),
@@ -195,4 +255,72 @@ fn statement_warnings(fit: &Fit, target_rows: u64, largest_measured: u64) -> Vec
         ));
     }
     warnings
+}
+
+/// Measurements in row order, for reading; the calibration run comes first in time.
+fn sorted_by_rows(measurements: &[experiment::Measurement]) -> Vec<experiment::Measurement> {
+    let mut sorted = measurements.to_vec();
+    sorted.sort_by_key(|m| m.rows);
+    sorted
+}
+
+/// Warnings about the ladder as a whole: the budget, and how far production lies beyond
+/// the largest measured scale.
+fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<String> {
+    let mut warnings = measured.warnings.clone();
+    let largest_measured = measured.ladder.scales.iter().copied().max().unwrap_or(0);
+    if largest_measured > 0 {
+        let reach = profile.largest_rows() as f64 / largest_measured as f64;
+        if reach > FAR_EXTRAPOLATION {
+            warnings.push(format!(
+                "production is {reach:.0}x the largest measured scale: raise --budget or --max-rows for a firmer estimate"
+            ));
+        }
+    }
+    warnings
+}
+
+/// Production is `factor` times as fast as the sandbox: predicted durations shrink by it.
+/// Measurements and the fitted curve stay the sandbox's own.
+fn apply_speed_factor(report: &mut Report, factor: f64) {
+    if factor == 1.0 {
+        return;
+    }
+    for statement in &mut report.statements {
+        let estimate = &mut statement.estimate;
+        estimate.seconds_p50 /= factor;
+        estimate.seconds_low /= factor;
+        estimate.seconds_high /= factor;
+    }
+    report.total.seconds_p50 /= factor;
+    report.total.seconds_low /= factor;
+    report.total.seconds_high /= factor;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved_report() -> Report {
+        serde_json::from_str(include_str!("../tests/fixtures/report_0019.json"))
+            .expect("fixture report parses")
+    }
+
+    #[test]
+    fn a_faster_production_shortens_every_prediction_but_no_measurement() {
+        let before = saved_report();
+        let mut after = before.clone();
+        apply_speed_factor(&mut after, 2.0);
+        for (b, a) in before.statements.iter().zip(&after.statements) {
+            assert_eq!(a.estimate.seconds_p50 * 2.0, b.estimate.seconds_p50);
+            assert_eq!(a.estimate.seconds_high * 2.0, b.estimate.seconds_high);
+            assert_eq!(a.measurements[0].seconds, b.measurements[0].seconds);
+        }
+        assert_eq!(after.total.seconds_low * 2.0, before.total.seconds_low);
+    }
+
+    #[test]
+    fn old_reports_without_a_speed_factor_read_as_one() {
+        assert_eq!(saved_report().speed_factor, 1.0);
+    }
 }

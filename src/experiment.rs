@@ -9,7 +9,7 @@ use crate::progress::Progress;
 use crate::sandbox::Sandbox;
 use crate::seed::{self, SeedContext, TableShape};
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::mysql::{MySqlConnection, MySqlDatabaseError};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -34,7 +34,7 @@ pub struct LadderOptions {
     pub budget: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Instant,
@@ -43,7 +43,7 @@ pub enum Algorithm {
     Copy,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LockLevel {
     None,
@@ -63,7 +63,7 @@ const LOCKS: [(LockLevel, &str); 3] = [
     (LockLevel::Exclusive, "EXCLUSIVE"),
 ];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Measurement {
     pub rows: u64,
     pub seconds: f64,
@@ -78,7 +78,7 @@ pub struct StatementMeasurements {
     pub target_rows: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LadderSummary {
     /// Rows of the largest table at each measured scale, in the order run.
     pub scales: Vec<u64>,
@@ -208,17 +208,18 @@ impl<'a> Lab<'a> {
             .counted_step(format!("seeding {} rows", group_digits(total)), total);
         let started = Instant::now();
         let mut done = 0;
-        // Children point at the parent rows this scale will have.
-        let mut final_rows = self.seeded.clone();
-        for &(i, _, want) in &plan {
-            final_rows.insert(self.shapes[i].name.clone(), want);
-        }
+        let targets: HashMap<String, u64> = self
+            .profile
+            .tables
+            .iter()
+            .map(|t| (t.name.clone(), t.rows))
+            .collect();
         for (i, have, want) in plan {
             let mut from = have + 1;
             while from <= want {
                 let to = (from + SEED_BATCH - 1).min(want);
                 let context = SeedContext {
-                    rows: &final_rows,
+                    targets: &targets,
                     counter_columns: &self.counters,
                 };
                 let sql = seed::insert_batch_sql(

@@ -3,6 +3,7 @@
 //! DESIGN.md: profile -> migration -> sandbox -> seed -> experiment -> model -> report.
 
 pub mod cli;
+pub mod compare;
 pub mod estimate;
 pub mod experiment;
 pub mod lint;

@@ -2,9 +2,14 @@
 //! codes. Ctrl-C and SIGTERM stop the command, and with it every server it started.
 
 use clap::Parser;
-use ddl_eta::cli::{Cli, Command};
+use ddl_eta::cli::{Cli, Command, CompareArgs, EstimateArgs, ReportArgs};
+use ddl_eta::report::{self, gate};
 use ddl_eta::sandbox::cleanup;
 use std::process::ExitCode;
+
+/// Exit codes, the same for every command (README, "Exit codes").
+const FAILURE: u8 = 1;
+const GATE: u8 = 3;
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
@@ -21,7 +26,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return ExitCode::from(FAILURE);
         }
     };
     let code = runtime.block_on(run_until_signal(cli, secret));
@@ -42,10 +47,9 @@ async fn run_until_signal(cli: Cli, secret: Option<String>) -> ExitCode {
 
 async fn run(cli: Cli, secret: Option<&str>) -> ExitCode {
     let outcome = match &cli.command {
-        Command::Estimate(args) => ddl_eta::estimate::run(args)
-            .await
-            .map(|report| print!("{}", ddl_eta::report::render(&report, args.format)))
-            .map(|()| ExitCode::SUCCESS),
+        Command::Estimate(args) => estimate(args).await,
+        Command::Compare(args) => compare(args),
+        Command::Report(args) => rerender(args),
         Command::Lint(args) => lint(args),
     };
     match outcome {
@@ -57,7 +61,58 @@ async fn run(cli: Cli, secret: Option<&str>) -> ExitCode {
                 None => message,
             };
             eprintln!("error: {message}");
-            ExitCode::from(1)
+            ExitCode::from(FAILURE)
+        }
+    }
+}
+
+async fn estimate(args: &EstimateArgs) -> anyhow::Result<ExitCode> {
+    let report = ddl_eta::estimate::run(args).await?;
+    write_output(
+        &report::render(&report, args.format),
+        args.output.as_deref(),
+    )?;
+    let fired = gate::check(&report, &args.gate);
+    for line in &fired {
+        eprintln!("gate: {line}");
+    }
+    Ok(if fired.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(GATE)
+    })
+}
+
+fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let old = ddl_eta::compare::load(&args.old)?;
+    let new = ddl_eta::compare::load(&args.new)?;
+    let comparison = ddl_eta::compare::compare(&old, &new);
+    let text = if args.json {
+        serde_json::to_string_pretty(&comparison)? + "\n"
+    } else {
+        ddl_eta::compare::render_text(&comparison, &old, &new)
+    };
+    write_output(&text, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn rerender(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+    let report = ddl_eta::compare::load(&args.report)?;
+    write_output(
+        &report::render(&report, args.format),
+        args.output.as_deref(),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_output(text: &str, path: Option<&std::path::Path>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match path {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write the report to {}", path.display())),
+        None => {
+            print!("{text}");
+            Ok(())
         }
     }
 }
@@ -71,14 +126,18 @@ fn lint(args: &ddl_eta::cli::LintArgs) -> anyhow::Result<ExitCode> {
         allow: &args.allow,
     })?;
     print!("{}", ddl_eta::lint::format::render(&report, args.format));
-    Ok(ExitCode::from(if report.has_errors() { 3 } else { 0 }))
+    Ok(if report.has_errors() {
+        ExitCode::from(GATE)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A URL whose password must never be printed.
 fn secret_of(cli: &Cli) -> Option<String> {
     match &cli.command {
         Command::Estimate(args) => args.sandbox.sandbox_url.clone(),
-        Command::Lint(_) => None,
+        Command::Compare(_) | Command::Report(_) | Command::Lint(_) => None,
     }
 }
 

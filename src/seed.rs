@@ -228,8 +228,9 @@ pub fn seeding_order(shapes: &[TableShape]) -> Vec<usize> {
 
 /// What the generator knows about the other tables when it writes a batch.
 pub struct SeedContext<'a> {
-    /// Rows each table has (or will have at the end of this batch), by table name.
-    pub rows: &'a HashMap<String, u64>,
+    /// Production row count of each table, by name: every scale is the same fraction of
+    /// each, so a child row's parent is chosen among the parent rows of its own fraction.
+    pub targets: &'a HashMap<String, u64>,
     /// Tables whose counter column holds 1..=rows.
     pub counter_columns: &'a HashMap<String, String>,
 }
@@ -350,9 +351,14 @@ fn satisfiable_foreign_key(
     if *parent_counter != fk.parent_column {
         return None;
     }
-    let parent_rows = (*context.rows.get(&fk.parent_table)?).max(1);
+    // Child row `seq` exists from the fraction seq/child_target on; at that fraction the
+    // parent has about seq * parent_target / child_target rows (less half a row, for the
+    // rounding of scales): point only at those, so
+    // every prefix copy of child and parent (a ladder scale) keeps its references whole.
+    let parent_target = (*context.targets.get(&fk.parent_table)?).max(1);
+    let child_target = (*context.targets.get(&shape.name)?).max(1);
     Some(format!(
-        "1 + MOD({}, {parent_rows})",
+        "1 + MOD({}, GREATEST(1, FLOOR((seq - 0.5) * {parent_target} / {child_target})))",
         hash(fk.column.len() + 900)
     ))
 }
@@ -594,7 +600,7 @@ mod tests {
         let rows = HashMap::new();
         let counters = HashMap::new();
         let context = SeedContext {
-            rows: &rows,
+            targets: &rows,
             counter_columns: &counters,
         };
         let maria = ServerInfo {

@@ -26,7 +26,7 @@ async fn seed(sandbox: &Sandbox, conn: &mut MySqlConnection, table: &str, rows: 
     counts.insert(table.to_string(), rows);
     let counters = HashMap::new();
     let context = SeedContext {
-        rows: &counts,
+        targets: &counts,
         counter_columns: &counters,
     };
     let mut from = 1;

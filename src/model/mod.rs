@@ -65,7 +65,7 @@ pub struct Point {
 }
 
 /// A two-sided prediction interval in seconds; `seconds_p50` is the median.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
     pub seconds_p50: f64,
     pub seconds_low: f64,

@@ -2,17 +2,22 @@
 //! JSON, and later Markdown and HTML). It is built once from the estimate; no exporter
 //! knows how a number was measured.
 
+pub mod chart;
+pub mod checklist;
+pub mod gate;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod terminal;
 
 use crate::experiment::{Algorithm, LadderSummary, LockLevel, Measurement};
 use crate::migration::Operation;
 use crate::model::{Interval, ModelKind};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     pub sandbox: SandboxReport,
@@ -23,9 +28,46 @@ pub struct Report {
     pub interval: f64,
     pub ladder: LadderSummary,
     pub warnings: Vec<String>,
+    /// Production's speed relative to the sandbox's (`--speed-factor`); every prediction
+    /// is already divided by it.
+    #[serde(default = "one")]
+    pub speed_factor: f64,
+    /// What the estimate takes for granted (hardware, memory regime, server differences).
+    #[serde(default)]
+    pub assumptions: Vec<String>,
+    /// Release advice: CI job timeout, lock wait bound, online schema change tools.
+    #[serde(default)]
+    pub guidance: Option<Guidance>,
+    /// The migration-review checklist, answered with the evidence.
+    #[serde(default)]
+    pub checklist: Vec<ChecklistItem>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Guidance {
+    /// A CI/CD job timeout that covers the high estimate with a margin, in whole minutes.
+    pub job_timeout_minutes: u64,
+    /// `SET SESSION lock_wait_timeout = N` for the migration's session.
+    pub lock_wait_timeout_seconds: u64,
+    /// Statements (1-based) that block writes long enough to go through an online schema
+    /// change tool (pt-online-schema-change, gh-ost) instead.
+    pub online_schema_change: Vec<usize>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChecklistItem {
+    pub question: String,
+    /// "yes", "no", "possibly", "unknown", or a duration for "How long will it run?".
+    pub answer: String,
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SandboxReport {
     pub flavor: String,
     pub version: String,
@@ -33,13 +75,13 @@ pub struct SandboxReport {
     pub kind: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableReport {
     pub name: String,
     pub target_rows: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatementReport {
     pub index: usize,
     pub sql: String,
@@ -47,7 +89,7 @@ pub struct StatementReport {
     pub line: usize,
     pub table: Option<String>,
     pub operation: Operation,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clauses: Vec<Operation>,
     pub algorithm: Option<Algorithm>,
     pub lock: Option<LockLevel>,
@@ -55,15 +97,27 @@ pub struct StatementReport {
     pub model: ModelReport,
     pub estimate: EstimateReport,
     pub warnings: Vec<String>,
+    /// The fitted model and its interval from the smallest measured size to production
+    /// size, at log-spaced row counts: what the charts draw.
+    #[serde(default)]
+    pub curve: Vec<CurvePoint>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CurvePoint {
+    pub rows: u64,
+    pub seconds_p50: f64,
+    pub seconds_low: f64,
+    pub seconds_high: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelReport {
     pub kind: ModelKind,
     pub loo_error: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EstimateReport {
     pub rows: u64,
     pub seconds_p50: f64,
@@ -79,12 +133,18 @@ pub enum Format {
     Text,
     /// Versioned JSON (schema_version 1), documented in the README.
     Json,
+    /// A report to paste into a pull request: summary, checklist, assumptions.
+    Markdown,
+    /// One self-contained HTML file with a chart per statement (use with --output).
+    Html,
 }
 
 pub fn render(report: &Report, format: Format) -> String {
     match format {
         Format::Text => terminal::render(report),
         Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
 }
 

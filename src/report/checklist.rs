@@ -1,0 +1,285 @@
+//! The migration-review checklist, answered from the report: data loss, performance,
+//! table size, write load, duration, blocking, backward compatibility, each with the
+//! evidence behind the answer. Also the release guidance that follows from them.
+
+use super::{human_seconds, ChecklistItem, Guidance, Report, StatementReport};
+use crate::experiment::{Algorithm, LockLevel};
+use crate::migration::Operation;
+
+/// A table this large makes every rebuild and index build a release event.
+const LARGE_TABLE_ROWS: u64 = 1_000_000;
+/// Blocking writes for longer than this is worth an online schema change tool.
+pub const ONLINE_TOOL_ADVICE_SECONDS: f64 = 5.0;
+/// The bound on a metadata-lock wait: long enough for a DDL to get its lock on a healthy
+/// server, short enough that queries queued behind a waiting DDL do not pile up for long.
+pub const LOCK_WAIT_TIMEOUT_SECONDS: u64 = 5;
+
+/// Seconds (high end of the interval) during which a statement blocks writes: the whole
+/// run when the server takes a shared or exclusive lock, else only its brief metadata locks.
+pub fn writes_blocked_high(statement: &StatementReport) -> f64 {
+    let blocks_writes = matches!(
+        statement.lock,
+        Some(LockLevel::Shared | LockLevel::Exclusive)
+    ) || statement.algorithm == Some(Algorithm::Copy);
+    if blocks_writes {
+        statement.estimate.seconds_high
+    } else {
+        0.0
+    }
+}
+
+pub fn build(report: &Report) -> Vec<ChecklistItem> {
+    vec![
+        data_loss(report),
+        performance(report),
+        table_size(report),
+        write_load(),
+        duration(report),
+        blocking(report),
+        compatibility(report),
+    ]
+}
+
+fn item(question: &str, answer: &str, evidence: String) -> ChecklistItem {
+    ChecklistItem {
+        question: question.to_string(),
+        answer: answer.to_string(),
+        evidence,
+    }
+}
+
+fn statements_with<'a>(
+    report: &'a Report,
+    operations: &'a [Operation],
+) -> impl Iterator<Item = &'a StatementReport> + 'a {
+    report.statements.iter().filter(move |s| {
+        operations.contains(&s.operation) || s.clauses.iter().any(|c| operations.contains(c))
+    })
+}
+
+fn numbered(statements: Vec<&StatementReport>, what: &str) -> String {
+    statements
+        .iter()
+        .map(|s| format!("statement {} {what}", s.index + 1))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn data_loss(report: &Report) -> ChecklistItem {
+    let question = "Will it lose data?";
+    let drops: Vec<_> =
+        statements_with(report, &[Operation::DropColumn, Operation::DropTable]).collect();
+    if !drops.is_empty() {
+        return item(question, "yes", numbered(drops, "drops a column or table"));
+    }
+    let changes: Vec<_> = statements_with(
+        report,
+        &[Operation::ModifyColumn, Operation::ConvertCharset],
+    )
+    .collect();
+    if !changes.is_empty() {
+        return item(
+            question,
+            "possibly",
+            numbered(changes, "changes a column's type or charset: `ddl-eta lint --schema` tells whether it narrows"),
+        );
+    }
+    item(
+        question,
+        "no",
+        "no statement drops, narrows or converts anything".into(),
+    )
+}
+
+fn performance(report: &Report) -> ChecklistItem {
+    let question = "Will it hurt performance?";
+    let heavy: Vec<&StatementReport> = report
+        .statements
+        .iter()
+        .filter(|s| works_through_the_table(s))
+        .collect();
+    if heavy.is_empty() {
+        return item(
+            question,
+            "no",
+            "no statement rebuilds the table or builds an index".into(),
+        );
+    }
+    let evidence = heavy
+        .iter()
+        .map(|s| {
+            format!(
+                "statement {} ({}, {}) reads and writes the whole table for ~{}",
+                s.index + 1,
+                s.operation.as_str(),
+                s.algorithm
+                    .map_or("unknown algorithm".into(), |a| format!("{a:?}")
+                        .to_lowercase()),
+                human_seconds(s.estimate.seconds_p50)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    item(question, "yes", evidence)
+}
+
+/// Whether a statement reads (and maybe rewrites) every row: a rebuild or an index build,
+/// as opposed to a change of metadata. Known from the algorithm the server used.
+fn works_through_the_table(statement: &StatementReport) -> bool {
+    let builds = [
+        Operation::AddIndex,
+        Operation::AddForeignKey,
+        Operation::AddPrimaryKey,
+        Operation::Rebuild,
+        Operation::Multiple,
+    ];
+    match statement.algorithm {
+        Some(Algorithm::Copy | Algorithm::Inplace) => true,
+        Some(Algorithm::Nocopy) => builds.contains(&statement.operation),
+        Some(Algorithm::Instant) => false,
+        None => statement.estimate.seconds_p50 >= 1.0,
+    }
+}
+
+fn table_size(report: &Report) -> ChecklistItem {
+    let question = "Is the table large?";
+    let largest = report.tables.iter().max_by_key(|t| t.target_rows);
+    match largest {
+        Some(t) if t.target_rows >= LARGE_TABLE_ROWS => item(
+            question,
+            "yes",
+            format!(
+                "{} has {} rows",
+                t.name,
+                crate::experiment::group_digits(t.target_rows)
+            ),
+        ),
+        Some(t) => item(
+            question,
+            "no",
+            format!(
+                "{} has {} rows",
+                t.name,
+                crate::experiment::group_digits(t.target_rows)
+            ),
+        ),
+        None => item(question, "unknown", "no table in the report".into()),
+    }
+}
+
+fn write_load() -> ChecklistItem {
+    item(
+        "Is it busy (many writes)?",
+        "unknown",
+        "no production write rate is known to this estimate".into(),
+    )
+}
+
+fn duration(report: &Report) -> ChecklistItem {
+    let total = &report.total;
+    item(
+        "How long will it run?",
+        &human_seconds(total.seconds_p50),
+        format!(
+            "{:.0}% interval {} .. {}, measured at up to {} rows and extrapolated",
+            report.interval * 100.0,
+            human_seconds(total.seconds_low),
+            human_seconds(total.seconds_high),
+            crate::experiment::group_digits(
+                report.ladder.scales.iter().copied().max().unwrap_or(0)
+            )
+        ),
+    )
+}
+
+fn blocking(report: &Report) -> ChecklistItem {
+    let question = "Will it block queries?";
+    let blockers: Vec<&StatementReport> = report
+        .statements
+        .iter()
+        .filter(|s| writes_blocked_high(s) > 0.0)
+        .collect();
+    if blockers.is_empty() {
+        return item(
+            question,
+            "briefly",
+            "every statement runs online: only a metadata lock at start and end, which queues queries if a long transaction holds the table".into(),
+        );
+    }
+    let evidence = blockers
+        .iter()
+        .map(|s| {
+            format!(
+                "statement {} blocks writes (lock {}) for up to {}",
+                s.index + 1,
+                s.lock
+                    .map_or("unknown".into(), |l| format!("{l:?}").to_lowercase()),
+                human_seconds(writes_blocked_high(s))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    item(question, "yes", evidence)
+}
+
+fn compatibility(report: &Report) -> ChecklistItem {
+    let question = "Is it backward compatible?";
+    let breaking: Vec<_> = statements_with(
+        report,
+        &[
+            Operation::DropColumn,
+            Operation::DropTable,
+            Operation::RenameColumn,
+            Operation::RenameTable,
+        ],
+    )
+    .collect();
+    if !breaking.is_empty() {
+        return item(
+            question,
+            "no",
+            numbered(
+                breaking,
+                "removes or renames something the running code may use",
+            ),
+        );
+    }
+    item(
+        question,
+        "yes",
+        "nothing is dropped or renamed (`ddl-eta lint` also checks NOT NULL columns without a default)".into(),
+    )
+}
+
+/// Advice for the release: a job timeout, a lock wait bound, and where an online schema
+/// change tool is the better road.
+pub fn guidance(report: &Report) -> Guidance {
+    // A quarter more than the high estimate, plus a minute for connecting and the rest.
+    let margin_seconds = report.total.seconds_high * 1.25 + 60.0;
+    let job_timeout_minutes = (margin_seconds / 60.0).ceil().max(1.0) as u64;
+    let online_schema_change: Vec<usize> = report
+        .statements
+        .iter()
+        .filter(|s| writes_blocked_high(s) > ONLINE_TOOL_ADVICE_SECONDS)
+        .map(|s| s.index + 1)
+        .collect();
+    let mut notes = vec![
+        format!(
+            "The migration prints nothing while an ALTER runs: a CI job with an inactivity timeout (GoCD) needs at least {job_timeout_minutes} min."
+        ),
+        format!(
+            "Run `SET SESSION lock_wait_timeout = {LOCK_WAIT_TIMEOUT_SECONDS}` before the migration: a DDL waiting for a metadata lock makes every later query on the table wait behind it; bounded, it fails fast and can be retried."
+        ),
+    ];
+    if !online_schema_change.is_empty() {
+        notes.push(format!(
+            "Statements {online_schema_change:?} block writes for more than {ONLINE_TOOL_ADVICE_SECONDS:.0} s: consider pt-online-schema-change or gh-ost."
+        ));
+    }
+    Guidance {
+        job_timeout_minutes,
+        lock_wait_timeout_seconds: LOCK_WAIT_TIMEOUT_SECONDS,
+        online_schema_change,
+        notes,
+    }
+}

@@ -1,0 +1,35 @@
+//! CI gates: `--max-duration` and `--max-write-block`. Each compares the high end of a
+//! statement's interval with its limit; what fires is listed, and main exits 3.
+
+use super::checklist::writes_blocked_high;
+use super::{human_seconds, Report};
+use crate::cli::GateArgs;
+
+/// One line per statement and gate that fired; empty when the report passes.
+pub fn check(report: &Report, gates: &GateArgs) -> Vec<String> {
+    let mut fired = Vec::new();
+    for s in &report.statements {
+        if let Some(limit) = gates.max_duration {
+            if s.estimate.seconds_high > limit.as_secs_f64() {
+                fired.push(format!(
+                    "statement {} may run {} (high estimate), over --max-duration {}",
+                    s.index + 1,
+                    human_seconds(s.estimate.seconds_high),
+                    human_seconds(limit.as_secs_f64())
+                ));
+            }
+        }
+        if let Some(limit) = gates.max_write_block {
+            let blocked = writes_blocked_high(s);
+            if blocked > limit.as_secs_f64() {
+                fired.push(format!(
+                    "statement {} may block writes for {} (high estimate), over --max-write-block {}",
+                    s.index + 1,
+                    human_seconds(blocked),
+                    human_seconds(limit.as_secs_f64())
+                ));
+            }
+        }
+    }
+    fired
+}

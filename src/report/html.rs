@@ -1,0 +1,106 @@
+//! `--format html`: one self-contained file (inline CSS and SVG, no scripts, no network)
+//! with a chart per statement, the review checklist, the guidance and the assumptions.
+
+use super::markdown::blocks_in_words;
+use super::{chart, human_seconds, Report};
+use std::fmt::Write;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    out.push_str(HEAD);
+    let _ = write!(out, "<h1>ddl-eta: migration estimate</h1>");
+    let tables: Vec<String> = report
+        .tables
+        .iter()
+        .map(|t| {
+            format!(
+                "<code>{}</code> ({} rows)",
+                escape(&t.name),
+                crate::experiment::group_digits(t.target_rows)
+            )
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "<p>Measured in a {} {} sandbox; production size {}. Total: <b>{}</b> ({:.0}% interval {} .. {}).</p>",
+        escape(&report.sandbox.flavor),
+        escape(&report.sandbox.version),
+        tables.join(", "),
+        human_seconds(report.total.seconds_p50),
+        report.interval * 100.0,
+        human_seconds(report.total.seconds_low),
+        human_seconds(report.total.seconds_high)
+    );
+    for s in &report.statements {
+        let _ = write!(
+            out,
+            "<section class=\"statement\"><h2>{}. <code>{}</code></h2><p>{} &middot; algorithm {} &middot; lock {} &middot; {} &middot; model {}</p><p>At {} rows: <b>{}</b> ({} .. {})</p>{}</section>",
+            s.index + 1,
+            escape(&s.sql),
+            s.operation.as_str(),
+            s.algorithm.map_or("-".into(), |a| format!("{a:?}").to_lowercase()),
+            s.lock.map_or("-".into(), |l| format!("{l:?}").to_lowercase()),
+            escape(&blocks_in_words(s)),
+            s.model.kind.as_str(),
+            crate::experiment::group_digits(s.estimate.rows),
+            human_seconds(s.estimate.seconds_p50),
+            human_seconds(s.estimate.seconds_low),
+            human_seconds(s.estimate.seconds_high),
+            chart::svg(s)
+        );
+    }
+    write_checklist(&mut out, report);
+    if let Some(guidance) = &report.guidance {
+        let _ = write!(out, "<h2>Release guidance</h2><ul><li>CI/CD job timeout: <b>{} min</b></li><li><code>SET SESSION lock_wait_timeout = {};</code></li>", guidance.job_timeout_minutes, guidance.lock_wait_timeout_seconds);
+        for note in &guidance.notes {
+            let _ = write!(out, "<li>{}</li>", escape(note));
+        }
+        out.push_str("</ul>");
+    }
+    write_list(&mut out, "Assumptions", &report.assumptions);
+    write_list(&mut out, "Warnings", &report.warnings);
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn write_checklist(out: &mut String, report: &Report) {
+    if report.checklist.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Review checklist</h2><table><tr><th>question</th><th>answer</th><th>evidence</th></tr>");
+    for item in &report.checklist {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td><b>{}</b></td><td>{}</td></tr>",
+            escape(&item.question),
+            escape(&item.answer),
+            escape(&item.evidence)
+        );
+    }
+    out.push_str("</table>");
+}
+
+fn write_list(out: &mut String, title: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = write!(out, "<h2>{title}</h2><ul>");
+    for item in items {
+        let _ = write!(out, "<li>{}</li>", escape(item));
+    }
+    out.push_str("</ul>");
+}
+
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const HEAD: &str = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>ddl-eta report</title><style>\
+body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}\
+code{font-family:ui-monospace,monospace;font-size:90%}h2 code{font-weight:normal}\
+section.statement{border-top:1px solid #ddd;margin-top:1.5rem}\
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}\
+</style></head><body>";

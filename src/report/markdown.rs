@@ -1,0 +1,154 @@
+//! `--format markdown`: a report to paste into a pull request. The summary table first,
+//! then the review checklist with its evidence, the release guidance and the assumptions.
+
+use super::checklist::writes_blocked_high;
+use super::{human_seconds, short_rows, Report, StatementReport};
+use std::fmt::Write;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let percent = report.interval * 100.0;
+    let _ = writeln!(out, "## ddl-eta: migration estimate\n");
+    let tables: Vec<String> = report
+        .tables
+        .iter()
+        .map(|t| format!("`{}` ({} rows)", t.name, short_rows(t.target_rows)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Measured in a {} {} sandbox; production size: {}.\n",
+        report.sandbox.flavor,
+        report.sandbox.version,
+        tables.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "| # | statement | algorithm | lock | duration (p50) | {percent:.0}% interval | blocks |"
+    );
+    let _ = writeln!(out, "| ---: | --- | --- | --- | ---: | --- | --- |");
+    for s in &report.statements {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} | {} .. {} | {} |",
+            s.index + 1,
+            cell(&s.sql, 70),
+            level(s.algorithm.map(|a| format!("{a:?}"))),
+            level(s.lock.map(|l| format!("{l:?}"))),
+            human_seconds(s.estimate.seconds_p50),
+            human_seconds(s.estimate.seconds_low),
+            human_seconds(s.estimate.seconds_high),
+            blocks_in_words(s)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| | **total** | | | **{}** | {} .. {} | |\n",
+        human_seconds(report.total.seconds_p50),
+        human_seconds(report.total.seconds_low),
+        human_seconds(report.total.seconds_high)
+    );
+    write_checklist(&mut out, report);
+    write_guidance(&mut out, report);
+    write_list(&mut out, "Assumptions", &report.assumptions);
+    let mut warnings = report.warnings.clone();
+    for s in &report.statements {
+        warnings.extend(
+            s.warnings
+                .iter()
+                .map(|w| format!("statement {}: {w}", s.index + 1)),
+        );
+    }
+    write_list(&mut out, "Warnings", &warnings);
+    out
+}
+
+fn write_checklist(out: &mut String, report: &Report) {
+    if report.checklist.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Review checklist\n");
+    let _ = writeln!(out, "| question | answer | evidence |");
+    let _ = writeln!(out, "| --- | --- | --- |");
+    for item in &report.checklist {
+        let _ = writeln!(
+            out,
+            "| {} | **{}** | {} |",
+            item.question,
+            item.answer,
+            escape(&item.evidence)
+        );
+    }
+    out.push('\n');
+}
+
+fn write_guidance(out: &mut String, report: &Report) {
+    let Some(guidance) = &report.guidance else {
+        return;
+    };
+    let _ = writeln!(out, "### Release guidance\n");
+    let _ = writeln!(
+        out,
+        "- CI/CD job timeout: **{} min**",
+        guidance.job_timeout_minutes
+    );
+    let _ = writeln!(
+        out,
+        "- Migration session: `SET SESSION lock_wait_timeout = {};`",
+        guidance.lock_wait_timeout_seconds
+    );
+    for note in &guidance.notes {
+        let _ = writeln!(out, "- {note}");
+    }
+    out.push('\n');
+}
+
+fn write_list(out: &mut String, title: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### {title}\n");
+    for item in items {
+        let _ = writeln!(out, "- {item}");
+    }
+    out.push('\n');
+}
+
+/// What a statement blocks, in words a release manager reads at a glance.
+pub fn blocks_in_words(statement: &StatementReport) -> String {
+    let blocked = writes_blocked_high(statement);
+    if blocked > 0.0 {
+        format!(
+            "writes blocked ~{}",
+            human_seconds(statement.estimate.seconds_p50)
+        )
+    } else if statement.algorithm.is_some() {
+        "brief lock at start and end".to_string()
+    } else {
+        "-".to_string()
+    }
+}
+
+fn level(value: Option<String>) -> String {
+    value
+        .map(|v| v.to_lowercase())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A statement fit for a table cell: one line, no pipes or backquotes, cut at `limit`.
+fn cell(sql: &str, limit: usize) -> String {
+    let line = sql
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('`', "")
+        .replace('|', "\\|");
+    if line.chars().count() <= limit {
+        line
+    } else {
+        line.chars().take(limit - 3).collect::<String>() + "..."
+    }
+}

@@ -1,0 +1,354 @@
+//! Reports: the markdown and JSON structure of a real run (numbers masked), exact renders
+//! of a saved report, the HTML chart in a real headless browser, CI gates, compare.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .to_string_lossy()
+        .to_string()
+}
+
+/// Compare with tests/snapshots/NAME; UPDATE_SNAPSHOTS=1 rewrites it instead.
+fn assert_snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}: run with UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
+    assert_eq!(
+        actual, expected,
+        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)"
+    );
+}
+
+/// Measured numbers vary from run to run: durations become <d>, other numbers #.
+fn mask_numbers(text: &str) -> String {
+    let mut out = String::new();
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i];
+        let is_number = |w: &str| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        };
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let core = word.trim_start_matches(['~', '*', '(']);
+        if is_number(core)
+            && (next.starts_with("s") || next.starts_with("min") || next.starts_with('h'))
+        {
+            // "1 min 05 s", "2 h 05 min", "0.5 s": swallow the whole duration.
+            let mut j = i + 1;
+            while j < words.len()
+                && (is_number(words[j])
+                    || ["s", "min", "h"].iter().any(|u| words[j].starts_with(u)))
+            {
+                let unit = words[j];
+                j += 1;
+                if unit.starts_with("s") {
+                    break;
+                }
+            }
+            let last = words[j - 1];
+            let tail: String = last
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .to_string();
+            out.push_str(&word[..word.len() - core.len()]);
+            out.push_str("<d>");
+            out.push_str(&tail);
+            i = j;
+        } else {
+            let masked: String = word
+                .split_inclusive(|c: char| !c.is_ascii_digit())
+                .map(|part| {
+                    if part.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+                        "#".to_string() + part.trim_start_matches(|c: char| c.is_ascii_digit())
+                    } else {
+                        part.to_string()
+                    }
+                })
+                .collect();
+            out.push_str(&masked);
+            i += 1;
+        }
+        if i < words.len() {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// The shape of a JSON value: every key path with its type, arrays by their first item.
+fn json_shape(value: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                json_shape(item, &format!("{path}.{key}"), out);
+            }
+        }
+        Value::Array(items) => {
+            out.push(format!("{path}: array"));
+            // Arrays of objects by their first item; whether a list of numbers is empty
+            // this run (e.g. statements advised an online tool) is a measured fact.
+            if let Some(first) = items.first().filter(|f| f.is_object()) {
+                json_shape(first, &format!("{path}[]"), out);
+            }
+        }
+        Value::String(_) => out.push(format!("{path}: string")),
+        Value::Number(_) => out.push(format!("{path}: number")),
+        Value::Bool(_) => out.push(format!("{path}: bool")),
+        Value::Null => out.push(format!("{path}: null")),
+    }
+}
+
+fn quick_estimate(scratch: &Scratch, format: &str) -> String {
+    require_server_binary();
+    let schema = example("courseware_studentmodule.sql");
+    let migration = example("0019_studentmodule_all_kinds.sql");
+    let output = scratch.run(&[
+        "estimate",
+        "--schema",
+        &schema,
+        "--rows",
+        "50M",
+        &migration,
+        "--max-rows",
+        "4000",
+        "--budget",
+        "60s",
+        "--quiet",
+        "--format",
+        format,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output).replace(
+        &examples().to_string_lossy().to_string(),
+        "examples/openedx",
+    )
+}
+
+#[test]
+fn markdown_and_json_of_a_real_run_keep_their_structure() {
+    let scratch = Scratch::new("structure");
+    let markdown = quick_estimate(&scratch, "markdown");
+    // Warnings depend on how noisy this run was; everything above them must not.
+    let stable: String = markdown
+        .split("### Warnings")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        // Advice that appears only past a measured threshold.
+        .filter(|line| !line.starts_with("- Statements ["))
+        .map(|line| line.to_string() + "\n")
+        .collect();
+    assert_snapshot("estimate_0019.md", &mask_numbers(&stable));
+
+    let json: serde_json::Value =
+        serde_json::from_str(&quick_estimate(&scratch, "json")).expect("json");
+    let mut shape = Vec::new();
+    json_shape(&json, "", &mut shape);
+    shape.sort();
+    shape.dedup();
+    // Model kinds vary with noise, their JSON types do not.
+    assert_snapshot("estimate_json_shape.txt", &(shape.join("\n") + "\n"));
+    scratch.assert_nothing_left();
+}
+
+#[test]
+fn a_saved_report_renders_the_same_every_time() {
+    let scratch = Scratch::new("rerender");
+    for (format, snapshot) in [("markdown", "report_0019.md"), ("text", "report_0019.txt")] {
+        let output = scratch.run(&["report", &fixture("report_0019.json"), "--format", format]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_snapshot(snapshot, &stdout(&output));
+    }
+}
+
+fn chromium() -> PathBuf {
+    let found = ["chromium", "chromium-browser"].iter().find_map(|name| {
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join(name))
+            .find(|p| p.exists())
+    });
+    found.expect("no chromium on PATH: run scripts/test (it installs Debian's chromium)")
+}
+
+fn headless(scratch: &Scratch) -> Command {
+    let mut command = Command::new(chromium());
+    command.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ]);
+    command.arg(format!(
+        "--user-data-dir={}",
+        scratch.dir.join("chromium").display()
+    ));
+    command
+}
+
+/// Pixels of exactly this colour in a PNG.
+fn count_colour(png_path: &Path, rgb: [u8; 3]) -> usize {
+    let decoder = png::Decoder::new(std::fs::File::open(png_path).expect("open png"));
+    let mut reader = decoder.read_info().expect("png header");
+    let mut buffer = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buffer).expect("png frame");
+    let channels = info.color_type.samples();
+    buffer[..info.buffer_size()]
+        .chunks(channels)
+        .filter(|px| px.len() >= 3 && px[..3] == rgb)
+        .count()
+}
+
+#[test]
+fn the_html_report_shows_a_chart_per_statement_in_a_real_browser() {
+    let scratch = Scratch::new("html");
+    let html = scratch.dir.join("report.html");
+    let output = scratch.run(&[
+        "report",
+        &fixture("report_0019.json"),
+        "--format",
+        "html",
+        "--output",
+        &html.to_string_lossy(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let dom = headless(&scratch)
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("run chromium");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert_eq!(
+        dom.matches("<svg class=\"chart\"").count(),
+        6,
+        "one chart per statement"
+    );
+    assert_eq!(dom.matches("class=\"prediction\"").count(), 6);
+    assert!(dom.contains("Review checklist"));
+
+    let png = scratch.dir.join("report.png");
+    let shot = headless(&scratch)
+        .arg("--window-size=1000,1200")
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("run chromium");
+    assert!(
+        png.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    // The predicted points are drawn in this colour and nothing else is.
+    let red = count_colour(&png, [0xd6, 0x27, 0x28]);
+    assert!(
+        red > 100,
+        "the chart's predicted points are not on screen ({red} pixels)"
+    );
+}
+
+#[test]
+fn gates_exit_3_after_printing_the_report() {
+    let scratch = Scratch::new("gates");
+    require_server_binary();
+    let schema = example("courseware_studentmodule.sql");
+    let copy = example("0017_alter_studentmodule_grade.sql");
+    let instant = example("0018_alter_studentmodule_done.sql");
+    let run = |migration: &str, gate: &[&str]| {
+        let mut args = vec!["estimate", "--schema", &schema, "--rows", "50M", migration];
+        args.extend(["--max-rows", "3000", "--budget", "60s", "--quiet"]);
+        args.extend(gate);
+        scratch.run(&args)
+    };
+    let passes = run(&copy, &["--max-duration", "1000h"]);
+    assert_eq!(passes.status.code(), Some(0), "{}", stderr(&passes));
+    let fires = run(&copy, &["--max-duration", "1ms"]);
+    assert_eq!(fires.status.code(), Some(3), "{}", stderr(&fires));
+    assert!(
+        stdout(&fires).contains("total"),
+        "the report is printed before the gate fires"
+    );
+    assert!(
+        stderr(&fires).contains("--max-duration"),
+        "{}",
+        stderr(&fires)
+    );
+    let blocks = run(&copy, &["--max-write-block", "1ms"]);
+    assert_eq!(blocks.status.code(), Some(3), "a COPY change blocks writes");
+    let online = run(&instant, &["--max-write-block", "1ms"]);
+    assert_eq!(
+        online.status.code(),
+        Some(0),
+        "an instant change does not: {}",
+        stderr(&online)
+    );
+    scratch.assert_nothing_left();
+}
+
+#[test]
+fn compare_shows_the_change_per_statement() {
+    let scratch = Scratch::new("compare");
+    let output = scratch.run(&[
+        "compare",
+        &fixture("report_0019.json"),
+        &fixture("report_0019_bp256.json"),
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let comparison: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let old: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("report_0019.json")).expect("read"))
+            .expect("json");
+    let new: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("report_0019_bp256.json")).expect("read"),
+    )
+    .expect("json");
+    let statements = comparison["statements"].as_array().expect("statements");
+    assert_eq!(statements.len(), 6);
+    let third = &statements[2]["seconds_p50"];
+    let before = old["statements"][2]["estimate"]["seconds_p50"]
+        .as_f64()
+        .expect("old");
+    let after = new["statements"][2]["estimate"]["seconds_p50"]
+        .as_f64()
+        .expect("new");
+    assert_eq!(third["old"].as_f64(), Some(before));
+    assert_eq!(third["new"].as_f64(), Some(after));
+    let ratio = third["ratio"].as_f64().expect("ratio");
+    assert!((ratio - (after - before) / before).abs() < 1e-9);
+    assert_eq!(statements[2]["same_sql"], true);
+
+    let text = scratch.run(&[
+        "compare",
+        &fixture("report_0019.json"),
+        &fixture("report_0019_bp256.json"),
+    ]);
+    assert!(stdout(&text).contains("total"), "{}", stdout(&text));
+    let missing = scratch.run(&["compare", "/nonexistent.json", &fixture("report_0019.json")]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("/nonexistent.json"));
+}
