@@ -25,12 +25,43 @@ pub enum Command {
     /// Predict each statement's duration at production size by timing it in a sandbox at a
     /// ladder of smaller sizes.
     Estimate(Box<EstimateArgs>),
+    /// Check the migration SQL alone, without a server: data loss, backward
+    /// incompatibility, DDL that is not online on the target, missing fail-fast clauses.
+    /// Exit 3 when an error-level rule fires. Rule codes DE001-DE011: see the README.
+    Lint(LintArgs),
     /// Compare two saved JSON reports statement by statement: the change in predicted
     /// duration and blocking (for benchmark reports across versions, servers, settings).
     Compare(CompareArgs),
     /// Render a saved JSON report in another format (markdown, html, text) without
     /// measuring again.
     Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Migration SQL files, in the order they run; `-` reads standard input.
+    #[arg(required = true, value_name = "MIGRATION")]
+    pub migrations: Vec<PathBuf>,
+
+    /// Server the migration will run on: mysql:8.0 (also Aurora MySQL 3), mysql:8.0.28,
+    /// mariadb:10.11. A version without patch number means a current release of it.
+    #[arg(long, value_name = "FLAVOR:VERSION", default_value = crate::lint::Target::DEFAULT)]
+    pub target_server: crate::lint::Target,
+
+    /// CREATE TABLE statements of the current tables (mysqldump --no-data or SHOW CREATE
+    /// TABLE output): lets the rules compare a MODIFY with the column it replaces.
+    /// Without it they say "cannot tell" rather than guess.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = crate::lint::LintFormat::Text)]
+    pub format: crate::lint::LintFormat,
+
+    /// Silence a rule everywhere (repeatable, or comma-separated: --allow DE011,DE009).
+    /// To silence one statement, put `-- ddl-eta: ignore DE001` on the line before it.
+    #[arg(long, value_name = "CODE", value_delimiter = ',', value_parser = crate::lint::parse_rule_code)]
+    pub allow: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod compare;
 pub mod estimate;
 pub mod experiment;
+pub mod lint;
 pub mod migration;
 pub mod model;
 pub mod profile;

@@ -59,6 +59,7 @@ async fn run(cli: Cli, secret: Option<&str>) -> ExitCode {
         Command::Estimate(args) => estimate(args).await,
         Command::Compare(args) => compare(args),
         Command::Report(args) => rerender(args),
+        Command::Lint(args) => lint(args),
     };
     match outcome {
         Ok(code) => code,
@@ -125,11 +126,27 @@ fn write_output(text: &str, path: Option<&std::path::Path>) -> anyhow::Result<()
     }
 }
 
+/// Prints the findings; exit 3 when one is at error level.
+fn lint(args: &ddl_eta::cli::LintArgs) -> anyhow::Result<ExitCode> {
+    let report = ddl_eta::lint::run(&ddl_eta::lint::LintOptions {
+        migrations: &args.migrations,
+        schema: args.schema.as_deref(),
+        target: args.target_server,
+        allow: &args.allow,
+    })?;
+    print!("{}", ddl_eta::lint::format::render(&report, args.format));
+    Ok(if report.has_errors() {
+        ExitCode::from(GATE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// A URL whose password must never be printed.
 fn secret_of(cli: &Cli) -> Option<String> {
     match &cli.command {
         Command::Estimate(args) => args.sandbox.sandbox_url.clone(),
-        Command::Compare(_) | Command::Report(_) => None,
+        Command::Compare(_) | Command::Report(_) | Command::Lint(_) => None,
     }
 }
 

@@ -243,8 +243,8 @@ fn added_columns(src: &str, c: &mut Cursor, text: &str) -> Vec<Clause> {
         .collect()
 }
 
-/// `name type attributes...` for ADD / MODIFY.
-fn column_clause(operation: Operation, c: &mut Cursor, text: &str) -> Clause {
+/// `name type attributes...` for ADD / MODIFY (and CREATE TABLE's column list).
+pub(crate) fn column_clause(operation: Operation, c: &mut Cursor, text: &str) -> Clause {
     let mut clause = Clause::new(operation, text);
     clause.column = c.name();
     if clause.column.is_none() {
@@ -403,7 +403,7 @@ fn table_options(toks: &[Token], text: &str) -> Clause {
 }
 
 /// `CHARACTER SET [=] x` or `CHARSET [=] x` outside parentheses.
-fn charset_in(toks: &[Token]) -> Option<String> {
+pub(crate) fn charset_in(toks: &[Token]) -> Option<String> {
     let (at, _) = top_level(toks).find(|(_, t)| t.is_any_kw(&["CHARACTER", "CHARSET"]))?;
     let mut c = Cursor::new(toks.get(at..)?);
     if !c.eat_kws(&["CHARACTER", "SET"]) && !c.eat_kw("CHARSET") {

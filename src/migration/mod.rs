@@ -4,6 +4,7 @@
 
 mod alter;
 mod classify;
+mod create;
 mod lexer;
 mod rewrite;
 mod tokens;
@@ -15,6 +16,7 @@ use anyhow::{anyhow, Result};
 use serde::Serialize;
 
 use self::classify::{classify, StatementKind};
+pub use self::create::{table_definition, TableDefinition};
 use self::lexer::{split_statements, tokenize, Token};
 
 /// One migration: statements in execution order, from one or several files.

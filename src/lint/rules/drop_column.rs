@@ -1,0 +1,64 @@
+//! DE002: DROP COLUMN deletes the column's data, and breaks the code still reading it.
+
+use crate::lint::{Context, Hit, Level, Rule};
+use crate::migration::{Operation, Statement};
+
+use super::quoted;
+
+pub const RULE: Rule = Rule {
+    code: "DE002",
+    name: "drop-column",
+    level: Level::Error,
+    explanation: "The column's values are gone once the statement commits, and the previous release, still running during the deploy, fails on queries that name the column (Django selects every field by name).",
+    alternative: "Remove the column from the code first and deploy; drop it in a later release (Django: SeparateDatabaseAndState).",
+    check,
+};
+
+fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
+    let table = statement.table.as_deref();
+    if ctx.created_here(table) {
+        return Vec::new();
+    }
+    statement
+        .clauses
+        .iter()
+        .filter(|c| c.operation == Operation::DropColumn)
+        .filter(|c| !ctx.added_here(table, c.column.as_deref()))
+        .map(|c| {
+            Hit::new(format!(
+                "DROP COLUMN {} on {} deletes the column and its data",
+                quoted(c.column.as_deref()),
+                quoted(table)
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::hits;
+
+    #[test]
+    fn bad_fires() {
+        let found = hits("DE002", "ALTER TABLE t DROP COLUMN a, DROP b", None);
+        let messages: Vec<&str> = found.iter().map(|(_, m)| m.as_str()).collect();
+        assert_eq!(
+            messages,
+            vec![
+                "DROP COLUMN `a` on `t` deletes the column and its data",
+                "DROP COLUMN `b` on `t` deletes the column and its data"
+            ]
+        );
+    }
+
+    #[test]
+    fn good_is_quiet() {
+        assert!(hits("DE002", "ALTER TABLE t DROP INDEX a", None).is_empty());
+        assert!(hits(
+            "DE002",
+            "ALTER TABLE t ADD tmp int; ALTER TABLE t DROP tmp",
+            None
+        )
+        .is_empty());
+    }
+}

@@ -1,0 +1,76 @@
+//! The lint rules, one per file: each holds one check, its message, why it matters, the
+//! safer alternative, and tests with a bad example that fires and a good one that does
+//! not. Adding a rule is a new file and a line in `ALL`.
+
+mod copy_blocks_writes;
+mod drop_column;
+mod drop_table;
+mod foreign_key_checks_on;
+mod lossy_charset;
+mod missing_algorithm_lock;
+mod narrowing_type;
+mod not_null_without_default;
+mod rename_column;
+mod rename_table;
+mod table_rebuild;
+
+use super::Rule;
+
+/// Every rule, in code order; findings for a statement come in this order.
+pub const ALL: &[Rule] = &[
+    drop_table::RULE,
+    drop_column::RULE,
+    narrowing_type::RULE,
+    lossy_charset::RULE,
+    rename_column::RULE,
+    rename_table::RULE,
+    not_null_without_default::RULE,
+    copy_blocks_writes::RULE,
+    table_rebuild::RULE,
+    foreign_key_checks_on::RULE,
+    missing_algorithm_lock::RULE,
+];
+
+/// `name` in backquotes, as people write identifiers in MySQL.
+fn quoted(name: Option<&str>) -> String {
+    format!("`{}`", name.unwrap_or("?"))
+}
+
+/// The findings of one rule on `sql` (target mysql:8.0), as (level, message).
+#[cfg(test)]
+fn hits(code: &str, sql: &str, schema: Option<&str>) -> Vec<(super::Level, String)> {
+    hits_on(code, sql, schema, super::Target::DEFAULT)
+}
+
+#[cfg(test)]
+fn hits_on(
+    code: &str,
+    sql: &str,
+    schema: Option<&str>,
+    target: &str,
+) -> Vec<(super::Level, String)> {
+    super::codes_for(sql, schema, target)
+        .into_iter()
+        .filter(|(c, _, _)| *c == code)
+        .map(|(_, level, message)| (level, message))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_in_order() {
+        let codes: Vec<&str> = ALL.iter().map(|r| r.code).collect();
+        let expected: Vec<String> = (1..=ALL.len()).map(|n| format!("DE{n:03}")).collect();
+        assert_eq!(codes, expected);
+        for rule in ALL {
+            assert!(
+                !rule.explanation.contains('\n') && !rule.alternative.is_empty(),
+                "{}",
+                rule.code
+            );
+        }
+    }
+}

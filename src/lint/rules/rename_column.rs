@@ -1,0 +1,63 @@
+//! DE005: renaming a column breaks the previous release's queries that name it.
+
+use crate::lint::{Context, Hit, Level, Rule};
+use crate::migration::{Operation, Statement};
+
+use super::quoted;
+
+pub const RULE: Rule = Rule {
+    code: "DE005",
+    name: "rename-column",
+    level: Level::Error,
+    explanation: "During a deploy the previous release still runs against the migrated database, and every query it sends that names the old column fails.",
+    alternative: "Expand and contract: add the new column, write both, backfill, switch reads, and drop the old column in a later release.",
+    check,
+};
+
+fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
+    let table = statement.table.as_deref();
+    if ctx.created_here(table) {
+        return Vec::new();
+    }
+    statement
+        .clauses
+        .iter()
+        .filter(|c| c.operation == Operation::RenameColumn)
+        .filter(|c| !ctx.added_here(table, c.column.as_deref()))
+        .map(|c| {
+            Hit::new(format!(
+                "renames {} to {} on {}: the previous release's queries that name {} fail",
+                quoted(c.column.as_deref()),
+                quoted(c.new_name.as_deref()),
+                quoted(table),
+                quoted(c.column.as_deref())
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::hits;
+
+    #[test]
+    fn bad_fires() {
+        for sql in [
+            "ALTER TABLE t RENAME COLUMN a TO b",
+            "ALTER TABLE t CHANGE a b int NOT NULL",
+        ] {
+            let found = hits("DE005", sql, None);
+            assert_eq!(found.len(), 1, "{sql}");
+            assert_eq!(
+                found[0].1,
+                "renames `a` to `b` on `t`: the previous release's queries that name `a` fail"
+            );
+        }
+    }
+
+    #[test]
+    fn good_is_quiet() {
+        assert!(hits("DE005", "ALTER TABLE t CHANGE a a bigint NOT NULL", None).is_empty());
+        assert!(hits("DE005", "ALTER TABLE t RENAME INDEX i TO j", None).is_empty());
+    }
+}

@@ -1,0 +1,573 @@
+//! Column types and character sets as written in DDL, read just enough to tell whether a
+//! change keeps every value (a widening) or can lose some (a narrowing), and which
+//! changes MySQL can make in place.
+
+/// What a column type can hold.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    Int {
+        bytes: u32,
+        unsigned: bool,
+    },
+    Decimal {
+        precision: u32,
+        scale: u32,
+        unsigned: bool,
+    },
+    Float,
+    Double,
+    /// CHAR / VARCHAR / BINARY / VARBINARY: a length in characters (bytes for binary).
+    Chars {
+        length: u64,
+        varying: bool,
+        binary: bool,
+    },
+    /// TEXT / BLOB families: a length in bytes.
+    Lob {
+        bytes: u64,
+        binary: bool,
+    },
+    Enum(Vec<String>),
+    Set(Vec<String>),
+    Date,
+    Time {
+        fsp: u32,
+    },
+    DateTime {
+        fsp: u32,
+    },
+    Timestamp {
+        fsp: u32,
+    },
+    Year,
+    /// Anything else (JSON, BIT, spatial types...), by its text.
+    Other(String),
+}
+
+/// The outcome of comparing an old column type with a new one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Every old value fits in the new type.
+    Keeps,
+    /// Some values can be cut, rounded or rejected; the reason says how.
+    Narrows(String),
+    /// ddl-eta does not know this conversion well enough to say.
+    CannotTell,
+}
+
+/// Parses a type as the migration parser gives it: lowercased, `varchar(16)`,
+/// `int(11) unsigned`, `decimal(10,2)`, `double precision`, `enum('a','b')`.
+pub fn parse(text: &str) -> Kind {
+    let text = text.trim().to_lowercase();
+    let (head, args, tail) = match (text.find('('), text.rfind(')')) {
+        (Some(open), Some(close)) if close > open => (
+            text[..open].trim(),
+            split_args(&text[open + 1..close]),
+            text[close + 1..].trim(),
+        ),
+        _ => (text.as_str(), Vec::new(), ""),
+    };
+    let words: Vec<&str> = head
+        .split_whitespace()
+        .chain(tail.split_whitespace())
+        .collect();
+    let unsigned = words.contains(&"unsigned");
+    let base: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !matches!(*w, "unsigned" | "signed" | "zerofill"))
+        .collect();
+    let number = |i: usize| args.get(i).and_then(|a| a.trim().parse::<u64>().ok());
+    let int = |bytes| Kind::Int { bytes, unsigned };
+    match base.join(" ").as_str() {
+        "tinyint" | "bool" | "boolean" | "int1" => int(1),
+        "smallint" | "int2" => int(2),
+        "mediumint" | "int3" | "middleint" => int(3),
+        "int" | "integer" | "int4" => int(4),
+        "bigint" | "int8" => int(8),
+        "decimal" | "numeric" | "dec" | "fixed" => Kind::Decimal {
+            precision: number(0).map_or(10, |p| p as u32),
+            scale: number(1).map_or(0, |s| s as u32),
+            unsigned,
+        },
+        "float" if args.len() == 1 && number(0).is_some_and(|p| p > 24) => Kind::Double,
+        "float" | "float4" => Kind::Float,
+        "double" | "double precision" | "real" | "float8" => Kind::Double,
+        "char" | "character" | "nchar" | "national char" => {
+            chars(number(0).unwrap_or(1), false, false)
+        }
+        "varchar" | "character varying" | "nvarchar" | "national varchar" | "char varying" => {
+            chars(number(0).unwrap_or(0), true, false)
+        }
+        "binary" => chars(number(0).unwrap_or(1), false, true),
+        "varbinary" => chars(number(0).unwrap_or(0), true, true),
+        "tinytext" => lob(255, false),
+        "text" => lob(number(0).map_or(65_535, lob_bytes_for), false),
+        "mediumtext" | "long varchar" | "long" => lob(16_777_215, false),
+        "longtext" => lob(4_294_967_295, false),
+        "tinyblob" => lob(255, true),
+        "blob" => lob(number(0).map_or(65_535, lob_bytes_for), true),
+        "mediumblob" | "long varbinary" => lob(16_777_215, true),
+        "longblob" => lob(4_294_967_295, true),
+        "enum" => Kind::Enum(args.iter().map(|a| unquote(a)).collect()),
+        "set" => Kind::Set(args.iter().map(|a| unquote(a)).collect()),
+        "date" => Kind::Date,
+        "time" => Kind::Time {
+            fsp: fsp(number(0)),
+        },
+        "datetime" => Kind::DateTime {
+            fsp: fsp(number(0)),
+        },
+        "timestamp" => Kind::Timestamp {
+            fsp: fsp(number(0)),
+        },
+        "year" => Kind::Year,
+        _ => Kind::Other(text.clone()),
+    }
+}
+
+fn chars(length: u64, varying: bool, binary: bool) -> Kind {
+    Kind::Chars {
+        length,
+        varying,
+        binary,
+    }
+}
+
+fn lob(bytes: u64, binary: bool) -> Kind {
+    Kind::Lob { bytes, binary }
+}
+
+/// `TEXT(n)` picks the smallest TEXT type that holds n bytes.
+fn lob_bytes_for(n: u64) -> u64 {
+    [255, 65_535, 16_777_215]
+        .into_iter()
+        .find(|size| n <= *size)
+        .unwrap_or(4_294_967_295)
+}
+
+fn fsp(n: Option<u64>) -> u32 {
+    n.map_or(0, |n| n.min(6) as u32)
+}
+
+/// Splits `a, 'b,c', d` on commas outside quotes.
+fn split_args(inner: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    for ch in inner.chars() {
+        match (quote, ch) {
+            (None, '\'' | '"') => {
+                quote = Some(ch);
+                current.push(ch);
+            }
+            (Some(q), _) if ch == q => {
+                quote = None;
+                current.push(ch);
+            }
+            (None, ',') => args.push(std::mem::take(&mut current).trim().to_string()),
+            _ => current.push(ch),
+        }
+    }
+    if !current.trim().is_empty() {
+        args.push(current.trim().to_string());
+    }
+    args
+}
+
+fn unquote(arg: &str) -> String {
+    let arg = arg.trim();
+    arg.strip_prefix('\'')
+        .and_then(|a| a.strip_suffix('\''))
+        .map_or_else(|| arg.to_string(), |a| a.replace("''", "'"))
+}
+
+/// Inclusive range of an integer type.
+fn int_range(bytes: u32, unsigned: bool) -> (i128, i128) {
+    let bits = 8 * bytes;
+    if unsigned {
+        (0, (1i128 << bits) - 1)
+    } else {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    }
+}
+
+/// Inclusive range of the integer part of a DECIMAL.
+fn decimal_range(precision: u32, scale: u32, unsigned: bool) -> (i128, i128) {
+    let digits = precision.saturating_sub(scale).min(38);
+    let max = 10i128.pow(digits) - 1;
+    (if unsigned { 0 } else { -max }, max)
+}
+
+fn contains(outer: (i128, i128), inner: (i128, i128)) -> bool {
+    outer.0 <= inner.0 && inner.1 <= outer.1
+}
+
+/// Characters needed to print any value of an integer type.
+fn int_chars(bytes: u32, unsigned: bool) -> u64 {
+    let (min, max) = int_range(bytes, unsigned);
+    max.to_string().len().max(min.to_string().len()) as u64
+}
+
+/// Does every value of `old` fit in `new`? `mb` is the most bytes a character takes in
+/// the column's character set (4 for utf8mb4), to compare character and byte lengths.
+pub fn compare(old_text: &str, new_text: &str, mb: u64) -> Verdict {
+    let (old, new) = (parse(old_text), parse(new_text));
+    if old == new {
+        return Verdict::Keeps;
+    }
+    let narrows = |why: &str| Verdict::Narrows(format!("{old_text} to {new_text} {why}"));
+    let keeps_if = |fits: bool, why: &str| if fits { Verdict::Keeps } else { narrows(why) };
+    use Kind::*;
+    match (&old, &new) {
+        (
+            Int {
+                bytes: a,
+                unsigned: ua,
+            },
+            Int {
+                bytes: b,
+                unsigned: ub,
+            },
+        ) => {
+            let (min, max) = int_range(*b, *ub);
+            keeps_if(
+                contains((min, max), int_range(*a, *ua)),
+                &format!("holds only {min}..{max}"),
+            )
+        }
+        (
+            Int { bytes, unsigned },
+            Decimal {
+                precision,
+                scale,
+                unsigned: u,
+            },
+        ) => keeps_if(
+            contains(
+                decimal_range(*precision, *scale, *u),
+                int_range(*bytes, *unsigned),
+            ),
+            "has too few integer digits",
+        ),
+        (Int { bytes, .. }, Float) => keeps_if(*bytes <= 3, "keeps only 24 bits of precision"),
+        (Int { bytes, .. }, Double) => keeps_if(*bytes <= 4, "keeps only 53 bits of precision"),
+        (
+            Int { bytes, unsigned },
+            Chars {
+                length,
+                binary: false,
+                ..
+            },
+        ) => keeps_if(
+            *length >= int_chars(*bytes, *unsigned),
+            "is too short for the longest numbers",
+        ),
+        (
+            Decimal {
+                precision: p,
+                scale: s,
+                unsigned: u,
+            },
+            Decimal {
+                precision: q,
+                scale: t,
+                unsigned: v,
+            },
+        ) => {
+            if t < s {
+                narrows("rounds away decimal places")
+            } else {
+                keeps_if(
+                    contains(decimal_range(*q, *t, *v), decimal_range(*p, *s, *u)),
+                    "has too few integer digits",
+                )
+            }
+        }
+        (
+            Decimal {
+                precision,
+                scale,
+                unsigned,
+            },
+            Int { bytes, unsigned: u },
+        ) => {
+            if *scale > 0 {
+                narrows("drops the decimal places")
+            } else {
+                keeps_if(
+                    contains(
+                        int_range(*bytes, *u),
+                        decimal_range(*precision, 0, *unsigned),
+                    ),
+                    "cannot hold the largest values",
+                )
+            }
+        }
+        (Decimal { .. }, Float | Double) => {
+            narrows("stores binary floating point, which approximates decimal values")
+        }
+        (Float, Double) => Verdict::Keeps,
+        (Double, Float) => narrows("keeps only about 7 significant digits"),
+        (Float | Double, Int { .. } | Decimal { .. }) => {
+            narrows("rounds fractions and cannot hold every value")
+        }
+        (
+            Chars {
+                length: a,
+                binary: x,
+                ..
+            },
+            Chars {
+                length: b,
+                binary: y,
+                ..
+            },
+        ) if x == y => keeps_if(b >= a, "cuts longer values"),
+        (Chars { length, binary, .. }, Lob { bytes, binary: b }) if binary == b => {
+            let per_char = if *binary { 1 } else { mb };
+            keeps_if(length * per_char <= *bytes, "holds fewer bytes")
+        }
+        (
+            Lob { bytes, binary },
+            Chars {
+                length, binary: b, ..
+            },
+        ) if binary == b => keeps_if(length >= bytes, "cuts longer values"),
+        (
+            Lob {
+                bytes: a,
+                binary: x,
+            },
+            Lob {
+                bytes: b,
+                binary: y,
+            },
+        ) if x == y => keeps_if(b >= a, "holds fewer bytes"),
+        (Enum(a), Enum(b)) | (Set(a), Set(b)) => {
+            let missing: Vec<&String> = a.iter().filter(|v| !b.contains(v)).collect();
+            keeps_if(
+                missing.is_empty(),
+                &format!("drops the value(s) {}", quoted(&missing)),
+            )
+        }
+        (
+            Enum(values),
+            Chars {
+                length,
+                binary: false,
+                ..
+            },
+        ) => keeps_if(
+            values.iter().all(|v| v.chars().count() as u64 <= *length),
+            "is too short for the longest value",
+        ),
+        (Enum(_) | Set(_), Lob { binary: false, .. }) => Verdict::Keeps,
+        (Date, DateTime { .. }) | (Year, Int { .. }) => Verdict::Keeps,
+        (Date, Timestamp { .. }) | (DateTime { .. }, Timestamp { .. }) => {
+            narrows("holds only 1970 to 2038")
+        }
+        (DateTime { .. } | Timestamp { .. }, Date) => narrows("drops the time of day"),
+        (Timestamp { fsp: a }, DateTime { fsp: b })
+        | (DateTime { fsp: a }, DateTime { fsp: b })
+        | (Timestamp { fsp: a }, Timestamp { fsp: b })
+        | (Time { fsp: a }, Time { fsp: b }) => keeps_if(b >= a, "rounds fractional seconds"),
+        (Chars { .. } | Lob { .. }, Int { .. } | Decimal { .. } | Float | Double) => {
+            narrows("turns text that is not a number into an error or 0")
+        }
+        (Chars { .. } | Lob { .. }, Date | DateTime { .. } | Timestamp { .. } | Time { .. }) => {
+            narrows("turns text that is not a date into an error or a zero date")
+        }
+        _ => Verdict::CannotTell,
+    }
+}
+
+fn quoted(values: &[&String]) -> String {
+    values
+        .iter()
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// True for types whose values carry a character set.
+pub fn is_text(kind: &Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Chars { binary: false, .. }
+            | Kind::Lob { binary: false, .. }
+            | Kind::Enum(_)
+            | Kind::Set(_)
+    )
+}
+
+/// MySQL widens a VARCHAR in place only while its length prefix keeps its size: both
+/// lengths under 256 bytes, or both at 256 or more.
+pub fn varchar_widens_in_place(old_text: &str, new_text: &str, mb: u64) -> bool {
+    match (parse(old_text), parse(new_text)) {
+        (
+            Kind::Chars {
+                length: a,
+                varying: true,
+                binary: x,
+            },
+            Kind::Chars {
+                length: b,
+                varying: true,
+                binary: y,
+            },
+        ) if x == y && b >= a => {
+            let per_char = if x { 1 } else { mb };
+            (a * per_char < 256) == (b * per_char < 256)
+        }
+        _ => false,
+    }
+}
+
+/// Which characters a character set can store, from fewest to all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Repertoire {
+    Ascii,
+    /// One of the single-byte sets (latin1, latin2, cp1251, ...): 256 characters each,
+    /// and not the same 256.
+    SingleByte,
+    /// The Basic Multilingual Plane: no emoji, no supplementary characters.
+    Bmp,
+    Unicode,
+}
+
+pub fn repertoire(charset: &str) -> Option<Repertoire> {
+    Some(match charset.to_ascii_lowercase().as_str() {
+        "ascii" => Repertoire::Ascii,
+        "latin1" | "latin2" | "latin5" | "latin7" | "cp1250" | "cp1251" | "cp1256" | "cp1257"
+        | "cp850" | "cp852" | "cp866" | "dec8" | "greek" | "hebrew" | "hp8" | "keybcs2"
+        | "koi8r" | "koi8u" | "macce" | "macroman" | "swe7" | "tis620" | "armscii8" | "geostd8" => {
+            Repertoire::SingleByte
+        }
+        "utf8" | "utf8mb3" | "ucs2" => Repertoire::Bmp,
+        "utf8mb4" | "utf16" | "utf16le" | "utf32" => Repertoire::Unicode,
+        _ => return None,
+    })
+}
+
+/// Can converting text from `from` to `to` lose characters? None when either set is
+/// unknown to ddl-eta.
+pub fn charset_loses(from: &str, to: &str) -> Option<bool> {
+    if from.eq_ignore_ascii_case(to) {
+        return Some(false);
+    }
+    let (a, b) = (repertoire(from)?, repertoire(to)?);
+    Some(b < a || (a == Repertoire::SingleByte && b == Repertoire::SingleByte))
+}
+
+/// Most bytes one character takes; 4 when the set is unknown, the widest common case.
+pub fn max_bytes_per_char(charset: Option<&str>) -> u64 {
+    match charset.map(str::to_ascii_lowercase).as_deref() {
+        Some("utf8" | "utf8mb3") => 3,
+        Some("ucs2") => 2,
+        Some(cs) if repertoire(cs) <= Some(Repertoire::SingleByte) && repertoire(cs).is_some() => 1,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn narrows(old: &str, new: &str) -> bool {
+        matches!(compare(old, new, 4), Verdict::Narrows(_))
+    }
+
+    #[test]
+    fn parses_common_spellings() {
+        assert_eq!(
+            parse("int(11) unsigned"),
+            Kind::Int {
+                bytes: 4,
+                unsigned: true
+            }
+        );
+        assert_eq!(
+            parse("integer"),
+            Kind::Int {
+                bytes: 4,
+                unsigned: false
+            }
+        );
+        assert_eq!(parse("double precision"), Kind::Double);
+        assert_eq!(parse("float(53)"), Kind::Double);
+        assert_eq!(
+            parse("decimal(10,2)"),
+            Kind::Decimal {
+                precision: 10,
+                scale: 2,
+                unsigned: false
+            }
+        );
+        assert_eq!(parse("character varying(10)"), chars(10, true, false));
+        assert_eq!(
+            parse("enum('a','b,c','it''s')"),
+            Kind::Enum(vec!["a".into(), "b,c".into(), "it's".into()])
+        );
+        assert_eq!(parse("datetime(6)"), Kind::DateTime { fsp: 6 });
+    }
+
+    #[test]
+    fn narrowing_and_widening() {
+        for (old, new) in [
+            ("double", "float"),
+            ("varchar(255)", "varchar(100)"),
+            ("bigint(20)", "int(11)"),
+            ("int", "int unsigned"),
+            ("decimal(10,2)", "decimal(10,1)"),
+            ("decimal(10,2)", "decimal(9,2)"),
+            ("decimal(10,2)", "double"),
+            ("text", "varchar(1000)"),
+            ("varchar(20000)", "text"),
+            ("enum('a','b')", "enum('a')"),
+            ("datetime(6)", "datetime"),
+            ("datetime", "date"),
+            ("varchar(10)", "int"),
+            ("bigint", "double"),
+        ] {
+            assert!(narrows(old, new), "{old} -> {new}");
+        }
+        for (old, new) in [
+            ("varchar(8)", "varchar(16)"),
+            ("int(11)", "bigint(20)"),
+            ("int unsigned", "bigint"),
+            ("float", "double"),
+            ("decimal(10,2)", "decimal(12,3)"),
+            ("int", "decimal(12,0)"),
+            ("varchar(255)", "text"),
+            ("enum('a')", "enum('a','b')"),
+            ("date", "datetime(6)"),
+            ("int", "varchar(11)"),
+            ("int(11)", "int"),
+        ] {
+            assert_eq!(compare(old, new, 4), Verdict::Keeps, "{old} -> {new}");
+        }
+        assert_eq!(compare("json", "point", 4), Verdict::CannotTell);
+    }
+
+    #[test]
+    fn varchar_length_prefix_class() {
+        assert!(varchar_widens_in_place("varchar(8)", "varchar(16)", 4));
+        assert!(!varchar_widens_in_place("varchar(50)", "varchar(100)", 4));
+        assert!(varchar_widens_in_place("varchar(50)", "varchar(100)", 1));
+        assert!(!varchar_widens_in_place("varchar(16)", "varchar(8)", 1));
+    }
+
+    #[test]
+    fn charset_repertoires() {
+        assert_eq!(charset_loses("utf8mb4", "latin1"), Some(true));
+        assert_eq!(charset_loses("utf8mb4", "utf8mb3"), Some(true));
+        assert_eq!(charset_loses("latin1", "latin2"), Some(true));
+        assert_eq!(charset_loses("latin1", "utf8mb4"), Some(false));
+        assert_eq!(charset_loses("utf8", "utf8mb4"), Some(false));
+        assert_eq!(charset_loses("ascii", "latin1"), Some(false));
+        assert_eq!(charset_loses("big5", "utf8mb4"), None);
+        assert_eq!(max_bytes_per_char(Some("latin1")), 1);
+        assert_eq!(max_bytes_per_char(None), 4);
+    }
+}
