@@ -97,9 +97,7 @@ fn several_tables_scale_together_and_parents_come_first() {
 async fn a_user_server_keeps_nothing_of_ours() {
     require_server_binary();
     let scratch = Scratch::new("url");
-    // The "user's" server: a local one on TCP, started and stopped by this test.
-    std::env::set_var("TMPDIR", scratch.dir.join("user"));
-    std::fs::create_dir_all(scratch.dir.join("user")).expect("mkdir");
+    // The "user's" server: a local one, started and stopped (on drop) by this test.
     let server = LocalServer::start(&LocalOptions {
         buffer_pool_bytes: 128 << 20,
         extra_args: Vec::new(),
