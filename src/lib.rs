@@ -13,3 +13,4 @@ pub mod report;
 pub mod sandbox;
 pub mod seed;
 pub mod server;
+pub mod source;

@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         eprintln!("error: internal error: {info}");
     }));
     let cli = Cli::parse();
-    let secret = secret_of(&cli);
+    let secrets = secrets_of(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -24,14 +24,14 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let code = runtime.block_on(run_until_signal(cli, secret));
+    let code = runtime.block_on(run_until_signal(cli, secrets));
     cleanup::release_all_blocking();
     code
 }
 
-async fn run_until_signal(cli: Cli, secret: Option<String>) -> ExitCode {
+async fn run_until_signal(cli: Cli, secrets: Vec<String>) -> ExitCode {
     tokio::select! {
-        code = run(cli, secret.as_deref()) => code,
+        code = run(cli, &secrets) => code,
         signal = termination() => {
             // The command's future is dropped here, which stops its sandbox.
             eprintln!("ddl-eta: {signal} received, stopped");
@@ -40,31 +40,45 @@ async fn run_until_signal(cli: Cli, secret: Option<String>) -> ExitCode {
     }
 }
 
-async fn run(cli: Cli, secret: Option<&str>) -> ExitCode {
+async fn run(cli: Cli, secrets: &[String]) -> ExitCode {
     let outcome = match &cli.command {
         Command::Estimate(args) => ddl_eta::estimate::run(args)
             .await
             .map(|report| print!("{}", ddl_eta::report::render(&report, args.format))),
+        Command::Profile(args) => ddl_eta::source::run(args)
+            .await
+            .and_then(|profile| Ok(serde_json::to_string_pretty(&profile)?))
+            .map(|json| println!("{json}")),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let message = format!("{error:#}");
-            let message = match secret {
-                Some(url) => ddl_eta::sandbox::url::redact(&message, url),
-                None => message,
-            };
+            let message = ddl_eta::sandbox::url::redact_all(&format!("{error:#}"), secrets);
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
     }
 }
 
-/// A URL whose password must never be printed.
-fn secret_of(cli: &Cli) -> Option<String> {
-    match &cli.command {
-        Command::Estimate(args) => args.sandbox.sandbox_url.clone(),
+/// Passwords that must never be printed: those in the URLs, the password file's and
+/// MYSQL_PWD.
+fn secrets_of(cli: &Cli) -> Vec<String> {
+    let (urls, read) = match &cli.command {
+        Command::Estimate(args) => (
+            vec![args.sandbox.sandbox_url.clone(), args.source.clone()],
+            &args.read,
+        ),
+        Command::Profile(args) => (vec![Some(args.source.clone())], &args.read),
+    };
+    let mut secrets: Vec<String> = urls
+        .iter()
+        .flatten()
+        .filter_map(|url| ddl_eta::sandbox::url::password_of(url).map(str::to_string))
+        .collect();
+    if let Ok(Some(password)) = ddl_eta::source::password_from(read.password_file.as_ref()) {
+        secrets.push(password);
     }
+    secrets
 }
 
 async fn termination() -> &'static str {

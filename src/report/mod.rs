@@ -23,6 +23,16 @@ pub struct Report {
     pub interval: f64,
     pub ladder: LadderSummary,
     pub warnings: Vec<String>,
+    /// DDL settings of the source beside the sandbox's, when the tables came from a source
+    /// or a profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<SettingsReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsReport {
+    pub source: crate::profile::ServerSettings,
+    pub sandbox: crate::profile::ServerSettings,
 }
 
 #[derive(Debug, Clone, Serialize)]
