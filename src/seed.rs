@@ -278,11 +278,19 @@ fn injective_columns(shape: &TableShape) -> BTreeSet<String> {
             continue;
         }
         // On a tie the key's first column wins (max_by_key keeps the last, hence rev).
+        // With a profile, the column with most distinct values on the source is the one
+        // that makes the key unique there; the others keep their real distribution.
+        let profiled = |c: &ColumnShape| {
+            shape
+                .stats
+                .get(&c.name.to_ascii_lowercase())
+                .map_or(0, |s| s.column.distinct.round() as u64)
+        };
         let best = key
             .iter()
             .rev()
             .filter_map(|name| shape.columns.iter().find(|c| &c.name == name))
-            .max_by_key(|c| value_space_rank(c));
+            .max_by_key(|c| (profiled(c), value_space_rank(c)));
         if let Some(best) = best {
             chosen.insert(best.name.clone());
         }

@@ -268,7 +268,7 @@ impl Source {
                 url: self.url.clone(),
                 database: self.database.clone(),
                 profiled_at,
-                seconds: self.started.elapsed().as_secs_f64(),
+                seconds: significant(self.started.elapsed().as_secs_f64()),
             }),
         })
     }
@@ -973,11 +973,11 @@ fn column_stats(
         name: name.to_string(),
         data_type: data_type.to_string(),
         nullable,
-        null_fraction,
+        null_fraction: significant(null_fraction),
         distinct,
         sample_distinct: frequencies.len() as u64,
-        top1_share: share(1),
-        top10_share: share(10),
+        top1_share: significant(share(1)),
+        top10_share: significant(share(10)),
         length: length_stats(&mut lengths),
         min,
         max,
@@ -1002,6 +1002,12 @@ pub fn estimate_distinct(sampled: u64, distinct: u64, singletons: u64, populatio
     estimate.clamp(d, population.max(d)).round()
 }
 
+/// Six significant digits: all a statistic from a sample can claim, and short decimals
+/// read back from JSON to the very same number, so a saved profile round-trips.
+fn significant(value: f64) -> f64 {
+    format!("{value:.5e}").parse().unwrap_or(value)
+}
+
 fn length_stats(lengths: &mut [f64]) -> Option<LengthStats> {
     if lengths.is_empty() {
         return None;
@@ -1012,7 +1018,7 @@ fn length_stats(lengths: &mut [f64]) -> Option<LengthStats> {
         lengths[index.min(lengths.len() - 1)]
     };
     Some(LengthStats {
-        mean: lengths.iter().sum::<f64>() / lengths.len() as f64,
+        mean: significant(lengths.iter().sum::<f64>() / lengths.len() as f64),
         min: at(0.0),
         p10: at(0.10),
         p25: at(0.25),
