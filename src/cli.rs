@@ -3,7 +3,7 @@
 
 use crate::profile::RowsArg;
 use crate::report::Format;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -25,6 +25,9 @@ pub enum Command {
     /// Predict each statement's duration at production size by timing it in a sandbox at a
     /// ladder of smaller sizes.
     Estimate(Box<EstimateArgs>),
+    /// Read tables from the live database (read-only, time-limited) and print their
+    /// profile as JSON: shape, sizes, indexes, column statistics, settings, activity.
+    Profile(ProfileArgs),
     /// Check the migration SQL alone, without a server: data loss, backward
     /// incompatibility, DDL that is not online on the target, missing fail-fast clauses.
     /// Exit 3 when an error-level rule fires. Rule codes DE001-DE011: see the README.
@@ -88,6 +91,58 @@ pub struct CompareArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The live database, read-only: mysql://user[:password]@host[:port]/database. An
+    /// account with SELECT (and PROCESS, for open transactions) is enough.
+    #[arg(long, value_name = "URL")]
+    pub source: String,
+
+    /// Table to profile (repeatable); the tables its foreign keys point at come too.
+    #[arg(long = "table", value_name = "TABLE", required = true)]
+    pub tables: Vec<String>,
+
+    #[command(flatten)]
+    pub read: SourceReadArgs,
+}
+
+/// How the source is read: credentials, sampling and time limits.
+#[derive(Debug, Args)]
+pub struct SourceReadArgs {
+    /// Read the source's password from the first line of FILE (else from the URL, else
+    /// from the MYSQL_PWD environment variable).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Count rows with SELECT COUNT(*) (a full scan, under the statement time limit)
+    /// instead of taking the server's estimate from information_schema.TABLES.
+    #[arg(long)]
+    pub exact_rowcount: bool,
+
+    /// Rows read per table for column statistics, through primary-key ranges spread
+    /// over the table; never a full scan of a larger table.
+    #[arg(long, value_name = "N", default_value = "100000", value_parser = parse_rows)]
+    pub sample_rows: u64,
+
+    /// Rows written per second on the profiled tables, for servers whose
+    /// performance_schema cannot tell (MariaDB by default): 200 or 200/s.
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub write_rate: Option<f64>,
+
+    /// Time limit to connect to the source.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+
+    /// Time limit of each query on the source; a query past it is killed.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub statement_timeout: Duration,
+
+    /// Time limit of the whole profile.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub profile_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("tables").required(true).args(["schema", "source", "profile"])))]
 pub struct EstimateArgs {
     /// Migration SQL files, run in the order given; `-` reads standard input. Django's
     /// `manage.py sqlmigrate` output works as it is.
@@ -97,10 +152,23 @@ pub struct EstimateArgs {
     /// CREATE TABLE statements of the production tables (mysqldump or SHOW CREATE TABLE
     /// output; one or several tables).
     #[arg(long, value_name = "FILE")]
-    pub schema: PathBuf,
+    pub schema: Option<PathBuf>,
 
-    /// Production row count: `N` when the schema has one table, `TABLE=N` (repeatable)
-    /// otherwise. Suffixes k, M, G allowed: 50M.
+    /// Read the tables the migration touches (and their foreign-key parents) from the
+    /// live database instead, read-only: mysql://user[:password]@host[:port]/database.
+    #[arg(long, value_name = "URL")]
+    pub source: Option<String>,
+
+    /// Use a profile saved by `ddl-eta profile` (offline, no production access).
+    #[arg(long, value_name = "FILE")]
+    pub profile: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub read: SourceReadArgs,
+
+    /// Production row count: `N` when there is one table, `TABLE=N` (repeatable)
+    /// otherwise. Suffixes k, M, G allowed: 50M. Required with --schema; with --source
+    /// or --profile it overrides the row count read from production.
     #[arg(long, value_name = "N|TABLE=N")]
     pub rows: Vec<RowsArg>,
 
@@ -229,6 +297,14 @@ fn parse_speed(text: &str) -> Result<f64, String> {
     }
 }
 
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches("/s");
+    match number.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
+        _ => Err(format!("'{text}' is not a rate (examples: 200, 200/s)")),
+    }
+}
+
 fn parse_ratio(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(ratio) if ratio > 1.0 && ratio <= 10.0 => Ok(ratio),
@@ -270,5 +346,24 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert_eq!(parse_size("128M"), Ok(128 << 20));
         assert!(parse_size("1K").is_err());
+        assert_eq!(parse_rate("200/s"), Ok(200.0));
+        assert!(parse_rate("fast").is_err());
+    }
+
+    #[test]
+    fn estimate_takes_exactly_one_source_of_tables() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args);
+        assert!(parse(&["ddl-eta", "estimate", "m.sql"]).is_err());
+        assert!(parse(&[
+            "ddl-eta",
+            "estimate",
+            "--schema",
+            "s.sql",
+            "--profile",
+            "p.json",
+            "m.sql"
+        ])
+        .is_err());
+        assert!(parse(&["ddl-eta", "estimate", "--profile", "p.json", "m.sql"]).is_ok());
     }
 }

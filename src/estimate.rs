@@ -14,6 +14,7 @@ use crate::report::{
 };
 use crate::rules::production::{self, Production};
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
+use crate::source;
 use anyhow::{bail, Result};
 use std::collections::HashSet;
 use std::time::Instant;
@@ -32,12 +33,16 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     if migration.statements.is_empty() {
         bail!("the migration has no SQL statement");
     }
-    let profile = profile::from_schema_file(&args.schema, &args.rows)?;
+    let progress = Progress::new(args.quiet);
+    let (profile, source_identity) = load_profile(args, &migration, &progress).await?;
     check_tables_exist(&migration, &profile)?;
 
-    let progress = Progress::new(args.quiet);
+    if let (Some(identity), Some(url)) = (&source_identity, &args.sandbox.sandbox_url) {
+        source::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?;
+    }
     progress.step("starting the sandbox server");
-    let sandbox = Sandbox::start(&sandbox_options(args)).await?;
+    let sandbox = Sandbox::start(&sandbox_options(args, &profile)).await?;
+    let sandbox_settings = source::sandbox_settings(&sandbox).await;
     let ladder = LadderOptions {
         scales: usize::from(args.ladder.scales),
         repeats: usize::from(args.ladder.repeats),
@@ -80,7 +85,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     };
     sandbox.close().await;
     progress.finish();
-    build_report(
+    let mut report = build_report(
         &migration,
         &profile,
         measured?,
@@ -88,10 +93,38 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         args.sandbox.buffer_pool,
         args.speed_factor,
         production.as_ref(),
-    )
+    )?;
+    source::annotate_report(&mut report, &profile, sandbox_settings);
+    Ok(report)
 }
 
-fn sandbox_options(args: &EstimateArgs) -> SandboxOptions {
+/// The tables and their row counts: from a schema file, a saved profile, or the source.
+async fn load_profile(
+    args: &EstimateArgs,
+    migration: &Migration,
+    progress: &Progress,
+) -> Result<(Profile, Option<crate::server::ServerIdentity>)> {
+    if let Some(schema) = &args.schema {
+        return Ok((profile::from_schema_file(schema, &args.rows)?, None));
+    }
+    let (mut loaded, identity) = match (&args.profile, &args.source) {
+        (Some(path), _) => (Profile::load(path)?, None),
+        (None, Some(url)) => {
+            progress.step("profiling the tables on the source (read-only)");
+            let (loaded, identity) = source::profile_for(url, &args.read, migration).await?;
+            (loaded, Some(identity))
+        }
+        (None, None) => bail!("give --schema, --source or --profile"),
+    };
+    loaded.override_rows(&args.rows)?;
+    for table in &mut loaded.tables {
+        // An empty production table still needs one row for the ladder to stand on.
+        table.rows = table.rows.max(1);
+    }
+    Ok((loaded, identity))
+}
+
+fn sandbox_options(args: &EstimateArgs, profile: &Profile) -> SandboxOptions {
     let spec = match (&args.sandbox.sandbox_url, args.sandbox.sandbox) {
         (Some(url), _) => SandboxSpec::Url(url.clone()),
         (None, SandboxKind::Docker) => SandboxSpec::Docker {
@@ -102,7 +135,12 @@ fn sandbox_options(args: &EstimateArgs) -> SandboxOptions {
     SandboxOptions {
         spec,
         buffer_pool_bytes: args.sandbox.buffer_pool,
-        extra_server_args: Vec::new(),
+        // The source's DDL settings (sort buffer and the rest), never its buffer pool.
+        extra_server_args: profile
+            .settings
+            .as_ref()
+            .map(|s| s.sandbox_args())
+            .unwrap_or_default(),
     }
 }
 
@@ -239,6 +277,7 @@ fn build_report(
         warnings: ladder_warnings(profile, &measured),
         ladder: measured.ladder,
         speed_factor,
+        settings: None,
         assumptions: Vec::new(),
         guidance: None,
         checklist: Vec::new(),

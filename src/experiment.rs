@@ -208,7 +208,11 @@ impl<'a> Lab<'a> {
         create_schema(&mut loader, profile).await?;
         let mut shapes = Vec::new();
         for table in &profile.tables {
-            shapes.push(seed::read_shape(&mut loader, &table.name).await?);
+            shapes.push(
+                seed::read_shape(&mut loader, &table.name)
+                    .await?
+                    .with_profile(table),
+            );
         }
         for (i, shape) in shapes.iter().enumerate() {
             create_base_table(&mut loader, shape, &base_name(i)).await?;

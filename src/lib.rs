@@ -16,3 +16,4 @@ pub mod rules;
 pub mod sandbox;
 pub mod seed;
 pub mod server;
+pub mod source;

@@ -17,7 +17,7 @@ fn main() -> ExitCode {
         eprintln!("error: internal error: {info}");
     }));
     let cli = Cli::parse();
-    let secret = secret_of(&cli);
+    let secrets = secrets_of(&cli);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -29,12 +29,12 @@ fn main() -> ExitCode {
             return ExitCode::from(FAILURE);
         }
     };
-    let code = runtime.block_on(run_until_signal(cli, secret));
+    let code = runtime.block_on(run_until_signal(cli, secrets));
     cleanup::release_all_blocking();
     code
 }
 
-async fn run_until_signal(cli: Cli, secret: Option<String>) -> ExitCode {
+async fn run_until_signal(cli: Cli, secrets: Vec<String>) -> ExitCode {
     // Handlers go in before any work starts: a signal that arrives while the command is
     // still setting up must find them, or it kills ddl-eta with nothing cleaned up.
     let signals = match Termination::listen() {
@@ -45,7 +45,7 @@ async fn run_until_signal(cli: Cli, secret: Option<String>) -> ExitCode {
         }
     };
     tokio::select! {
-        code = run(cli, secret.as_deref()) => code,
+        code = run(cli, &secrets) => code,
         signal = signals.received() => {
             // The command's future is dropped here, which stops its sandbox.
             eprintln!("ddl-eta: {signal} received, stopped");
@@ -54,21 +54,18 @@ async fn run_until_signal(cli: Cli, secret: Option<String>) -> ExitCode {
     }
 }
 
-async fn run(cli: Cli, secret: Option<&str>) -> ExitCode {
+async fn run(cli: Cli, secrets: &[String]) -> ExitCode {
     let outcome = match &cli.command {
         Command::Estimate(args) => estimate(args).await,
         Command::Compare(args) => compare(args),
         Command::Report(args) => rerender(args),
         Command::Lint(args) => lint(args),
+        Command::Profile(args) => profile(args).await,
     };
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            let message = format!("{error:#}");
-            let message = match secret {
-                Some(url) => ddl_eta::sandbox::url::redact(&message, url),
-                None => message,
-            };
+            let message = ddl_eta::sandbox::url::redact_all(&format!("{error:#}"), secrets);
             eprintln!("error: {message}");
             ExitCode::from(FAILURE)
         }
@@ -142,12 +139,32 @@ fn lint(args: &ddl_eta::cli::LintArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// A URL whose password must never be printed.
-fn secret_of(cli: &Cli) -> Option<String> {
-    match &cli.command {
-        Command::Estimate(args) => args.sandbox.sandbox_url.clone(),
-        Command::Compare(_) | Command::Report(_) | Command::Lint(_) => None,
+async fn profile(args: &ddl_eta::cli::ProfileArgs) -> anyhow::Result<ExitCode> {
+    let profile = ddl_eta::source::run(args).await?;
+    write_output(&(serde_json::to_string_pretty(&profile)? + "\n"), None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Passwords that must never be printed: those in the URLs, the password file's and
+/// MYSQL_PWD.
+fn secrets_of(cli: &Cli) -> Vec<String> {
+    let (urls, read) = match &cli.command {
+        Command::Estimate(args) => (
+            vec![args.sandbox.sandbox_url.clone(), args.source.clone()],
+            &args.read,
+        ),
+        Command::Profile(args) => (vec![Some(args.source.clone())], &args.read),
+        Command::Compare(_) | Command::Report(_) | Command::Lint(_) => return Vec::new(),
+    };
+    let mut secrets: Vec<String> = urls
+        .iter()
+        .flatten()
+        .filter_map(|url| ddl_eta::sandbox::url::password_of(url).map(str::to_string))
+        .collect();
+    if let Ok(Some(password)) = ddl_eta::source::password_from(read.password_file.as_ref()) {
+        secrets.push(password);
     }
+    secrets
 }
 
 /// SIGTERM and SIGINT (Ctrl-C), caught from the moment `listen` returns.

@@ -1,6 +1,7 @@
-//! The Profile: what ddl-eta knows of the production tables (their CREATE TABLE and row
-//! counts), however it was learned: from a `--schema` file plus `--rows`, or, later, read
-//! from the live database. Everything downstream reads a Profile and nothing else.
+//! The Profile: what ddl-eta knows of the production tables (their CREATE TABLE, row
+//! counts, sizes, indexes, column statistics) and server, however it was learned: from a
+//! `--schema` file plus `--rows`, or read from the live database by `source`. Statistics
+//! only, never row values. Everything downstream reads a Profile and nothing else.
 
 use crate::migration;
 use crate::server::ServerInfo;
@@ -17,6 +18,15 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<ServerInfo>,
     pub tables: Vec<TableProfile>,
+    /// The source's settings that drive DDL time (absent for a schema file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<ServerSettings>,
+    /// Open transactions and metadata locks seen on the source while profiling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity: Option<Activity>,
+    /// Where and when the profile was read (absent for a schema file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceMeta>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -26,6 +36,250 @@ pub struct TableProfile {
     pub create_table: String,
     /// Target row count: production's, or what `--rows` says.
     pub rows: u64,
+    /// How `rows` was learned: "statistics" (information_schema.TABLES, an estimate),
+    /// "count" (`--exact-rowcount`), "user" (`--rows`) or "schema" (a schema file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avg_row_length: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<IndexProfile>,
+    /// Per-column statistics from the sample, in column order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnProfile>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleInfo>,
+    /// Rows written per second (inserts + updates + deletes), where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_rate: Option<WriteRate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexProfile {
+    pub name: String,
+    pub unique: bool,
+    pub columns: Vec<String>,
+    /// The server's estimate of distinct keys in the whole index (information_schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cardinality: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnProfile {
+    pub name: String,
+    /// information_schema DATA_TYPE, lower case ("varchar", "int", ...).
+    pub data_type: String,
+    pub nullable: bool,
+    /// Share of sampled rows where the column is NULL.
+    pub null_fraction: f64,
+    /// Distinct non-NULL values in the whole table, estimated from the sample
+    /// (Haas-Stokes Duj1 estimator; exact when the sample is the whole table).
+    pub distinct: f64,
+    /// Distinct non-NULL values in the sample itself.
+    pub sample_distinct: u64,
+    /// Share of non-NULL sampled values taken by the most frequent value, and by the ten
+    /// most frequent: 1/distinct and 10/distinct when uniform, near 1 when skewed.
+    pub top1_share: f64,
+    pub top10_share: f64,
+    /// Lengths in bytes, for strings and blobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<LengthStats>,
+    /// Smallest and largest sampled value, for numbers and dates/times (numbers as JSON
+    /// numbers, dates as text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<serde_json::Value>,
+}
+
+/// Byte lengths of the non-NULL values: mean and quantiles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LengthStats {
+    pub mean: f64,
+    pub min: f64,
+    pub p10: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl LengthStats {
+    /// (cumulative probability, length) points of the distribution, for inverse sampling.
+    pub fn points(&self) -> [(f64, f64); 8] {
+        [
+            (0.0, self.min),
+            (0.10, self.p10),
+            (0.25, self.p25),
+            (0.50, self.p50),
+            (0.75, self.p75),
+            (0.90, self.p90),
+            (0.99, self.p99),
+            (1.0, self.max),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleInfo {
+    /// Rows read.
+    pub rows: u64,
+    /// Primary-key ranges they were read from (1 for a prefix read).
+    pub ranges: u64,
+    /// "pk-ranges" (spread over an integer primary key), "prefix" (the first rows in
+    /// primary-key order, when the key is not an integer) or "full" (the whole table).
+    pub method: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WriteRate {
+    pub rows_per_second: f64,
+    /// "performance_schema" (measured while profiling) or "user" (`--write-rate`).
+    pub source: String,
+}
+
+/// Server variables that drive DDL time; absent where the server has no such variable.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innodb_buffer_pool_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innodb_sort_buffer_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innodb_online_alter_log_max_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_wait_timeout: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innodb_ddl_threads: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innodb_ddl_buffer_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innodb_parallel_read_threads: Option<u64>,
+}
+
+impl ServerSettings {
+    pub const NAMES: [&'static str; 7] = [
+        "innodb_buffer_pool_size",
+        "innodb_sort_buffer_size",
+        "innodb_online_alter_log_max_size",
+        "lock_wait_timeout",
+        "innodb_ddl_threads",
+        "innodb_ddl_buffer_size",
+        "innodb_parallel_read_threads",
+    ];
+
+    pub fn set(&mut self, name: &str, value: u64) {
+        let slot = match name {
+            "innodb_buffer_pool_size" => &mut self.innodb_buffer_pool_size,
+            "innodb_sort_buffer_size" => &mut self.innodb_sort_buffer_size,
+            "innodb_online_alter_log_max_size" => &mut self.innodb_online_alter_log_max_size,
+            "lock_wait_timeout" => &mut self.lock_wait_timeout,
+            "innodb_ddl_threads" => &mut self.innodb_ddl_threads,
+            "innodb_ddl_buffer_size" => &mut self.innodb_ddl_buffer_size,
+            "innodb_parallel_read_threads" => &mut self.innodb_parallel_read_threads,
+            _ => return,
+        };
+        *slot = Some(value);
+    }
+
+    /// Server options that give a sandbox the source's DDL settings. Not the buffer pool
+    /// (sized for the data by the sandbox options) nor lock_wait_timeout (a session
+    /// matter); `--loose-` so a server without the variable (MariaDB: innodb_ddl_*) ignores it.
+    pub fn sandbox_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        let copied = [
+            ("innodb-sort-buffer-size", self.innodb_sort_buffer_size),
+            (
+                "innodb-online-alter-log-max-size",
+                self.innodb_online_alter_log_max_size,
+            ),
+            ("innodb-ddl-threads", self.innodb_ddl_threads),
+            ("innodb-ddl-buffer-size", self.innodb_ddl_buffer_size),
+            (
+                "innodb-parallel-read-threads",
+                self.innodb_parallel_read_threads,
+            ),
+        ];
+        for (name, value) in copied {
+            if let Some(value) = value {
+                args.push(format!("--loose-{name}={value}"));
+            }
+        }
+        args
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    /// Transactions open longer than `min_seconds` (information_schema.INNODB_TRX): any
+    /// of them may hold a metadata lock that stalls the migration.
+    pub long_transactions: Vec<LongTransaction>,
+    pub min_seconds: u64,
+    /// Metadata locks on the profiled tables held by other sessions (MySQL
+    /// performance_schema.metadata_locks); absent where the server cannot tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata_locks: Option<Vec<MetadataLock>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LongTransaction {
+    pub thread_id: u64,
+    pub seconds: u64,
+    pub state: String,
+    pub rows_modified: u64,
+    pub tables_locked: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetadataLock {
+    pub table: String,
+    pub lock_type: String,
+    pub status: String,
+    pub thread_id: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceMeta {
+    /// The source URL without its password.
+    pub url: String,
+    pub database: String,
+    /// Seconds since the Unix epoch when profiling started.
+    pub profiled_at: u64,
+    /// Seconds profiling took.
+    pub seconds: f64,
+}
+
+impl TableProfile {
+    /// A table known only by its CREATE TABLE (a schema file).
+    pub fn bare(name: String, create_table: String) -> TableProfile {
+        TableProfile {
+            name,
+            create_table,
+            rows: 0,
+            rows_source: None,
+            data_bytes: None,
+            index_bytes: None,
+            avg_row_length: None,
+            indexes: Vec::new(),
+            columns: Vec::new(),
+            sample: None,
+            write_rate: None,
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&ColumnProfile> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
 }
 
 impl Profile {
@@ -37,6 +291,37 @@ impl Profile {
 
     pub fn largest_rows(&self) -> u64 {
         self.tables.iter().map(|t| t.rows).max().unwrap_or(0)
+    }
+
+    /// Read a profile saved by `ddl-eta profile`.
+    pub fn load(path: &Path) -> Result<Profile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read profile {}", path.display()))?;
+        let profile: Profile = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a ddl-eta profile", path.display()))?;
+        if profile.schema_version > SCHEMA_VERSION {
+            bail!(
+                "profile {} has schema_version {}, newer than this ddl-eta understands ({SCHEMA_VERSION})",
+                path.display(),
+                profile.schema_version
+            );
+        }
+        if profile.tables.is_empty() {
+            bail!("profile {} has no tables", path.display());
+        }
+        Ok(profile)
+    }
+
+    /// Apply `--rows` on top of what the profile says (the user knows better).
+    pub fn override_rows(&mut self, rows: &[RowsArg]) -> Result<()> {
+        let before: Vec<u64> = self.tables.iter().map(|t| t.rows).collect();
+        set_rows("the profile", &mut self.tables, rows)?;
+        for (table, old) in self.tables.iter_mut().zip(before) {
+            if table.rows != old {
+                table.rows_source = Some("user".to_string());
+            }
+        }
+        Ok(())
     }
 }
 
@@ -91,11 +376,9 @@ pub fn from_schema_file(path: &Path, rows: &[RowsArg]) -> Result<Profile> {
         let Some(table) = statement.creates_table.clone() else {
             continue;
         };
-        tables.push(TableProfile {
-            name: table,
-            create_table: statement.sql.clone(),
-            rows: 0,
-        });
+        let mut profile = TableProfile::bare(table, statement.sql.clone());
+        profile.rows_source = Some("user".to_string());
+        tables.push(profile);
     }
     if tables.is_empty() {
         bail!("schema file {name} has no CREATE TABLE statement");
@@ -105,10 +388,25 @@ pub fn from_schema_file(path: &Path, rows: &[RowsArg]) -> Result<Profile> {
         schema_version: SCHEMA_VERSION,
         server: None,
         tables,
+        settings: None,
+        activity: None,
+        source: None,
     })
 }
 
 fn assign_rows(schema: &str, tables: &mut [TableProfile], rows: &[RowsArg]) -> Result<()> {
+    set_rows(schema, tables, rows)?;
+    if let Some(missing) = tables.iter().find(|t| t.rows == 0) {
+        bail!(
+            "--rows is missing for table {} of {schema}: give its production row count, e.g. --rows {}=1000000",
+            missing.name,
+            missing.name
+        );
+    }
+    Ok(())
+}
+
+fn set_rows(schema: &str, tables: &mut [TableProfile], rows: &[RowsArg]) -> Result<()> {
     for arg in rows {
         match &arg.table {
             None if tables.len() == 1 => tables[0].rows = arg.rows,
@@ -129,13 +427,6 @@ fn assign_rows(schema: &str, tables: &mut [TableProfile], rows: &[RowsArg]) -> R
                 table.rows = arg.rows;
             }
         }
-    }
-    if let Some(missing) = tables.iter().find(|t| t.rows == 0) {
-        bail!(
-            "--rows is missing for table {} of {schema}: give its production row count, e.g. --rows {}=1000000",
-            missing.name,
-            missing.name
-        );
     }
     Ok(())
 }
@@ -172,11 +463,7 @@ mod tests {
     fn two_tables() -> Vec<TableProfile> {
         ["a", "b"]
             .iter()
-            .map(|n| TableProfile {
-                name: n.to_string(),
-                create_table: String::new(),
-                rows: 0,
-            })
+            .map(|n| TableProfile::bare(n.to_string(), String::new()))
             .collect()
     }
 
@@ -195,5 +482,26 @@ mod tests {
         }];
         let err = assign_rows("s.sql", &mut two_tables(), &bare).unwrap_err();
         assert!(err.to_string().contains("ambiguous"), "{err}");
+    }
+
+    #[test]
+    fn an_older_profile_without_statistics_still_loads() {
+        let old = r#"{"schema_version":1,"tables":[{"name":"t","create_table":"CREATE TABLE t (id int)","rows":5}]}"#;
+        let profile: Profile = serde_json::from_str(old).expect("loads");
+        assert_eq!(profile.tables[0].rows, 5);
+        assert!(profile.tables[0].columns.is_empty());
+        assert!(profile.settings.is_none());
+    }
+
+    #[test]
+    fn sandbox_args_copy_ddl_settings_but_not_the_buffer_pool() {
+        let mut settings = ServerSettings::default();
+        settings.set("innodb_buffer_pool_size", 1 << 30);
+        settings.set("innodb_sort_buffer_size", 4 << 20);
+        let args = settings.sandbox_args();
+        assert_eq!(
+            args,
+            vec!["--loose-innodb-sort-buffer-size=4194304".to_string()]
+        );
     }
 }

@@ -2,8 +2,11 @@
 //! (`seq`), so loading runs at the server's speed, not the client's. Keys that must be
 //! unique are built from injective functions of `seq`; other columns get pseudo-random
 //! values of realistic length, NULLs where the column allows them, and foreign keys that
-//! point at rows the parent really has.
+//! point at rows the parent really has. With a profile from the source, each column
+//! reproduces the real one at every scale: null fraction, distinct values relative to
+//! the table size, skew and lengths (see `matched_value`).
 
+use crate::profile::{ColumnProfile, LengthStats, TableProfile};
 use crate::server::ServerInfo;
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::MySqlConnection;
@@ -39,9 +42,40 @@ pub struct TableShape {
     pub unique_keys: Vec<Vec<String>>,
     pub secondary_indexes: Vec<String>,
     pub foreign_keys: Vec<ForeignKey>,
+    /// Column statistics from the source's profile, by lower-case column name; empty
+    /// when the tables came from a schema file.
+    pub stats: HashMap<String, ColumnStats>,
+}
+
+/// What the seeder needs from a profiled column, with the table it was measured on.
+#[derive(Debug, Clone)]
+pub struct ColumnStats {
+    pub column: ColumnProfile,
+    /// Rows of the production table and of the sample the statistics came from.
+    pub table_rows: u64,
+    pub sample_rows: u64,
 }
 
 impl TableShape {
+    /// Take the column statistics of the table's profile, where it has them.
+    pub fn with_profile(mut self, table: &TableProfile) -> TableShape {
+        let sample_rows = table.sample.as_ref().map(|s| s.rows).unwrap_or(0);
+        if sample_rows == 0 {
+            return self;
+        }
+        for column in &table.columns {
+            self.stats.insert(
+                column.name.to_ascii_lowercase(),
+                ColumnStats {
+                    column: column.clone(),
+                    table_rows: table.rows.max(1),
+                    sample_rows,
+                },
+            );
+        }
+        self
+    }
+
     /// The single integer primary key column, which gets `seq` itself, so rows go in key
     /// order and children can point at 1..=rows.
     pub fn counter_column(&self) -> Option<&str> {
@@ -86,6 +120,7 @@ pub async fn read_shape(conn: &mut MySqlConnection, table: &str) -> Result<Table
         unique_keys: Vec::new(),
         secondary_indexes: Vec::new(),
         foreign_keys: Vec::new(),
+        stats: HashMap::new(),
     };
     for row in &columns {
         let extra = text(row, 7)?.to_ascii_lowercase();
@@ -244,11 +279,19 @@ fn injective_columns(shape: &TableShape) -> BTreeSet<String> {
             continue;
         }
         // On a tie the key's first column wins (max_by_key keeps the last, hence rev).
+        // With a profile, the column with most distinct values on the source is the one
+        // that makes the key unique there; the others keep their real distribution.
+        let profiled = |c: &ColumnShape| {
+            shape
+                .stats
+                .get(&c.name.to_ascii_lowercase())
+                .map_or(0, |s| s.column.distinct.round() as u64)
+        };
         let best = key
             .iter()
             .rev()
             .filter_map(|name| shape.columns.iter().find(|c| &c.name == name))
-            .max_by_key(|c| value_space_rank(c));
+            .max_by_key(|c| (profiled(c), value_space_rank(c)));
         if let Some(best) = best {
             chosen.insert(best.name.clone());
         }
@@ -320,22 +363,165 @@ pub fn column_expression(
 ) -> Result<String> {
     let injective = injective_columns(shape).contains(&column.name);
     let counter = shape.counter_column() == Some(column.name.as_str());
+    let stats = shape.stats.get(&column.name.to_ascii_lowercase());
     let expression = if counter {
         "seq".to_string()
     } else if let Some(fk) = satisfiable_foreign_key(shape, column, context) {
         fk
     } else if injective {
         unique_value(shape, column)?
+    } else if let Some(matched) = stats.and_then(|s| matched_value(column, s, salt)) {
+        matched
     } else {
         random_value(column, salt)
     };
     let nullable_here = column.nullable && !injective && !counter;
-    Ok(if nullable_here {
+    Ok(match (nullable_here, stats) {
+        (true, Some(stats)) if stats.column.null_fraction > 0.0 => {
+            let threshold = (stats.column.null_fraction * 4_294_967_296.0).round() as u64;
+            format!("IF({} < {threshold}, NULL, {expression})", hash(salt + 500))
+        }
+        (true, Some(_)) => expression,
         // One row in ten is NULL in a nullable column, absent better knowledge.
-        format!("IF(MOD({}, 10) = 0, NULL, {expression})", hash(salt + 500))
-    } else {
-        expression
+        (true, None) => format!("IF(MOD({}, 10) = 0, NULL, {expression})", hash(salt + 500)),
+        (false, _) => expression,
     })
+}
+
+/// A value that reproduces the profiled column at every scale of the ladder. Rows are
+/// seeded in key order (`seq`), and a table at scale n is the first n rows, so each row's
+/// value depends on `seq` alone:
+/// - the pool of distinct values grows with the rows as the column's does on the source,
+///   P(n) = D·(n/N)^α, α fitted from the sample's distinct count against the table's, so
+///   a category column keeps its few values and an id-like column grows with the table;
+///   a row where P grows takes the new value, so the first n rows hold exactly P(n);
+/// - other rows pick among the pool with a power law, index = ⌊P·u^k⌋, k chosen so the
+///   most frequent value's share is the sample's (k = 1 is uniform);
+/// - a value index maps to a value of the column's range and length distribution.
+///
+/// None when the column's type or statistics give nothing to match (the plain generator
+/// is used then).
+pub fn matched_value(column: &ColumnShape, stats: &ColumnStats, salt: usize) -> Option<String> {
+    let profile = &stats.column;
+    if profile.sample_distinct == 0 {
+        return None;
+    }
+    let index = value_index(stats, salt);
+    // A permutation of the index, so value order is unrelated to popularity and seq.
+    let permuted = format!("MOD(({index} + 1) * 48271, 2147483647)");
+    let fraction = format!("({permuted} / 2147483647.0)");
+    let data_type = column.data_type.as_str();
+    match data_type {
+        t if is_integer(t) || t == "year" || t == "bit" => {
+            let low = profile.min.as_ref()?.as_f64()?.floor() as i64;
+            let high = profile.max.as_ref()?.as_f64()?.ceil() as i64;
+            let range = (high as i128 - low as i128 + 1).max(1);
+            if profile.distinct * 4.0 >= range as f64 {
+                // Few values in a narrow range: take them in turn, so none collide.
+                Some(format!("{low} + MOD({index}, {range})"))
+            } else {
+                Some(format!(
+                    "LEAST({high}, {low} + FLOOR({fraction} * {range}))"
+                ))
+            }
+        }
+        "decimal" | "numeric" | "float" | "double" | "real" => {
+            let low = profile.min.as_ref()?.as_f64()?;
+            let high = profile.max.as_ref()?.as_f64()?;
+            Some(format!("({low:e} + {fraction} * {:e})", high - low))
+        }
+        "date" | "datetime" | "timestamp" => {
+            let low = date_literal(profile.min.as_ref()?.as_str()?)?;
+            let high = date_literal(profile.max.as_ref()?.as_str()?)?;
+            Some(if data_type == "date" {
+                format!("DATE_ADD({low}, INTERVAL FLOOR({fraction} * (DATEDIFF({high}, {low}) + 1)) DAY)")
+            } else {
+                format!("TIMESTAMPADD(SECOND, FLOOR({fraction} * (TIMESTAMPDIFF(SECOND, {low}, {high}) + 1)), {low})")
+            })
+        }
+        "char" | "varchar" | "binary" | "varbinary" | "tinytext" | "text" | "mediumtext"
+        | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
+            let lengths = profile.length.as_ref()?;
+            let cap = column.max_length.unwrap_or(i64::MAX).max(1) as f64;
+            let longest = lengths.max.min(cap).max(1.0);
+            let length = length_expression(
+                lengths,
+                cap,
+                &format!("(MOD({permuted}, 1000003) / 1000003.0)"),
+            );
+            let repeats = (longest / 32.0).ceil() as u64 + 1;
+            Some(format!(
+                "LEFT(CONCAT(CONV({permuted}, 10, 36), REPEAT(MD5({permuted}), {repeats})), {length})"
+            ))
+        }
+        "enum" => {
+            let members = enum_members(&column.column_type).max(1);
+            Some(format!("1 + MOD({index}, {members})"))
+        }
+        _ => None,
+    }
+}
+
+/// The index (0-based) of the value row `seq` takes: see `matched_value`.
+fn value_index(stats: &ColumnStats, salt: usize) -> String {
+    let profile = &stats.column;
+    let table = stats.table_rows.max(1) as f64;
+    let sampled = (stats.sample_rows as f64 * (1.0 - profile.null_fraction)).max(1.0);
+    let distinct = profile.distinct.max(1.0);
+    let seen = (profile.sample_distinct as f64).max(1.0);
+    let alpha = if table > sampled * 1.01 && distinct > seen {
+        ((distinct / seen).ln() / (table / sampled).ln()).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let pool = |n: &str| {
+        if alpha < 1e-6 {
+            format!("LEAST({n}, {})", distinct.round())
+        } else {
+            let scale = distinct / table.powf(alpha);
+            format!("LEAST({n}, GREATEST(1, FLOOR({scale:e} * POW({n}, {alpha:.6}))))")
+        }
+    };
+    let share = profile.top1_share.clamp(1e-12, 1.0);
+    let skew = if seen > 1.0 && share < 1.0 {
+        (seen.ln() / (1.0 / share).ln()).clamp(1.0, 60.0)
+    } else {
+        1.0
+    };
+    let uniform = format!("({} / 4294967296.0)", hash(salt + 700));
+    let (now, before) = (pool("seq"), pool("(seq - 1)"));
+    format!("IF({now} > {before}, {before}, FLOOR(POW({uniform}, {skew:.6}) * {now}))")
+}
+
+/// Byte length by inverse sampling of the profiled quantiles (piecewise linear), from a
+/// uniform `u` in [0, 1), capped at the column's limit.
+fn length_expression(lengths: &LengthStats, cap: f64, u: &str) -> String {
+    let points = lengths.points();
+    let mut cases = String::from("CASE");
+    for pair in points.windows(2) {
+        let ((p0, l0), (p1, l1)) = (pair[0], pair[1]);
+        let (l0, l1) = (l0.min(cap), l1.min(cap));
+        if p1 <= p0 {
+            continue;
+        }
+        cases.push_str(&format!(
+            " WHEN {u} < {p1} THEN {l0} + ({u} - {p0}) * {} / {}",
+            l1 - l0,
+            p1 - p0
+        ));
+    }
+    cases.push_str(&format!(" ELSE {} END", lengths.max.min(cap)));
+    format!("ROUND({cases})")
+}
+
+/// A date/time from the profile as an SQL literal, only if it looks like one (the
+/// profile is a file anyone may have edited).
+fn date_literal(text: &str) -> Option<String> {
+    let plausible = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | ' ' | '.'));
+    plausible.then(|| format!("'{text}'"))
 }
 
 fn satisfiable_foreign_key(
@@ -563,6 +749,7 @@ mod tests {
             ],
             secondary_indexes: vec![],
             foreign_keys: vec![],
+            stats: HashMap::new(),
         }
     }
 
@@ -573,6 +760,55 @@ mod tests {
         // varchar(255) has the wider value space of the two in the composite key.
         assert!(chosen.contains("module_id"));
         assert!(!chosen.contains("student_id"));
+    }
+
+    fn stats(distinct: f64, seen: u64, top1: f64) -> ColumnStats {
+        ColumnStats {
+            column: ColumnProfile {
+                name: "c".into(),
+                data_type: "varchar".into(),
+                nullable: true,
+                null_fraction: 0.2,
+                distinct,
+                sample_distinct: seen,
+                top1_share: top1,
+                top10_share: 1.0,
+                length: Some(LengthStats {
+                    mean: 10.0,
+                    min: 5.0,
+                    p10: 6.0,
+                    p25: 8.0,
+                    p50: 10.0,
+                    p75: 12.0,
+                    p90: 14.0,
+                    p99: 15.0,
+                    max: 300.0,
+                }),
+                min: None,
+                max: None,
+            },
+            table_rows: 1_000_000,
+            sample_rows: 100_000,
+        }
+    }
+
+    #[test]
+    fn categories_keep_a_fixed_pool_and_ids_grow_with_the_table() {
+        // Five values seen in the sample and estimated in the table: a constant pool.
+        let categories = value_index(&stats(5.0, 5, 0.7), 1);
+        assert!(categories.contains("LEAST(seq, 5)"), "{categories}");
+        // A column whose distinct count grows with the rows: a pool that grows too.
+        let ids = value_index(&stats(500_000.0, 60_000, 0.0001), 1);
+        assert!(ids.contains("POW(seq"), "{ids}");
+    }
+
+    #[test]
+    fn lengths_stay_within_the_column_limit() {
+        let column = column("c", "varchar", "varchar(20)", Some(20));
+        let sql = matched_value(&column, &stats(5.0, 5, 0.7), 1).expect("matched");
+        assert!(!sql.contains("300"), "{sql}");
+        assert!(date_literal("2020-01-01 00:00:00").is_some());
+        assert!(date_literal("1'; DROP").is_none());
     }
 
     #[test]

@@ -82,6 +82,57 @@ pub fn classify_version(full: &str, aurora: Option<&str>) -> ServerInfo {
     ServerInfo { flavor, version }
 }
 
+/// What tells one server from another: `@@server_uuid` on MySQL; MariaDB has none, so
+/// there the host name, port, data directory and server id together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerIdentity {
+    pub server_uuid: Option<String>,
+    pub hostname: String,
+    pub port: u64,
+    pub datadir: String,
+    pub server_id: u64,
+}
+
+impl ServerIdentity {
+    pub fn same_server(&self, other: &ServerIdentity) -> bool {
+        match (&self.server_uuid, &other.server_uuid) {
+            (Some(a), Some(b)) => a == b,
+            _ => {
+                self.hostname == other.hostname
+                    && self.port == other.port
+                    && self.datadir == other.datadir
+                    && self.server_id == other.server_id
+            }
+        }
+    }
+}
+
+/// Ask the server who it is (a SELECT of system variables only).
+pub async fn identity(conn: &mut MySqlConnection) -> Result<ServerIdentity> {
+    let row = sqlx::raw_sql(
+        "SELECT CAST(@@hostname AS CHAR), CAST(@@port AS SIGNED), CAST(@@datadir AS CHAR), \
+                CAST(@@server_id AS SIGNED)",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("asking the server for its identity")?;
+    // Only MySQL has server_uuid; on MariaDB the query fails, which is the answer.
+    let uuid = match sqlx::raw_sql("SELECT CAST(@@server_uuid AS CHAR)")
+        .fetch_one(&mut *conn)
+        .await
+    {
+        Ok(row) => row.try_get::<Option<String>, _>(0).ok().flatten(),
+        Err(_) => None,
+    };
+    Ok(ServerIdentity {
+        server_uuid: uuid,
+        hostname: row.try_get::<Option<String>, _>(0)?.unwrap_or_default(),
+        port: row.try_get::<Option<i64>, _>(1)?.unwrap_or(0).max(0) as u64,
+        datadir: row.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
+        server_id: row.try_get::<Option<i64>, _>(3)?.unwrap_or(0).max(0) as u64,
+    })
+}
+
 /// Connection settings every session of ours gets: sqlx's defaults change the session's
 /// SQL mode and time zone, which would make the sandbox behave unlike production.
 pub fn plain_options(options: MySqlConnectOptions) -> MySqlConnectOptions {
@@ -114,5 +165,31 @@ mod tests {
         assert_eq!(mysql.flavor, Flavor::Mysql);
         let aurora = classify_version("8.0.28", Some("3.04.0"));
         assert_eq!(aurora.label(), "aurora-mysql:3.04.0");
+    }
+
+    #[test]
+    fn servers_are_the_same_by_uuid_or_by_all_four_mariadb_facts() {
+        let a = ServerIdentity {
+            server_uuid: None,
+            hostname: "db1".into(),
+            port: 3306,
+            datadir: "/var/lib/mysql/".into(),
+            server_id: 1,
+        };
+        assert!(a.same_server(&a.clone()));
+        let other_port = ServerIdentity {
+            port: 3307,
+            ..a.clone()
+        };
+        assert!(!a.same_server(&other_port));
+        let uuid = |u: &str| ServerIdentity {
+            server_uuid: Some(u.into()),
+            ..a.clone()
+        };
+        assert!(!uuid("x").same_server(&uuid("y")));
+        assert!(uuid("x").same_server(&ServerIdentity {
+            port: 1,
+            ..uuid("x")
+        }));
     }
 }

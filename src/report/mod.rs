@@ -41,6 +41,16 @@ pub struct Report {
     /// The migration-review checklist, answered with the evidence.
     #[serde(default)]
     pub checklist: Vec<ChecklistItem>,
+    /// DDL settings of the source beside the sandbox's, when the tables came from a source
+    /// or a profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<SettingsReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SettingsReport {
+    pub source: crate::profile::ServerSettings,
+    pub sandbox: crate::profile::ServerSettings,
 }
 
 fn one() -> f64 {

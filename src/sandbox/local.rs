@@ -91,6 +91,16 @@ impl LocalServer {
         }
     }
 
+    /// The loopback TCP port it listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -125,6 +135,9 @@ impl LocalServer {
             ]);
             command
         };
+        // A temp dir of its own: concurrent bootstraps sharing /tmp collide on their
+        // temporary tables (seen: "Unknown table 'mysql.tmp_user_sys'" under load).
+        command.arg(format!("--tmpdir={}", self.dir.display()));
         if running_as_root() {
             command.arg("--user=root");
         }

@@ -36,7 +36,16 @@ pub fn redact(text: &str, url: &str) -> String {
     }
 }
 
-fn password_of(url: &str) -> Option<&str> {
+/// Remove every one of these secrets (passwords) from any text.
+pub fn redact_all(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_string();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret.as_str(), "***");
+    }
+    text
+}
+
+pub fn password_of(url: &str) -> Option<&str> {
     let rest = url.split_once("://")?.1;
     let credentials = rest.rsplit_once('@')?.0;
     Some(credentials.split_once(':')?.1)
@@ -75,6 +84,8 @@ mod tests {
         assert_eq!(redact_url(url), "mysql://ro:***@db:3306/edx");
         assert_eq!(redact("login s3cret failed", url), "login *** failed");
         assert_eq!(redact_url("mysql://db/edx"), "mysql://db/edx");
+        let secrets = vec!["s3cret".to_string(), String::new()];
+        assert_eq!(redact_all("a s3cret b", &secrets), "a *** b");
     }
 
     #[test]
