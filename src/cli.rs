@@ -50,6 +50,9 @@ pub struct EstimateArgs {
     #[command(flatten)]
     pub ladder: LadderArgs,
 
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -117,6 +120,46 @@ pub struct LadderArgs {
     pub budget: Duration,
 }
 
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Run each statement alone, without the probe workload (point reads, updates and
+    /// inserts on three connections) that measures what it blocks.
+    #[arg(long)]
+    pub no_probe: bool,
+
+    /// Probe queries per second on each of the three probe connections.
+    #[arg(long, value_name = "N", default_value_t = 50.0, value_parser = parse_probe_rate)]
+    pub probe_rate: f64,
+
+    /// Production's write rate on the migrated table (rows written per second: 200 or
+    /// 200/s), to predict the size of the online alter log an online ALTER accumulates.
+    #[arg(long, value_name = "N/s", value_parser = parse_write_rate)]
+    pub write_rate: Option<f64>,
+}
+
+fn parse_probe_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.1..=1000.0).contains(&rate) => Ok(rate),
+        _ => Err(format!(
+            "'{text}' is not a probe rate between 0.1 and 1000 queries per second"
+        )),
+    }
+}
+
+/// "200", "200/s", "1.5k/s": rows per second.
+pub fn parse_write_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches("/s");
+    crate::profile::parse_count(number)
+        .map(|n| n as f64)
+        .or_else(|| {
+            number
+                .parse::<f64>()
+                .ok()
+                .filter(|r| *r > 0.0 && r.is_finite())
+        })
+        .ok_or_else(|| format!("'{text}' is not a write rate (examples: 200/s, 1.5k/s)"))
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text)
         .map_err(|e| format!("'{text}' is not a duration ({e}); examples: 90s, 2m, 1h30m"))
@@ -168,5 +211,9 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert_eq!(parse_size("128M"), Ok(128 << 20));
         assert!(parse_size("1K").is_err());
+        assert_eq!(parse_write_rate("200/s"), Ok(200.0));
+        assert_eq!(parse_write_rate("1.5k/s"), Ok(1500.0));
+        assert_eq!(parse_write_rate("0.5"), Ok(0.5));
+        assert!(parse_write_rate("fast").is_err());
     }
 }

@@ -6,6 +6,7 @@ use crate::cli::{EstimateArgs, SandboxKind};
 use crate::experiment::{self, Algorithm, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
 use crate::model::{self, Fit, FitOptions, ModelKind, Point};
+use crate::probe::ProbeOptions;
 use crate::profile::{self, Profile};
 use crate::progress::Progress;
 use crate::report::{
@@ -40,6 +41,9 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         ratio: args.ladder.ladder_ratio,
         max_rows: args.ladder.max_rows,
         budget: args.ladder.budget,
+        probe: (!args.probe.no_probe).then_some(ProbeOptions {
+            rate_per_connection: args.probe.probe_rate,
+        }),
     };
     let measured =
         experiment::run(&sandbox, &profile, &migration, &ladder, &progress, started).await;

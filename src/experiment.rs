@@ -4,6 +4,7 @@
 //! turn on a small copy. Produces Measurements; knows nothing of statistics.
 
 use crate::migration::{self, Migration, Statement};
+use crate::probe::{MeasuredBlocking, ProbeOptions, ProbeTarget, Prober, RunningProbe};
 use crate::profile::Profile;
 use crate::progress::Progress;
 use crate::sandbox::Sandbox;
@@ -32,6 +33,8 @@ pub struct LadderOptions {
     pub ratio: f64,
     pub max_rows: Option<u64>,
     pub budget: Duration,
+    /// The concurrent workload beside each timed statement; None runs statements alone.
+    pub probe: Option<ProbeOptions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -67,6 +70,9 @@ const LOCKS: [(LockLevel, &str); 3] = [
 pub struct Measurement {
     pub rows: u64,
     pub seconds: f64,
+    /// What the probe saw beside this run (absent with --no-probe).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub blocking: Option<MeasuredBlocking>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -76,6 +82,9 @@ pub struct StatementMeasurements {
     pub measurements: Vec<Measurement>,
     /// Rows of the statement's table at production size.
     pub target_rows: u64,
+    /// Mean bytes per row of the statement's table at the largest scale run, as the
+    /// server reports it (for the online alter log's size).
+    pub row_bytes: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +101,8 @@ pub struct Measurements {
     pub statements: Vec<StatementMeasurements>,
     pub ladder: LadderSummary,
     pub warnings: Vec<String>,
+    /// The sandbox's innodb_online_alter_log_max_size, where it has one.
+    pub online_log_max_bytes: Option<u64>,
 }
 
 /// Run the whole experiment in the sandbox.
@@ -104,8 +115,10 @@ pub async fn run(
     started: Instant,
 ) -> Result<Measurements> {
     let mut lab = Lab::prepare(sandbox, profile, migration, progress).await?;
+    lab.prober = options.probe.clone().map(Prober::new);
     lab.probe_algorithms_and_locks().await?;
     lab.run_ladder(options, started).await?;
+    lab.online_log_max_bytes = online_log_max_bytes(&mut lab.loader).await;
     Ok(lab.into_measurements())
 }
 
@@ -125,6 +138,8 @@ struct Lab<'a> {
     seed_rate: f64,
     warnings: Vec<String>,
     ladder_started: Instant,
+    prober: Option<Prober>,
+    online_log_max_bytes: Option<u64>,
 }
 
 /// What one run at one scale cost, split by activity, to plan the next.
@@ -180,6 +195,8 @@ impl<'a> Lab<'a> {
             seed_rate: 0.0,
             warnings: Vec::new(),
             ladder_started: Instant::now(),
+            prober: None,
+            online_log_max_bytes: None,
         })
     }
 
@@ -399,6 +416,7 @@ impl<'a> Lab<'a> {
             group_digits(largest)
         ));
         let copy = self.reset_tables(fraction).await?;
+        self.record_row_bytes().await;
         let mut conn = self.sandbox.connect().await?;
         let mut migrate = 0.0;
         for (index, statement) in self.migration.statements.iter().enumerate() {
@@ -409,16 +427,22 @@ impl<'a> Lab<'a> {
                 self.migration.statements.len(),
                 statement.summary()
             ));
+            let probe = self.start_probe(statement, fraction).await;
             let started = Instant::now();
-            sqlx::raw_sql(&statement.sql)
-                .execute(&mut conn)
-                .await
-                .map_err(|e| rejected(statement, &e))?;
-            let seconds = started.elapsed().as_secs_f64();
+            let outcome = sqlx::raw_sql(&statement.sql).execute(&mut conn).await;
+            let ended = Instant::now();
+            let blocking = self.finish_probe(probe, started, ended).await;
+            self.warn_probe_errors(statement, blocking.as_ref());
+            outcome.map_err(|e| rejected(statement, &e))?;
+            let seconds = (ended - started).as_secs_f64();
             migrate += seconds;
             let result = &mut self.results[index];
             let rows = ((result.target_rows as f64 * fraction).round() as u64).max(1);
-            result.measurements.push(Measurement { rows, seconds });
+            result.measurements.push(Measurement {
+                rows,
+                seconds,
+                blocking,
+            });
         }
         self.scales_run.push(largest);
         Ok(RunCost {
@@ -426,6 +450,110 @@ impl<'a> Lab<'a> {
             copy,
             migrate,
         })
+    }
+
+    /// Start the probe on the statement's table, just before it runs. A table the probe
+    /// cannot work on (one the migration created, renamed or dropped) goes unprobed.
+    async fn start_probe(&mut self, statement: &Statement, fraction: f64) -> Option<RunningProbe> {
+        self.prober.as_ref()?;
+        let index = statement.table.as_deref().and_then(|t| {
+            self.profile
+                .tables
+                .iter()
+                .position(|p| p.name.eq_ignore_ascii_case(t))
+        })?;
+        let table_rows: HashMap<String, u64> = (0..self.profile.tables.len())
+            .map(|i| (self.shapes[i].name.clone(), self.rows_at(i, fraction)))
+            .collect();
+        let name = &self.shapes[index].name;
+        let target = ProbeTarget {
+            table: name,
+            rows: table_rows.get(name).copied().unwrap_or(1),
+            // Above every seq the base table has used, with room below 2^31 (the
+            // seeder's unique-integer permutation is injective only below it).
+            insert_from: self.seeded.get(name).copied().unwrap_or(0) + 1,
+            table_rows: &table_rows,
+            counter_columns: &self.counters,
+        };
+        let prober = self.prober.as_mut()?;
+        match prober.start(self.sandbox, &target).await {
+            Ok(running) => Some(running),
+            Err(e) => {
+                let warning = format!(
+                    "no probe beside statement {} ({}): {e:#}",
+                    statement.index + 1,
+                    statement.summary()
+                );
+                if !self.warnings.contains(&warning) {
+                    self.warnings.push(warning);
+                }
+                None
+            }
+        }
+    }
+
+    async fn finish_probe(
+        &mut self,
+        running: Option<RunningProbe>,
+        started: Instant,
+        ended: Instant,
+    ) -> Option<MeasuredBlocking> {
+        let (running, prober) = (running?, self.prober.as_mut()?);
+        match prober.finish(running, started, ended).await {
+            Ok(blocking) => Some(blocking),
+            Err(e) => {
+                self.warnings.push(format!("the probe failed: {e:#}"));
+                None
+            }
+        }
+    }
+
+    /// Probe queries that failed measure nothing: say so once per statement.
+    fn warn_probe_errors(&mut self, statement: &Statement, blocking: Option<&MeasuredBlocking>) {
+        let Some(error) = blocking.and_then(|b| b.first_error.as_ref()) else {
+            return;
+        };
+        let prefix = format!(
+            "probe queries failed beside statement {}",
+            statement.index + 1
+        );
+        if !self.warnings.iter().any(|w| w.starts_with(&prefix)) {
+            self.warnings
+                .push(format!("{prefix} ({}): {error}", statement.summary()));
+        }
+    }
+
+    /// Mean row size of each statement's table as the server reports it now; statistics
+    /// are approximate, which is all the online-log estimate needs.
+    async fn record_row_bytes(&mut self) {
+        let Ok(rows) = sqlx::raw_sql(
+            "SELECT CAST(TABLE_NAME AS CHAR), CAST(AVG_ROW_LENGTH AS SIGNED) \
+             FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+        )
+        .fetch_all(&mut self.loader)
+        .await
+        else {
+            return;
+        };
+        let sizes: HashMap<String, i64> = rows
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    r.try_get::<String, _>(0).ok()?.to_ascii_lowercase(),
+                    r.try_get::<Option<i64>, _>(1).ok()??,
+                ))
+            })
+            .collect();
+        for (statement, result) in self.migration.statements.iter().zip(&mut self.results) {
+            let size = statement
+                .table
+                .as_deref()
+                .and_then(|t| sizes.get(&t.to_ascii_lowercase()))
+                .filter(|s| **s > 0);
+            if let Some(size) = size {
+                result.row_bytes = Some(*size as f64);
+            }
+        }
     }
 
     fn into_measurements(self) -> Measurements {
@@ -437,8 +565,17 @@ impl<'a> Lab<'a> {
                 seconds: self.ladder_started.elapsed().as_secs_f64(),
             },
             warnings: self.warnings,
+            online_log_max_bytes: self.online_log_max_bytes,
         }
     }
+}
+
+async fn online_log_max_bytes(conn: &mut MySqlConnection) -> Option<u64> {
+    let row = sqlx::raw_sql("SELECT CAST(@@innodb_online_alter_log_max_size AS UNSIGNED)")
+        .fetch_one(&mut *conn)
+        .await
+        .ok()?;
+    row.try_get::<u64, _>(0).ok()
 }
 
 fn predicted_cost(last: &RunCost, fraction: f64) -> f64 {

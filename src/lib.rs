@@ -7,6 +7,7 @@ pub mod estimate;
 pub mod experiment;
 pub mod migration;
 pub mod model;
+pub mod probe;
 pub mod profile;
 pub mod progress;
 pub mod report;
