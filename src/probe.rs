@@ -113,7 +113,9 @@ pub struct MeasuredBlocking {
     /// Probe queries sent, and the rate they achieved (all connections together), so the
     /// probe's own load is on record.
     pub probe_queries: u64,
-    pub probe_queries_per_second: f64,
+    /// Absent for runs too short (under half a second) for a rate to mean anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probe_queries_per_second: Option<f64>,
     /// Probe queries that failed (an error other than a stall), e.g. a column the
     /// statement dropped.
     #[serde(skip_serializing_if = "is_zero")]
@@ -387,11 +389,22 @@ impl Prober {
         started: Instant,
         ended: Instant,
     ) -> Result<MeasuredBlocking> {
+        Ok(self.finish_with_samples(running, started, ended).await?.0)
+    }
+
+    /// As `finish`, also returning every probe query, for a closer look.
+    pub async fn finish_with_samples(
+        &mut self,
+        running: RunningProbe,
+        started: Instant,
+        ended: Instant,
+    ) -> Result<(MeasuredBlocking, Vec<Sample>)> {
         let _ = running.stop.send(true);
         let mut samples = Vec::new();
         let mut first_error = None;
         self.idle.clear();
         let deadline = tokio::time::Instant::now() + GRACE;
+        let killed_after = Instant::now() + GRACE;
         for (id, mut handle) in running.workers {
             let joined = match tokio::time::timeout_at(deadline, &mut handle).await {
                 Ok(joined) => joined,
@@ -407,7 +420,6 @@ impl Prober {
                 }
             };
             let worker = joined.context("a probe worker panicked")?;
-            let killed_after = started + (ended - started) + GRACE;
             for (kind, at, took, failed) in worker.samples {
                 let killed = failed && at + took >= killed_after;
                 samples.push(Sample {
@@ -426,7 +438,7 @@ impl Prober {
         let statement_seconds = (ended - started).as_secs_f64();
         let mut blocking = summarize(&samples, statement_seconds, BLOCK_THRESHOLD);
         blocking.first_error = first_error;
-        Ok(blocking)
+        Ok((blocking, samples))
     }
 }
 
@@ -549,11 +561,7 @@ pub fn summarize(
             .count() as u64,
         phases,
         probe_queries: samples.len() as u64,
-        probe_queries_per_second: if window > 0.0 {
-            samples.len() as f64 / window
-        } else {
-            0.0
-        },
+        probe_queries_per_second: (window >= 0.5).then(|| samples.len() as f64 / window),
         probe_errors: samples.iter().filter(|s| s.failed).count() as u64,
         first_error: None,
     }
