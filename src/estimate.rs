@@ -2,6 +2,8 @@
 //! starts the sandbox, runs the experiment, fits a model per statement and extrapolates
 //! to production size. The sandbox is closed on every path out.
 
+mod blocking;
+
 use crate::cli::{EstimateArgs, SandboxKind};
 use crate::experiment::{self, Algorithm, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
@@ -55,7 +57,17 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     };
     sandbox.close().await;
     progress.finish();
-    build_report(&migration, &profile, measured?, report_sandbox)
+    let measured = measured?;
+    let probe = blocking::probe_report(ladder.probe.as_ref(), &measured);
+    let mut report = build_report(
+        &migration,
+        &profile,
+        measured,
+        report_sandbox,
+        args.probe.write_rate,
+    )?;
+    report.probe = probe;
+    Ok(report)
 }
 
 fn sandbox_options(args: &EstimateArgs) -> SandboxOptions {
@@ -108,6 +120,7 @@ fn build_report(
     profile: &Profile,
     measured: Measurements,
     sandbox: SandboxReport,
+    write_rate: Option<f64>,
 ) -> Result<Report> {
     let largest_measured = measured.ladder.scales.iter().copied().max().unwrap_or(0);
     let mut statements = Vec::new();
@@ -130,7 +143,14 @@ fn build_report(
         let fit = model::fit(&points, &options)?;
         let target = result.target_rows as f64;
         let interval = fit.interval(target, INTERVAL);
-        let warnings = statement_warnings(&fit, result.target_rows, largest_measured);
+        let mut warnings = statement_warnings(&fit, result.target_rows, largest_measured);
+        let blocking =
+            blocking::predict(result, &interval, write_rate, measured.online_log_max_bytes).map(
+                |(blocking, more)| {
+                    warnings.extend(more);
+                    blocking
+                },
+            );
         statements.push(StatementReport {
             index: statement.index,
             sql: statement.sql.clone(),
@@ -157,6 +177,7 @@ fn build_report(
                 seconds_high: interval.seconds_high,
                 interval: INTERVAL,
             },
+            blocking,
             warnings,
         });
         fits.push((fit, target));
@@ -177,7 +198,12 @@ fn build_report(
         total: model::total_interval(&parts, INTERVAL),
         interval: INTERVAL,
         ladder: measured.ladder,
-        warnings: measured.warnings,
+        warnings: measured
+            .warnings
+            .into_iter()
+            .chain(blocking::metadata_lock_warning(migration))
+            .collect(),
+        probe: None,
     })
 }
 
