@@ -198,3 +198,85 @@ pub fn probe_report(
         achieved_queries_per_second: rates.get(rates.len() / 2).copied(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::Measurement;
+
+    fn measured(rows: u64, seconds: f64, writes_blocked: f64, phases: Vec<Phase>) -> Measurement {
+        Measurement {
+            rows,
+            seconds,
+            blocking: Some(MeasuredBlocking {
+                reads_blocked_seconds: 0.0,
+                writes_blocked_seconds: writes_blocked,
+                max_read_stall_ms: 5.0,
+                max_write_stall_ms: writes_blocked * 1000.0,
+                stalls_over_100ms: 0,
+                stalls_over_1s: 0,
+                phases,
+                probe_queries: 10,
+                probe_queries_per_second: None,
+                probe_errors: 0,
+                first_error: None,
+            }),
+        }
+    }
+
+    fn duration(p50: f64) -> Interval {
+        Interval {
+            seconds_p50: p50,
+            seconds_low: p50 * 0.8,
+            seconds_high: p50 * 1.25,
+        }
+    }
+
+    #[test]
+    fn a_short_copy_ladder_still_predicts_writes_blocked_for_the_run() {
+        let result = StatementMeasurements {
+            algorithm: Some(Algorithm::Copy),
+            lock: Some(LockLevel::Shared),
+            measurements: vec![
+                measured(1000, 0.02, 0.0, vec![]),
+                measured(2000, 0.04, 0.0, vec![]),
+            ],
+            target_rows: 50_000_000,
+            row_bytes: Some(400.0),
+        };
+        let (blocking, warnings) = predict(&result, &duration(2400.0), None, None).expect("probe");
+        assert_eq!(blocking.writes_blocked_seconds.seconds_p50, 2400.0);
+        assert_eq!(blocking.reads_blocked_seconds.seconds_p50, 0.0);
+        assert_eq!(blocking.phases, vec![Phase::Throughout]);
+        assert_eq!(blocking.summary, "writes blocked ~40 min");
+        assert_eq!(blocking.online_log_bytes_estimate, None);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn an_online_alter_warns_when_its_log_would_overflow() {
+        let result = StatementMeasurements {
+            algorithm: Some(Algorithm::Nocopy),
+            lock: Some(LockLevel::None),
+            measurements: vec![
+                measured(100_000, 0.5, 0.0, vec![]),
+                measured(200_000, 1.0, 0.06, vec![Phase::End]),
+            ],
+            target_rows: 50_000_000,
+            row_bytes: Some(400.0),
+        };
+        // 1000 rows/s for 600 s of 400-byte rows: 240 MB, over a 128 MiB limit.
+        let (blocking, warnings) =
+            predict(&result, &duration(600.0), Some(1000.0), Some(128 << 20)).expect("probe");
+        assert_eq!(blocking.online_log_bytes_estimate, Some(240_000_000));
+        assert_eq!(blocking.summary, "brief lock at start and end");
+        assert_eq!(blocking.phases, vec![Phase::End]);
+        assert!(blocking.writes_blocked_seconds.seconds_p50 < 0.1);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("innodb_online_alter_log_max_size"));
+        // A tenth of the rate stays under the limit.
+        let (_, warnings) =
+            predict(&result, &duration(600.0), Some(100.0), Some(128 << 20)).expect("probe");
+        assert!(warnings.is_empty(), "{warnings:?}");
+    }
+}
