@@ -31,12 +31,16 @@ fn main() -> ExitCode {
 
 async fn run_until_signal(cli: Cli, secret: Option<String>) -> ExitCode {
     tokio::select! {
-        code = run(cli, secret.as_deref()) => code,
+        // Poll the signal branch first, so its handlers are installed before the command
+        // runs its first synchronous stretch (creating the sandbox's data directory); a
+        // signal there used to kill the process outright, leaving the directory behind.
+        biased;
         signal = termination() => {
             // The command's future is dropped here, which stops its sandbox.
             eprintln!("ddl-eta: {signal} received, stopped");
             ExitCode::from(if signal == "SIGTERM" { 143 } else { 130 })
         }
+        code = run(cli, secret.as_deref()) => code,
     }
 }
 
