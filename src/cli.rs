@@ -123,9 +123,10 @@ pub struct SourceReadArgs {
     #[arg(long, value_name = "N", default_value = "100000", value_parser = parse_rows)]
     pub sample_rows: u64,
 
-    /// Rows written per second on the profiled tables, for servers whose
-    /// performance_schema cannot tell (MariaDB by default): 200 or 200/s.
-    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    /// Rows written per second on the profiled (or migrated) tables: 200, 200/s, 1.5k/s.
+    /// Overrides what performance_schema tells (MariaDB cannot by default); estimate uses
+    /// it to predict the online alter log an online ALTER accumulates.
+    #[arg(long, value_name = "N/s", value_parser = parse_write_rate)]
     pub write_rate: Option<f64>,
 
     /// Time limit to connect to the source.
@@ -190,6 +191,9 @@ pub struct EstimateArgs {
     /// (`--sandbox-url` to an Aurora clone, say) and comparing; 1 assumes equal speed.
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
     pub speed_factor: f64,
+
+    #[command(flatten)]
+    pub probe: ProbeArgs,
 
     /// Output format on stdout (or in --output).
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -278,6 +282,41 @@ pub struct LadderArgs {
     pub budget: Duration,
 }
 
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// Run each statement alone, without the probe workload (point reads, updates and
+    /// inserts on three connections) that measures what it blocks.
+    #[arg(long)]
+    pub no_probe: bool,
+
+    /// Probe queries per second on each of the three probe connections.
+    #[arg(long, value_name = "N", default_value_t = 50.0, value_parser = parse_probe_rate)]
+    pub probe_rate: f64,
+}
+
+fn parse_probe_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if (0.1..=1000.0).contains(&rate) => Ok(rate),
+        _ => Err(format!(
+            "'{text}' is not a probe rate between 0.1 and 1000 queries per second"
+        )),
+    }
+}
+
+/// "200", "200/s", "1.5k/s": rows per second.
+pub fn parse_write_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches("/s");
+    crate::profile::parse_count(number)
+        .map(|n| n as f64)
+        .or_else(|| {
+            number
+                .parse::<f64>()
+                .ok()
+                .filter(|r| *r > 0.0 && r.is_finite())
+        })
+        .ok_or_else(|| format!("'{text}' is not a write rate (examples: 200/s, 1.5k/s)"))
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text)
         .map_err(|e| format!("'{text}' is not a duration ({e}); examples: 90s, 2m, 1h30m"))
@@ -294,14 +333,6 @@ fn parse_speed(text: &str) -> Result<f64, String> {
         _ => Err(format!(
             "'{text}' is not a speed factor between 0.01 and 100"
         )),
-    }
-}
-
-fn parse_rate(text: &str) -> Result<f64, String> {
-    let number = text.trim().trim_end_matches("/s");
-    match number.parse::<f64>() {
-        Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
-        _ => Err(format!("'{text}' is not a rate (examples: 200, 200/s)")),
     }
 }
 
@@ -346,8 +377,10 @@ mod tests {
         assert!(parse_duration("soon").is_err());
         assert_eq!(parse_size("128M"), Ok(128 << 20));
         assert!(parse_size("1K").is_err());
-        assert_eq!(parse_rate("200/s"), Ok(200.0));
-        assert!(parse_rate("fast").is_err());
+        assert_eq!(parse_write_rate("200/s"), Ok(200.0));
+        assert_eq!(parse_write_rate("1.5k/s"), Ok(1500.0));
+        assert_eq!(parse_write_rate("0.5"), Ok(0.5));
+        assert!(parse_write_rate("fast").is_err());
     }
 
     #[test]

@@ -2,10 +2,13 @@
 //! starts the sandbox, runs the experiment, fits a model per statement and extrapolates
 //! to production size. The sandbox is closed on every path out.
 
+mod blocking;
+
 use crate::cli::{EstimateArgs, SandboxKind};
 use crate::experiment::{self, Algorithm, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
 use crate::model::{self, Fit, FitOptions, ModelKind, Point};
+use crate::probe::ProbeOptions;
 use crate::profile::{self, Profile};
 use crate::progress::Progress;
 use crate::report::{
@@ -49,6 +52,9 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         ratio: args.ladder.ladder_ratio,
         max_rows: args.ladder.max_rows,
         budget: args.ladder.budget,
+        probe: (!args.probe.no_probe).then_some(ProbeOptions {
+            rate_per_connection: args.probe.probe_rate,
+        }),
     };
     // A source profile's server plugs in here (the second argument) once profiles carry one.
     let production = production::production_target(args.target_server.as_ref(), None)?
@@ -85,15 +91,17 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     };
     sandbox.close().await;
     progress.finish();
+    let measured = measured?;
+    let probe = blocking::probe_report(ladder.probe.as_ref(), &measured);
     let mut report = build_report(
         &migration,
         &profile,
-        measured?,
+        measured,
         report_sandbox,
-        args.sandbox.buffer_pool,
-        args.speed_factor,
         production.as_ref(),
+        args,
     )?;
+    report.probe = probe;
     source::annotate_report(&mut report, &profile, sandbox_settings);
     Ok(report)
 }
@@ -179,9 +187,8 @@ fn build_report(
     profile: &Profile,
     measured: Measurements,
     sandbox: SandboxReport,
-    buffer_pool_bytes: u64,
-    speed_factor: f64,
     production: Option<&Production>,
+    args: &EstimateArgs,
 ) -> Result<Report> {
     let mut statements = Vec::new();
     let mut fits: Vec<(Fit, f64)> = Vec::new();
@@ -227,6 +234,18 @@ fn build_report(
             rebuild_measurements: production_points.clone(),
             ..d.report
         });
+        // Production's write rate on the table: the user's word, else the profile's.
+        let write_rate = args.read.write_rate.or_else(|| {
+            let table = profile.table(statement.table.as_deref()?)?;
+            Some(table.write_rate.as_ref()?.rows_per_second)
+        });
+        let blocking =
+            blocking::predict(result, &interval, write_rate, measured.online_log_max_bytes).map(
+                |(blocking, more)| {
+                    warnings.extend(more);
+                    blocking
+                },
+            );
         statements.push(StatementReport {
             index: statement.index,
             sql: statement.sql.clone(),
@@ -253,6 +272,7 @@ fn build_report(
                 seconds_high: interval.seconds_high,
                 interval: INTERVAL,
             },
+            blocking,
             warnings,
             curve: curve(&fit, &result.measurements, result.target_rows),
             production,
@@ -274,16 +294,20 @@ fn build_report(
         statements,
         total: model::total_interval(&parts, INTERVAL),
         interval: INTERVAL,
-        warnings: ladder_warnings(profile, &measured),
+        warnings: ladder_warnings(profile, &measured)
+            .into_iter()
+            .chain(blocking::metadata_lock_warning(migration))
+            .collect(),
         ladder: measured.ladder,
-        speed_factor,
+        speed_factor: args.speed_factor,
         settings: None,
+        probe: None,
         assumptions: Vec::new(),
         guidance: None,
         checklist: Vec::new(),
     };
-    apply_speed_factor(&mut report, speed_factor);
-    report.assumptions = assumptions(&report, buffer_pool_bytes);
+    apply_speed_factor(&mut report, args.speed_factor);
+    report.assumptions = assumptions(&report, args.sandbox.buffer_pool);
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
     Ok(report)

@@ -4,6 +4,7 @@
 //! turn on a small copy. Produces Measurements; knows nothing of statistics.
 
 use crate::migration::{self, Migration, Operation, Statement};
+use crate::probe::{MeasuredBlocking, ProbeOptions, ProbeTarget, Prober, RunningProbe};
 use crate::profile::Profile;
 use crate::progress::Progress;
 use crate::rules::{self, TableColumns};
@@ -33,6 +34,8 @@ pub struct LadderOptions {
     pub ratio: f64,
     pub max_rows: Option<u64>,
     pub budget: Duration,
+    /// The concurrent workload beside each timed statement; None runs statements alone.
+    pub probe: Option<ProbeOptions>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +90,20 @@ const LOCKS: [(LockLevel, &str); 3] = [
 pub struct Measurement {
     pub rows: u64,
     pub seconds: f64,
+    /// What the probe saw beside this run (absent with --no-probe).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub blocking: Option<MeasuredBlocking>,
+}
+
+impl Measurement {
+    /// A timing with nothing probed beside it.
+    pub fn new(rows: u64, seconds: f64) -> Measurement {
+        Measurement {
+            rows,
+            seconds,
+            blocking: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -102,6 +119,9 @@ pub struct StatementMeasurements {
     /// `ALTER TABLE t FORCE` on the statement's table just before it, at each scale (only
     /// where `Extras::needs_rebuild` said so): production rebuilds where the sandbox did not.
     pub rebuild: Vec<Measurement>,
+    /// Mean bytes per row of the statement's table at the largest scale run, as the
+    /// server reports it (for the online alter log's size).
+    pub row_bytes: Option<f64>,
 }
 
 /// Extra work the estimate may ask of the experiment, for production's rules.
@@ -126,6 +146,8 @@ pub struct Measurements {
     pub statements: Vec<StatementMeasurements>,
     pub ladder: LadderSummary,
     pub warnings: Vec<String>,
+    /// The sandbox's innodb_online_alter_log_max_size, where it has one.
+    pub online_log_max_bytes: Option<u64>,
 }
 
 /// Run the whole experiment in the sandbox.
@@ -155,6 +177,7 @@ pub async fn run_with(
 ) -> Result<Measurements> {
     let mut lab = Lab::prepare(sandbox, profile, migration, progress).await?;
     lab.read_columns = extras.is_some_and(|e| e.read_columns);
+    lab.prober = options.probe.clone().map(Prober::new);
     lab.probe_algorithms_and_locks().await?;
     if let Some(extras) = extras {
         lab.rebuild_before = lab
@@ -165,6 +188,7 @@ pub async fn run_with(
             .collect();
     }
     lab.run_ladder(options, started).await?;
+    lab.online_log_max_bytes = online_log_max_bytes(&mut lab.loader).await;
     Ok(lab.into_measurements())
 }
 
@@ -186,6 +210,8 @@ struct Lab<'a> {
     ladder_started: Instant,
     read_columns: bool,
     rebuild_before: Vec<bool>,
+    prober: Option<Prober>,
+    online_log_max_bytes: Option<u64>,
 }
 
 /// What one run at one scale cost, split by activity, to plan the next.
@@ -247,7 +273,18 @@ impl<'a> Lab<'a> {
             ladder_started: Instant::now(),
             read_columns: false,
             rebuild_before: Vec::new(),
+            prober: None,
+            online_log_max_bytes: None,
         })
+    }
+
+    /// Production row counts by table name, as the seeder takes them.
+    fn targets(&self) -> HashMap<String, u64> {
+        self.profile
+            .tables
+            .iter()
+            .map(|t| (t.name.clone(), t.rows))
+            .collect()
     }
 
     fn rows_at(&self, table: usize, fraction: f64) -> u64 {
@@ -275,12 +312,7 @@ impl<'a> Lab<'a> {
             .counted_step(format!("seeding {} rows", group_digits(total)), total);
         let started = Instant::now();
         let mut done = 0;
-        let targets: HashMap<String, u64> = self
-            .profile
-            .tables
-            .iter()
-            .map(|t| (t.name.clone(), t.rows))
-            .collect();
+        let targets = self.targets();
         for (i, have, want) in plan {
             let mut from = have + 1;
             while from <= want {
@@ -471,6 +503,7 @@ impl<'a> Lab<'a> {
             group_digits(largest)
         ));
         let copy = self.reset_tables(fraction).await?;
+        self.record_row_bytes().await;
         let mut conn = self.sandbox.connect().await?;
         let mut migrate = 0.0;
         for (index, statement) in self.migration.statements.iter().enumerate() {
@@ -486,18 +519,22 @@ impl<'a> Lab<'a> {
                 migrate += seconds;
                 self.results[index]
                     .rebuild
-                    .push(Measurement { rows, seconds });
+                    .push(Measurement::new(rows, seconds));
             }
+            let probe = self.start_probe(statement, fraction).await;
             let started = Instant::now();
-            sqlx::raw_sql(&statement.sql)
-                .execute(&mut conn)
-                .await
-                .map_err(|e| rejected(statement, &e))?;
-            let seconds = started.elapsed().as_secs_f64();
+            let outcome = sqlx::raw_sql(&statement.sql).execute(&mut conn).await;
+            let ended = Instant::now();
+            let blocking = self.finish_probe(probe, started, ended).await;
+            self.warn_probe_errors(statement, blocking.as_ref());
+            outcome.map_err(|e| rejected(statement, &e))?;
+            let seconds = (ended - started).as_secs_f64();
             migrate += seconds;
-            self.results[index]
-                .measurements
-                .push(Measurement { rows, seconds });
+            self.results[index].measurements.push(Measurement {
+                rows,
+                seconds,
+                blocking,
+            });
         }
         self.scales_run.push(largest);
         Ok(RunCost {
@@ -524,6 +561,108 @@ impl<'a> Lab<'a> {
         Ok(Some(started.elapsed().as_secs_f64()))
     }
 
+    /// Start the probe on the statement's table, just before it runs. A table the probe
+    /// cannot work on (one the migration created, renamed or dropped) goes unprobed.
+    async fn start_probe(&mut self, statement: &Statement, fraction: f64) -> Option<RunningProbe> {
+        self.prober.as_ref()?;
+        let index = statement.table.as_deref().and_then(|t| {
+            self.profile
+                .tables
+                .iter()
+                .position(|p| p.name.eq_ignore_ascii_case(t))
+        })?;
+        let targets = self.targets();
+        let name = &self.shapes[index].name;
+        let target = ProbeTarget {
+            table: name,
+            rows: self.rows_at(index, fraction),
+            // Above every seq the base table has used, with room below 2^31 (the
+            // seeder's unique-integer permutation is injective only below it).
+            insert_from: self.seeded.get(name).copied().unwrap_or(0) + 1,
+            targets: &targets,
+            counter_columns: &self.counters,
+        };
+        let prober = self.prober.as_mut()?;
+        match prober.start(self.sandbox, &target).await {
+            Ok(running) => Some(running),
+            Err(e) => {
+                let warning = format!(
+                    "no probe beside statement {} ({}): {e:#}",
+                    statement.index + 1,
+                    statement.summary()
+                );
+                if !self.warnings.contains(&warning) {
+                    self.warnings.push(warning);
+                }
+                None
+            }
+        }
+    }
+
+    async fn finish_probe(
+        &mut self,
+        running: Option<RunningProbe>,
+        started: Instant,
+        ended: Instant,
+    ) -> Option<MeasuredBlocking> {
+        let (running, prober) = (running?, self.prober.as_mut()?);
+        match prober.finish(running, started, ended).await {
+            Ok(blocking) => Some(blocking),
+            Err(e) => {
+                self.warnings.push(format!("the probe failed: {e:#}"));
+                None
+            }
+        }
+    }
+
+    /// Probe queries that failed measure nothing: say so once per statement.
+    fn warn_probe_errors(&mut self, statement: &Statement, blocking: Option<&MeasuredBlocking>) {
+        let Some(error) = blocking.and_then(|b| b.first_error.as_ref()) else {
+            return;
+        };
+        let prefix = format!(
+            "probe queries failed beside statement {}",
+            statement.index + 1
+        );
+        if !self.warnings.iter().any(|w| w.starts_with(&prefix)) {
+            self.warnings
+                .push(format!("{prefix} ({}): {error}", statement.summary()));
+        }
+    }
+
+    /// Mean row size of each statement's table as the server reports it now; statistics
+    /// are approximate, which is all the online-log estimate needs.
+    async fn record_row_bytes(&mut self) {
+        let Ok(rows) = sqlx::raw_sql(
+            "SELECT CAST(TABLE_NAME AS CHAR), CAST(AVG_ROW_LENGTH AS SIGNED) \
+             FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
+        )
+        .fetch_all(&mut self.loader)
+        .await
+        else {
+            return;
+        };
+        let sizes: HashMap<String, i64> = rows
+            .iter()
+            .filter_map(|r| {
+                Some((
+                    r.try_get::<String, _>(0).ok()?.to_ascii_lowercase(),
+                    r.try_get::<Option<i64>, _>(1).ok()??,
+                ))
+            })
+            .collect();
+        for (statement, result) in self.migration.statements.iter().zip(&mut self.results) {
+            let size = statement
+                .table
+                .as_deref()
+                .and_then(|t| sizes.get(&t.to_ascii_lowercase()))
+                .filter(|s| **s > 0);
+            if let Some(size) = size {
+                result.row_bytes = Some(*size as f64);
+            }
+        }
+    }
+
     fn into_measurements(self) -> Measurements {
         Measurements {
             statements: self.results,
@@ -533,8 +672,17 @@ impl<'a> Lab<'a> {
                 seconds: self.ladder_started.elapsed().as_secs_f64(),
             },
             warnings: self.warnings,
+            online_log_max_bytes: self.online_log_max_bytes,
         }
     }
+}
+
+async fn online_log_max_bytes(conn: &mut MySqlConnection) -> Option<u64> {
+    let row = sqlx::raw_sql("SELECT CAST(@@innodb_online_alter_log_max_size AS UNSIGNED)")
+        .fetch_one(&mut *conn)
+        .await
+        .ok()?;
+    row.try_get::<u64, _>(0).ok()
 }
 
 fn predicted_cost(last: &RunCost, fraction: f64) -> f64 {

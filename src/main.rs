@@ -45,12 +45,15 @@ async fn run_until_signal(cli: Cli, secrets: Vec<String>) -> ExitCode {
         }
     };
     tokio::select! {
-        code = run(cli, &secrets) => code,
+        // Poll the signal branch first (its handlers are already installed above), so a
+        // signal wins over a command that happens to finish in the same instant.
+        biased;
         signal = signals.received() => {
             // The command's future is dropped here, which stops its sandbox.
             eprintln!("ddl-eta: {signal} received, stopped");
             ExitCode::from(if signal == "SIGTERM" { 143 } else { 130 })
         }
+        code = run(cli, &secrets) => code,
     }
 }
 

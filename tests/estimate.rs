@@ -122,6 +122,7 @@ fn text_output_has_a_row_per_statement_and_a_total() {
     );
     assert!(text.contains("2. CREATE INDEX"), "{text}");
     assert!(text.contains("at 50,000,000 rows"), "{text}");
+    assert!(text.contains("blocks"), "{text}");
     assert!(
         text.lines().any(|l| l.trim_start().starts_with("total")),
         "{text}"

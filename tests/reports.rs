@@ -30,10 +30,15 @@ fn assert_snapshot(name: &str, actual: &str) {
             path.display()
         )
     });
-    assert_eq!(
-        actual, expected,
-        "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)"
-    );
+    if actual != expected {
+        let first = actual
+            .lines()
+            .zip(expected.lines())
+            .find(|(a, e)| a != e)
+            .map(|(a, e)| format!("\n  got:      {a}\n  expected: {e}"))
+            .unwrap_or_else(|| "\n  (one is a prefix of the other)".to_string());
+        panic!("snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):{first}");
+    }
 }
 
 /// Measured numbers vary from run to run: durations become <d>, other numbers #.
@@ -112,9 +117,10 @@ fn json_shape(value: &serde_json::Value, path: &str, out: &mut Vec<String>) {
             }
         }
         Value::String(_) => out.push(format!("{path}: string")),
-        Value::Number(_) => out.push(format!("{path}: number")),
+        // Whether a measured figure exists this run (a rate needs a long enough run) is
+        // not structure: numbers and nulls read alike.
+        Value::Number(_) | Value::Null => out.push(format!("{path}: number or null")),
         Value::Bool(_) => out.push(format!("{path}: bool")),
-        Value::Null => out.push(format!("{path}: null")),
     }
 }
 
@@ -156,7 +162,15 @@ fn markdown_and_json_of_a_real_run_keep_their_structure() {
         .lines()
         // Advice that appears only past a measured threshold.
         .filter(|line| !line.starts_with("- Statements ["))
-        .map(|line| line.to_string() + "\n")
+        // Whether an instant change's few milliseconds of lock crossed the probe's
+        // threshold on this (loaded) machine is noise, not structure.
+        .map(|line| {
+            line.replace("| brief lock at start and end |", "| <brief> |")
+                .replace("| brief lock at start |", "| <brief> |")
+                .replace("| brief lock at end |", "| <brief> |")
+                .replace("| none |", "| <brief> |")
+                + "\n"
+        })
         .collect();
     assert_snapshot("estimate_0019.md", &mask_numbers(&stable));
 

@@ -8,6 +8,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
+pub mod blocking;
 mod line;
 use line::{fit_line, Line};
 

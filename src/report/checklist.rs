@@ -8,19 +8,27 @@ use crate::migration::Operation;
 
 /// A table this large makes every rebuild and index build a release event.
 const LARGE_TABLE_ROWS: u64 = 1_000_000;
+/// Writes blocked for less than this are the brief locks of an online change.
+const NOTICEABLE_BLOCK_SECONDS: f64 = 1.0;
 /// Blocking writes for longer than this is worth an online schema change tool.
 pub const ONLINE_TOOL_ADVICE_SECONDS: f64 = 5.0;
 /// The bound on a metadata-lock wait: long enough for a DDL to get its lock on a healthy
 /// server, short enough that queries queued behind a waiting DDL do not pile up for long.
 pub const LOCK_WAIT_TIMEOUT_SECONDS: u64 = 5;
 
-/// Seconds (high end of the interval) during which a statement blocks writes: the whole
-/// run when the server takes a shared or exclusive lock, else only its brief metadata locks.
+/// Seconds (high end of the interval) during which a statement blocks writes: as the probe
+/// measured and extrapolated it; without a probe, the whole run when the server takes a
+/// shared or exclusive lock (production's, where known), else only brief metadata locks.
 pub fn writes_blocked_high(statement: &StatementReport) -> f64 {
-    let blocks_writes = matches!(
-        statement.lock,
-        Some(LockLevel::Shared | LockLevel::Exclusive)
-    ) || statement.algorithm == Some(Algorithm::Copy);
+    if let Some(blocking) = &statement.blocking {
+        return blocking.writes_blocked_seconds.seconds_high;
+    }
+    let (algorithm, lock) = match &statement.production {
+        Some(production) => (production.algorithm, production.lock),
+        None => (statement.algorithm, statement.lock),
+    };
+    let blocks_writes = matches!(lock, Some(LockLevel::Shared | LockLevel::Exclusive))
+        || algorithm == Some(Algorithm::Copy);
     if blocks_writes {
         statement.estimate.seconds_high
     } else {
@@ -188,7 +196,8 @@ fn blocking(report: &Report) -> ChecklistItem {
     let blockers: Vec<&StatementReport> = report
         .statements
         .iter()
-        .filter(|s| writes_blocked_high(s) > 0.0)
+        // Under a second of blocked writes is the brief metadata locks every ALTER takes.
+        .filter(|s| writes_blocked_high(s) >= NOTICEABLE_BLOCK_SECONDS)
         .collect();
     if blockers.is_empty() {
         return item(

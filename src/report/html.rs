@@ -1,8 +1,7 @@
 //! `--format html`: one self-contained file (inline CSS and SVG, no scripts, no network)
 //! with a chart per statement, the review checklist, the guidance and the assumptions.
 
-use super::markdown::blocks_in_words;
-use super::{chart, human_seconds, Report};
+use super::{blocks_summary, chart, human_seconds, Report};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -40,7 +39,7 @@ pub fn render(report: &Report) -> String {
             s.operation.as_str(),
             s.algorithm.map_or("-".into(), |a| format!("{a:?}").to_lowercase()),
             s.lock.map_or("-".into(), |l| format!("{l:?}").to_lowercase()),
-            escape(&blocks_in_words(s)),
+            escape(&blocks_summary(s)),
             s.model.kind.as_str(),
             crate::experiment::group_digits(s.estimate.rows),
             human_seconds(s.estimate.seconds_p50),

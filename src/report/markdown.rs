@@ -1,8 +1,7 @@
 //! `--format markdown`: a report to paste into a pull request. The summary table first,
 //! then the review checklist with its evidence, the release guidance and the assumptions.
 
-use super::checklist::writes_blocked_high;
-use super::{human_seconds, short_rows, Report, StatementReport};
+use super::{blocks_summary, human_seconds, short_rows, Report};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -37,7 +36,7 @@ pub fn render(report: &Report) -> String {
             human_seconds(s.estimate.seconds_p50),
             human_seconds(s.estimate.seconds_low),
             human_seconds(s.estimate.seconds_high),
-            blocks_in_words(s)
+            blocks_summary(s)
         );
     }
     let _ = writeln!(
@@ -111,21 +110,6 @@ fn write_list(out: &mut String, title: &str, items: &[String]) {
         let _ = writeln!(out, "- {item}");
     }
     out.push('\n');
-}
-
-/// What a statement blocks, in words a release manager reads at a glance.
-pub fn blocks_in_words(statement: &StatementReport) -> String {
-    let blocked = writes_blocked_high(statement);
-    if blocked > 0.0 {
-        format!(
-            "writes blocked ~{}",
-            human_seconds(statement.estimate.seconds_p50)
-        )
-    } else if statement.algorithm.is_some() {
-        "brief lock at start and end".to_string()
-    } else {
-        "-".to_string()
-    }
 }
 
 fn level(value: Option<String>) -> String {

@@ -13,6 +13,7 @@ pub mod terminal;
 use crate::experiment::{Algorithm, LadderSummary, LockLevel, Measurement};
 use crate::migration::Operation;
 use crate::model::{Interval, ModelKind};
+use crate::probe::Phase;
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -45,6 +46,40 @@ pub struct Report {
     /// or a profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsReport>,
+    /// The probe workload that measured blocking (absent with --no-probe).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProbeReport {
+    /// One connection each for point reads, point updates and inserts.
+    pub connections: u32,
+    /// The rate asked of each connection (--probe-rate).
+    pub queries_per_second_per_connection: f64,
+    /// A probe query slower than this counts as blocked.
+    pub block_threshold_ms: f64,
+    /// Probe queries sent beside all timed statements, and the median rate they achieved
+    /// (all connections together) over runs long enough to measure one.
+    pub queries: u64,
+    pub achieved_queries_per_second: Option<f64>,
+}
+
+/// What a statement blocks at production size.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BlockingReport {
+    pub reads_blocked_seconds: Interval,
+    pub writes_blocked_seconds: Interval,
+    pub max_read_stall_ms: f64,
+    pub max_write_stall_ms: f64,
+    /// Where the blocking falls: "start", "throughout", "end"; empty when nothing blocks.
+    pub phases: Vec<Phase>,
+    /// Bytes of the online alter log at the end of an online ALTER, where the write
+    /// rate (--write-rate) is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online_log_bytes_estimate: Option<u64>,
+    /// The same in words, as the table's "blocks" column shows it.
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,6 +141,9 @@ pub struct StatementReport {
     pub measurements: Vec<Measurement>,
     pub model: ModelReport,
     pub estimate: EstimateReport,
+    /// What it blocks at production size (absent with --no-probe).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocking: Option<BlockingReport>,
     pub warnings: Vec<String>,
     /// The fitted model and its interval from the smallest measured size to production
     /// size, at log-spaced row counts: what the charts draw.
@@ -191,6 +229,24 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
+/// What a statement blocks, in words a release manager reads at a glance.
+pub fn blocks_summary(statement: &StatementReport) -> String {
+    if let Some(blocking) = &statement.blocking {
+        return blocking.summary.clone();
+    }
+    let blocked = checklist::writes_blocked_high(statement);
+    if blocked > 0.0 {
+        format!(
+            "writes blocked ~{}",
+            human_seconds(statement.estimate.seconds_p50)
+        )
+    } else if statement.algorithm.is_some() {
+        "brief lock at start and end".to_string()
+    } else {
+        "-".to_string()
+    }
+}
+
 /// Seconds the way people read durations: "0.012 s", "14.2 s", "4 min 12 s", "2 h 05 min".
 pub fn human_seconds(seconds: f64) -> String {
     if !seconds.is_finite() {
@@ -206,6 +262,65 @@ pub fn human_seconds(seconds: f64) -> String {
     } else {
         let minutes = (seconds / 60.0).round() as u64;
         format!("{} h {:02} min", minutes / 60, minutes % 60)
+    }
+}
+
+/// What a statement blocks, in the words a release manager reads at a glance:
+/// "writes blocked ~40 min", "brief lock at start and end", "none". Online operations
+/// always take a brief exclusive lock at start and end, measured or not.
+pub fn blocks_in_words(
+    algorithm: Option<Algorithm>,
+    reads: &Interval,
+    writes: &Interval,
+    phases: &[Phase],
+) -> String {
+    if phases.contains(&Phase::Throughout) {
+        let (r, w) = (reads.seconds_p50, writes.seconds_p50);
+        return if r > 0.0 && r >= 0.5 * w {
+            format!("reads and writes blocked ~{}", approx_duration(r.max(w)))
+        } else if w >= r {
+            format!("writes blocked ~{}", approx_duration(w))
+        } else {
+            format!("reads blocked ~{}", approx_duration(r))
+        };
+    }
+    let online = matches!(algorithm, Some(Algorithm::Inplace | Algorithm::Nocopy));
+    let start = phases.contains(&Phase::Start);
+    let end = phases.contains(&Phase::End);
+    match (online || (start && end), start, end) {
+        (true, _, _) => "brief lock at start and end".to_string(),
+        (false, true, _) => "brief lock at start".to_string(),
+        (false, _, true) => "brief lock at end".to_string(),
+        _ => "none".to_string(),
+    }
+}
+
+/// A rough duration for prose: "~0.3 s", "~12 s", "~40 min", "~2.5 h".
+pub fn approx_duration(seconds: f64) -> String {
+    if !seconds.is_finite() {
+        "?".to_string()
+    } else if seconds < 10.0 {
+        format!("{} s", trim_number(seconds))
+    } else if seconds < 90.0 {
+        format!("{:.0} s", seconds)
+    } else if seconds < 5400.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else {
+        format!("{} h", trim_number(seconds / 3600.0))
+    }
+}
+
+/// 1536 -> "1.5 KiB", 134217728 -> "128 MiB".
+pub fn human_bytes(bytes: u64) -> String {
+    let value = bytes as f64;
+    if bytes >= 1 << 30 {
+        format!("{} GiB", trim_number(value / (1u64 << 30) as f64))
+    } else if bytes >= 1 << 20 {
+        format!("{} MiB", trim_number(value / (1u64 << 20) as f64))
+    } else if bytes >= 1 << 10 {
+        format!("{} KiB", trim_number(value / 1024.0))
+    } else {
+        format!("{bytes} B")
     }
 }
 
@@ -242,6 +357,40 @@ mod tests {
         assert_eq!(human_seconds(14.24), "14.2 s");
         assert_eq!(human_seconds(252.0), "4 min 12 s");
         assert_eq!(human_seconds(7500.0), "2 h 05 min");
+    }
+
+    fn seconds(p50: f64) -> Interval {
+        Interval {
+            seconds_p50: p50,
+            seconds_low: p50,
+            seconds_high: p50,
+        }
+    }
+
+    #[test]
+    fn blocking_reads_at_a_glance() {
+        let copy = blocks_in_words(
+            Some(Algorithm::Copy),
+            &seconds(0.0),
+            &seconds(2400.0),
+            &[Phase::Throughout],
+        );
+        assert_eq!(copy, "writes blocked ~40 min");
+        let index = blocks_in_words(Some(Algorithm::Nocopy), &seconds(0.0), &seconds(0.0), &[]);
+        assert_eq!(index, "brief lock at start and end");
+        let instant = blocks_in_words(Some(Algorithm::Instant), &seconds(0.0), &seconds(0.0), &[]);
+        assert_eq!(instant, "none");
+        let both = blocks_in_words(
+            None,
+            &seconds(7200.0),
+            &seconds(9000.0),
+            &[Phase::Throughout],
+        );
+        assert_eq!(both, "reads and writes blocked ~2.5 h");
+        assert_eq!(approx_duration(0.31), "0.3 s");
+        assert_eq!(approx_duration(12.4), "12 s");
+        assert_eq!(human_bytes(128 << 20), "128 MiB");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
     }
 
     #[test]

@@ -71,6 +71,26 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         human_seconds(s.estimate.seconds_low),
         human_seconds(s.estimate.seconds_high)
     );
+    if let Some(b) = &s.blocking {
+        let _ = writeln!(
+            out,
+            "   blocks: {}  (reads {} .. {}, writes {} .. {}; longest stall: read {}, write {})",
+            b.summary,
+            human_seconds(b.reads_blocked_seconds.seconds_low),
+            human_seconds(b.reads_blocked_seconds.seconds_high),
+            human_seconds(b.writes_blocked_seconds.seconds_low),
+            human_seconds(b.writes_blocked_seconds.seconds_high),
+            human_seconds(b.max_read_stall_ms / 1000.0),
+            human_seconds(b.max_write_stall_ms / 1000.0)
+        );
+        if let Some(bytes) = b.online_log_bytes_estimate {
+            let _ = writeln!(
+                out,
+                "   online alter log at the end: ~{}",
+                super::human_bytes(bytes)
+            );
+        }
+    }
     for warning in &s.warnings {
         let _ = writeln!(out, "   warning: {warning}");
     }
@@ -123,8 +143,9 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
         "rows".to_string(),
         "estimate".to_string(),
         format!("{percent:.0}% interval"),
+        "blocks".to_string(),
     ];
-    let mut rows: Vec<[String; 7]> = vec![header];
+    let mut rows: Vec<[String; 8]> = vec![header];
     for s in &report.statements {
         rows.push([
             (s.index + 1).to_string(),
@@ -148,6 +169,7 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
                 human_seconds(s.estimate.seconds_low),
                 human_seconds(s.estimate.seconds_high)
             ),
+            super::blocks_summary(s),
         ]);
     }
     rows.push([
@@ -162,8 +184,9 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
             human_seconds(report.total.seconds_low),
             human_seconds(report.total.seconds_high)
         ),
+        "".into(),
     ]);
-    let widths: Vec<usize> = (0..7)
+    let widths: Vec<usize> = (0..8)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     for row in &rows {

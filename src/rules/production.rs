@@ -176,9 +176,8 @@ pub fn production_measurements(
         .rebuild
         .iter()
         .zip(&measured.measurements)
-        .map(|(rebuild, statement)| Measurement {
-            rows: statement.rows,
-            seconds: rebuild.seconds + statement.seconds,
+        .map(|(rebuild, statement)| {
+            Measurement::new(statement.rows, rebuild.seconds + statement.seconds)
         })
         .collect()
 }
@@ -225,26 +224,8 @@ mod tests {
         StatementMeasurements {
             algorithm: Some(algorithm),
             lock: Some(lock),
-            measurements: vec![
-                Measurement {
-                    rows: 100,
-                    seconds: 0.01,
-                },
-                Measurement {
-                    rows: 200,
-                    seconds: 0.02,
-                },
-            ],
-            rebuild: vec![
-                Measurement {
-                    rows: 100,
-                    seconds: 0.5,
-                },
-                Measurement {
-                    rows: 200,
-                    seconds: 1.0,
-                },
-            ],
+            measurements: vec![Measurement::new(100, 0.01), Measurement::new(200, 0.02)],
+            rebuild: vec![Measurement::new(100, 0.5), Measurement::new(200, 1.0)],
             ..Default::default()
         }
     }
