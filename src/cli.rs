@@ -46,9 +46,14 @@ pub struct LintArgs {
     #[arg(required = true, value_name = "MIGRATION")]
     pub migrations: Vec<PathBuf>,
 
-    /// Server the migration will run on: mysql:8.0 (also Aurora MySQL 3), mysql:8.0.28,
+    /// Server the migration will run on: mysql:8.0, mysql:8.0.28, aurora-mysql:3.04,
     /// mariadb:10.11. A version without patch number means a current release of it.
-    #[arg(long, value_name = "FLAVOR:VERSION", default_value = crate::lint::Target::DEFAULT)]
+    #[arg(
+        long,
+        value_name = "FLAVOR:VERSION",
+        default_value = crate::lint::DEFAULT_TARGET,
+        value_parser = crate::rules::parse_current_target_arg
+    )]
     pub target_server: crate::lint::Target,
 
     /// CREATE TABLE statements of the current tables (mysqldump --no-data or SHOW CREATE

@@ -131,7 +131,7 @@ fn lint(args: &ddl_eta::cli::LintArgs) -> anyhow::Result<ExitCode> {
     let report = ddl_eta::lint::run(&ddl_eta::lint::LintOptions {
         migrations: &args.migrations,
         schema: args.schema.as_deref(),
-        target: args.target_server,
+        target: args.target_server.clone(),
         allow: &args.allow,
     })?;
     print!("{}", ddl_eta::lint::format::render(&report, args.format));

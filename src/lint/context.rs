@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::migration::{table_definition, Clause, Operation, Statement, TableDefinition};
 
-use super::target::Target;
+use crate::rules::Target;
 
 /// A table as far as ddl-eta knows it.
 #[derive(Debug, Clone, Default)]
@@ -261,7 +261,10 @@ mod tests {
     use crate::migration::parse_sql;
 
     fn context_after(sql: &str) -> Context {
-        let mut ctx = Context::new(Target::DEFAULT.parse().expect("target"), None);
+        let mut ctx = Context::new(
+            Target::parse_current(crate::lint::DEFAULT_TARGET).expect("target"),
+            None,
+        );
         for statement in parse_sql("m.sql", sql, 0).expect("parses") {
             ctx.apply(&statement);
         }

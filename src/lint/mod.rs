@@ -7,7 +7,6 @@ pub mod format;
 mod ignore;
 mod online;
 pub mod rules;
-mod target;
 mod types;
 
 use std::io::Read;
@@ -20,7 +19,11 @@ use crate::migration::{self, Statement, TableDefinition};
 
 pub use self::context::Context;
 pub use self::format::LintFormat;
-pub use self::target::{Flavor, Target};
+pub use crate::rules::Target;
+
+/// `--target-server` when not given; a version without patch is the newest release
+/// (`rules::Target::parse_current`).
+pub const DEFAULT_TARGET: &str = "mysql:8.0";
 
 /// The JSON report's version: fields are only ever added.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -145,13 +148,18 @@ pub fn run(options: &LintOptions) -> Result<LintReport> {
         statements.extend(parsed);
         files.push(file);
     }
-    let mut report = lint(&statements, schema.as_deref(), options.target, |f| {
-        options
-            .allow
-            .iter()
-            .any(|code| code.eq_ignore_ascii_case(f.code))
-            || ignores.silences(f)
-    });
+    let mut report = lint(
+        &statements,
+        schema.as_deref(),
+        options.target.clone(),
+        |f| {
+            options
+                .allow
+                .iter()
+                .any(|code| code.eq_ignore_ascii_case(f.code))
+                || ignores.silences(f)
+        },
+    );
     report.schema = options.schema.map(|p| p.display().to_string());
     report.files = files;
     Ok(report)
@@ -165,6 +173,7 @@ pub fn lint(
     target: Target,
     silenced: impl Fn(&Finding) -> bool,
 ) -> LintReport {
+    let target_server = target.to_string();
     let mut ctx = Context::new(target, schema);
     let mut findings = Vec::new();
     let mut ignored = 0;
@@ -195,7 +204,7 @@ pub fn lint(
     let errors = findings.iter().filter(|f| f.level == Level::Error).count();
     LintReport {
         schema_version: SCHEMA_VERSION,
-        target_server: target.to_string(),
+        target_server,
         schema: None,
         files: Vec::new(),
         statements: statements.len(),
@@ -271,7 +280,7 @@ pub(crate) fn codes_for(
             .filter_map(migration::table_definition)
             .collect()
     });
-    let target = target.parse().expect("target parses");
+    let target = Target::parse_current(target).expect("target parses");
     lint(&statements, tables.as_deref(), target, |_| false)
         .findings
         .into_iter()

@@ -1,217 +1,295 @@
-//! How each kind of clause runs on the target server: INSTANT, INPLACE (with or without a
-//! table rebuild) or COPY. This is the lint's only knowledge of online DDL, from
-//! /work/shared/reference/ddl.md; it is meant to be replaced by the versioned rules table
-//! when that lands, so keep every fact here.
+//! What each clause and statement costs on the target server (algorithm, lock, table
+//! rebuild), asked of the rules table in `crate::rules` with the table's columns as
+//! `--schema` and the migration so far describe them. No online-DDL facts of its own.
 
+use crate::experiment::{Algorithm, LockLevel};
 use crate::migration::{Clause, Operation, Statement};
+use crate::rules::{self, Classified, ColumnFacts, Kind, Rule, Session, TableColumns, Verdict};
 
 use super::context::{Column, Context};
 use super::types;
 
-/// From cheapest to most blocking; a statement runs at the level of its weakest clause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Algorithm {
-    /// Metadata only.
-    Instant,
-    /// In place without rebuilding the table (an index build, a metadata change).
-    Inplace,
-    /// In place, concurrent DML allowed, but the whole table is rewritten.
-    InplaceRebuild,
-    /// The table is copied row by row; writes are blocked throughout.
-    Copy,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Expected {
+/// A clause's or statement's cost, with what it does in words for the messages.
+#[derive(Debug, Clone)]
+pub enum Cost {
     Known {
-        algorithm: Algorithm,
+        verdict: Verdict,
         reason: String,
     },
-    /// Depends on something ddl-eta does not know (the column's current type, ...).
-    CannotTell(String),
+    /// The rules cannot say without something ddl-eta does not know (the column's
+    /// current type, ...) or do not cover the clause.
+    CannotTell,
 }
 
-fn known(algorithm: Algorithm, reason: impl Into<String>) -> Expected {
-    Expected::Known {
-        algorithm,
-        reason: reason.into(),
-    }
+/// ALGORITHM=COPY with writes waiting for the copy (MariaDB 11.2+ copies with LOCK=NONE).
+pub fn copy_blocks_writes(verdict: &Verdict) -> bool {
+    verdict.algorithm == Algorithm::Copy && verdict.lock != LockLevel::None
 }
 
-/// How the clause runs; None for statements that are not an ALTER of an existing table
-/// (CREATE TABLE, DROP TABLE, data statements).
-pub fn clause_cost(ctx: &Context, table: Option<&str>, clause: &Clause) -> Option<Expected> {
-    use Algorithm::*;
-    let target = &ctx.target;
-    let mysql = target.is_mysql();
-    Some(match clause.operation {
-        Operation::AddColumn
-            if mysql && clause.position.is_some() && !target.at_least(8, 0, 29) =>
-        {
-            known(
-                InplaceRebuild,
-                "adding a column before the last needs MySQL 8.0.29 for INSTANT",
-            )
-        }
-        Operation::AddColumn => known(Instant, "adds a column"),
-        Operation::DropColumn if mysql && !target.at_least(8, 0, 29) => {
-            known(InplaceRebuild, "drops a column (INSTANT from MySQL 8.0.29)")
-        }
-        Operation::DropColumn => known(Instant, "drops a column"),
-        Operation::ModifyColumn => return Some(column_change(ctx, table, clause)),
-        Operation::RenameColumn if clause.column_type.is_some() => {
-            return Some(column_change(ctx, table, clause))
-        }
-        Operation::RenameColumn if mysql && !target.at_least(8, 0, 28) => {
-            known(Inplace, "renames a column")
-        }
-        Operation::RenameColumn | Operation::ChangeDefault | Operation::RenameTable => {
-            known(Instant, "changes metadata only")
-        }
-        Operation::AddIndex => known(Inplace, "builds an index"),
-        Operation::DropIndex | Operation::RenameIndex | Operation::DropForeignKey => {
-            known(Inplace, "changes metadata only")
-        }
-        Operation::AddForeignKey if ctx.fk_checks_off() => {
-            known(Inplace, "adds a foreign key with foreign_key_checks off")
-        }
-        Operation::AddForeignKey => known(Copy, "adds a foreign key with foreign_key_checks on"),
-        Operation::AddPrimaryKey => known(InplaceRebuild, "adds a primary key"),
-        Operation::DropPrimaryKey => known(Copy, "drops the primary key"),
-        Operation::ConvertCharset => known(Copy, "converts the table's character set"),
-        Operation::Rebuild => known(InplaceRebuild, "rebuilds the table"),
-        Operation::TableOptions => table_options(clause),
-        Operation::Unknown => Expected::CannotTell("ddl-eta does not know this clause".into()),
-        Operation::CreateTable | Operation::DropTable | Operation::Multiple => return None,
-    })
+/// One clause's cost, with its operation and the rules row that priced it (when known).
+pub struct ClauseCost {
+    pub operation: Operation,
+    pub cost: Cost,
+    found: Option<(Kind, &'static Rule)>,
 }
 
-/// The weakest clause decides: any COPY makes the statement COPY; otherwise a clause
-/// ddl-eta cannot judge makes the statement unknown.
-pub fn statement_cost(ctx: &Context, statement: &Statement) -> Option<Expected> {
+/// The cost of each clause of an ALTER of an existing table, in order; empty for
+/// CREATE TABLE, DROP TABLE and data statements. DROP PRIMARY KEY next to ADD PRIMARY
+/// KEY is folded into one `replace_primary_key` clause.
+pub fn clause_costs(ctx: &Context, statement: &Statement) -> Vec<ClauseCost> {
     let table = statement.table.as_deref();
-    let replaces_primary_key = statement
+    let clauses: Vec<Clause> = statement
         .clauses
         .iter()
-        .any(|c| c.operation == Operation::AddPrimaryKey);
-    let costs: Vec<Expected> = statement
-        .clauses
-        .iter()
-        .filter_map(|clause| match clause.operation {
-            // DROP PRIMARY KEY, ADD PRIMARY KEY in one ALTER is an in-place rebuild.
-            Operation::DropPrimaryKey if replaces_primary_key => None,
-            _ => clause_cost(ctx, table, clause),
-        })
+        .map(|c| with_effective_charset(ctx, table, c))
         .collect();
-    let worst_known = costs
-        .iter()
-        .filter_map(|cost| match cost {
-            Expected::Known { algorithm, .. } => Some((*algorithm, cost)),
-            Expected::CannotTell(_) => None,
+    let view = Statement {
+        clauses,
+        ..statement.clone()
+    };
+    let columns = table_columns(ctx, table);
+    let session = Session {
+        foreign_key_checks: !ctx.fk_checks_off(),
+    };
+    rules::classify_statement(&view, columns.as_ref(), session)
+        .into_iter()
+        .filter_map(|(index, classified)| {
+            let clause = &view.clauses[index];
+            if matches!(
+                clause.operation,
+                Operation::CreateTable | Operation::DropTable | Operation::Multiple
+            ) {
+                return None;
+            }
+            Some(clause_cost(ctx, table, clause, classified))
         })
-        .max_by_key(|(algorithm, _)| *algorithm);
-    let unknown = costs.iter().find(|c| matches!(c, Expected::CannotTell(_)));
-    match (worst_known, unknown) {
-        (Some((Algorithm::Copy, cost)), _) => Some(cost.clone()),
-        (_, Some(unknown)) => Some(unknown.clone()),
-        (Some((_, cost)), None) => Some(cost.clone()),
+        .collect()
+}
+
+/// The statement's cost: the rules' combination of its clauses. A COPY that blocks
+/// writes is certain whatever else the statement does; otherwise a clause the rules
+/// cannot judge makes the statement unknown. None when `clause_costs` is empty.
+pub fn statement_cost(ctx: &Context, statement: &Statement) -> Option<Cost> {
+    let costs = clause_costs(ctx, statement);
+    let found: Vec<(Kind, &Rule)> = costs.iter().filter_map(|c| c.found).collect();
+    let unknown = costs.iter().find(|c| matches!(c.cost, Cost::CannotTell));
+    let known = (!found.is_empty()).then(|| rules::combine(&found));
+    match (known, unknown) {
+        (Some(verdict), _) if copy_blocks_writes(&verdict) => Some(known_cost(&costs, verdict)),
+        (_, Some(unknown)) => Some(unknown.cost.clone()),
+        (Some(verdict), None) => Some(known_cost(&costs, verdict)),
         (None, None) => None,
     }
 }
 
-/// MODIFY / CHANGE: a type or charset change copies; a nullability change rebuilds; a
-/// VARCHAR widened inside its length-prefix size is in place; the rest is metadata.
-fn column_change(ctx: &Context, table: Option<&str>, clause: &Clause) -> Expected {
-    use Algorithm::*;
-    let Column::Known(old) = ctx.column(table, clause.column.as_deref()) else {
-        return Expected::CannotTell(format!(
-            "the current type of `{}` is unknown",
-            clause.column.as_deref().unwrap_or("?")
-        ));
+/// The reason of the clause that decided: the one that rebuilds when the statement does,
+/// else the row the rules named.
+fn known_cost(costs: &[ClauseCost], verdict: Verdict) -> Cost {
+    let reason_of = |pick: &dyn Fn(Kind, &Rule) -> bool| {
+        costs.iter().find_map(|c| match (&c.cost, c.found) {
+            (Cost::Known { reason, .. }, Some((kind, rule))) if pick(kind, rule) => {
+                Some(reason.clone())
+            }
+            _ => None,
+        })
     };
-    let (Some(old_type), Some(new_type)) = (&old.column_type, &clause.column_type) else {
-        return Expected::CannotTell("the column's type is not written".into());
-    };
-    let old_charset = ctx.column_charset(table, old);
-    let new_charset = clause.charset.as_deref().or(ctx.table_charset(table));
-    let is_text = types::is_text(&types::parse(new_type));
-    if is_text && old_charset != new_charset {
-        return known(Copy, "changes the column's character set");
-    }
-    let nullability_changes = (old.nullable != Some(false)) != (clause.nullable != Some(false));
-    let mb = types::max_bytes_per_char(new_charset);
-    let same_type = types::parse(old_type) == types::parse(new_type);
-    let level = if same_type {
-        Instant
-    } else if types::varchar_widens_in_place(old_type, new_type, mb) {
-        if ctx.target.is_mysql() {
-            Inplace
-        } else {
-            Instant
-        }
+    let reason = if verdict.rebuilds_table {
+        reason_of(&|_, rule| rule.rebuilds_table).or_else(|| {
+            reason_of(&|kind, _| kind.rebuilds_unless_instant())
+                .map(|r| format!("{r} next to a change that is not INSTANT"))
+        })
     } else {
-        return known(
-            Copy,
-            format!("changes the column type from {old_type} to {new_type}"),
-        );
+        None
     };
-    if nullability_changes {
-        known(InplaceRebuild, "changes the column's NULL / NOT NULL")
-    } else if same_type {
-        known(level, "changes the column's attributes only")
-    } else {
-        known(level, format!("widens {old_type} to {new_type}"))
+    let reason = reason
+        .or_else(|| reason_of(&|_, rule| rule.id == verdict.rule_id))
+        .unwrap_or_default();
+    Cost::Known { verdict, reason }
+}
+
+fn clause_cost(
+    ctx: &Context,
+    table: Option<&str>,
+    clause: &Clause,
+    classified: Classified,
+) -> ClauseCost {
+    let (found, cost) = match classified {
+        Classified::Kind(kind) => match rules::lookup_kind(&ctx.target, kind) {
+            Some(rule) => (
+                Some((kind, rule)),
+                Cost::Known {
+                    verdict: rules::combine(&[(kind, rule)]),
+                    reason: reason(ctx, table, clause, kind),
+                },
+            ),
+            // No row for this kind on this server (RENAME INDEX before MariaDB 10.5).
+            None => (None, Cost::CannotTell),
+        },
+        Classified::NeedsTable => needs_table(ctx, table, clause),
+        Classified::NoRule => (None, Cost::CannotTell),
+    };
+    ClauseCost {
+        operation: clause.operation,
+        cost,
+        found,
     }
 }
 
-/// ENGINE / ROW_FORMAT / KEY_BLOCK_SIZE rebuild the table; a new default charset, a
-/// comment or AUTO_INCREMENT are metadata.
-fn table_options(clause: &Clause) -> Expected {
-    let upper = clause.text.to_uppercase();
-    let has = |word: &str| {
-        upper
-            .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .any(|w| w == word)
-    };
-    if [
-        "ENGINE",
-        "ROW_FORMAT",
-        "KEY_BLOCK_SIZE",
-        "COMPRESSION",
-        "ENCRYPTION",
-    ]
-    .iter()
-    .any(|w| has(w))
-    {
-        known(Algorithm::InplaceRebuild, "changes a storage option")
-    } else if [
-        "CHARSET",
-        "CHARACTER",
-        "COLLATE",
-        "COMMENT",
-        "AUTO_INCREMENT",
-    ]
-    .iter()
-    .any(|w| has(w))
-    {
-        known(Algorithm::Inplace, "changes table metadata")
-    } else {
-        Expected::CannotTell("ddl-eta does not know this table option".into())
+/// Without the table's columns: ADD ... AFTER x is known when adding last and adding in
+/// the middle cost the same on the target; a MODIFY needs the column's current type.
+fn needs_table(
+    ctx: &Context,
+    table: Option<&str>,
+    clause: &Clause,
+) -> (Option<(Kind, &'static Rule)>, Cost) {
+    if clause.operation == Operation::AddColumn {
+        let last = rules::lookup_kind(&ctx.target, Kind::AddColumnLast);
+        let middle = rules::lookup_kind(&ctx.target, Kind::AddColumnMiddle);
+        if let (Some(last), Some(middle)) = (last, middle) {
+            let same = (last.algorithm, last.lock, last.rebuilds_table)
+                == (middle.algorithm, middle.lock, middle.rebuilds_table);
+            if same {
+                let kind = Kind::AddColumnMiddle;
+                let cost = Cost::Known {
+                    verdict: rules::combine(&[(kind, middle)]),
+                    // Where it lands is unknown: say only what it does.
+                    reason: reason(ctx, table, clause, Kind::AddColumnLast),
+                };
+                return (Some((kind, middle)), cost);
+            }
+        }
     }
+    (None, Cost::CannotTell)
+}
+
+/// What the clause does, in the words of the messages.
+fn reason(ctx: &Context, table: Option<&str>, clause: &Clause, kind: Kind) -> String {
+    let column_types = || {
+        let old = match ctx.column(table, clause.column.as_deref()) {
+            Column::Known(old) => old.column_type.clone().unwrap_or_default(),
+            Column::Unknown => "?".into(),
+        };
+        (old, clause.column_type.clone().unwrap_or_default())
+    };
+    match kind {
+        Kind::AddColumnLast => "adds a column".into(),
+        Kind::AddColumnMiddle => "adds a column before the last".into(),
+        Kind::DropColumn => "drops a column".into(),
+        Kind::RenameColumn => "renames a column".into(),
+        Kind::ChangeDefault => "changes a column's default".into(),
+        Kind::WidenVarchar => {
+            let (old, new) = column_types();
+            format!("widens {old} to {new}")
+        }
+        Kind::WidenVarcharAcross255 | Kind::ChangeType if charset_changes(ctx, table, clause) => {
+            "changes the column's character set".into()
+        }
+        Kind::WidenVarcharAcross255 | Kind::ChangeType => {
+            let (old, new) = column_types();
+            format!("changes the column type from {old} to {new}")
+        }
+        Kind::MakeNullable | Kind::MakeNotNull => "changes the column's NULL / NOT NULL".into(),
+        Kind::AddIndex => "builds an index".into(),
+        Kind::DropIndex => "drops an index".into(),
+        Kind::RenameIndex => "renames an index".into(),
+        Kind::AddForeignKey => "adds a foreign key with foreign_key_checks on".into(),
+        Kind::AddForeignKeyUnchecked => "adds a foreign key with foreign_key_checks off".into(),
+        Kind::DropForeignKey => "drops a foreign key".into(),
+        Kind::AddPrimaryKey => "adds a primary key".into(),
+        Kind::DropPrimaryKey => "drops the primary key".into(),
+        Kind::ReplacePrimaryKey => "replaces the primary key".into(),
+        Kind::ConvertCharset => "converts the table's character set".into(),
+        Kind::Rebuild => "rebuilds the table".into(),
+        Kind::RenameTable => "renames the table".into(),
+        Kind::ChangeRowFormat => "changes the row format".into(),
+    }
+}
+
+/// A MODIFY / CHANGE of a text column whose stored character set changes: the column's
+/// own (or the table's) before, the clause's (or the table's) after.
+fn charset_changes(ctx: &Context, table: Option<&str>, clause: &Clause) -> bool {
+    let Column::Known(old) = ctx.column(table, clause.column.as_deref()) else {
+        return false;
+    };
+    let Some(new_type) = clause.column_type.as_deref() else {
+        return false;
+    };
+    let new_charset = clause.charset.as_deref().or(ctx.table_charset(table));
+    types::is_text(&types::parse(new_type)) && ctx.column_charset(table, old) != new_charset
+}
+
+/// The rules read a column's character set only from the clause: a MODIFY that takes the
+/// table's default in place of the column's own charset changes it too, so write it
+/// out; a change of charset is a change of type whatever the widths.
+fn with_effective_charset(ctx: &Context, table: Option<&str>, clause: &Clause) -> Clause {
+    let mut clause = clause.clone();
+    if charset_changes(ctx, table, &clause) {
+        clause.charset = clause
+            .charset
+            .or(ctx.table_charset(table).map(String::from));
+    }
+    clause
+}
+
+/// The table's columns as the rules read them from information_schema, when the whole
+/// column list is known.
+fn table_columns(ctx: &Context, table: Option<&str>) -> Option<TableColumns> {
+    let columns = ctx.columns(table)?;
+    Some(TableColumns {
+        columns: columns
+            .iter()
+            .filter_map(|def| column_facts(ctx, table, def))
+            .collect(),
+    })
+}
+
+fn column_facts(ctx: &Context, table: Option<&str>, def: &Clause) -> Option<ColumnFacts> {
+    let name = def.column.clone()?;
+    let column_type = rules::normalize_type(def.column_type.as_deref()?);
+    let data_type = column_type
+        .split(['(', ' '])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let (char_length, octet_length) = match types::parse(&column_type) {
+        types::Kind::Chars { length, binary, .. } => {
+            let per_char = if binary {
+                1
+            } else {
+                types::max_bytes_per_char(ctx.column_charset(table, def))
+            };
+            let chars = i64::try_from(length).ok();
+            (
+                chars,
+                chars.map(|c| c * i64::try_from(per_char).unwrap_or(4)),
+            )
+        }
+        _ => (None, None),
+    };
+    Some(ColumnFacts {
+        name,
+        data_type,
+        column_type,
+        char_length,
+        octet_length,
+        nullable: def.nullable != Some(false),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::migration::{parse_sql, table_definition};
+    use crate::rules::Target;
 
-    fn cost(target: &str, schema: &str, sql: &str) -> Option<Expected> {
+    fn cost(target: &str, schema: &str, sql: &str) -> Option<Cost> {
         let tables: Vec<_> = parse_sql("s.sql", schema, 0)
             .expect("schema parses")
             .iter()
             .filter_map(table_definition)
             .collect();
-        let mut ctx = Context::new(target.parse().expect("target"), Some(&tables));
+        let target = Target::parse_current(target).expect("target");
+        let mut ctx = Context::new(target, Some(&tables));
         let statements = parse_sql("m.sql", sql, 0).expect("parses");
         let (last, before) = statements.split_last().expect("a statement");
         for statement in before {
@@ -220,76 +298,125 @@ mod tests {
         statement_cost(&ctx, last)
     }
 
-    fn algorithm(target: &str, sql: &str) -> Option<Algorithm> {
-        let schema = "CREATE TABLE t (id int NOT NULL, grade double, done varchar(8) NOT NULL, name varchar(50)) DEFAULT CHARSET=utf8mb4";
+    /// (algorithm, rebuilds the table) as the lint sees it, None when it cannot tell.
+    fn level(target: &str, sql: &str) -> Option<(Algorithm, bool)> {
+        let schema = "CREATE TABLE t (id int NOT NULL, grade double, done varchar(8) NOT NULL, name varchar(50), label varchar(20) CHARACTER SET latin1) DEFAULT CHARSET=utf8mb4";
         match cost(target, schema, sql)? {
-            Expected::Known { algorithm, .. } => Some(algorithm),
-            Expected::CannotTell(_) => None,
+            Cost::Known { verdict, .. } => Some((verdict.algorithm, verdict.rebuilds_table)),
+            Cost::CannotTell => None,
         }
     }
 
     #[test]
-    fn levels_from_the_reference_table() {
+    fn levels_come_from_the_rules_table() {
         use Algorithm::*;
         let my = "mysql:8.0";
-        assert_eq!(algorithm(my, "ALTER TABLE t ADD x int"), Some(Instant));
+        assert_eq!(level(my, "ALTER TABLE t ADD x int"), Some((Instant, false)));
         assert_eq!(
-            algorithm("mysql:8.0.28", "ALTER TABLE t ADD x int FIRST"),
-            Some(InplaceRebuild)
+            level(my, "ALTER TABLE t ADD x int AFTER id"),
+            Some((Instant, false))
         );
         assert_eq!(
-            algorithm(my, "ALTER TABLE t MODIFY grade float"),
-            Some(Copy)
+            level("mysql:8.0.28", "ALTER TABLE t ADD x int FIRST"),
+            Some((Inplace, true))
         );
         assert_eq!(
-            algorithm(my, "ALTER TABLE t MODIFY done varchar(16) NOT NULL"),
-            Some(Inplace)
+            level("mysql:8.0.28", "ALTER TABLE t ADD x int AFTER label"),
+            Some((Instant, false))
         );
         assert_eq!(
-            algorithm(
+            level("mysql:8.0.28", "ALTER TABLE t DROP grade"),
+            Some((Inplace, true))
+        );
+        assert_eq!(
+            level(my, "ALTER TABLE t DROP grade"),
+            Some((Instant, false))
+        );
+        assert_eq!(
+            level(my, "ALTER TABLE t MODIFY grade float"),
+            Some((Copy, true))
+        );
+        assert_eq!(
+            level(my, "ALTER TABLE t MODIFY done varchar(16) NOT NULL"),
+            Some((Inplace, false))
+        );
+        assert_eq!(
+            level(
                 "mariadb:10.11",
                 "ALTER TABLE t MODIFY done varchar(16) NOT NULL"
             ),
-            Some(Instant)
+            Some((Instant, false))
         );
         assert_eq!(
-            algorithm(my, "ALTER TABLE t MODIFY name varchar(100)"),
-            Some(Copy)
+            level(my, "ALTER TABLE t MODIFY name varchar(100)"),
+            Some((Copy, true))
         );
         assert_eq!(
-            algorithm(my, "ALTER TABLE t MODIFY done varchar(8) NULL"),
-            Some(InplaceRebuild)
+            level(my, "ALTER TABLE t MODIFY done varchar(8) NULL"),
+            Some((Inplace, true))
         );
-        assert_eq!(algorithm(my, "CREATE INDEX i ON t (grade)"), Some(Inplace));
+        // The column's own latin1 gives way to the table's utf8mb4.
         assert_eq!(
-            algorithm(my, "ALTER TABLE t ADD FOREIGN KEY (id) REFERENCES u (id)"),
-            Some(Copy)
+            level(my, "ALTER TABLE t MODIFY label varchar(20)"),
+            Some((Copy, true))
         );
         assert_eq!(
-            algorithm(
+            level(my, "CREATE INDEX i ON t (grade)"),
+            Some((Inplace, false))
+        );
+        assert_eq!(
+            level(my, "ALTER TABLE t ADD FOREIGN KEY (id) REFERENCES u (id)"),
+            Some((Copy, true))
+        );
+        assert_eq!(
+            level(
                 my,
                 "SET foreign_key_checks=0; ALTER TABLE t ADD FOREIGN KEY (id) REFERENCES u (id)"
             ),
-            Some(Inplace)
+            Some((Inplace, false))
         );
         assert_eq!(
-            algorithm(my, "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4"),
-            Some(Copy)
+            level(my, "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4"),
+            Some((Copy, true))
         );
         assert_eq!(
-            algorithm(my, "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id)"),
-            Some(InplaceRebuild)
+            level(my, "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id)"),
+            Some((Inplace, true))
         );
         assert_eq!(
-            algorithm(my, "ALTER TABLE t ADD x int, MODIFY grade float"),
-            Some(Copy)
+            level(my, "ALTER TABLE t ADD x int, MODIFY grade float"),
+            Some((Copy, true))
         );
-        assert_eq!(algorithm(my, "OPTIMIZE TABLE t"), Some(InplaceRebuild));
+        // An instant ADD COLUMN next to an index build rebuilds the table.
         assert_eq!(
-            algorithm(my, "ALTER TABLE t ENGINE=InnoDB"),
-            Some(InplaceRebuild)
+            level(my, "ALTER TABLE t ADD x int, ADD INDEX i (grade)"),
+            Some((Inplace, true))
         );
-        assert_eq!(algorithm(my, "ALTER TABLE t MODIFY missing int"), None);
-        assert_eq!(cost(my, "", "DROP TABLE t"), None);
+        assert_eq!(level(my, "OPTIMIZE TABLE t"), Some((Inplace, true)));
+        assert_eq!(
+            level(my, "ALTER TABLE t ENGINE=InnoDB"),
+            Some((Inplace, true))
+        );
+        assert_eq!(level(my, "ALTER TABLE t MODIFY missing int"), None);
+        assert_eq!(level(my, "ALTER TABLE t COMMENT 'x'"), None);
+        assert!(cost(my, "", "DROP TABLE t").is_none());
+    }
+
+    #[test]
+    fn statement_reasons_name_the_deciding_clause() {
+        let schema = "CREATE TABLE t (grade double)";
+        let reason = |sql: &str| match cost("mysql:8.0", schema, sql) {
+            Some(Cost::Known { reason, .. }) => reason,
+            other => panic!("{sql}: {other:?}"),
+        };
+        assert_eq!(
+            reason("ALTER TABLE t ADD x int, MODIFY grade float"),
+            "changes the column type from double to float"
+        );
+        assert_eq!(
+            reason("ALTER TABLE t ADD x int, ADD INDEX i (grade)"),
+            "adds a column next to a change that is not INSTANT"
+        );
+        assert_eq!(reason("ALTER TABLE t FORCE"), "rebuilds the table");
     }
 }

@@ -1,6 +1,5 @@
 //! Column types and character sets as written in DDL, read just enough to tell whether a
-//! change keeps every value (a widening) or can lose some (a narrowing), and which
-//! changes MySQL can make in place.
+//! change keeps every value (a widening) or can lose some (a narrowing).
 
 /// What a column type can hold.
 #[derive(Debug, Clone, PartialEq)]
@@ -401,29 +400,6 @@ pub fn is_text(kind: &Kind) -> bool {
     )
 }
 
-/// MySQL widens a VARCHAR in place only while its length prefix keeps its size: both
-/// lengths under 256 bytes, or both at 256 or more.
-pub fn varchar_widens_in_place(old_text: &str, new_text: &str, mb: u64) -> bool {
-    match (parse(old_text), parse(new_text)) {
-        (
-            Kind::Chars {
-                length: a,
-                varying: true,
-                binary: x,
-            },
-            Kind::Chars {
-                length: b,
-                varying: true,
-                binary: y,
-            },
-        ) if x == y && b >= a => {
-            let per_char = if x { 1 } else { mb };
-            (a * per_char < 256) == (b * per_char < 256)
-        }
-        _ => false,
-    }
-}
-
 /// Which characters a character set can store, from fewest to all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Repertoire {
@@ -548,14 +524,6 @@ mod tests {
             assert_eq!(compare(old, new, 4), Verdict::Keeps, "{old} -> {new}");
         }
         assert_eq!(compare("json", "point", 4), Verdict::CannotTell);
-    }
-
-    #[test]
-    fn varchar_length_prefix_class() {
-        assert!(varchar_widens_in_place("varchar(8)", "varchar(16)", 4));
-        assert!(!varchar_widens_in_place("varchar(50)", "varchar(100)", 4));
-        assert!(varchar_widens_in_place("varchar(50)", "varchar(100)", 1));
-        assert!(!varchar_widens_in_place("varchar(16)", "varchar(8)", 1));
     }
 
     #[test]

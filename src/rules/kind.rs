@@ -28,9 +28,16 @@ pub enum Kind {
     ConvertCharset,
     Rebuild,
     RenameTable,
+    /// ADD FOREIGN KEY while the session has foreign_key_checks=0 (known from the
+    /// migration's own SET, not from the clause).
+    AddForeignKeyUnchecked,
+    /// DROP PRIMARY KEY and ADD PRIMARY KEY in one ALTER.
+    ReplacePrimaryKey,
+    /// ROW_FORMAT= / KEY_BLOCK_SIZE= (with or without ENGINE=InnoDB).
+    ChangeRowFormat,
 }
 
-pub const ALL_KINDS: [Kind; 20] = [
+pub const ALL_KINDS: [Kind; 23] = [
     Kind::AddColumnLast,
     Kind::AddColumnMiddle,
     Kind::DropColumn,
@@ -51,6 +58,9 @@ pub const ALL_KINDS: [Kind; 20] = [
     Kind::ConvertCharset,
     Kind::Rebuild,
     Kind::RenameTable,
+    Kind::AddForeignKeyUnchecked,
+    Kind::ReplacePrimaryKey,
+    Kind::ChangeRowFormat,
 ];
 
 impl Kind {
@@ -76,6 +86,9 @@ impl Kind {
             Kind::ConvertCharset => "convert_charset",
             Kind::Rebuild => "rebuild",
             Kind::RenameTable => "rename_table",
+            Kind::AddForeignKeyUnchecked => "add_foreign_key_unchecked",
+            Kind::ReplacePrimaryKey => "replace_primary_key",
+            Kind::ChangeRowFormat => "change_row_format",
         }
     }
 
@@ -124,13 +137,59 @@ pub fn classify_clause(clause: &Clause, table: Option<&TableColumns>) -> Classif
         Operation::ConvertCharset => Kind::ConvertCharset,
         Operation::Rebuild => Kind::Rebuild,
         Operation::RenameTable => Kind::RenameTable,
-        Operation::TableOptions
-        | Operation::CreateTable
+        Operation::TableOptions => return table_options(clause),
+        Operation::CreateTable
         | Operation::DropTable
         | Operation::Multiple
         | Operation::Unknown => return Classified::NoRule,
     };
     Classified::Kind(kind)
+}
+
+/// `ENGINE=InnoDB` alone is a null rebuild; ROW_FORMAT= / KEY_BLOCK_SIZE= (maybe with
+/// ENGINE=InnoDB) change the row format. Other options (another engine, COMMENT,
+/// AUTO_INCREMENT, a default charset, compression, ...) are not covered.
+fn table_options(clause: &Clause) -> Classified {
+    let text = upper_text(clause);
+    let mut row_format = false;
+    for option in table_option_names(&text) {
+        match option.as_str() {
+            "ROW_FORMAT" | "KEY_BLOCK_SIZE" => row_format = true,
+            "ENGINE=INNODB" => {}
+            _ => return Classified::NoRule,
+        }
+    }
+    if row_format {
+        Classified::Kind(Kind::ChangeRowFormat)
+    } else if text.contains("ENGINE") {
+        Classified::Kind(Kind::Rebuild)
+    } else {
+        Classified::NoRule
+    }
+}
+
+/// `ENGINE = InnoDB ROW_FORMAT=DYNAMIC, COMMENT 'x'` → ["ENGINE=INNODB", "ROW_FORMAT",
+/// "COMMENT"]: each option's name, with the value kept for ENGINE.
+fn table_option_names(upper: &str) -> Vec<String> {
+    let compact = upper.replace(" =", "=").replace("= ", "=");
+    let mut names = Vec::new();
+    let mut words = compact
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty());
+    while let Some(word) = words.next() {
+        let (name, value) = match word.split_once('=') {
+            Some((name, value)) => (name.to_string(), Some(value.to_string())),
+            None => (word.to_string(), words.next().map(str::to_string)),
+        };
+        let name = name.trim_start_matches("DEFAULT").to_string();
+        let value = value.unwrap_or_default();
+        if name == "ENGINE" {
+            names.push(format!("ENGINE={}", value.trim_matches(['`', '\'', '"'])));
+        } else {
+            names.push(name);
+        }
+    }
+    names
 }
 
 fn upper_text(clause: &Clause) -> String {
@@ -455,6 +514,12 @@ mod tests {
                 Kind::ConvertCharset,
             ),
             ("ALTER TABLE t FORCE", Kind::Rebuild),
+            ("ALTER TABLE t ENGINE = InnoDB", Kind::Rebuild),
+            ("ALTER TABLE t ROW_FORMAT=DYNAMIC", Kind::ChangeRowFormat),
+            (
+                "ALTER TABLE t ENGINE=InnoDB KEY_BLOCK_SIZE 8",
+                Kind::ChangeRowFormat,
+            ),
             ("OPTIMIZE TABLE t", Kind::Rebuild),
             ("ALTER TABLE t RENAME TO u", Kind::RenameTable),
             ("RENAME TABLE t TO u", Kind::RenameTable),
@@ -468,7 +533,8 @@ mod tests {
         }
         for sql in [
             "ALTER TABLE t ADD FULLTEXT INDEX f (body)",
-            "ALTER TABLE t ENGINE=InnoDB",
+            "ALTER TABLE t ENGINE=MyISAM",
+            "ALTER TABLE t COMMENT = 'x'",
             "CREATE TABLE u (id int)",
             "DROP TABLE t",
         ] {

@@ -13,10 +13,10 @@ mod target;
 
 pub use context::{read_columns, ColumnFacts, TableColumns};
 pub use kind::{classify_clause, normalize_type, Classified, Kind, ALL_KINDS};
-pub use target::{parse_target_arg, Target, Version};
+pub use target::{parse_current_target_arg, parse_target_arg, Target, Version};
 
 use crate::experiment::{Algorithm, LockLevel};
-use crate::migration::Statement;
+use crate::migration::{Operation, Statement};
 use crate::server::Flavor;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
@@ -110,6 +110,17 @@ pub fn lookup(target: &Target, statement: &Statement, table: Option<&TableColumn
     self::table().lookup(target, statement, table)
 }
 
+/// `lookup` for a statement run after session settings such as `SET
+/// foreign_key_checks=0`.
+pub fn lookup_in_session(
+    target: &Target,
+    statement: &Statement,
+    table: Option<&TableColumns>,
+    session: Session,
+) -> Lookup {
+    self::table().lookup_in_session(target, statement, table, session)
+}
+
 /// The row for one kind of change on `target`.
 pub fn lookup_kind(target: &Target, kind: Kind) -> Option<&'static Rule> {
     table().rule_for(target, kind)
@@ -122,13 +133,23 @@ impl RuleTable {
         statement: &Statement,
         table: Option<&TableColumns>,
     ) -> Lookup {
+        self.lookup_in_session(target, statement, table, Session::default())
+    }
+
+    pub fn lookup_in_session(
+        &self,
+        target: &Target,
+        statement: &Statement,
+        table: Option<&TableColumns>,
+        session: Session,
+    ) -> Lookup {
         if statement.clauses.is_empty() {
             return Lookup::NoRule;
         }
         let mut found: Vec<(Kind, &Rule)> = Vec::new();
         let mut needs_table = false;
-        for clause in &statement.clauses {
-            match classify_clause(clause, table) {
+        for (_, classified) in classify_statement(statement, table, session) {
+            match classified {
                 Classified::Kind(kind) => match self.rule_for(target, kind) {
                     Some(rule) => found.push((kind, rule)),
                     None => return Lookup::NoRule,
@@ -170,9 +191,55 @@ impl RuleTable {
     }
 }
 
+/// What the session running a statement has set, where it changes a clause's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    /// False after `SET foreign_key_checks=0`: ADD FOREIGN KEY can then run in place.
+    pub foreign_key_checks: bool,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            foreign_key_checks: true,
+        }
+    }
+}
+
+/// Each clause of the statement with its index and kind, where the statement as a whole
+/// changes a clause's kind: DROP PRIMARY KEY next to ADD PRIMARY KEY is one
+/// `replace_primary_key` (the drop is left out), and ADD FOREIGN KEY with the session's
+/// foreign_key_checks off is `add_foreign_key_unchecked`.
+pub fn classify_statement(
+    statement: &Statement,
+    table: Option<&TableColumns>,
+    session: Session,
+) -> Vec<(usize, Classified)> {
+    let has = |operation: Operation| statement.clauses.iter().any(|c| c.operation == operation);
+    let replaces_primary_key = has(Operation::AddPrimaryKey) && has(Operation::DropPrimaryKey);
+    statement
+        .clauses
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !(replaces_primary_key && c.operation == Operation::DropPrimaryKey))
+        .map(|(i, clause)| {
+            let classified = match classify_clause(clause, table) {
+                Classified::Kind(Kind::AddPrimaryKey) if replaces_primary_key => {
+                    Classified::Kind(Kind::ReplacePrimaryKey)
+                }
+                Classified::Kind(Kind::AddForeignKey) if !session.foreign_key_checks => {
+                    Classified::Kind(Kind::AddForeignKeyUnchecked)
+                }
+                other => other,
+            };
+            (i, classified)
+        })
+        .collect()
+}
+
 /// Several clauses in one ALTER run at the level of the weakest; when that is not
 /// INSTANT, column additions and drops that were instant alone rebuild the table.
-fn combine(found: &[(Kind, &Rule)]) -> Verdict {
+pub fn combine(found: &[(Kind, &Rule)]) -> Verdict {
     let algorithm = found
         .iter()
         .map(|(_, r)| r.algorithm)

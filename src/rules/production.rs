@@ -287,7 +287,7 @@ mod tests {
     fn uncovered_statements_fall_back_to_the_measurement() {
         let target = Target::parse("mysql:8.0.28").expect("target");
         let production = Production::new(target, &maria());
-        let statement = parse_sql("m.sql", "ALTER TABLE t ENGINE=InnoDB", 0)
+        let statement = parse_sql("m.sql", "ALTER TABLE t ENGINE=InnoDB, COMMENT 'x'", 0)
             .expect("parses")
             .remove(0);
         let decision =

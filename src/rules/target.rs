@@ -100,6 +100,18 @@ impl Target {
         Ok(target)
     }
 
+    /// Like `parse`, but a version without its patch number ("mysql:8.0", "mariadb:10.11",
+    /// "aurora-mysql:3") means the newest release of that series, as `lint
+    /// --target-server` takes it: "mysql:8.0" drops a column INSTANTly (8.0.29+). The
+    /// label stays as written.
+    pub fn parse_current(text: &str) -> Result<Target> {
+        let mut target = Target::parse(text)?;
+        if target.version.0.len() < 3 {
+            target.version.0.push(u32::MAX);
+        }
+        Ok(target)
+    }
+
     pub fn from_server(server: &ServerInfo) -> Result<Target> {
         Target::parse(&server.label())
     }
@@ -138,6 +150,11 @@ impl fmt::Display for Target {
 /// For clap's `value_parser`: a bad value is a usage error with this message.
 pub fn parse_target_arg(text: &str) -> Result<Target, String> {
     Target::parse(text).map_err(|e| e.to_string())
+}
+
+/// `parse_target_arg` for `Target::parse_current` (`lint --target-server`).
+pub fn parse_current_target_arg(text: &str) -> Result<Target, String> {
+    Target::parse_current(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -190,6 +207,27 @@ mod tests {
             let message = Target::parse(text).unwrap_err().to_string();
             assert!(message.contains(expected), "{text}: {message}");
         }
+    }
+
+    #[test]
+    fn a_version_without_patch_is_the_newest_of_its_series() {
+        let current = Target::parse_current("mysql:8.0").expect("parses");
+        assert!(current.version > v("8.0.29"));
+        assert!(current.version < v("8.1"));
+        assert_eq!(current.to_string(), "mysql:8.0");
+        let exact = Target::parse_current("mysql:8.0.28").expect("parses");
+        assert_eq!(exact.version, v("8.0.28"));
+        let maria = Target::parse_current("MariaDB:10.11").expect("parses");
+        assert!(maria.version > v("10.11.19") && maria.version < v("10.12"));
+        assert_eq!(maria.to_string(), "mariadb:10.11");
+        let aurora = Target::parse_current("aurora-mysql:3").expect("parses");
+        assert!(aurora.version > v("3.11") && aurora.version < v("4"));
+        // `parse` itself keeps the short version as written (estimate's matching).
+        assert_eq!(
+            Target::parse("mysql:8.0").expect("parses").version,
+            v("8.0")
+        );
+        assert!(Target::parse_current("postgres:16").is_err());
     }
 
     #[test]

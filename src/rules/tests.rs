@@ -60,6 +60,11 @@ fn example(kind: Kind) -> &'static str {
         Kind::ConvertCharset => "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4",
         Kind::Rebuild => "ALTER TABLE t FORCE",
         Kind::RenameTable => "ALTER TABLE t RENAME TO t2",
+        Kind::AddForeignKeyUnchecked => {
+            "ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (id) REFERENCES p (id)"
+        }
+        Kind::ReplacePrimaryKey => "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, done)",
+        Kind::ChangeRowFormat => "ALTER TABLE t ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8",
     }
 }
 
@@ -88,7 +93,11 @@ fn every_rule_row_is_reached_from_sql() {
     for rule in &table().rules {
         let sql = example(rule.kind);
         let target = target_inside(rule);
-        let found = lookup(&target, &statement(sql), Some(&columns));
+        // The unchecked foreign key is the same SQL after SET foreign_key_checks=0.
+        let session = Session {
+            foreign_key_checks: rule.kind != Kind::AddForeignKeyUnchecked,
+        };
+        let found = lookup_in_session(&target, &statement(sql), Some(&columns), session);
         let Lookup::Found(verdict) = found else {
             panic!("{}: {sql} on {target}: {found:?}", rule.id);
         };
@@ -246,11 +255,52 @@ fn static_lookup_without_the_table() {
     assert!(matches!(lookup(&mysql, &drop, None), Lookup::Found(_)));
     let modify = statement("ALTER TABLE t MODIFY c varchar(20)");
     assert_eq!(lookup(&mysql, &modify, None), Lookup::NeedsTable);
-    let options = statement("ALTER TABLE t ENGINE=InnoDB");
+    let options = statement("ALTER TABLE t COMMENT 'x'");
     assert_eq!(lookup(&mysql, &options, None), Lookup::NoRule);
-    let mixed = statement("ALTER TABLE t MODIFY c varchar(20), ENGINE=InnoDB");
+    let mixed = statement("ALTER TABLE t MODIFY c varchar(20), COMMENT 'x'");
     assert_eq!(lookup(&mysql, &mixed, None), Lookup::NoRule);
     assert_eq!(lookup(&mysql, &statement("SELECT 1"), None), Lookup::NoRule);
+}
+
+#[test]
+fn statements_that_change_a_clause_kind() {
+    let replace = verdict(
+        "mysql:8.0.28",
+        "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id)",
+    );
+    assert_eq!(replace.rule_id, "mysql-replace-primary-key");
+    assert_eq!(replace.algorithm, Algorithm::Inplace);
+    assert!(replace.rebuilds_table);
+    let fk = statement("ALTER TABLE t ADD FOREIGN KEY (id) REFERENCES p (id)");
+    let checked = lookup(&target("mariadb:10.11"), &fk, None).verdict();
+    assert_eq!(checked.map(|v| v.algorithm), Some(Algorithm::Copy));
+    let unchecked = Session {
+        foreign_key_checks: false,
+    };
+    let found = lookup_in_session(&target("mariadb:10.11"), &fk, None, unchecked).verdict();
+    assert_eq!(
+        found.map(|v| (v.algorithm, v.rule_id)),
+        Some((
+            Algorithm::Nocopy,
+            "mariadb-add-foreign-key-unchecked".to_string()
+        ))
+    );
+    assert_eq!(
+        verdict("mysql:8.0", "ALTER TABLE t ENGINE=InnoDB").rule_id,
+        "mysql-rebuild"
+    );
+    for sql in [
+        "ALTER TABLE t ENGINE=MyISAM",
+        "ALTER TABLE t COMMENT 'x'",
+        "ALTER TABLE t DEFAULT CHARSET=utf8mb4",
+        "ALTER TABLE t ROW_FORMAT=DYNAMIC, AUTO_INCREMENT=5",
+    ] {
+        assert_eq!(
+            lookup(&target("mysql:8.0"), &statement(sql), None),
+            Lookup::NoRule,
+            "{sql}"
+        );
+    }
 }
 
 #[test]

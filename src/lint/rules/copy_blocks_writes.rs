@@ -1,7 +1,7 @@
 //! DE008: DDL that runs as ALGORITHM=COPY on the target: the table is copied and writes
 //! wait for the whole copy. (Foreign keys with checks on are DE010's.)
 
-use crate::lint::online::{clause_cost, Algorithm, Expected};
+use crate::lint::online::{clause_costs, copy_blocks_writes, Cost};
 use crate::lint::{Context, Hit, Level, Rule};
 use crate::migration::{Operation, Statement};
 
@@ -21,20 +21,12 @@ fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
     if ctx.created_here(table) {
         return Vec::new();
     }
-    let replaces_primary_key = statement
-        .clauses
-        .iter()
-        .any(|c| c.operation == Operation::AddPrimaryKey);
-    let reasons: Vec<String> = statement
-        .clauses
-        .iter()
+    // Foreign keys with checks on are DE010's.
+    let reasons: Vec<String> = clause_costs(ctx, statement)
+        .into_iter()
         .filter(|c| c.operation != Operation::AddForeignKey)
-        .filter(|c| !(c.operation == Operation::DropPrimaryKey && replaces_primary_key))
-        .filter_map(|c| match clause_cost(ctx, table, c)? {
-            Expected::Known {
-                algorithm: Algorithm::Copy,
-                reason,
-            } => Some(reason),
+        .filter_map(|c| match c.cost {
+            Cost::Known { verdict, reason } if copy_blocks_writes(&verdict) => Some(reason),
             _ => None,
         })
         .collect();

@@ -2,8 +2,9 @@
 //! ALGORITHM= or LOCK=: with them the server refuses at once instead of quietly falling
 //! back to a blocking copy.
 
-use crate::lint::online::{statement_cost, Algorithm, Expected};
-use crate::lint::{Context, Flavor, Hit, Level, Rule};
+use crate::experiment::{Algorithm, LockLevel};
+use crate::lint::online::{statement_cost, Cost};
+use crate::lint::{Context, Hit, Level, Rule};
 use crate::migration::Statement;
 
 pub const RULE: Rule = Rule {
@@ -21,18 +22,23 @@ fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
         return Vec::new();
     }
     let (clause, unsure) = match statement_cost(ctx, statement) {
-        Some(Expected::Known { algorithm, .. }) => match algorithm {
-            Algorithm::Instant => ("ALGORITHM=INSTANT", false),
-            Algorithm::Inplace if ctx.target.flavor == Flavor::Mariadb => {
-                ("ALGORITHM=NOCOPY, LOCK=NONE", false)
-            }
-            Algorithm::Inplace | Algorithm::InplaceRebuild => {
-                ("ALGORITHM=INPLACE, LOCK=NONE", false)
-            }
-            // Nothing fails fast for a copy: DE008 / DE010 say what to do instead.
-            Algorithm::Copy => return Vec::new(),
-        },
-        Some(Expected::CannotTell(_)) => ("ALGORITHM=INPLACE, LOCK=NONE", true),
+        Some(Cost::Known { verdict, .. }) => {
+            let lock = match verdict.lock {
+                LockLevel::None => "LOCK=NONE",
+                LockLevel::Shared => "LOCK=SHARED",
+                LockLevel::Exclusive => "LOCK=EXCLUSIVE",
+            };
+            let clause = match verdict.algorithm {
+                // MySQL takes INSTANT only with LOCK=DEFAULT.
+                Algorithm::Instant => "ALGORITHM=INSTANT".to_string(),
+                Algorithm::Nocopy => format!("ALGORITHM=NOCOPY, {lock}"),
+                Algorithm::Inplace => format!("ALGORITHM=INPLACE, {lock}"),
+                // Nothing fails fast for a copy: DE008 / DE010 say what to do instead.
+                Algorithm::Copy => return Vec::new(),
+            };
+            (clause, false)
+        }
+        Some(Cost::CannotTell) => ("ALGORITHM=INPLACE, LOCK=NONE".to_string(), true),
         None => return Vec::new(),
     };
     let is_alter = statement

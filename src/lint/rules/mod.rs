@@ -39,7 +39,7 @@ fn quoted(name: Option<&str>) -> String {
 /// The findings of one rule on `sql` (target mysql:8.0), as (level, message).
 #[cfg(test)]
 fn hits(code: &str, sql: &str, schema: Option<&str>) -> Vec<(super::Level, String)> {
-    hits_on(code, sql, schema, super::Target::DEFAULT)
+    hits_on(code, sql, schema, super::DEFAULT_TARGET)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! DE009: DDL that is online but rebuilds the whole table (ADD PRIMARY KEY, FORCE,
 //! OPTIMIZE, ENGINE=, NULL <-> NOT NULL, ...).
 
-use crate::lint::online::{statement_cost, Algorithm, Expected};
+use crate::lint::online::{copy_blocks_writes, statement_cost, Cost};
 use crate::lint::{Context, Hit, Level, Rule};
 use crate::migration::Statement;
 
@@ -22,13 +22,15 @@ fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
         return Vec::new();
     }
     match statement_cost(ctx, statement) {
-        Some(Expected::Known {
-            algorithm: Algorithm::InplaceRebuild,
-            reason,
-        }) => vec![Hit::new(format!(
-            "{reason} on {}: online, but the whole table is rebuilt",
-            quoted(table)
-        ))],
+        // A blocking COPY is DE008's.
+        Some(Cost::Known { verdict, reason })
+            if verdict.rebuilds_table && !copy_blocks_writes(&verdict) =>
+        {
+            vec![Hit::new(format!(
+                "{reason} on {}: online, but the whole table is rebuilt",
+                quoted(table)
+            ))]
+        }
         _ => Vec::new(),
     }
 }
