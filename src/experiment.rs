@@ -522,11 +522,22 @@ impl<'a> Lab<'a> {
                     .push(Measurement::new(rows, seconds));
             }
             let probe = self.start_probe(statement, fraction).await;
-            let started = Instant::now();
-            let outcome = sqlx::raw_sql(&statement.sql).execute(&mut conn).await;
-            let ended = Instant::now();
+            let probed = probe.is_some();
+            let mut started = Instant::now();
+            let mut outcome = sqlx::raw_sql(&statement.sql).execute(&mut conn).await;
+            let mut ended = Instant::now();
             let blocking = self.finish_probe(probe, started, ended).await;
+            self.remove_probe_inserts(statement).await;
             self.warn_probe_errors(statement, blocking.as_ref());
+            if let (true, Err(error)) = (probed, &outcome) {
+                // The probe writes as the running application would; a statement that
+                // fails under those writes (NULLs into a column being made NOT NULL, say)
+                // can fail in production the same way, after doing all its work.
+                self.warn_failed_under_writes(statement, error);
+                started = Instant::now();
+                outcome = sqlx::raw_sql(&statement.sql).execute(&mut conn).await;
+                ended = Instant::now();
+            }
             outcome.map_err(|e| rejected(statement, &e))?;
             let seconds = (ended - started).as_secs_f64();
             migrate += seconds;
@@ -573,7 +584,13 @@ impl<'a> Lab<'a> {
         })?;
         let targets = self.targets();
         let name = &self.shapes[index].name;
+        let known_columns: Vec<String> = self.shapes[index]
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
         let target = ProbeTarget {
+            known_columns: Some(&known_columns),
             table: name,
             rows: self.rows_at(index, fraction),
             // Above every seq the base table has used, with room below 2^31 (the
@@ -613,6 +630,48 @@ impl<'a> Lab<'a> {
                 None
             }
         }
+    }
+
+    /// Take out the rows the probe inserted, so the next statement finds the table as the
+    /// ladder made it: left in, the old application's rows (NULL in a column just added,
+    /// say) would make a later statement fail on data no scale of the ladder has.
+    async fn remove_probe_inserts(&mut self, statement: &Statement) {
+        if self.prober.is_none() {
+            return;
+        }
+        let Some(table) = statement.table.as_deref() else {
+            return;
+        };
+        let Some(index) = self
+            .shapes
+            .iter()
+            .position(|s| s.name.eq_ignore_ascii_case(table))
+        else {
+            return;
+        };
+        let name = self.shapes[index].name.clone();
+        let (Some(counter), Some(seeded)) = (self.counters.get(&name), self.seeded.get(&name))
+        else {
+            return;
+        };
+        let sql = format!("DELETE FROM `{name}` WHERE `{counter}` > {seeded}");
+        // A table the statement dropped or renamed has nothing left to clean.
+        let _ = sqlx::raw_sql(&sql).execute(&mut self.loader).await;
+    }
+
+    fn warn_failed_under_writes(&mut self, statement: &Statement, error: &sqlx::Error) {
+        let prefix = format!("statement {} failed", statement.index + 1);
+        if self.warnings.iter().any(|w| w.starts_with(&prefix)) {
+            return;
+        }
+        let message = error
+            .as_database_error()
+            .map_or_else(|| error.to_string(), |db| db.message().to_string());
+        self.warnings.push(format!(
+            "{prefix} while the probe wrote rows as the running application would ({message}); \
+             without those writes it succeeded and was timed. In production, concurrent writes \
+             can make it fail the same way, after doing all its work."
+        ));
     }
 
     /// Probe queries that failed measure nothing: say so once per statement.

@@ -141,6 +141,9 @@ pub struct ProbeTarget<'a> {
     /// inserted rows point at parent rows by the same rule as seeded rows).
     pub targets: &'a HashMap<String, u64>,
     pub counter_columns: &'a HashMap<String, String>,
+    /// The columns the table had before the migration: the running application knows
+    /// only those, so the probe writes only those and leaves added ones to their default.
+    pub known_columns: Option<&'a [String]>,
 }
 
 /// The SQL of each kind of probe query, built once per statement from the table as it is
@@ -211,7 +214,12 @@ async fn build_queries(
     server: &ServerInfo,
     target: &ProbeTarget<'_>,
 ) -> Result<Queries> {
-    let shape = seed::read_shape(conn, target.table).await?;
+    let mut shape = seed::read_shape(conn, target.table).await?;
+    if let Some(known) = target.known_columns {
+        shape
+            .columns
+            .retain(|c| known.iter().any(|k| k.eq_ignore_ascii_case(&c.name)));
+    }
     let keys = match shape.counter_column() {
         Some(column) => Keys::Counter {
             column: column.to_string(),

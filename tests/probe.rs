@@ -76,6 +76,7 @@ impl Lab {
             insert_from: self.rows + 1,
             targets: &self.table_rows,
             counter_columns: &self.counters,
+            known_columns: None,
         };
         self.prober
             .start(&self.sandbox, &target)
