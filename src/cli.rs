@@ -180,7 +180,7 @@ pub struct EstimateArgs {
 
     /// Production's server when it is not the sandbox's: mysql:8.0.28, aurora-mysql:3.04,
     /// mariadb:10.11. Algorithm, lock and table rebuild then come from ddl-eta's rules for
-    /// that version (docs/rules.md); where production rebuilds the table and the sandbox
+    /// that version (README, "Supported targets"); where production rebuilds the table and the sandbox
     /// did not, the time comes from a rebuild timed in the sandbox.
     #[arg(long, value_name = "FLAVOR:VERSION", value_parser = crate::rules::parse_target_arg)]
     pub target_server: Option<crate::rules::Target>,

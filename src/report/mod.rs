@@ -155,7 +155,7 @@ pub struct StatementReport {
 }
 
 /// The statement on production's server: measured when the sandbox is that server, from
-/// the rules table (docs/rules.md) when it is not.
+/// the rules table (README, "Supported targets") when it is not.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProductionReport {
     /// "aurora-mysql:3.04", as given.
