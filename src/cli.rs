@@ -285,6 +285,13 @@ pub struct LadderArgs {
     /// it can afford from the seeding and migration speed it observes.
     #[arg(long, default_value = "2m", value_parser = parse_duration)]
     pub budget: Duration,
+
+    /// After fitting, run one more scale at 3x the ladder's largest (even beyond
+    /// --max-rows and the budget: it costs about four times the largest run), compare it
+    /// with the prediction, report the error per statement and widen the interval where
+    /// it missed.
+    #[arg(long)]
+    pub validate: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,13 +7,13 @@ mod blocking;
 use crate::cli::{EstimateArgs, SandboxKind};
 use crate::experiment::{self, Algorithm, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
-use crate::model::{self, Fit, FitOptions, ModelKind, Point};
+use crate::model::{self, Fit, FitOptions, Interval, ModelKind, Point};
 use crate::probe::ProbeOptions;
 use crate::profile::{self, Profile};
 use crate::progress::Progress;
 use crate::report::{
     checklist, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport, StatementReport,
-    TableReport,
+    TableReport, ValidationReport,
 };
 use crate::rules::production::{self, Production};
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
@@ -55,6 +55,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         probe: (!args.probe.no_probe).then_some(ProbeOptions {
             rate_per_connection: args.probe.probe_rate,
         }),
+        validate: args.ladder.validate,
     };
     // A source profile's server plugs in here (the second argument) once profiles carry one.
     let production = production::production_target(args.target_server.as_ref(), None)?
@@ -227,7 +228,8 @@ fn build_report(
         };
         let fit = model::fit(&points, &options)?;
         let target = result.target_rows as f64;
-        let interval = fit.interval(target, INTERVAL);
+        let mut interval = fit.interval(target, INTERVAL);
+        let validation = validate(&fit, result, !production_points.is_empty(), &mut interval);
         let mut warnings = statement_warnings(&fit, result.target_rows);
         warnings.extend(decision.as_ref().and_then(|d| d.warning.clone()));
         let production = decision.map(|d| crate::report::ProductionReport {
@@ -273,6 +275,7 @@ fn build_report(
                 interval: INTERVAL,
             },
             blocking,
+            validation,
             warnings,
             curve: curve(&fit, &result.measurements, result.target_rows),
             production,
@@ -438,4 +441,50 @@ mod tests {
     fn old_reports_without_a_speed_factor_read_as_one() {
         assert_eq!(saved_report().speed_factor, 1.0);
     }
+}
+
+/// Compare the prediction at the `--validate` run's size with what it measured; where it
+/// missed its own interval, widen the estimate's interval on that side by the same
+/// proportion, so the report carries a measured error and not only a claimed one.
+fn validate(
+    fit: &Fit,
+    result: &experiment::StatementMeasurements,
+    with_rebuild: bool,
+    interval: &mut Interval,
+) -> Option<ValidationReport> {
+    let run = result.validation.as_ref()?;
+    let actual = run.seconds
+        + if with_rebuild {
+            result
+                .validation_rebuild
+                .as_ref()
+                .map_or(0.0, |r| r.seconds)
+        } else {
+            0.0
+        };
+    let there = fit.interval(run.rows as f64, INTERVAL);
+    let predicted = there.seconds_p50;
+    let inside = there.seconds_low <= actual && actual <= there.seconds_high;
+    if actual > there.seconds_high && there.seconds_high > predicted {
+        let stretch = (actual - predicted) / (there.seconds_high - predicted);
+        interval.seconds_high =
+            interval.seconds_p50 + (interval.seconds_high - interval.seconds_p50) * stretch;
+    }
+    if actual < there.seconds_low && predicted > there.seconds_low {
+        let stretch = (predicted - actual) / (predicted - there.seconds_low);
+        interval.seconds_low = (interval.seconds_p50
+            - (interval.seconds_p50 - interval.seconds_low) * stretch)
+            .max(0.0);
+    }
+    Some(ValidationReport {
+        rows: run.rows,
+        predicted,
+        actual,
+        error: if actual > 0.0 {
+            (predicted - actual) / actual
+        } else {
+            0.0
+        },
+        inside_interval: inside,
+    })
 }

@@ -36,6 +36,9 @@ pub struct LadderOptions {
     pub budget: Duration,
     /// The concurrent workload beside each timed statement; None runs statements alone.
     pub probe: Option<ProbeOptions>,
+    /// After the ladder, one more run at 3x its largest scale (beyond --max-rows and the
+    /// budget), kept out of the fit, to measure the extrapolation's error.
+    pub validate: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +125,9 @@ pub struct StatementMeasurements {
     /// Mean bytes per row of the statement's table at the largest scale run, as the
     /// server reports it (for the online alter log's size).
     pub row_bytes: Option<f64>,
+    /// The `--validate` run above the ladder (with its rebuild, where timed): not fitted.
+    pub validation: Option<Measurement>,
+    pub validation_rebuild: Option<Measurement>,
 }
 
 /// Extra work the estimate may ask of the experiment, for production's rules.
@@ -430,6 +436,39 @@ impl<'a> Lab<'a> {
             self.grow(fraction).await?;
             let label = format!("run {}/{steps}", position + 1);
             last = self.timed_run(fraction, &label).await?;
+        }
+        if options.validate {
+            self.run_validation(last.fraction).await?;
+        }
+        Ok(())
+    }
+
+    /// One run at three times the ladder's top (production size at most), set aside from
+    /// the measurements the model is fitted to, so the report can compare its prediction
+    /// there with what really happened.
+    async fn run_validation(&mut self, top: f64) -> Result<()> {
+        let fraction = (top * 3.0).min(1.0);
+        if fraction <= top * 1.01 {
+            self.warnings.push(
+                "--validate: the ladder already reached production size; nothing to validate beyond it".to_string(),
+            );
+            return Ok(());
+        }
+        self.grow(fraction).await?;
+        let runs_before: Vec<(usize, usize)> = self
+            .results
+            .iter()
+            .map(|r| (r.measurements.len(), r.rebuild.len()))
+            .collect();
+        self.timed_run(fraction, "validation").await?;
+        self.scales_run.pop();
+        for (result, (measured, rebuilt)) in self.results.iter_mut().zip(runs_before) {
+            if result.measurements.len() > measured {
+                result.validation = result.measurements.pop();
+            }
+            if result.rebuild.len() > rebuilt {
+                result.validation_rebuild = result.rebuild.pop();
+            }
         }
         Ok(())
     }

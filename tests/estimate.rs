@@ -132,3 +132,40 @@ fn text_output_has_a_row_per_statement_and_a_total() {
     assert!(stderr(&output).contains("seeding"), "{}", stderr(&output));
     scratch.assert_nothing_left();
 }
+
+#[test]
+fn validate_runs_one_scale_beyond_the_ladder_and_reports_the_error() {
+    require_server_binary();
+    let scratch = Scratch::new("validate");
+    let schema = example("courseware_studentmodule.sql");
+    let migration = example("0017_alter_studentmodule_grade.sql");
+    let mut args = vec![
+        "estimate",
+        "--schema",
+        &schema,
+        "--rows",
+        "1M",
+        &migration,
+        "--validate",
+    ];
+    args.extend(QUICK);
+    let output = scratch.run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let statement = &report["statements"][0];
+    let largest = statement["measurements"]
+        .as_array()
+        .and_then(|m| m.iter().filter_map(|x| x["rows"].as_u64()).max())
+        .expect("measurements");
+    let validation = &statement["validation"];
+    // Three times the ladder's top, and not among the fitted measurements.
+    let rows = validation["rows"].as_u64().expect("rows");
+    assert!(rows.abs_diff(largest * 3) <= 1, "{rows} vs 3 x {largest}");
+    let predicted = validation["predicted"].as_f64().expect("predicted");
+    let actual = validation["actual"].as_f64().expect("actual");
+    let error = validation["error"].as_f64().expect("error");
+    assert!(actual > 0.0 && predicted > 0.0);
+    assert!((error - (predicted - actual) / actual).abs() < 1e-9);
+    assert!(validation["inside_interval"].is_boolean());
+    scratch.assert_nothing_left();
+}

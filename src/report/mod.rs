@@ -152,6 +152,22 @@ pub struct StatementReport {
     /// What production's server does, when it is known (`--target-server`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub production: Option<ProductionReport>,
+    /// `--validate`: the prediction at 3x the ladder's top against a real run there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationReport>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ValidationReport {
+    pub rows: u64,
+    /// Seconds the model (fitted without this run) predicted at `rows`.
+    pub predicted: f64,
+    pub actual: f64,
+    /// (predicted - actual) / actual: negative when the model under-predicted.
+    pub error: f64,
+    /// Whether `actual` fell inside the interval predicted at `rows`; when it did not,
+    /// the estimate's interval was widened on that side by the same proportion.
+    pub inside_interval: bool,
 }
 
 /// The statement on production's server: measured when the sandbox is that server, from

@@ -91,6 +91,21 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
             );
         }
     }
+    if let Some(v) = &s.validation {
+        let _ = writeln!(
+            out,
+            "   validation at {} rows: predicted {}, measured {} (error {:+.0}%{})",
+            group(v.rows),
+            human_seconds(v.predicted),
+            human_seconds(v.actual),
+            v.error * 100.0,
+            if v.inside_interval {
+                ", inside the interval"
+            } else {
+                ", outside the interval: widened"
+            }
+        );
+    }
     for warning in &s.warnings {
         let _ = writeln!(out, "   warning: {warning}");
     }
