@@ -415,34 +415,6 @@ fn apply_speed_factor(report: &mut Report, factor: f64) {
     report.total.seconds_high /= factor;
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn saved_report() -> Report {
-        serde_json::from_str(include_str!("../tests/fixtures/report_0019.json"))
-            .expect("fixture report parses")
-    }
-
-    #[test]
-    fn a_faster_production_shortens_every_prediction_but_no_measurement() {
-        let before = saved_report();
-        let mut after = before.clone();
-        apply_speed_factor(&mut after, 2.0);
-        for (b, a) in before.statements.iter().zip(&after.statements) {
-            assert_eq!(a.estimate.seconds_p50 * 2.0, b.estimate.seconds_p50);
-            assert_eq!(a.estimate.seconds_high * 2.0, b.estimate.seconds_high);
-            assert_eq!(a.measurements[0].seconds, b.measurements[0].seconds);
-        }
-        assert_eq!(after.total.seconds_low * 2.0, before.total.seconds_low);
-    }
-
-    #[test]
-    fn old_reports_without_a_speed_factor_read_as_one() {
-        assert_eq!(saved_report().speed_factor, 1.0);
-    }
-}
-
 /// Compare the prediction at the `--validate` run's size with what it measured; where it
 /// missed its own interval, widen the estimate's interval on that side by the same
 /// proportion, so the report carries a measured error and not only a claimed one.
@@ -487,4 +459,32 @@ fn validate(
         },
         inside_interval: inside,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved_report() -> Report {
+        serde_json::from_str(include_str!("../tests/fixtures/report_0019.json"))
+            .expect("fixture report parses")
+    }
+
+    #[test]
+    fn a_faster_production_shortens_every_prediction_but_no_measurement() {
+        let before = saved_report();
+        let mut after = before.clone();
+        apply_speed_factor(&mut after, 2.0);
+        for (b, a) in before.statements.iter().zip(&after.statements) {
+            assert_eq!(a.estimate.seconds_p50 * 2.0, b.estimate.seconds_p50);
+            assert_eq!(a.estimate.seconds_high * 2.0, b.estimate.seconds_high);
+            assert_eq!(a.measurements[0].seconds, b.measurements[0].seconds);
+        }
+        assert_eq!(after.total.seconds_low * 2.0, before.total.seconds_low);
+    }
+
+    #[test]
+    fn old_reports_without_a_speed_factor_read_as_one() {
+        assert_eq!(saved_report().speed_factor, 1.0);
+    }
 }
