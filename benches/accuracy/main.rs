@@ -203,6 +203,8 @@ struct CaseReport {
     /// (data + index) / buffer pool of production.
     data_to_pool: f64,
     max_rows: u64,
+    /// Statements of the battery left out because ddl-eta ran without the data (schema mode).
+    left_out: Vec<String>,
     estimate_seconds: f64,
     estimate_args: Vec<String>,
     estimate_warnings: Vec<String>,
@@ -423,7 +425,7 @@ async fn run_case(
     if context.mode == Mode::Schema {
         progress::note(format!(
             "left out in schema mode (ddl-eta's seeder cannot know the data): {}",
-            shapes::NEEDS_PROFILE.join(", ")
+            shape.needs_profile.join(", ")
         ));
     }
     std::fs::create_dir_all(&context.dir)?;
@@ -488,6 +490,11 @@ async fn run_case(
         buffer_pool,
         data_to_pool: size / buffer_pool as f64,
         max_rows,
+        left_out: if context.mode == Mode::Schema {
+            shape.needs_profile.iter().map(|s| s.to_string()).collect()
+        } else {
+            Vec::new()
+        },
         estimate_seconds: estimate.seconds,
         estimate_args: estimate.args,
         estimate_warnings: estimate.warnings,

@@ -13,6 +13,11 @@ pub struct Shape {
     pub battery: &'static [(&'static str, &'static str)],
     /// Labels of the statements `--quick` keeps (all when empty).
     pub quick: &'static [&'static str],
+    /// Labels of the statements ddl-eta can run only when it knows the data (with
+    /// `estimate --source`): NULL to NOT NULL on a nullable column that holds no NULLs, a
+    /// unique index on a column that is unique only in the real data. A seeder that sees
+    /// only the CREATE TABLE puts NULLs and repeats there, and the server rightly refuses.
+    pub needs_profile: &'static [&'static str],
 }
 
 impl Shape {
@@ -21,21 +26,16 @@ impl Shape {
     }
 
     /// The statements a run uses: `quick` keeps the shape's quick subset; `with_profile`
-    /// false (ddl-eta given only the CREATE TABLE) leaves out those that need to know the
-    /// data, like NULL to NOT NULL on a nullable column that holds no NULLs: a seeder that
-    /// sees only the schema puts NULLs there and the server rightly refuses the change.
+    /// false (ddl-eta given only the CREATE TABLE) leaves out `needs_profile`.
     pub fn statements(&self, quick: bool, with_profile: bool) -> Vec<(&'static str, &'static str)> {
         self.battery
             .iter()
             .filter(|(label, _)| !quick || self.quick.is_empty() || self.quick.contains(label))
-            .filter(|(label, _)| with_profile || !NEEDS_PROFILE.contains(label))
+            .filter(|(label, _)| with_profile || !self.needs_profile.contains(label))
             .copied()
             .collect()
     }
 }
-
-/// Statements ddl-eta can run only when it knows the data (`estimate --source`).
-pub const NEEDS_PROFILE: &[&str] = &["NULL to NOT NULL"];
 
 pub fn find(name: &str) -> Option<&'static Shape> {
     SHAPES.iter().find(|s| s.name == name)
@@ -57,6 +57,7 @@ pub static SHAPES: [Shape; 3] = [
             "NULL to NOT NULL",
             "force rebuild",
         ],
+        needs_profile: &["NULL to NOT NULL"],
     },
     Shape {
         name: "eventlog",
@@ -65,6 +66,7 @@ pub static SHAPES: [Shape; 3] = [
         insert: eventlog_rows,
         battery: EVENTLOG_BATTERY,
         quick: &[],
+        needs_profile: &["NULL to NOT NULL"],
     },
     Shape {
         name: "wide",
@@ -73,6 +75,7 @@ pub static SHAPES: [Shape; 3] = [
         insert: wide_rows,
         battery: WIDE_BATTERY,
         quick: &[],
+        needs_profile: &["add unique index", "NULL to NOT NULL"],
     },
 ];
 
@@ -329,7 +332,7 @@ fn wide_rows(from: u64, to: u64) -> String {
            IF({u_lang} < 0.3, NULL, ELT(1 + FLOOR(5 * POW({u_lang_id}, 2)), 'en', 'fr', 'es', 'de', 'zh-CN')), \
            IF({u_score} < 0.6, NULL, {u_score_value} * 5), \
            IF({u_published} < 0.4, NULL, TIMESTAMP('2015-01-01') + INTERVAL (seq * 200) SECOND), \
-           TIMESTAMP('2015-01-01') + INTERVAL (seq * 200 - 3600) SECOND \
+           TIMESTAMP('2014-12-31 23:00:00') + INTERVAL (seq * 200) SECOND \
          FROM (SELECT seq, 1 + FLOOR(100000 * POW({u_article}, 2)) AS article \
                FROM seq_{from}_to_{to}) AS r",
         u_summary = u("s"),
