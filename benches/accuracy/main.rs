@@ -290,8 +290,13 @@ async fn run(args: Args) -> Result<()> {
     ));
     let load_start = load_average();
 
-    let stash_root =
-        TempDir(std::env::temp_dir().join(format!("ddl-eta-accuracy-{}", std::process::id())));
+    // Named like ddl-eta's sandbox directories (prefix, then our pid): if the benchmark
+    // is SIGKILLed, the next ddl-eta or benchmark run removes the stashed tables.
+    let stash_root = TempDir(std::env::temp_dir().join(format!(
+        "{}{}-accuracy",
+        ddl_eta::sandbox::cleanup::DIR_PREFIX,
+        std::process::id()
+    )));
     let stashes = build_stashes(&cases, &stash_root.0, &args.server_arg).await?;
 
     let mut reports = Vec::new();
