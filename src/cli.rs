@@ -258,9 +258,17 @@ pub struct SandboxArgs {
     )]
     pub sandbox_url: Option<String>,
 
-    /// InnoDB buffer pool of a sandbox ddl-eta starts (bytes; suffixes K, M, G).
+    /// InnoDB buffer pool of a sandbox ddl-eta starts (bytes; suffixes K, M, G), used
+    /// as it is unless the memory regime is matched (see --buffer-pool-ratio).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub buffer_pool: u64,
+
+    /// Keep production's memory regime: at every scale, resize the sandbox's buffer pool
+    /// to R times the size of the tables at that scale. Default: production's buffer pool
+    /// over its tables' data and index bytes, when a --source or --profile tells them;
+    /// else the fixed --buffer-pool. `--buffer-pool-ratio 0` turns matching off.
+    #[arg(long, value_name = "R", value_parser = parse_pool_ratio)]
+    pub buffer_pool_ratio: Option<f64>,
 }
 
 #[derive(Debug, Args)]
@@ -344,6 +352,15 @@ fn parse_speed(text: &str) -> Result<f64, String> {
         Ok(x) if x.is_finite() && (0.01..=100.0).contains(&x) => Ok(x),
         _ => Err(format!(
             "'{text}' is not a speed factor between 0.01 and 100"
+        )),
+    }
+}
+
+fn parse_pool_ratio(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if r.is_finite() && r >= 0.0 => Ok(r),
+        _ => Err(format!(
+            "'{text}' is not a ratio (0.25: a pool a quarter of the tables)"
         )),
     }
 }

@@ -56,6 +56,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
             rate_per_connection: args.probe.probe_rate,
         }),
         validate: args.ladder.validate,
+        buffer_pool_ratio: buffer_pool_ratio(args, &profile),
     };
     // A source profile's server plugs in here (the second argument) once profiles carry one.
     let production = production::production_target(args.target_server.as_ref(), None)?
@@ -352,13 +353,32 @@ fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<String> {
                 report.speed_factor
             )
         },
-        format!(
-            "The sandbox's buffer pool is {} MiB and its caches are warm after loading; production's memory regime (buffer pool relative to the table) decides whether index builds sort in memory.",
+        memory_regime(report, buffer_pool_bytes),
+        "Caches are warm: each statement runs right after its table was copied, as on a busy production table.".to_string(),
+        "The sandbox's temp sort files go through the OS page cache, which can hide disk speed.".to_string(),
+        if report.settings.is_some() {
+            "Synthetic rows reproduce the profiled null fractions, lengths, distinct counts and skew, not production's values.".to_string()
+        } else {
+            "Synthetic rows: realistic lengths and NULLs, but not production's value distribution (give --source or --profile for that).".to_string()
+        },
+    ]
+}
+
+/// Which memory regime the ladder ran in: production's ratio of buffer pool to tables at
+/// every scale, or a fixed pool whatever the tables' size.
+fn memory_regime(report: &Report, buffer_pool_bytes: u64) -> String {
+    let pools = &report.ladder.buffer_pool_bytes;
+    match (pools.first(), pools.last()) {
+        (Some(first), Some(last)) => format!(
+            "The sandbox's buffer pool kept production's ratio to the tables' size: from {} MiB at the smallest scale to {} MiB at the largest, so index builds spill to disk where production's would.",
+            first >> 20,
+            last >> 20
+        ),
+        _ => format!(
+            "The sandbox's buffer pool stayed at {} MiB at every scale; production's memory regime (buffer pool relative to the table) decides whether index builds sort in memory (--buffer-pool-ratio, or a --source/--profile, to keep it).",
             buffer_pool_bytes >> 20
         ),
-        "The sandbox's temp sort files go through the OS page cache, which can hide disk speed.".to_string(),
-        "Synthetic rows: realistic lengths and NULLs, but not production's value distribution.".to_string(),
-    ]
+    }
 }
 
 fn statement_warnings(fit: &Fit, target_rows: u64) -> Vec<String> {
@@ -413,6 +433,21 @@ fn apply_speed_factor(report: &mut Report, factor: f64) {
     report.total.seconds_p50 /= factor;
     report.total.seconds_low /= factor;
     report.total.seconds_high /= factor;
+}
+
+/// The memory regime to keep: the user's ratio, else production's buffer pool over the
+/// bytes of the tables (when a source or profile tells both), else none (a fixed pool).
+fn buffer_pool_ratio(args: &EstimateArgs, profile: &Profile) -> Option<f64> {
+    if let Some(ratio) = args.sandbox.buffer_pool_ratio {
+        return (ratio > 0.0).then_some(ratio);
+    }
+    let pool = profile.settings.as_ref()?.innodb_buffer_pool_size? as f64;
+    let bytes: u64 = profile
+        .tables
+        .iter()
+        .map(|t| Some(t.data_bytes? + t.index_bytes.unwrap_or(0)))
+        .sum::<Option<u64>>()?;
+    (bytes > 0).then(|| pool / bytes as f64)
 }
 
 /// Compare the prediction at the `--validate` run's size with what it measured; where it

@@ -26,6 +26,10 @@ const SEED_BATCH: u64 = 100_000;
 const PROBE_ROWS: u64 = 500;
 /// Rows of the largest table at the calibration run that measures the costs per row.
 const CALIBRATION_ROWS: u64 = 10_000;
+/// The smallest buffer pool the experiment sets, and the pool's resize granularity (the
+/// local sandbox starts with 2 MiB chunks).
+const MIN_POOL_BYTES: u64 = 8 << 20;
+const POOL_CHUNK_BYTES: u64 = 2 << 20;
 
 #[derive(Debug, Clone)]
 pub struct LadderOptions {
@@ -39,6 +43,10 @@ pub struct LadderOptions {
     /// After the ladder, one more run at 3x its largest scale (beyond --max-rows and the
     /// budget), kept out of the fit, to measure the extrapolation's error.
     pub validate: bool,
+    /// Production's buffer pool over its tables' bytes: when given, the sandbox's pool is
+    /// resized at every scale to keep that ratio (the memory regime decides whether an
+    /// index build sorts in memory or spills).
+    pub buffer_pool_ratio: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +153,10 @@ pub struct LadderSummary {
     /// Seeding speed while growing to the largest scale, all tables together.
     pub seed_rows_per_second: f64,
     pub seconds: f64,
+    /// The sandbox's buffer pool at each scale (parallel to `scales`) when the memory
+    /// regime was matched; empty when the pool stayed fixed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buffer_pool_bytes: Vec<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -184,6 +196,9 @@ pub async fn run_with(
     let mut lab = Lab::prepare(sandbox, profile, migration, progress).await?;
     lab.read_columns = extras.is_some_and(|e| e.read_columns);
     lab.prober = options.probe.clone().map(Prober::new);
+    lab.pool_ratio = options
+        .buffer_pool_ratio
+        .filter(|r| *r > 0.0 && sandbox.owns_server());
     lab.probe_algorithms_and_locks().await?;
     if let Some(extras) = extras {
         lab.rebuild_before = lab
@@ -194,6 +209,14 @@ pub async fn run_with(
             .collect();
     }
     lab.run_ladder(options, started).await?;
+    if lab.out_of_regime > 0 {
+        lab.warnings.push(format!(
+            "{} of the ladder's runs were too small to keep production's buffer pool ratio \
+             (the pool cannot go below {} MiB): their tables fit in memory where production's do not",
+            lab.out_of_regime,
+            MIN_POOL_BYTES >> 20
+        ));
+    }
     lab.online_log_max_bytes = online_log_max_bytes(&mut lab.loader).await;
     Ok(lab.into_measurements())
 }
@@ -218,6 +241,9 @@ struct Lab<'a> {
     rebuild_before: Vec<bool>,
     prober: Option<Prober>,
     online_log_max_bytes: Option<u64>,
+    pool_ratio: Option<f64>,
+    pool_sizes: Vec<u64>,
+    out_of_regime: usize,
 }
 
 /// What one run at one scale cost, split by activity, to plan the next.
@@ -281,6 +307,9 @@ impl<'a> Lab<'a> {
             rebuild_before: Vec::new(),
             prober: None,
             online_log_max_bytes: None,
+            pool_ratio: None,
+            pool_sizes: Vec::new(),
+            out_of_regime: 0,
         })
     }
 
@@ -354,6 +383,24 @@ impl<'a> Lab<'a> {
 
     /// Fresh tables at `fraction`: drop whatever the last run left, create the schema
     /// anew, and copy the first rows of each base table in primary-key order.
+    /// Resize the buffer pool to production's ratio of the tables as they are now. The
+    /// smallest pool MariaDB runs with is a few MiB, so small scales may sit above the
+    /// ratio: they are named in a warning.
+    async fn match_memory_regime(&mut self) -> Result<()> {
+        let Some(ratio) = self.pool_ratio else {
+            return Ok(());
+        };
+        let bytes = working_table_bytes(&mut self.loader).await?;
+        let wanted = (ratio * bytes as f64) as u64;
+        let size = wanted.max(MIN_POOL_BYTES).div_ceil(POOL_CHUNK_BYTES) * POOL_CHUNK_BYTES;
+        resize_buffer_pool(&mut self.loader, size).await?;
+        self.pool_sizes.push(size);
+        if wanted < MIN_POOL_BYTES {
+            self.out_of_regime += 1;
+        }
+        Ok(())
+    }
+
     async fn reset_tables(&mut self, fraction: f64) -> Result<f64> {
         let started = Instant::now();
         drop_working_tables(&mut self.loader).await?;
@@ -462,6 +509,9 @@ impl<'a> Lab<'a> {
             .collect();
         self.timed_run(fraction, "validation").await?;
         self.scales_run.pop();
+        if self.pool_ratio.is_some() {
+            self.pool_sizes.pop();
+        }
         for (result, (measured, rebuilt)) in self.results.iter_mut().zip(runs_before) {
             if result.measurements.len() > measured {
                 result.validation = result.measurements.pop();
@@ -542,6 +592,7 @@ impl<'a> Lab<'a> {
             group_digits(largest)
         ));
         let copy = self.reset_tables(fraction).await?;
+        self.match_memory_regime().await?;
         self.record_row_bytes().await;
         let mut conn = self.sandbox.connect().await?;
         let mut migrate = 0.0;
@@ -768,6 +819,7 @@ impl<'a> Lab<'a> {
                 scales: self.scales_run,
                 seed_rows_per_second: self.seed_rate,
                 seconds: self.ladder_started.elapsed().as_secs_f64(),
+                buffer_pool_bytes: self.pool_sizes,
             },
             warnings: self.warnings,
             online_log_max_bytes: self.online_log_max_bytes,
@@ -905,7 +957,8 @@ async fn create_base_table(
     Ok(())
 }
 
-async fn drop_working_tables(conn: &mut MySqlConnection) -> Result<()> {
+/// The tables the migration works on, quoted: everything but the base tables.
+async fn working_table_names(conn: &mut MySqlConnection) -> Result<Vec<String>> {
     let rows = sqlx::raw_sql(
         "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
          WHERE TABLE_SCHEMA = DATABASE()",
@@ -917,9 +970,14 @@ async fn drop_working_tables(conn: &mut MySqlConnection) -> Result<()> {
     for row in rows {
         let name: String = row.try_get(0)?;
         if !name.starts_with(BASE_PREFIX) {
-            names.push(format!("`{name}`"));
+            names.push(format!("`{}`", name.replace('`', "``")));
         }
     }
+    Ok(names)
+}
+
+async fn drop_working_tables(conn: &mut MySqlConnection) -> Result<()> {
+    let names = working_table_names(conn).await?;
     if names.is_empty() {
         return Ok(());
     }
@@ -960,6 +1018,54 @@ pub fn group_digits(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// Data and index bytes of the tables the migration runs on (not the base tables), with
+/// fresh statistics: the copy has just filled them.
+async fn working_table_bytes(conn: &mut MySqlConnection) -> Result<u64> {
+    let names = working_table_names(conn).await?;
+    if names.is_empty() {
+        return Ok(0);
+    }
+    sqlx::raw_sql(&format!("ANALYZE TABLE {}", names.join(", ")))
+        .fetch_all(&mut *conn)
+        .await
+        .context("refreshing table statistics")?;
+    let row = sqlx::raw_sql(&format!(
+        "SELECT CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS UNSIGNED) \
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
+         AND TABLE_NAME NOT LIKE '{}%'",
+        BASE_PREFIX.replace('_', "\\_")
+    ))
+    .fetch_one(&mut *conn)
+    .await
+    .context("measuring the tables' size")?;
+    Ok(row.try_get::<u64, _>(0)?)
+}
+
+/// Set the buffer pool and wait until the server has really resized it.
+async fn resize_buffer_pool(conn: &mut MySqlConnection, bytes: u64) -> Result<()> {
+    sqlx::raw_sql(&format!("SET GLOBAL innodb_buffer_pool_size = {bytes}"))
+        .execute(&mut *conn)
+        .await
+        .context("resizing the sandbox's buffer pool")?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let row = sqlx::raw_sql(
+            "SELECT CAST(@@innodb_buffer_pool_size AS UNSIGNED), \
+             CAST(COALESCE((SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
+                  WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_RESIZE_STATUS'), '') AS CHAR)",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        let size: u64 = row.try_get(0)?;
+        let status: String = row.try_get(1)?;
+        if size == bytes && (status.is_empty() || status.contains("ompleted")) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("the sandbox's buffer pool did not resize to {bytes} bytes within 30 s")
 }
 
 #[cfg(test)]

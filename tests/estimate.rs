@@ -169,3 +169,41 @@ fn validate_runs_one_scale_beyond_the_ladder_and_reports_the_error() {
     assert!(validation["inside_interval"].is_boolean());
     scratch.assert_nothing_left();
 }
+
+#[test]
+fn the_buffer_pool_follows_production_ratio_at_every_scale() {
+    require_server_binary();
+    let scratch = Scratch::new("regime");
+    let schema = example("courseware_studentmodule.sql");
+    let migration = example("0015_add_courseware_stats_index.sql");
+    let mut args = vec!["estimate", "--schema", &schema, "--rows", "1M", &migration];
+    args.extend(["--buffer-pool-ratio", "0.1"]);
+    args.extend(QUICK);
+    let output = scratch.run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let scales = report["ladder"]["scales"].as_array().expect("scales");
+    let pools = report["ladder"]["buffer_pool_bytes"]
+        .as_array()
+        .expect("pools");
+    assert_eq!(
+        pools.len(),
+        scales.len(),
+        "one pool size per measured scale"
+    );
+    assert!(pools
+        .iter()
+        .all(|p| p.as_u64().is_some_and(|b| b >= 8 << 20)));
+    // A few thousand rows make a table of a few MiB: a tenth of it is below the floor.
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("buffer pool ratio"), "{warnings}");
+    let assumptions = report["assumptions"].to_string();
+    assert!(
+        assumptions.contains("kept production's ratio"),
+        "{assumptions}"
+    );
+
+    let fixed = estimate_json(&scratch, &migration, "1M");
+    assert!(fixed["ladder"].get("buffer_pool_bytes").is_none());
+    scratch.assert_nothing_left();
+}

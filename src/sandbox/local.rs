@@ -204,6 +204,8 @@ impl LocalServer {
             "--max-connections=200".to_string(),
             "--max-allowed-packet=256M".to_string(),
             format!("--innodb-buffer-pool-size={}", options.buffer_pool_bytes),
+            // Small chunks, so the experiment can resize the pool to each scale's size.
+            "--loose-innodb-buffer-pool-chunk-size=2M".to_string(),
             // Durability is worthless in a disposable server and costs loading time.
             "--loose-innodb-flush-log-at-trx-commit=0".to_string(),
             "--loose-innodb-doublewrite=0".to_string(),

@@ -143,6 +143,11 @@ impl Sandbox {
         Ok(conn)
     }
 
+    /// Whether the server is ours to reconfigure (never a server the user runs).
+    pub fn owns_server(&self) -> bool {
+        !matches!(self.backend, Backend::Url { .. })
+    }
+
     pub fn connect_options(&self) -> &MySqlConnectOptions {
         &self.options
     }
