@@ -161,10 +161,17 @@ pub struct ServerSettings {
     pub innodb_ddl_buffer_size: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub innodb_parallel_read_threads: Option<u64>,
+    /// The redo log's size: a small one forces checkpoints (page flushes) in the middle
+    /// of a large ALTER. MariaDB and MySQL before 8.0.30 ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innodb_log_file_size: Option<u64>,
+    /// ... and MySQL 8.0.30 and later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub innodb_redo_log_capacity: Option<u64>,
 }
 
 impl ServerSettings {
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 9] = [
         "innodb_buffer_pool_size",
         "innodb_sort_buffer_size",
         "innodb_online_alter_log_max_size",
@@ -172,6 +179,8 @@ impl ServerSettings {
         "innodb_ddl_threads",
         "innodb_ddl_buffer_size",
         "innodb_parallel_read_threads",
+        "innodb_log_file_size",
+        "innodb_redo_log_capacity",
     ];
 
     pub fn set(&mut self, name: &str, value: u64) {
@@ -183,6 +192,8 @@ impl ServerSettings {
             "innodb_ddl_threads" => &mut self.innodb_ddl_threads,
             "innodb_ddl_buffer_size" => &mut self.innodb_ddl_buffer_size,
             "innodb_parallel_read_threads" => &mut self.innodb_parallel_read_threads,
+            "innodb_log_file_size" => &mut self.innodb_log_file_size,
+            "innodb_redo_log_capacity" => &mut self.innodb_redo_log_capacity,
             _ => return,
         };
         *slot = Some(value);
@@ -205,6 +216,8 @@ impl ServerSettings {
                 "innodb-parallel-read-threads",
                 self.innodb_parallel_read_threads,
             ),
+            ("innodb-log-file-size", self.innodb_log_file_size),
+            ("innodb-redo-log-capacity", self.innodb_redo_log_capacity),
         ];
         for (name, value) in copied {
             if let Some(value) = value {
