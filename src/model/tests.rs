@@ -355,3 +355,57 @@ fn an_operation_known_to_grow_with_rows_is_never_flat_while_a_growing_law_fits()
         ModelKind::Constant
     );
 }
+
+#[test]
+fn work_on_every_row_never_extrapolates_below_linear() {
+    // Fixed start-up cost plus linear work looks sublinear on a log-log plot; a power law
+    // fitted there would shrink the extrapolation.
+    let law = |n: f64| 0.015 + 1.5e-6 * n;
+    let points = ladder_points(law);
+    let growing = FitOptions {
+        grows_with_rows: true,
+        ..FitOptions::default()
+    };
+    let fit = fit(&points, &growing).expect("fit");
+    assert_ne!(fit.kind, ModelKind::Power, "{:?}", fit.candidates);
+    assert!(fit
+        .candidates
+        .iter()
+        .all(|(kind, _)| *kind != ModelKind::Constant));
+    assert_contains(&fit, TEN_X, law(TEN_X));
+}
+
+#[test]
+fn the_interval_spans_every_law_the_points_do_not_rule_out() {
+    // n·log n and a straight line are hard to tell apart over a 16x ladder; far beyond
+    // it they differ, and the interval must hold both.
+    let law = |n: f64| 0.01 + 2e-7 * n * n.ln();
+    let scatter = [1.06, 0.95, 1.05, 0.96, 1.04, 0.97, 1.03];
+    let points: Vec<Point> = ladder_points(law)
+        .into_iter()
+        .zip(scatter)
+        .map(|(p, s)| Point {
+            rows: p.rows,
+            seconds: p.seconds * s,
+        })
+        .collect();
+    let growing = FitOptions {
+        grows_with_rows: true,
+        ..FitOptions::default()
+    };
+    let fit = fit(&points, &growing).expect("fit");
+    let far = 100.0 * TEN_X;
+    let interval = fit.interval(far, 0.9);
+    let linear = fit_line(ModelKind::Linear, &points).expect("line");
+    let linear_there = linear.median_seconds(ModelKind::Linear, far);
+    let nlogn = fit_line(ModelKind::Nlogn, &points).expect("n log n");
+    let nlogn_there = nlogn.median_seconds(ModelKind::Nlogn, far);
+    assert!(
+        interval.seconds_low <= linear_there.min(nlogn_there) * 1.05,
+        "{interval:?}"
+    );
+    assert!(
+        interval.seconds_high >= linear_there.max(nlogn_there) * 0.95,
+        "{interval:?}"
+    );
+}
