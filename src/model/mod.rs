@@ -94,6 +94,10 @@ pub struct Fit {
     line: Line,
     /// The chosen law first, then the others the points do not rule out.
     alternatives: Vec<(ModelKind, Line)>,
+    /// For work on every row: the largest scale's rows and median seconds. Beyond it the
+    /// prediction never falls below proportional growth from there, since the cost per
+    /// row does not shrink as a table grows (deeper B-trees, more cache misses).
+    proportional_from: Option<(f64, f64)>,
     relative_noise_floor: f64,
 }
 
@@ -204,6 +208,10 @@ pub fn fit(points: &[Point], options: &FitOptions) -> Result<Fit> {
         points_dropped: dropped,
         line,
         alternatives,
+        proportional_from: options
+            .grows_with_rows
+            .then(|| largest_scale_median(&usable))
+            .flatten(),
         relative_noise_floor: finite_non_negative(options.min_relative_noise),
     })
 }
@@ -237,6 +245,19 @@ fn plausible(fitted: &[(ModelKind, Line, f64)], chosen: usize) -> Vec<(ModelKind
             .map(|(_, &(kind, line, _))| (kind, line)),
     );
     alternatives
+}
+
+/// Rows and median seconds of the largest scale measured.
+fn largest_scale_median(points: &[Point]) -> Option<(f64, f64)> {
+    let top = points.iter().map(|p| p.rows).fold(f64::NAN, f64::max);
+    let mut seconds: Vec<f64> = points
+        .iter()
+        .filter(|p| p.rows == top)
+        .map(|p| p.seconds)
+        .collect();
+    seconds.sort_by(f64::total_cmp);
+    let median = *seconds.get(seconds.len() / 2)?;
+    (top.is_finite() && top > 0.0).then_some((top, median))
 }
 
 fn is_usable(p: &Point) -> bool {
@@ -361,7 +382,21 @@ impl Predictive {
 impl Fit {
     /// Point prediction in seconds (the median of the predictive distribution).
     pub fn predict(&self, rows: f64) -> f64 {
-        self.line.median_seconds(self.kind, sane_rows(rows))
+        let rows = sane_rows(rows);
+        self.line.median_seconds(self.kind, rows) * self.proportional_lift(rows)
+    }
+
+    /// How much the fitted law must be raised at `rows` to reach proportional growth from
+    /// the largest scale (1 where it already does, or for other work).
+    fn proportional_lift(&self, rows: f64) -> f64 {
+        let Some((top_rows, top_seconds)) = self.proportional_from else {
+            return 1.0;
+        };
+        let fitted = self.line.median_seconds(self.kind, rows);
+        if rows <= top_rows || fitted <= 0.0 {
+            return 1.0;
+        }
+        (top_seconds * rows / top_rows / fitted).max(1.0)
     }
 
     /// Two-sided prediction interval, e.g. level 0.9 -> 5%..95%. A level
@@ -375,11 +410,12 @@ impl Fit {
             low = low.min(predictive.quantile(1.0 - upper));
             high = high.max(predictive.quantile(upper));
         }
+        let lift = self.proportional_lift(sane_rows(rows));
         let p50 = self.predict(rows);
         Interval {
             seconds_p50: p50,
             seconds_low: if low.is_finite() { low.min(p50) } else { p50 },
-            seconds_high: high.max(p50),
+            seconds_high: (high * lift).max(p50),
         }
     }
 
@@ -393,7 +429,7 @@ impl Fit {
         } else {
             self.predictive(rows)
         };
-        chosen.draw(rng)
+        chosen.draw(rng) * self.proportional_lift(sane_rows(rows))
     }
 
     fn predictives(&self, rows: f64) -> Vec<Predictive> {
@@ -468,19 +504,24 @@ pub fn total_interval(parts: &[(&Fit, f64)], level: f64) -> Interval {
             seconds_high: 0.0,
         };
     }
-    // Each part's plausible laws, drawn from as `Fit::sample` does.
-    let predictives: Vec<Vec<Predictive>> = parts
+    // Each part's plausible laws and lift, drawn from as `Fit::sample` does.
+    let predictives: Vec<(Vec<Predictive>, f64)> = parts
         .iter()
-        .map(|(fit, rows)| fit.predictives(*rows))
+        .map(|(fit, rows)| {
+            (
+                fit.predictives(*rows),
+                fit.proportional_lift(sane_rows(*rows)),
+            )
+        })
         .collect();
     let mut rng = StdRng::seed_from_u64(TOTAL_SEED);
     let mut totals: Vec<f64> = (0..TOTAL_DRAWS)
         .map(|_| {
             predictives
                 .iter()
-                .map(|laws| {
+                .map(|(laws, lift)| {
                     let pick = rng.gen_range(0..laws.len().max(1));
-                    laws.get(pick).map_or(0.0, |p| p.draw(&mut rng))
+                    laws.get(pick).map_or(0.0, |p| p.draw(&mut rng)) * lift
                 })
                 .sum()
         })

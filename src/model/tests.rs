@@ -409,3 +409,26 @@ fn the_interval_spans_every_law_the_points_do_not_rule_out() {
         "{interval:?}"
     );
 }
+
+#[test]
+fn work_on_every_row_grows_at_least_in_proportion_beyond_the_ladder() {
+    // A large fixed cost flattens the line; per row, production's work is no cheaper.
+    let law = |n: f64| 0.2 + 1e-6 * n;
+    let points = ladder_points(law);
+    let growing = FitOptions {
+        grows_with_rows: true,
+        ..FitOptions::default()
+    };
+    let fit = fit(&points, &growing).expect("fit");
+    let top = LADDER[LADDER.len() - 1];
+    let proportional = law(top) * TEN_X / top;
+    assert!(fit.predict(TEN_X) >= proportional * 0.999);
+    let interval = fit.interval(TEN_X, 0.9);
+    assert!(
+        interval.seconds_low <= interval.seconds_p50
+            && interval.seconds_p50 <= interval.seconds_high
+    );
+    // Other work keeps its own law.
+    let free = fit_default(&points);
+    assert!(free.predict(TEN_X) < proportional);
+}
