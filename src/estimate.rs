@@ -293,6 +293,11 @@ fn build_report(
             .map(|t| TableReport {
                 name: t.name.clone(),
                 target_rows: t.rows,
+                bytes: t.data_bytes.map(|d| d + t.index_bytes.unwrap_or(0)),
+                write_rows_per_second: args
+                    .read
+                    .write_rate
+                    .or_else(|| Some(t.write_rate.as_ref()?.rows_per_second)),
             })
             .collect(),
         statements,

@@ -8,6 +8,8 @@ use crate::migration::Operation;
 
 /// A table this large makes every rebuild and index build a release event.
 const LARGE_TABLE_ROWS: u64 = 1_000_000;
+/// A table written this often queues many writes behind any lock.
+const BUSY_WRITES_PER_SECOND: f64 = 10.0;
 /// Writes blocked for less than this are the brief locks of an online change.
 const NOTICEABLE_BLOCK_SECONDS: f64 = 1.0;
 /// Blocking writes for longer than this is worth an online schema change tool.
@@ -41,7 +43,7 @@ pub fn build(report: &Report) -> Vec<ChecklistItem> {
         data_loss(report),
         performance(report),
         table_size(report),
-        write_load(),
+        write_load(report),
         duration(report),
         blocking(report),
         compatibility(report),
@@ -166,11 +168,29 @@ fn table_size(report: &Report) -> ChecklistItem {
     }
 }
 
-fn write_load() -> ChecklistItem {
+fn write_load(report: &Report) -> ChecklistItem {
+    let question = "Is it busy (many writes)?";
+    let rates: Vec<(&str, f64)> = report
+        .tables
+        .iter()
+        .filter_map(|t| Some((t.name.as_str(), t.write_rows_per_second?)))
+        .collect();
+    let Some(&(name, rate)) = rates.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+        return item(
+            question,
+            "unknown",
+            "no production write rate is known (give --write-rate, or --source where performance_schema measures it)".into(),
+        );
+    };
+    let answer = if rate >= BUSY_WRITES_PER_SECOND {
+        "yes"
+    } else {
+        "no"
+    };
     item(
-        "Is it busy (many writes)?",
-        "unknown",
-        "no production write rate is known to this estimate".into(),
+        question,
+        answer,
+        format!("{name} takes {rate:.0} row writes per second"),
     )
 }
 
@@ -281,5 +301,45 @@ pub fn guidance(report: &Report) -> Guidance {
         lock_wait_timeout_seconds: LOCK_WAIT_TIMEOUT_SECONDS,
         online_schema_change,
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved_report() -> Report {
+        serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
+            .expect("fixture report parses")
+    }
+
+    fn answer(report: &Report, question: &str) -> (String, String) {
+        let item = build(report)
+            .into_iter()
+            .find(|i| i.question == question)
+            .expect("question asked");
+        (item.answer, item.evidence)
+    }
+
+    #[test]
+    fn a_known_write_rate_answers_whether_the_table_is_busy() {
+        let mut report = saved_report();
+        let question = "Is it busy (many writes)?";
+        assert_eq!(answer(&report, question).0, "unknown");
+        report.tables[0].write_rows_per_second = Some(250.0);
+        let (busy, evidence) = answer(&report, question);
+        assert_eq!(busy, "yes");
+        assert!(evidence.contains("250"), "{evidence}");
+        report.tables[0].write_rows_per_second = Some(0.5);
+        assert_eq!(answer(&report, question).0, "no");
+    }
+
+    #[test]
+    fn a_copy_is_a_write_block_and_instant_changes_are_not() {
+        let report = saved_report();
+        let (blocks, evidence) = answer(&report, "Will it block queries?");
+        assert_eq!(blocks, "yes");
+        assert!(evidence.contains("statement 3"), "{evidence}");
+        assert!(!evidence.contains("statement 1 "), "{evidence}");
     }
 }

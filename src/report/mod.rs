@@ -124,6 +124,12 @@ pub struct SandboxReport {
 pub struct TableReport {
     pub name: String,
     pub target_rows: u64,
+    /// Data plus index bytes on production, where a source or profile tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// Rows written per second on production (`--write-rate`, or measured by the source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_rows_per_second: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
