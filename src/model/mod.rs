@@ -373,10 +373,6 @@ impl Predictive {
     fn quantile(&self, p: f64) -> f64 {
         to_seconds(self.kind, self.centre + self.scale * self.t.inverse_cdf(p))
     }
-
-    fn draw(&self, rng: &mut impl Rng) -> f64 {
-        to_seconds(self.kind, self.centre + self.scale * self.t.sample(rng))
-    }
 }
 
 impl Fit {
@@ -419,17 +415,27 @@ impl Fit {
         }
     }
 
-    /// One draw from the predictive distribution at `rows` (never negative): a plausible
-    /// law picked at random, then a draw from its own predictive distribution.
+    /// One draw from the predictive distribution at `rows` (never negative).
     pub fn sample(&self, rows: f64, rng: &mut impl Rng) -> f64 {
-        let mut predictives = self.predictives(rows);
-        let pick = rng.gen_range(0..predictives.len().max(1));
-        let chosen = if pick < predictives.len() {
-            predictives.swap_remove(pick)
-        } else {
-            self.predictive(rows)
-        };
-        chosen.draw(rng) * self.proportional_lift(sane_rows(rows))
+        self.split(rows).draw(rng)
+    }
+
+    /// The distribution draws come from: the chosen law's median, with each side of a
+    /// Student t stretched to the reported 90% interval (which spans every plausible
+    /// law). Its median and 90% interval are the report's, so a total built from draws
+    /// agrees with the statements it sums.
+    fn split(&self, rows: f64) -> SplitT {
+        let interval = self.interval(rows, SPLIT_LEVEL);
+        let t = unit_t(self.line.df.max(1) as f64);
+        let q = t
+            .inverse_cdf(upper_probability(SPLIT_LEVEL))
+            .max(f64::MIN_POSITIVE);
+        SplitT {
+            median: interval.seconds_p50,
+            below: (interval.seconds_p50 - interval.seconds_low) / q,
+            above: (interval.seconds_high - interval.seconds_p50) / q,
+            t,
+        }
     }
 
     fn predictives(&self, rows: f64) -> Vec<Predictive> {
@@ -473,6 +479,24 @@ impl Fit {
     }
 }
 
+/// The interval a `SplitT` is fitted to.
+const SPLIT_LEVEL: f64 = 0.9;
+
+struct SplitT {
+    median: f64,
+    below: f64,
+    above: f64,
+    t: StudentsT,
+}
+
+impl SplitT {
+    fn draw(&self, rng: &mut impl Rng) -> f64 {
+        let u = self.t.sample(rng);
+        let side = if u < 0.0 { self.below } else { self.above };
+        finite_non_negative(self.median + u * side)
+    }
+}
+
 fn unit_t(df: f64) -> StudentsT {
     // df >= 1 here, so this cannot fail; Cauchy is the honest fallback anyway.
     StudentsT::new(0.0, 1.0, df).unwrap_or_else(|_| cauchy())
@@ -504,27 +528,10 @@ pub fn total_interval(parts: &[(&Fit, f64)], level: f64) -> Interval {
             seconds_high: 0.0,
         };
     }
-    // Each part's plausible laws and lift, drawn from as `Fit::sample` does.
-    let predictives: Vec<(Vec<Predictive>, f64)> = parts
-        .iter()
-        .map(|(fit, rows)| {
-            (
-                fit.predictives(*rows),
-                fit.proportional_lift(sane_rows(*rows)),
-            )
-        })
-        .collect();
+    let splits: Vec<SplitT> = parts.iter().map(|(fit, rows)| fit.split(*rows)).collect();
     let mut rng = StdRng::seed_from_u64(TOTAL_SEED);
     let mut totals: Vec<f64> = (0..TOTAL_DRAWS)
-        .map(|_| {
-            predictives
-                .iter()
-                .map(|(laws, lift)| {
-                    let pick = rng.gen_range(0..laws.len().max(1));
-                    laws.get(pick).map_or(0.0, |p| p.draw(&mut rng)) * lift
-                })
-                .sum()
-        })
+        .map(|_| splits.iter().map(|s| s.draw(&mut rng)).sum())
         .collect();
     totals.sort_by(f64::total_cmp);
     let upper = upper_probability(level);

@@ -432,3 +432,36 @@ fn work_on_every_row_grows_at_least_in_proportion_beyond_the_ladder() {
     let free = fit_default(&points);
     assert!(free.predict(TEN_X) < proportional);
 }
+
+#[test]
+fn a_total_of_one_statement_is_that_statement() {
+    let law = |n: f64| 0.01 + 2e-7 * n * n.ln();
+    let scatter = [1.06, 0.95, 1.05, 0.96, 1.04, 0.97, 1.03];
+    let points: Vec<Point> = ladder_points(law)
+        .into_iter()
+        .zip(scatter)
+        .map(|(p, s)| Point {
+            rows: p.rows,
+            seconds: p.seconds * s,
+        })
+        .collect();
+    let growing = FitOptions {
+        grows_with_rows: true,
+        ..FitOptions::default()
+    };
+    let fit = fit(&points, &growing).expect("fit");
+    let alone = fit.interval(TEN_X, 0.9);
+    let total = total_interval(&[(&fit, TEN_X)], 0.9);
+    assert!(
+        relative_gap(total.seconds_p50, alone.seconds_p50) < 0.03,
+        "{total:?} vs {alone:?}"
+    );
+    assert!(
+        relative_gap(total.seconds_low, alone.seconds_low) < 0.05,
+        "{total:?} vs {alone:?}"
+    );
+    assert!(
+        relative_gap(total.seconds_high, alone.seconds_high) < 0.05,
+        "{total:?} vs {alone:?}"
+    );
+}
