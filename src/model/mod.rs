@@ -212,7 +212,9 @@ pub fn fit(points: &[Point], options: &FitOptions) -> Result<Fit> {
             .grows_with_rows
             .then(|| largest_scale_median(&usable))
             .flatten(),
-        relative_noise_floor: finite_non_negative(options.min_relative_noise),
+        // The leave-one-out error is a measured prediction error: an interval narrower
+        // than it would claim more than the points support (a knee in the ladder, say).
+        relative_noise_floor: finite_non_negative(options.min_relative_noise.max(loo)),
     })
 }
 

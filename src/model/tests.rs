@@ -465,3 +465,27 @@ fn a_total_of_one_statement_is_that_statement() {
         "{total:?} vs {alone:?}"
     );
 }
+
+#[test]
+fn a_poor_fit_gets_an_interval_at_least_as_wide_as_its_leave_one_out_error() {
+    // A knee at the top of the ladder: no law fits all the points.
+    let seconds = [0.15, 0.15, 0.28, 0.28, 0.67, 1.3, 6.7];
+    let points: Vec<Point> = LADDER
+        .iter()
+        .zip(seconds)
+        .map(|(&rows, seconds)| Point { rows, seconds })
+        .collect();
+    let growing = FitOptions {
+        grows_with_rows: true,
+        ..FitOptions::default()
+    };
+    let fit = fit(&points, &growing).expect("fit");
+    assert!(fit.loo_error > 0.2, "{:?}", fit.candidates);
+    let interval = fit.interval(TEN_X, 0.9);
+    let upper = (interval.seconds_high - interval.seconds_p50) / interval.seconds_p50;
+    assert!(
+        upper >= fit.loo_error,
+        "{interval:?} with loo {}",
+        fit.loo_error
+    );
+}
