@@ -230,6 +230,12 @@ pub struct GateArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CacheState {
+    Warm,
+    Cold,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SandboxKind {
     /// A server process of ddl-eta's own, from `mariadbd` or `mysqld` on PATH.
     Local,
@@ -269,6 +275,11 @@ pub struct SandboxArgs {
     /// else the fixed --buffer-pool. `--buffer-pool-ratio 0` turns matching off.
     #[arg(long, value_name = "R", value_parser = parse_pool_ratio)]
     pub buffer_pool_ratio: Option<f64>,
+
+    /// The cache state each statement starts in: warm (its table in the buffer pool, as on
+    /// a busy production table) or cold (evicted; a sandbox ddl-eta starts only).
+    #[arg(long, value_enum, default_value_t = CacheState::Warm)]
+    pub cache: CacheState,
 }
 
 #[derive(Debug, Args)]

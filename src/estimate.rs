@@ -57,6 +57,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         }),
         validate: args.ladder.validate,
         buffer_pool_ratio: buffer_pool_ratio(args, &profile),
+        cold_cache: args.sandbox.cache == crate::cli::CacheState::Cold,
     };
     // A source profile's server plugs in here (the second argument) once profiles carry one.
     let production = production::production_target(args.target_server.as_ref(), None)?
@@ -309,6 +310,10 @@ fn build_report(
             .collect(),
         ladder: measured.ladder,
         speed_factor: args.speed_factor,
+        cache: match args.sandbox.cache {
+            crate::cli::CacheState::Warm => "warm".to_string(),
+            crate::cli::CacheState::Cold => "cold".to_string(),
+        },
         settings: None,
         probe: None,
         assumptions: Vec::new(),
@@ -359,7 +364,11 @@ fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<String> {
             )
         },
         memory_regime(report, buffer_pool_bytes),
-        "Caches are warm: each statement runs right after its table was copied, as on a busy production table.".to_string(),
+        if report.cache == "cold" {
+            "Caches are cold (--cache cold): each statement starts with its table out of the buffer pool, though still in the OS page cache.".to_string()
+        } else {
+            "Caches are warm: each statement runs right after its table was copied, as on a busy production table (--cache cold for the other case).".to_string()
+        },
         "The sandbox's temp sort files go through the OS page cache, which can hide disk speed.".to_string(),
         if report.settings.is_some() {
             "Synthetic rows reproduce the profiled null fractions, lengths, distinct counts and skew, not production's values.".to_string()

@@ -47,6 +47,9 @@ pub struct LadderOptions {
     /// resized at every scale to keep that ratio (the memory regime decides whether an
     /// index build sorts in memory or spills).
     pub buffer_pool_ratio: Option<f64>,
+    /// Run each statement with its table out of the buffer pool (`--cache cold`) instead
+    /// of warm from the copy that just wrote it.
+    pub cold_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,6 +202,10 @@ pub async fn run_with(
     lab.pool_ratio = options
         .buffer_pool_ratio
         .filter(|r| *r > 0.0 && sandbox.owns_server());
+    lab.cold_cache = options.cold_cache;
+    if options.cold_cache && !sandbox.owns_server() {
+        anyhow::bail!("--cache cold resizes the buffer pool, which ddl-eta does only on a sandbox it started, not on --sandbox-url");
+    }
     lab.probe_algorithms_and_locks().await?;
     if let Some(extras) = extras {
         lab.rebuild_before = lab
@@ -242,6 +249,7 @@ struct Lab<'a> {
     prober: Option<Prober>,
     online_log_max_bytes: Option<u64>,
     pool_ratio: Option<f64>,
+    cold_cache: bool,
     pool_sizes: Vec<u64>,
     out_of_regime: usize,
 }
@@ -308,6 +316,7 @@ impl<'a> Lab<'a> {
             prober: None,
             online_log_max_bytes: None,
             pool_ratio: None,
+            cold_cache: false,
             pool_sizes: Vec::new(),
             out_of_regime: 0,
         })
@@ -383,6 +392,19 @@ impl<'a> Lab<'a> {
 
     /// Fresh tables at `fraction`: drop whatever the last run left, create the schema
     /// anew, and copy the first rows of each base table in primary-key order.
+    /// Evict the tables from the buffer pool: shrink it to the smallest size and back.
+    /// The OS page cache still holds the files, so "cold" means a buffer pool miss that
+    /// reads from memory, not from disk.
+    async fn empty_buffer_pool(&mut self) -> Result<()> {
+        let row = sqlx::raw_sql("SELECT CAST(@@innodb_buffer_pool_size AS UNSIGNED)")
+            .fetch_one(&mut self.loader)
+            .await
+            .context("reading the buffer pool's size")?;
+        let size: u64 = row.try_get(0)?;
+        resize_buffer_pool(&mut self.loader, MIN_POOL_BYTES).await?;
+        resize_buffer_pool(&mut self.loader, size).await
+    }
+
     /// Resize the buffer pool to production's ratio of the tables as they are now. The
     /// smallest pool MariaDB runs with is a few MiB, so small scales may sit above the
     /// ratio: they are named in a warning.
@@ -593,6 +615,9 @@ impl<'a> Lab<'a> {
         ));
         let copy = self.reset_tables(fraction).await?;
         self.match_memory_regime().await?;
+        if self.cold_cache {
+            self.empty_buffer_pool().await?;
+        }
         self.record_row_bytes().await;
         let mut conn = self.sandbox.connect().await?;
         let mut migrate = 0.0;

@@ -207,3 +207,23 @@ fn the_buffer_pool_follows_production_ratio_at_every_scale() {
     assert!(fixed["ladder"].get("buffer_pool_bytes").is_none());
     scratch.assert_nothing_left();
 }
+
+#[test]
+fn a_cold_cache_run_says_so() {
+    require_server_binary();
+    let scratch = Scratch::new("cold");
+    let schema = example("courseware_studentmodule.sql");
+    let migration = example("0015_add_courseware_stats_index.sql");
+    let mut args = vec!["estimate", "--schema", &schema, "--rows", "1M", &migration];
+    args.extend(["--cache", "cold"]);
+    args.extend(QUICK);
+    let output = scratch.run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("json");
+    assert_eq!(report["cache"], "cold");
+    assert!(report["assumptions"]
+        .to_string()
+        .contains("Caches are cold"));
+    assert_eq!(estimate_json(&scratch, &migration, "1M")["cache"], "warm");
+    scratch.assert_nothing_left();
+}

@@ -33,6 +33,9 @@ pub struct Report {
     /// is already divided by it.
     #[serde(default = "one")]
     pub speed_factor: f64,
+    /// The cache state the statements ran in: "warm" (default) or "cold" (`--cache`).
+    #[serde(default = "warm")]
+    pub cache: String,
     /// What the estimate takes for granted (hardware, memory regime, server differences).
     #[serde(default)]
     pub assumptions: Vec<String>,
@@ -90,6 +93,10 @@ pub struct SettingsReport {
 
 fn one() -> f64 {
     1.0
+}
+
+fn warm() -> String {
+    "warm".to_string()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
