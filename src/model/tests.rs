@@ -379,16 +379,7 @@ fn work_on_every_row_never_extrapolates_below_linear() {
 fn the_interval_spans_every_law_the_points_do_not_rule_out() {
     // n·log n and a straight line are hard to tell apart over a 16x ladder; far beyond
     // it they differ, and the interval must hold both.
-    let law = |n: f64| 0.01 + 2e-7 * n * n.ln();
-    let scatter = [1.06, 0.95, 1.05, 0.96, 1.04, 0.97, 1.03];
-    let points: Vec<Point> = ladder_points(law)
-        .into_iter()
-        .zip(scatter)
-        .map(|(p, s)| Point {
-            rows: p.rows,
-            seconds: p.seconds * s,
-        })
-        .collect();
+    let points = noisy_nlogn_points();
     let growing = FitOptions {
         grows_with_rows: true,
         ..FitOptions::default()
@@ -435,16 +426,7 @@ fn work_on_every_row_grows_at_least_in_proportion_beyond_the_ladder() {
 
 #[test]
 fn a_total_of_one_statement_is_that_statement() {
-    let law = |n: f64| 0.01 + 2e-7 * n * n.ln();
-    let scatter = [1.06, 0.95, 1.05, 0.96, 1.04, 0.97, 1.03];
-    let points: Vec<Point> = ladder_points(law)
-        .into_iter()
-        .zip(scatter)
-        .map(|(p, s)| Point {
-            rows: p.rows,
-            seconds: p.seconds * s,
-        })
-        .collect();
+    let points = noisy_nlogn_points();
     let growing = FitOptions {
         grows_with_rows: true,
         ..FitOptions::default()
@@ -488,4 +470,18 @@ fn a_poor_fit_gets_an_interval_at_least_as_wide_as_its_leave_one_out_error() {
         "{interval:?} with loo {}",
         fit.loo_error
     );
+}
+
+/// n·log n timings with a few percent of scatter: a law and a straight line both fit.
+fn noisy_nlogn_points() -> Vec<Point> {
+    let law = |n: f64| 0.01 + 2e-7 * n * n.ln();
+    let scatter = [1.06, 0.95, 1.05, 0.96, 1.04, 0.97, 1.03];
+    ladder_points(law)
+        .into_iter()
+        .zip(scatter)
+        .map(|(p, s)| Point {
+            rows: p.rows,
+            seconds: p.seconds * s,
+        })
+        .collect()
 }
