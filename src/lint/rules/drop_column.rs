@@ -3,7 +3,7 @@
 use crate::lint::{Context, Hit, Level, Rule};
 use crate::migration::{Operation, Statement};
 
-use super::quoted;
+use super::{on_existing_columns, quoted};
 
 pub const RULE: Rule = Rule {
     code: "DE002",
@@ -16,14 +16,7 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
     let table = statement.table.as_deref();
-    if ctx.created_here(table) {
-        return Vec::new();
-    }
-    statement
-        .clauses
-        .iter()
-        .filter(|c| c.operation == Operation::DropColumn)
-        .filter(|c| !ctx.added_here(table, c.column.as_deref()))
+    on_existing_columns(ctx, statement, Operation::DropColumn)
         .map(|c| {
             Hit::new(format!(
                 "DROP COLUMN {} on {} deletes the column and its data",

@@ -31,6 +31,23 @@ pub const ALL: &[Rule] = &[
     missing_algorithm_lock::RULE,
 ];
 
+/// The clauses of `operation` that touch a column the running release already knows: on a
+/// table the migration did not create, and not a column it added earlier. Changes to what
+/// the migration itself made cannot break old code or lose old data.
+fn on_existing_columns<'a>(
+    ctx: &'a super::Context,
+    statement: &'a crate::migration::Statement,
+    operation: crate::migration::Operation,
+) -> impl Iterator<Item = &'a crate::migration::Clause> + 'a {
+    let table = statement.table.as_deref();
+    let existing_table = !ctx.created_here(table);
+    statement
+        .clauses
+        .iter()
+        .filter(move |c| existing_table && c.operation == operation)
+        .filter(move |c| !ctx.added_here(table, c.column.as_deref()))
+}
+
 /// `name` in backquotes, as people write identifiers in MySQL.
 fn quoted(name: Option<&str>) -> String {
     format!("`{}`", name.unwrap_or("?"))
