@@ -162,7 +162,7 @@ fn secrets_of(cli: &Cli) -> Vec<String> {
     let mut secrets: Vec<String> = urls
         .iter()
         .flatten()
-        .filter_map(|url| ddl_eta::sandbox::url::password_of(url).map(str::to_string))
+        .flat_map(|url| ddl_eta::sandbox::url::password_forms(url))
         .collect();
     if let Ok(Some(password)) = ddl_eta::source::password_from(read.password_file.as_ref()) {
         secrets.push(password);

@@ -99,7 +99,7 @@ impl Source {
                 format!("the source URL {redacted} names no database: write mysql://user@host:3306/DATABASE")
             })?;
         if let Some(password) = &settings.password {
-            if url_password(&settings.url).is_none() {
+            if url::password_of(&settings.url).is_none() {
                 options = options.password(password);
             }
         }
@@ -799,15 +799,6 @@ fn ensure_read_only(sql: &str) -> Result<()> {
     Ok(())
 }
 
-fn url_password(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let credentials = rest.rsplit_once('@')?.0;
-    credentials
-        .split_once(':')
-        .map(|(_, p)| p)
-        .filter(|p| !p.is_empty())
-}
-
 fn quote_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
@@ -1061,7 +1052,8 @@ mod tests {
 
     #[test]
     fn passwords_in_the_url_win_over_the_environment() {
-        assert_eq!(url_password("mysql://u:pw@h/db"), Some("pw"));
-        assert_eq!(url_password("mysql://u@h/db"), None);
+        assert_eq!(url::password_of("mysql://u:pw@h/db").as_deref(), Some("pw"));
+        assert_eq!(url::password_of("mysql://u@h/db"), None);
+        assert_eq!(url::password_of("mysql://u:@h/db"), None);
     }
 }
