@@ -268,6 +268,15 @@ pub struct SourceMeta {
     pub profiled_at: u64,
     /// Seconds profiling took.
     pub seconds: f64,
+    /// Whether the session with the source was encrypted (TLS); absent in profiles made
+    /// before ddl-eta could tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    /// The session's TLS protocol and cipher ("TLSv1.3", "TLS_AES_256_GCM_SHA384").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cipher: Option<String>,
 }
 
 impl TableProfile {

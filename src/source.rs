@@ -85,6 +85,8 @@ pub struct Source {
     deadline: Instant,
     /// Set once a query was abandoned: the session is then in an unknown state.
     broken: bool,
+    /// The session's TLS protocol and cipher; None when it is plain text.
+    pub tls: Option<server::SessionTls>,
 }
 
 impl Source {
@@ -128,6 +130,7 @@ impl Source {
             started,
             deadline: started + settings.profile_timeout,
             broken: false,
+            tls: None,
         };
         source.start_session().await?;
         Ok(source)
@@ -143,10 +146,11 @@ impl Source {
                 .fetch_one(&mut self.conn)
                 .await?;
             let id: i64 = row.try_get(0)?;
-            anyhow::Ok((server, identity, id))
+            let tls = server::session_tls(&mut self.conn).await?;
+            anyhow::Ok((server, identity, id, tls))
         })
         .await;
-        let (server, identity, id) = match who {
+        let (server, identity, id, tls) = match who {
             Ok(result) => result.with_context(|| format!("reading the source {}", self.url))?,
             Err(_) => bail!(
                 "the source {} did not answer within {}s after connecting",
@@ -156,6 +160,7 @@ impl Source {
         };
         self.server = server;
         self.identity = identity;
+        self.tls = tls;
         self.connection_id = id.max(0) as u64;
         let seconds = limit.as_secs_f64().max(1.0);
         self.query("SET SESSION TRANSACTION READ ONLY").await?;
@@ -269,6 +274,9 @@ impl Source {
                 database: self.database.clone(),
                 profiled_at,
                 seconds: significant(self.started.elapsed().as_secs_f64()),
+                encrypted: Some(self.tls.is_some()),
+                tls_version: self.tls.as_ref().map(|t| t.version.clone()),
+                tls_cipher: self.tls.as_ref().map(|t| t.cipher.clone()),
             }),
         })
     }
