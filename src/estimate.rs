@@ -316,6 +316,7 @@ fn build_report(
         },
         settings: None,
         probe: None,
+        source: None,
         assumptions: Vec::new(),
         guidance: None,
         checklist: Vec::new(),

@@ -144,6 +144,13 @@ fn lint(args: &ddl_eta::cli::LintArgs) -> anyhow::Result<ExitCode> {
 
 async fn profile(args: &ddl_eta::cli::ProfileArgs) -> anyhow::Result<ExitCode> {
     let profile = ddl_eta::source::run(args).await?;
+    if let Some(warning) = profile
+        .source
+        .as_ref()
+        .and_then(ddl_eta::source::plaintext_warning)
+    {
+        eprintln!("warning: {warning}");
+    }
     write_output(&(serde_json::to_string_pretty(&profile)? + "\n"), None)?;
     Ok(ExitCode::SUCCESS)
 }

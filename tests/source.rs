@@ -588,6 +588,12 @@ async fn a_saved_profile_round_trips_and_estimates_like_the_live_source() {
     );
     assert_eq!(live["statements"][0]["estimate"]["rows"], ROWS);
     assert_eq!(offline["settings"]["source"], live["settings"]["source"]);
+    // Both reports say where the tables were read and that the session was plain text
+    // (this server has no certificate; loopback, so no warning about it).
+    assert_eq!(offline["source"]["url"], live["source"]["url"]);
+    assert_eq!(live["source"]["encrypted"], false, "{}", live["source"]);
+    assert_eq!(offline["source"]["encrypted"], false);
+    assert!(!live["warnings"].to_string().contains("plain text"));
     // The source's sort buffer was copied to the local sandbox.
     assert_eq!(
         live["settings"]["sandbox"]["innodb_sort_buffer_size"],
