@@ -181,7 +181,7 @@ impl Source {
     pub async fn query(&mut self, sql: &str) -> Result<Vec<MySqlRow>> {
         ensure_read_only(sql)?;
         if self.broken {
-            bail!("the source session was abandoned after a timeout");
+            bail!("the source session was abandoned after a timeout or a lost connection");
         }
         let now = Instant::now();
         if now >= self.deadline {
@@ -195,6 +195,14 @@ impl Source {
             tokio::time::timeout(limit, sqlx::raw_sql(sql).fetch_all(&mut self.conn)).await;
         match outcome {
             Ok(Ok(rows)) => Ok(rows),
+            Ok(Err(e)) if connection_lost(&e) => {
+                self.broken = true;
+                bail!(
+                    "the source {} closed the connection: the server stopped, restarted or \
+                     ended the session [{e}]",
+                    self.url
+                )
+            }
             Ok(Err(e)) => Err(anyhow::Error::new(e))
                 .with_context(|| format!("the source refused `{}`", shorten(sql))),
             Err(_) => {
@@ -837,6 +845,20 @@ fn ensure_read_only(sql: &str) -> Result<()> {
         bail!("internal error: refusing to send a non-read-only statement to the source");
     }
     Ok(())
+}
+
+/// The session is gone, rather than one statement refused: the socket closed, or the
+/// server said it is shutting down (1053) or killed the connection (1927).
+fn connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|code| code == "08S01")
+                || db.message().contains("shutdown in progress")
+                || db.message().contains("Connection was killed")
+        }
+        _ => false,
+    }
 }
 
 fn quote_ident(name: &str) -> String {

@@ -551,6 +551,50 @@ async fn a_server_that_stops_answering_mid_profile_is_an_error_within_the_limits
     scratch.assert_nothing_left();
 }
 
+/// The source server stops mid-profile, crashed (SIGKILL) or shut down (SIGTERM): one
+/// clear line at once, not a wait for the statement limit, and nothing left running.
+#[tokio::test]
+async fn a_source_server_that_stops_mid_profile_is_a_clear_error_at_once() {
+    for signal in [libc::SIGKILL, libc::SIGTERM] {
+        let production = Production::start().await;
+        let scratch = Scratch::new("source_stops");
+        // The profile reads events, then waits for owner (its foreign-key parent).
+        let mut locker = production.root().await;
+        exec(&mut locker, "LOCK TABLES prod.owner WRITE").await;
+        let url = production.reader();
+        let child = scratch
+            .command()
+            .args(["profile", "--source", &url, "--table", "events"])
+            .args(["--sample-rows", "2000", "--statement-timeout", "60s"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(2500));
+        let pid = production.server.pid().expect("server pid") as i32;
+        let stopped = Instant::now();
+        // SAFETY: signalling a process this test started.
+        unsafe { libc::kill(pid, signal) };
+        let output = child.wait_with_output().expect("output");
+        let waited = stopped.elapsed();
+        let error = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{error}");
+        assert_eq!(error.lines().count(), 1, "{error}");
+        assert!(
+            error.contains("closed the connection: the server stopped"),
+            "{error}"
+        );
+        assert!(!error.contains(READER_PASSWORD), "{error}");
+        assert!(stdout(&output).is_empty(), "no half profile on stdout");
+        assert!(
+            waited < Duration::from_secs(15),
+            "took {waited:?} after the server stopped"
+        );
+        drop(locker);
+        scratch.assert_nothing_left();
+    }
+}
+
 /// A saved profile gives the estimate the same inputs as the live source.
 #[tokio::test]
 async fn a_saved_profile_round_trips_and_estimates_like_the_live_source() {
