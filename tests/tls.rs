@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const PASSWORD: &str = "tls-r3ader";
+/// A password with every character a URL gives meaning to, and its URL form.
+const TRICKY: &str = "p@ss:w/rd% ä€ x";
+const TRICKY_IN_URL: &str = "p%40ss%3Aw%2Frd%25%20%C3%A4%E2%82%AC%20x";
 
 /// A CA, a second CA that signed nothing of ours, and a server certificate for
 /// 127.0.0.1 and localhost (subjectAltName: rustls ignores the CN).
@@ -145,6 +148,8 @@ async fn start_tls_server(certs: &Certificates) -> LocalServer {
         "GRANT ALL ON *.* TO reader@'127.0.0.%'",
         &format!("CREATE USER reader@localhost IDENTIFIED BY '{PASSWORD}'"),
         "GRANT ALL ON *.* TO reader@localhost",
+        &format!("CREATE USER tricky@'127.0.0.%' IDENTIFIED BY '{TRICKY}'"),
+        "GRANT SELECT, PROCESS ON *.* TO tricky@'127.0.0.%'",
     ] {
         sqlx::raw_sql(sql)
             .execute(&mut root)
@@ -244,6 +249,28 @@ async fn the_source_connection_is_encrypted_verified_and_recorded() {
     );
     let error = one_line_error(&output);
     assert!(error.contains("does not name the host"), "{error}");
+
+    // A password with @ : / % spaces and non-ASCII reaches the server decoded, and shows
+    // in no form anywhere.
+    let tricky = format!(
+        "mysql://tricky:{TRICKY_IN_URL}@127.0.0.1:{}/prod?ssl-mode=REQUIRED",
+        server.port()
+    );
+    let output = profile(&scratch, &tricky);
+    assert_eq!(source_meta(&output)["encrypted"], true);
+    for shown in [stdout(&output), stderr(&output)] {
+        assert!(
+            !shown.contains(TRICKY) && !shown.contains(TRICKY_IN_URL),
+            "{shown}"
+        );
+        assert!(!shown.contains("ä€"), "{shown}");
+    }
+    let wrong = tricky.replace("%20x", "%20y");
+    let error = one_line_error(&profile(&scratch, &wrong));
+    assert!(
+        error.contains("Access denied") && !error.contains("ä€"),
+        "{error}"
+    );
 
     // Over the unix socket the server asks for no TLS: recorded as plain text.
     let options = server.connect_options();
