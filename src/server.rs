@@ -178,11 +178,36 @@ pub fn plain_options(options: MySqlConnectOptions) -> MySqlConnectOptions {
 
 /// Connect with a time limit, so an unreachable server is an error, not a hang.
 pub async fn connect(options: &MySqlConnectOptions, limit: Duration) -> Result<MySqlConnection> {
-    match tokio::time::timeout(limit, MySqlConnection::connect_with(options)).await {
-        Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(e)) => Err(explain_connect_error(e, options)),
-        Err(_) => anyhow::bail!("no answer within {}s", limit.as_secs()),
+    let deadline = tokio::time::Instant::now() + limit;
+    let error = match connect_before(options, deadline, limit).await? {
+        Ok(conn) => return Ok(conn),
+        Err(error) => error,
+    };
+    // PREFERRED means TLS where it works, as with the mysql client. A certificate rustls
+    // cannot even parse (X.509 v1, which MySQL 5.7 and MariaDB 11.4.0-11.4.1 generate for
+    // themselves) falls back to plain text, which the profile and report then record.
+    if matches!(options.get_ssl_mode(), MySqlSslMode::Preferred) && is_tls_failure(&error) {
+        let plain = options.clone().ssl_mode(MySqlSslMode::Disabled);
+        if let Ok(Ok(conn)) = connect_before(&plain, deadline, limit).await {
+            return Ok(conn);
+        }
     }
+    Err(explain_connect_error(error, options))
+}
+
+async fn connect_before(
+    options: &MySqlConnectOptions,
+    deadline: tokio::time::Instant,
+    limit: Duration,
+) -> Result<Result<MySqlConnection, sqlx::Error>> {
+    tokio::time::timeout_at(deadline, MySqlConnection::connect_with(options))
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer within {}s", limit.as_secs()))
+}
+
+/// rustls errors arrive as Tls or, from inside the handshake, as Io errors.
+fn is_tls_failure(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Tls(_)) || error.to_string().contains("peer certificate")
 }
 
 /// The driver's TLS errors name rustls internals; say what they mean for the URL's
@@ -190,9 +215,7 @@ pub async fn connect(options: &MySqlConnectOptions, limit: Duration) -> Result<M
 fn explain_connect_error(error: sqlx::Error, options: &MySqlConnectOptions) -> anyhow::Error {
     let mode = ssl_mode_name(options.get_ssl_mode());
     let text = error.to_string();
-    // rustls errors arrive as Tls or, from inside the handshake, as Io errors.
-    let tls = matches!(error, sqlx::Error::Tls(_)) || text.contains("peer certificate");
-    let explanation = if tls {
+    let explanation = if is_tls_failure(&error) {
         Some(
             if text.contains("UnknownIssuer") || text.contains("BadSignature") {
                 "TLS: the server's certificate is not signed by the CA in ssl-ca (for Aurora/RDS, \
@@ -206,6 +229,10 @@ fn explain_connect_error(error: sqlx::Error, options: &MySqlConnectOptions) -> a
             )
             } else if text.contains("does not support TLS") {
                 format!("TLS: the server offers no TLS, and ssl-mode={mode} requires it")
+            } else if text.contains("UnsupportedCertVersion") {
+                "TLS: the server's certificate is X.509 v1, which rustls refuses: give the server \
+             a v3 certificate"
+                    .to_string()
             } else if text.contains("Expired") {
                 "TLS: the server's certificate has expired".to_string()
             } else {

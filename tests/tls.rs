@@ -120,23 +120,30 @@ impl Certificates {
     }
 }
 
-/// The server, with one small table in `prod` and an account that may read it over TCP.
+/// The server, requiring TLS, with one small table in `prod` and accounts that may read
+/// it over TCP.
 async fn start_tls_server(certs: &Certificates) -> LocalServer {
+    start_server(vec![
+        format!("--ssl-ca={}", certs.ca.display()),
+        format!("--ssl-cert={}", certs.cert.display()),
+        format!("--ssl-key={}", certs.key.display()),
+        "--require-secure-transport=ON".to_string(),
+        // A second loopback address, for a host the certificate does not name.
+        "--bind-address=127.0.0.1,127.0.0.2".to_string(),
+    ])
+    .await
+}
+
+async fn start_server(extra_args: Vec<String>) -> LocalServer {
     require_server_binary();
     let server = LocalServer::start(&LocalOptions {
         buffer_pool_bytes: 64 << 20,
-        extra_args: vec![
-            format!("--ssl-ca={}", certs.ca.display()),
-            format!("--ssl-cert={}", certs.cert.display()),
-            format!("--ssl-key={}", certs.key.display()),
-            "--require-secure-transport=ON".to_string(),
-            // A second loopback address, for a host the certificate does not name.
-            "--bind-address=127.0.0.1,127.0.0.2".to_string(),
-        ],
+        extra_args,
     })
     .await
     .expect("start the TLS server");
-    let options = ddl_eta::server::plain_options(server.connect_options());
+    let options = ddl_eta::server::plain_options(server.connect_options())
+        .ssl_mode(sqlx::mysql::MySqlSslMode::Disabled);
     let mut root = sqlx::mysql::MySqlConnection::connect_with(&options)
         .await
         .expect("connect as root over the socket");
@@ -338,5 +345,49 @@ async fn a_sandbox_url_is_reached_over_verified_tls() {
         "{}",
         report["sandbox"]
     );
+    scratch.assert_nothing_left();
+}
+
+/// A server whose certificate is X.509 v1 (self-signed the old way), which rustls cannot
+/// parse: PREFERRED falls back to plain text and says so; REQUIRED is one clear line.
+#[tokio::test]
+async fn preferred_falls_back_to_plain_text_when_rustls_cannot_read_the_certificate() {
+    let scratch = Scratch::new("tls_v1");
+    let cert_dir = Scratch::new("tls_v1_certificates");
+    let dir = &cert_dir.dir;
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "v1.key",
+            "-out",
+            "v1.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    );
+    // No extensions: openssl writes a version 1 certificate.
+    openssl(
+        dir,
+        &[
+            "x509", "-req", "-in", "v1.csr", "-signkey", "v1.key", "-days", "2", "-out", "v1.pem",
+        ],
+    );
+    let server = start_server(vec![
+        format!("--ssl-cert={}", dir.join("v1.pem").display()),
+        format!("--ssl-key={}", dir.join("v1.key").display()),
+    ])
+    .await;
+    let base = format!("mysql://reader:{PASSWORD}@127.0.0.1:{}/prod", server.port());
+    let source = source_meta(&profile(&scratch, &base));
+    assert_eq!(source["encrypted"], false, "{source}");
+    let error = one_line_error(&profile(&scratch, &format!("{base}?ssl-mode=REQUIRED")));
+    assert!(error.contains("X.509 v1"), "{error}");
     scratch.assert_nothing_left();
 }
