@@ -54,7 +54,7 @@ async fn run_until_signal(cli: Cli, secrets: Vec<String>) -> ExitCode {
         biased;
         signal = signals.received() => {
             // The command's future is dropped here, which stops its sandbox.
-            eprintln!("ddl-eta: {signal} received, stopped");
+            output::say(&format!("ddl-eta: {signal} received, stopped"));
             ExitCode::from(if signal == "SIGTERM" { 143 } else { 130 })
         }
         code = run(cli, &secrets) => code,
@@ -86,7 +86,7 @@ async fn estimate(args: &EstimateArgs) -> anyhow::Result<ExitCode> {
     )?;
     let fired = gate::check(&report, &args.gate);
     for line in &fired {
-        eprintln!("gate: {line}");
+        output::say(&format!("gate: {line}"));
     }
     Ok(if fired.is_empty() {
         ExitCode::SUCCESS

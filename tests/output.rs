@@ -50,6 +50,34 @@ fn a_closed_stdout_ends_quietly() {
     }
 }
 
+/// The case from the field, `ddl-eta estimate ... 2>&1 | head`, with the reader gone
+/// before the first line: progress and the report meet a closed pipe, the run still
+/// finishes (exit 0) and stops its sandbox.
+#[test]
+fn an_estimate_whose_reader_left_finishes_and_cleans_up() {
+    common::require_server_binary();
+    let scratch = Scratch::new("closed_estimate");
+    let output = scratch
+        .command()
+        .args([
+            "estimate",
+            "--schema",
+            &common::example("courseware_studentmodule.sql"),
+        ])
+        .args([
+            "--rows",
+            "1M",
+            &common::example("0018_alter_studentmodule_done.sql"),
+        ])
+        .args(["--max-rows", "2000", "--budget", "60s", "--no-probe"])
+        .stdout(closed_pipe())
+        .stderr(closed_pipe())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0));
+    scratch.assert_nothing_left();
+}
+
 #[test]
 fn output_files_are_replaced_whole() {
     let scratch = Scratch::new("output_file");
