@@ -24,10 +24,12 @@ struct Certificates {
     key: PathBuf,
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
+/// Run openssl in `dir` with whitespace-separated arguments.
+fn openssl(dir: &Path, args: &str) {
+    let args: Vec<&str> = args.split_whitespace().collect();
     let output = Command::new("openssl")
         .current_dir(dir)
-        .args(args)
+        .args(&args)
         .output()
         .expect("openssl is not on PATH: run scripts/setup (it installs it)");
     assert!(
@@ -37,30 +39,26 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
+/// A P-256 key `NAME.key` and a certificate request `NAME.csr` for localhost.
+fn key_and_request(dir: &Path, name: &str) {
+    openssl(
+        dir,
+        &format!(
+            "req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+             -keyout {name}.key -out {name}.csr -subj /CN=localhost"
+        ),
+    );
+}
+
 fn make_ca(dir: &Path, name: &str) {
     openssl(
         dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.pem"),
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN=ddl-eta test {name}"),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
+        &format!(
+            "req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+             -keyout {name}.key -out {name}.pem -days 2 -subj /CN=ddl-eta-test-{name} \
+             -addext basicConstraints=critical,CA:TRUE \
+             -addext keyUsage=critical,keyCertSign,cRLSign"
+        ),
     );
 }
 
@@ -74,42 +72,11 @@ impl Certificates {
              keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
         )
         .expect("write extensions");
+        key_and_request(dir, "server");
         openssl(
             dir,
-            &[
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-keyout",
-                "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=localhost",
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "server.csr",
-                "-CA",
-                "ca.pem",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-extfile",
-                "server.ext",
-                "-out",
-                "server.pem",
-            ],
+            "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+             -extfile server.ext -out server.pem",
         );
         Certificates {
             ca: dir.join("ca.pem"),
@@ -355,29 +322,11 @@ async fn preferred_falls_back_to_plain_text_when_rustls_cannot_read_the_certific
     let scratch = Scratch::new("tls_v1");
     let cert_dir = Scratch::new("tls_v1_certificates");
     let dir = &cert_dir.dir;
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            "v1.key",
-            "-out",
-            "v1.csr",
-            "-subj",
-            "/CN=localhost",
-        ],
-    );
+    key_and_request(dir, "v1");
     // No extensions: openssl writes a version 1 certificate.
     openssl(
         dir,
-        &[
-            "x509", "-req", "-in", "v1.csr", "-signkey", "v1.key", "-days", "2", "-out", "v1.pem",
-        ],
+        "x509 -req -in v1.csr -signkey v1.key -days 2 -out v1.pem",
     );
     let server = start_server(vec![
         format!("--ssl-cert={}", dir.join("v1.pem").display()),
