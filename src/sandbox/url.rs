@@ -39,6 +39,12 @@ pub fn parse(text: &str) -> Result<MySqlConnectOptions> {
     if !matches!(url.scheme(), "mysql" | "mariadb") {
         bail!("invalid server URL {redacted}: it must start with mysql://");
     }
+    if misplaced_at(&url) {
+        bail!(
+            "invalid server URL {redacted}: an '@' after the host; a password with '/', '?' \
+             or '#' must have them percent-encoded (%2F, %3F, %23), and any other '@' as %40"
+        );
+    }
     check_parameters(&url, &redacted)?;
     let options = MySqlConnectOptions::from_url(&url)
         .map_err(|e| anyhow::anyhow!("{}", redact(&e.to_string(), text)))
@@ -66,6 +72,18 @@ fn check_parameters(url: &Url, redacted: &str) -> Result<()> {
     Ok(())
 }
 
+/// No user before the host, yet an '@' after it: a password with an unencoded '/', '?'
+/// or '#' ended the host part early ("mysql://ro:12/ab@db/x" reads as host "ro", port 12),
+/// and what follows the '@' still holds the rest of the password.
+fn misplaced_at(url: &Url) -> bool {
+    let after_host = [
+        url.path(),
+        url.query().unwrap_or(""),
+        url.fragment().unwrap_or(""),
+    ];
+    url.username().is_empty() && after_host.iter().any(|part| part.contains('@'))
+}
+
 /// As the MySQL client does: an `ssl-ca` without an `ssl-mode` means VERIFY_CA (sqlx would
 /// otherwise keep PREFERRED and never look at the CA).
 fn imply_verify_ca(url: &Url, options: MySqlConnectOptions) -> MySqlConnectOptions {
@@ -81,6 +99,7 @@ fn imply_verify_ca(url: &Url, options: MySqlConnectOptions) -> MySqlConnectOptio
 /// parse shows only its scheme: where its password ends cannot be known.
 pub fn redact_url(text: &str) -> String {
     match Url::parse(text) {
+        Ok(url) if misplaced_at(&url) => format!("{}://***", url.scheme()),
         Ok(mut url) => {
             if url.password().is_some() && url.set_password(Some("***")).is_err() {
                 return format!("{}://***", url.scheme());
@@ -273,11 +292,17 @@ mod tests {
                 "ssl-ca=/nonexistent/ca.pem",
             ),
             ("mysql://u:pw9/x@h/db", "percent-encoded"),
+            // An unencoded '/', '?' or '#' that leaves a parsable URL behind.
+            ("mysql://u:99/pw9@h/db", "%2F"),
+            ("mysql://u:/pw9@h/db", "%2F"),
+            ("mysql://u:99?pw9@h/db", "%3F"),
+            ("mysql://u:99#pw9@h/db", "%23"),
         ] {
             let err = parse(url).map(|_| ()).unwrap_err();
             let message = format!("{err:#}");
             assert!(message.contains(expected), "{url}: {message}");
             assert!(!message.contains("pw9"), "{url}: {message}");
+            assert!(!redact_url(url).contains("pw9"), "{url}");
         }
     }
 
