@@ -218,8 +218,9 @@ fn explain_connect_error(error: sqlx::Error, options: &MySqlConnectOptions) -> a
     let explanation = if is_tls_failure(&error) {
         Some(
             if text.contains("UnknownIssuer") || text.contains("BadSignature") {
-                "TLS: the server's certificate is not signed by the CA in ssl-ca (for Aurora/RDS, \
-             give ssl-ca= the RDS certificate bundle)"
+                "TLS: the server's certificate is not signed by a CA ddl-eta trusts (the one in \
+             ssl-ca, else the Mozilla roots; for Aurora/RDS give ssl-ca= the RDS certificate \
+             bundle)"
                     .to_string()
             } else if text.contains("NotValidForName") || text.contains("not valid for name") {
                 format!(
