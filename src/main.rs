@@ -138,7 +138,7 @@ async fn profile(args: &ddl_eta::cli::ProfileArgs) -> anyhow::Result<ExitCode> {
     if let Some(warning) = profile
         .source
         .as_ref()
-        .and_then(ddl_eta::source::plaintext_warning)
+        .and_then(ddl_eta::profile::SourceMeta::plaintext_warning)
     {
         output::say(&format!("warning: {warning}"));
     }

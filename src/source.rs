@@ -726,7 +726,11 @@ pub fn annotate_report(
         });
     }
     report.source = profile.source.clone();
-    if let Some(warning) = profile.source.as_ref().and_then(plaintext_warning) {
+    if let Some(warning) = profile
+        .source
+        .as_ref()
+        .and_then(SourceMeta::plaintext_warning)
+    {
         report.warnings.push(warning);
     }
     if let Some(activity) = &profile.activity {
@@ -740,34 +744,6 @@ pub fn annotate_report(
             }
         }
     }
-}
-
-/// A warning when production was read in plain text over a network (a unix socket or a
-/// loopback address never leaves the machine).
-pub fn plaintext_warning(source: &SourceMeta) -> Option<String> {
-    if source.encrypted != Some(false) {
-        return None;
-    }
-    let url = ::url::Url::parse(&source.url).ok()?;
-    if url.query_pairs().any(|(key, _)| key == "socket") {
-        return None;
-    }
-    // For a mysql:// URL the parser leaves an IPv4 address as an opaque host name.
-    let host = url
-        .host_str()?
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    let local = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    (!local).then(|| {
-        format!(
-            "the source {} was read in plain text (the server offered no TLS, or \
-             ssl-mode=DISABLED): add ssl-mode=VERIFY_IDENTITY to the URL to require TLS",
-            source.url
-        )
-    })
 }
 
 fn settings_from_rows(rows: &[MySqlRow]) -> ServerSettings {
@@ -1117,37 +1093,5 @@ mod tests {
         assert_eq!(url::password_of("mysql://u:pw@h/db").as_deref(), Some("pw"));
         assert_eq!(url::password_of("mysql://u@h/db"), None);
         assert_eq!(url::password_of("mysql://u:@h/db"), None);
-    }
-
-    #[test]
-    fn plain_text_is_worth_a_warning_only_off_the_machine() {
-        let meta = |url: &str, encrypted: Option<bool>| SourceMeta {
-            url: url.to_string(),
-            database: "db".to_string(),
-            profiled_at: 0,
-            seconds: 1.0,
-            encrypted,
-            tls_version: None,
-            tls_cipher: None,
-        };
-        let remote = "mysql://ro:***@db.example:3306/db";
-        let warning = plaintext_warning(&meta(remote, Some(false))).expect("warned");
-        assert!(
-            warning.contains(remote) && warning.contains("plain text"),
-            "{warning}"
-        );
-        for quiet in [
-            meta(remote, Some(true)),
-            meta(remote, None),
-            meta("mysql://ro@127.0.0.1:3306/db", Some(false)),
-            meta("mysql://ro@localhost/db", Some(false)),
-            meta("mysql://ro@[::1]:3306/db", Some(false)),
-            meta(
-                "mysql://ro@db.example/db?socket=/run/mysqld.sock",
-                Some(false),
-            ),
-        ] {
-            assert_eq!(plaintext_warning(&quiet), None, "{}", quiet.url);
-        }
     }
 }
