@@ -227,6 +227,26 @@ async fn the_source_connection_is_encrypted_verified_and_recorded() {
     let error = one_line_error(&output);
     assert!(error.contains("does not name the host"), "{error}");
 
+    // The estimate's report records the same, from `--source` (the local sandbox).
+    let migration = scratch.file("m.sql", "ALTER TABLE t ADD INDEX v (v);\n");
+    let url = format!("{base}?ssl-mode=VERIFY_IDENTITY&ssl-ca={ca}");
+    let mut args = vec![
+        "estimate",
+        "--source",
+        &url,
+        migration.to_str().expect("path"),
+    ];
+    args.extend(common::QUICK);
+    let output = scratch.run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("report JSON");
+    assert_eq!(report["source"]["encrypted"], true, "{}", report["source"]);
+    assert!(
+        report["source"]["tls_cipher"].is_string(),
+        "{}",
+        report["source"]
+    );
+
     // A password with @ : / % spaces and non-ASCII reaches the server decoded, and shows
     // in no form anywhere.
     let tricky = format!(
