@@ -133,6 +133,14 @@ async fn start_server(extra_args: Vec<String>) -> LocalServer {
     server
 }
 
+/// The loopback TCP port: `require_secure_transport` applies to TCP only. (Written to
+/// take the port plain or optional, as `LocalServer::port` gives it, with or without a
+/// TCP listener of its own.)
+fn tcp_port(server: &LocalServer) -> u16 {
+    let port: Option<u16> = server.port().into();
+    port.expect("the test server listens on TCP")
+}
+
 fn profile(scratch: &Scratch, url: &str) -> std::process::Output {
     scratch.run(&[
         "profile",
@@ -169,7 +177,10 @@ async fn the_source_connection_is_encrypted_verified_and_recorded() {
     let cert_dir = Scratch::new("tls_certificates");
     let certs = Certificates::make(&cert_dir.dir);
     let server = start_tls_server(&certs).await;
-    let base = format!("mysql://reader:{PASSWORD}@127.0.0.1:{}/prod", server.port());
+    let base = format!(
+        "mysql://reader:{PASSWORD}@127.0.0.1:{}/prod",
+        tcp_port(&server)
+    );
     let ca = certs.ca.display();
 
     // Plain text is refused by the server, and the message says what to change.
@@ -195,7 +206,7 @@ async fn the_source_connection_is_encrypted_verified_and_recorded() {
         source["url"],
         format!(
             "mysql://reader:***@127.0.0.1:{}/prod?ssl-mode=REQUIRED",
-            server.port()
+            tcp_port(&server)
         )
     );
     // The default, PREFERRED, encrypts whenever the server offers TLS.
@@ -251,7 +262,7 @@ async fn the_source_connection_is_encrypted_verified_and_recorded() {
     // in no form anywhere.
     let tricky = format!(
         "mysql://tricky:{TRICKY_IN_URL}@127.0.0.1:{}/prod?ssl-mode=REQUIRED",
-        server.port()
+        tcp_port(&server)
     );
     let output = profile(&scratch, &tricky);
     assert_eq!(source_meta(&output)["encrypted"], true);
@@ -290,7 +301,7 @@ async fn a_sandbox_url_is_reached_over_verified_tls() {
     let cert_dir = Scratch::new("tls_sandbox_certificates");
     let certs = Certificates::make(&cert_dir.dir);
     let server = start_tls_server(&certs).await;
-    let base = format!("mysql://reader:{PASSWORD}@localhost:{}/", server.port());
+    let base = format!("mysql://reader:{PASSWORD}@localhost:{}/", tcp_port(&server));
     let estimate = |url: &str| {
         scratch.run(&[
             "estimate",
@@ -333,7 +344,7 @@ async fn a_sandbox_url_is_reached_over_verified_tls() {
             .expect("kind")
             .starts_with(&format!(
                 "mysql://reader:***@localhost:{}/?ssl-mode=VERIFY_IDENTITY",
-                server.port()
+                tcp_port(&server)
             )),
         "{}",
         report["sandbox"]
@@ -359,7 +370,10 @@ async fn preferred_falls_back_to_plain_text_when_rustls_cannot_read_the_certific
         format!("--ssl-key={}", dir.join("v1.key").display()),
     ])
     .await;
-    let base = format!("mysql://reader:{PASSWORD}@127.0.0.1:{}/prod", server.port());
+    let base = format!(
+        "mysql://reader:{PASSWORD}@127.0.0.1:{}/prod",
+        tcp_port(&server)
+    );
     let source = source_meta(&profile(&scratch, &base));
     assert_eq!(source["encrypted"], false, "{source}");
     let error = one_line_error(&profile(&scratch, &format!("{base}?ssl-mode=REQUIRED")));
