@@ -54,6 +54,7 @@ impl Production {
         let server = LocalServer::start(&LocalOptions {
             buffer_pool_bytes: buffer_pool,
             extra_args,
+            tcp: true,
         })
         .await
         .context("starting the production server")?;
@@ -87,9 +88,14 @@ impl Production {
         connect_to(&self.server, Some(DATABASE)).await
     }
 
-    /// What a user gives `estimate --source`: the production database, read as root.
+    /// What a user gives `estimate --source`: the production database, read as root (its
+    /// password is random and alphanumeric, so it needs no percent-encoding).
     pub fn url(&self) -> String {
-        format!("mysql://root@127.0.0.1:{}/{DATABASE}", self.port)
+        format!(
+            "mysql://root:{}@127.0.0.1:{}/{DATABASE}",
+            self.server.root_password(),
+            self.port
+        )
     }
 
     /// Generate `rows` rows of the shape, in batches, with progress.

@@ -1,10 +1,13 @@
 //! A server process of our own: `mariadbd` (or `mysqld`) from PATH, on a fresh data
-//! directory under the temp dir, listening on a unix socket and a free loopback port,
-//! configured for loading speed rather than durability, since nothing in it matters.
+//! directory under the temp dir, configured for loading speed rather than durability, since
+//! nothing in it matters. Closed to everyone else: a unix socket only (no TCP unless asked),
+//! a random root password that lives in this process's memory only, file I/O confined to
+//! its own directory.
 
 use super::cleanup::{self, Resource, DIR_PREFIX};
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::MySqlConnectOptions;
+use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -16,13 +19,19 @@ pub struct LocalOptions {
     pub buffer_pool_bytes: u64,
     /// Extra `--name=value` server options (source settings that drive DDL time).
     pub extra_args: Vec<String>,
+    /// Also listen on a loopback TCP port. The sandbox never needs it; tests and benches
+    /// that play production with a local server do, to hand ddl-eta a `mysql://` URL.
+    pub tcp: bool,
 }
 
 pub struct LocalServer {
     child: Option<Child>,
     dir: PathBuf,
     socket: Option<PathBuf>,
-    port: u16,
+    /// The loopback port, when the server listens on TCP at all.
+    port: Option<u16>,
+    /// Root's password: random, never written to disk, gone when this value is.
+    password: String,
 }
 
 /// The server binary: `mariadbd`, else `mysqld`, from PATH.
@@ -67,33 +76,57 @@ impl LocalServer {
             std::process::id(),
             super::random_suffix()
         ));
-        std::fs::create_dir_all(&dir)
+        // Ours alone (0700): no other local user reaches the socket or the data files.
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
             .with_context(|| format!("creating sandbox directory {}", dir.display()))?;
+        let socket = socket_path(&dir);
+        // Without a socket (its path too long) TCP is the only way in.
+        let port = if options.tcp || socket.is_none() {
+            Some(free_port()?)
+        } else {
+            None
+        };
         let mut server = LocalServer {
             child: None,
-            socket: socket_path(&dir),
-            port: free_port()?,
+            socket,
+            port,
             dir,
+            password: random_password(),
         };
         // From here on a failure drops `server`, which removes the directory.
         let mariadb = binary_is_mariadb(&binary)?;
         server.initialize(&binary, mariadb)?;
-        server.spawn(&binary, options)?;
+        server.spawn(&binary, options, mariadb)?;
         server.wait_until_ready().await?;
         Ok(server)
     }
 
+    /// Root over the unix socket (over loopback TCP only when there is no socket).
     pub fn connect_options(&self) -> MySqlConnectOptions {
-        let base = MySqlConnectOptions::new().username("root");
-        match &self.socket {
-            Some(socket) => base.socket(socket),
-            None => base.host("127.0.0.1").port(self.port),
+        let base = MySqlConnectOptions::new()
+            .username("root")
+            .password(&self.password);
+        match (&self.socket, self.port) {
+            (Some(socket), _) => base.socket(socket),
+            (None, port) => base.host("127.0.0.1").port(port.unwrap_or(3306)),
         }
     }
 
-    /// The loopback TCP port it listens on (127.0.0.1).
-    pub fn port(&self) -> u16 {
+    /// The loopback TCP port it listens on (127.0.0.1), if it listens on TCP at all.
+    pub fn port(&self) -> Option<u16> {
         self.port
+    }
+
+    /// Root's password, for tests and benches that hand this server to ddl-eta as a URL.
+    pub fn root_password(&self) -> &str {
+        &self.password
+    }
+
+    /// The unix socket it listens on, unless its path was too long for one.
+    pub fn socket(&self) -> Option<&Path> {
+        self.socket.as_deref()
     }
 
     /// The server's process id, while it runs.
@@ -158,10 +191,14 @@ impl LocalServer {
         Ok(())
     }
 
-    fn spawn(&mut self, binary: &Path, options: &LocalOptions) -> Result<()> {
+    fn spawn(&mut self, binary: &Path, options: &LocalOptions, mariadb: bool) -> Result<()> {
+        // Root's password reaches the server through a pipe it reads as its init file, run
+        // before it accepts any connection: never on disk, never in a command line.
+        let init = InitPipe::with(&self.init_sql(mariadb))?;
         let mut command = Command::new(binary);
         command
             .args(self.server_args(options))
+            .arg(format!("--init-file=/dev/fd/{}", init.read_fd))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -170,13 +207,20 @@ impl LocalServer {
             .process_group(0);
         // SAFETY: prctl is async-signal-safe; it only asks the kernel to SIGKILL the server
         // when ddl-eta dies, which covers the SIGKILL case no handler can catch.
+        // fcntl likewise: it lets the server inherit the init pipe's read end.
+        let init_fd = init.read_fd;
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                if libc::fcntl(init_fd, libc::F_SETFD, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
                 Ok(())
             });
         }
-        let child = command.spawn().context("starting the sandbox server")?;
+        let child = command.spawn().context("starting the sandbox server");
+        drop(init);
+        let child = child?;
         let pid = child.id();
         cleanup::register(Resource::Process {
             pid,
@@ -193,27 +237,20 @@ impl LocalServer {
         let mut args = vec![
             "--no-defaults".to_string(),
             format!("--datadir={}", self.data_dir().display()),
-            format!("--port={}", self.port),
-            "--bind-address=127.0.0.1".to_string(),
             format!("--pid-file={}", dir.join("mysqld.pid").display()),
             format!("--log-error={}", dir.join("error.log").display()),
             format!("--tmpdir={}", dir.display()),
+            // LOAD DATA and SELECT ... INTO OUTFILE reach no file outside the sandbox.
+            format!("--secure-file-priv={}", dir.display()),
             "--skip-name-resolve".to_string(),
-            "--skip-log-bin".to_string(),
-            "--character-set-server=utf8mb4".to_string(),
-            "--max-connections=200".to_string(),
-            "--max-allowed-packet=256M".to_string(),
-            format!("--innodb-buffer-pool-size={}", options.buffer_pool_bytes),
-            // Small chunks, so the experiment can resize the pool to each scale's size.
-            "--loose-innodb-buffer-pool-chunk-size=2M".to_string(),
-            // Durability is worthless in a disposable server and costs loading time.
-            "--loose-innodb-flush-log-at-trx-commit=0".to_string(),
-            "--loose-innodb-doublewrite=0".to_string(),
-            "--loose-innodb-log-file-size=512M".to_string(),
-            "--loose-innodb-log-buffer-size=64M".to_string(),
-            "--loose-mysqlx=0".to_string(),
-            "--loose-performance-schema=0".to_string(),
         ];
+        match self.port {
+            Some(port) => args.extend([
+                format!("--port={port}"),
+                "--bind-address=127.0.0.1".to_string(),
+            ]),
+            None => args.push("--skip-networking".to_string()),
+        }
         match &self.socket {
             Some(socket) => args.push(format!("--socket={}", socket.display())),
             None => args.push(format!("--socket={}", dir.join("s").display())),
@@ -221,8 +258,43 @@ impl LocalServer {
         if running_as_root() {
             args.push("--user=root".to_string());
         }
+        args.extend(super::server_args(options.buffer_pool_bytes));
         args.extend(options.extra_args.iter().cloned());
         args
+    }
+
+    /// Statements the server runs at start-up, before it accepts anyone: root gets the
+    /// password, and root's other accounts (no password, from the bootstrap) are dropped,
+    /// except 127.0.0.1 when the server listens on TCP.
+    fn init_sql(&self, mariadb: bool) -> String {
+        let password = &self.password;
+        let mut sql = Vec::new();
+        if mariadb {
+            // mariadb-install-db also makes root@::1 and root@<hostname>.
+            sql.push(
+                "DELETE FROM mysql.global_priv WHERE User = 'root' \
+                 AND Host NOT IN ('localhost', '127.0.0.1');"
+                    .to_string(),
+            );
+            sql.push("FLUSH PRIVILEGES;".to_string());
+        }
+        sql.push(format!(
+            "ALTER USER 'root'@'localhost' IDENTIFIED BY '{password}';"
+        ));
+        if self.port.is_some() {
+            sql.push(format!(
+                "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '{password}';"
+            ));
+            sql.push(format!(
+                "ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '{password}';"
+            ));
+            sql.push(
+                "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;".to_string(),
+            );
+        } else {
+            sql.push("DROP USER IF EXISTS 'root'@'127.0.0.1';".to_string());
+        }
+        sql.join("\n") + "\n"
     }
 
     async fn wait_until_ready(&mut self) -> Result<()> {
@@ -296,6 +368,47 @@ fn binary_is_mariadb(binary: &Path) -> Result<bool> {
 fn socket_path(dir: &Path) -> Option<PathBuf> {
     let socket = dir.join("mysql.sock");
     (socket.as_os_str().len() < 100).then_some(socket)
+}
+
+/// 32 random letters and digits: nothing to quote in SQL, 190 bits to guess.
+pub(crate) fn random_password() -> String {
+    use rand::distributions::{Alphanumeric, DistString};
+    Alphanumeric.sample_string(&mut rand::thread_rng(), 32)
+}
+
+/// A pipe holding the server's init file: written and closed on our side before the server
+/// starts, so the server reads it to its end; our read end is closed on drop (the server
+/// has its own copy by then).
+struct InitPipe {
+    read_fd: i32,
+}
+
+impl InitPipe {
+    fn with(contents: &str) -> Result<InitPipe> {
+        use std::io::Write;
+        use std::os::fd::FromRawFd;
+        let mut fds = [0i32; 2];
+        // SAFETY: pipe2 writes two fds into the array we own; O_CLOEXEC keeps them from
+        // every other child, and the server's pre_exec clears it on the read end only.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+            return Err(std::io::Error::last_os_error()).context("creating the init pipe");
+        }
+        let pipe = InitPipe { read_fd: fds[0] };
+        // SAFETY: fds[1] is a fresh fd that nothing else owns; File closes it on drop.
+        let mut writer = unsafe { std::fs::File::from_raw_fd(fds[1]) };
+        // A few hundred bytes: far below the pipe's 64 KiB buffer, so this never blocks.
+        writer
+            .write_all(contents.as_bytes())
+            .context("writing the init pipe")?;
+        Ok(pipe)
+    }
+}
+
+impl Drop for InitPipe {
+    fn drop(&mut self) {
+        // SAFETY: our own fd, closed once.
+        unsafe { libc::close(self.read_fd) };
+    }
 }
 
 fn free_port() -> Result<u16> {
