@@ -5,6 +5,7 @@
 //! its own directory.
 
 use super::cleanup::{self, Resource, DIR_PREFIX};
+use super::postmortem;
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::MySqlConnectOptions;
 use std::os::unix::fs::DirBuilderExt;
@@ -97,9 +98,13 @@ impl LocalServer {
         };
         // From here on a failure drops `server`, which removes the directory.
         let mariadb = binary_is_mariadb(&binary)?;
-        server.initialize(&binary, mariadb)?;
+        if let Err(error) = server.initialize(&binary, mariadb) {
+            return Err(server.explain(error).await);
+        }
         server.spawn(&binary, options, mariadb)?;
-        server.wait_until_ready().await?;
+        if let Err(error) = server.wait_until_ready().await {
+            return Err(server.explain(error).await);
+        }
         Ok(server)
     }
 
@@ -276,6 +281,10 @@ impl LocalServer {
                  AND Host NOT IN ('localhost', '127.0.0.1');"
                     .to_string(),
             );
+            sql.push(
+                "DELETE FROM mysql.proxies_priv WHERE Host NOT IN ('localhost', '127.0.0.1');"
+                    .to_string(),
+            );
             sql.push("FLUSH PRIVILEGES;".to_string());
         }
         sql.push(format!(
@@ -302,11 +311,9 @@ impl LocalServer {
         let options = crate::server::plain_options(self.connect_options());
         loop {
             if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    bail!(
-                        "the sandbox server exited during start-up ({status}): {}",
-                        self.error_log_tail()
-                    );
+                if let Ok(Some(_)) = child.try_wait() {
+                    // `explain` adds how it ended and its error log.
+                    bail!("it stopped while starting");
                 }
             }
             if crate::server::connect(&options, Duration::from_secs(2))
@@ -334,6 +341,89 @@ impl LocalServer {
         }
     }
 
+    /// `error`, with what the server can tell about it copied in (its directory, error log
+    /// included, is removed when it stops): a crash and how it ended, or a full disk and
+    /// where, and the error log's relevant lines. Unchanged when the server saw nothing.
+    pub async fn explain(&mut self, error: anyhow::Error) -> anyhow::Error {
+        let cause = causes_once(&error);
+        let exited = self.exit_status(postmortem::lost_connection(&cause)).await;
+        let log = std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default();
+        let excerpt = postmortem::error_log_excerpt(&log);
+        let space = postmortem::disk_space(&self.dir);
+        let headline = if postmortem::is_disk_full(&cause, &excerpt, space) {
+            self.disk_full_headline(&cause, &excerpt, space)
+        } else if let Some(status) = exited {
+            let how = if status.code().is_some() {
+                "stopped"
+            } else {
+                "crashed"
+            };
+            format!(
+                "the sandbox server {how} ({})",
+                postmortem::describe_exit(status)
+            )
+        } else {
+            return error;
+        };
+        let mut message = format!("{headline}: {cause}");
+        if !excerpt.is_empty() {
+            message.push_str("\n  the sandbox server's error log ends with:");
+            for line in &excerpt {
+                message.push_str("\n    ");
+                message.push_str(line);
+            }
+        }
+        anyhow::anyhow!(message)
+    }
+
+    /// How the server ended, if it has. A client sees the connection drop a moment before
+    /// the kernel reaps a killed server, so after a lost connection this waits a little.
+    async fn exit_status(&mut self, connection_lost: bool) -> Option<std::process::ExitStatus> {
+        let child = self.child.as_mut()?;
+        let patience = if connection_lost { 50 } else { 1 };
+        for _ in 0..patience {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+
+    fn disk_full_headline(
+        &self,
+        cause: &str,
+        excerpt: &[String],
+        space: Option<postmortem::DiskSpace>,
+    ) -> String {
+        use crate::report::human_bytes;
+        let needed = match postmortem::failed_allocation(excerpt, cause) {
+            Some((bytes, file)) => format!(
+                "its server needed {} ({bytes} bytes) more for {}",
+                human_bytes(bytes),
+                file.trim_start_matches("./")
+            ),
+            None => "its server needed more room".to_string(),
+        };
+        let temp = self.dir.parent().unwrap_or(&self.dir);
+        let room = space.map_or_else(String::new, |s| {
+            format!(
+                " has {} free of {}",
+                human_bytes(s.free),
+                human_bytes(s.total)
+            )
+        });
+        format!(
+            "the sandbox's disk is full: {needed}, and {dir}{room} (the sandbox had written \
+             {used}). A sandbox takes about {fixed} to start, plus its tables about three \
+             times over at the largest scale (seeded base, working copy, the ALTER's copy): \
+             free space there, or point TMPDIR at a larger filesystem",
+            dir = temp.display(),
+            used = human_bytes(postmortem::dir_bytes(&self.dir)),
+            fixed = human_bytes(FIXED_FOOTPRINT_BYTES),
+        )
+    }
+
     /// Stop the server and remove its directory. Also run on drop.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -350,6 +440,24 @@ impl Drop for LocalServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// What a fresh sandbox takes on disk before any table: the 512 MiB redo log it is
+/// started with, the system tablespace and undo logs.
+const FIXED_FOOTPRINT_BYTES: u64 = 600 << 20;
+
+/// The error and its causes, each once: a driver's error often repeats its cause's text.
+fn causes_once(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain().map(ToString::to_string) {
+        if !text.ends_with(&cause) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 fn binary_is_mariadb(binary: &Path) -> Result<bool> {

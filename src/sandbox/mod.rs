@@ -6,6 +6,7 @@
 pub mod cleanup;
 pub mod docker;
 pub mod local;
+pub mod postmortem;
 pub mod url;
 
 use crate::server::{self, ServerInfo};
@@ -163,6 +164,15 @@ impl Sandbox {
             .await
             .context("configuring a loading session")?;
         Ok(conn)
+    }
+
+    /// `error`, with what a local sandbox server can tell about it (a crash, a full disk,
+    /// its error log) copied in before `close` removes its directory.
+    pub async fn explain(&mut self, error: anyhow::Error) -> anyhow::Error {
+        match &mut self.backend {
+            Backend::Local(server) => server.explain(error).await,
+            _ => error,
+        }
     }
 
     /// Whether the server is ours to reconfigure (never a server the user runs).
