@@ -346,11 +346,13 @@ impl LocalServer {
     /// where, and the error log's relevant lines. Unchanged when the server saw nothing.
     pub async fn explain(&mut self, error: anyhow::Error) -> anyhow::Error {
         let cause = causes_once(&error);
-        let exited = self.exit_status(postmortem::lost_connection(&cause)).await;
+        let lost = postmortem::lost_connection(&cause);
+        let exited = self.exit_status(lost).await;
         let log = std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default();
         let excerpt = postmortem::error_log_excerpt(&log);
         let space = postmortem::disk_space(&self.dir);
-        let headline = if postmortem::is_disk_full(&cause, &excerpt, space) {
+        let failed = lost || exited.is_some();
+        let headline = if postmortem::is_disk_full(&cause, &excerpt, space, failed) {
             self.disk_full_headline(&cause, &excerpt, space)
         } else if let Some(status) = exited {
             let how = if status.code().is_some() {

@@ -8,8 +8,8 @@ use std::process::ExitStatus;
 
 /// Lines of the error log printed with an error: enough for a crash's first lines.
 const LOG_LINES: usize = 8;
-/// Below this much free space a failed write is taken for a full disk.
-const NEARLY_FULL_BYTES: u64 = 32 << 20;
+/// Below this much free space (or 5% of the filesystem) a disk counts as full.
+const NEARLY_FULL_BYTES: u64 = 64 << 20;
 
 /// Warnings every sandbox server logs: a client that went away, an option this server
 /// version lacks (given as `--loose-`), bootstrap accounts for the host name that
@@ -97,22 +97,29 @@ pub fn failed_allocation(log_excerpt: &[String], error: &str) -> Option<(u64, St
     })
 }
 
-/// Does this failure look like a full disk: the driver's or the server's words for it, or
-/// a filesystem with next to nothing left?
-pub fn is_disk_full(error: &str, log_excerpt: &[String], space: Option<DiskSpace>) -> bool {
-    let says_so = |text: &str| {
-        let text = text.to_ascii_lowercase();
-        text.contains("no space left")
-            || text.contains("disk full")
-            || text.contains("errno 28")
-            || text.contains("errcode: 28")
-            || text.contains("error 28")
-            || text.contains("is full")
-            || text.contains("can't change size of file")
-    };
-    says_so(error)
-        || log_excerpt.iter().any(|l| says_so(l))
-        || space.is_some_and(|s| s.free < NEARLY_FULL_BYTES)
+/// Does this failure look like a full disk? Errno 28 in the driver's or the server's words
+/// says so; words that may have other causes ("the table is full": a MEMORY table at its
+/// limit, too), or a server that died, only on a filesystem with next to nothing left.
+pub fn is_disk_full(
+    error: &str,
+    log_excerpt: &[String],
+    space: Option<DiskSpace>,
+    server_failed: bool,
+) -> bool {
+    let texts: Vec<String> = std::iter::once(error)
+        .chain(log_excerpt.iter().map(String::as_str))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let any = |words: &[&str]| texts.iter().any(|t| words.iter().any(|w| t.contains(w)));
+    let low = space.is_some_and(|s| s.free < NEARLY_FULL_BYTES.max(s.total / 20));
+    any(&[
+        "no space left",
+        "disk full",
+        "errno 28",
+        "errno: 28",
+        "errcode: 28",
+        "error 28",
+    ]) || (low && (server_failed || any(&["is full", "can't change size of file"])))
 }
 
 /// Did the client lose its connection (the server gone, or going)?
@@ -190,21 +197,33 @@ mod tests {
     }
 
     #[test]
-    fn a_full_disk_is_recognised_by_words_or_by_free_space() {
+    fn a_full_disk_is_recognised_by_errno_28_or_by_its_symptoms_with_no_room_left() {
         let roomy = Some(DiskSpace {
             free: 10 << 30,
             total: 20 << 30,
         });
-        assert!(is_disk_full(
-            "Error 1114: The table 't' is full",
-            &[],
-            roomy
-        ));
-        assert!(!is_disk_full("Lost connection", &[], roomy));
         let full = Some(DiskSpace {
             free: 1 << 20,
             total: 20 << 30,
         });
-        assert!(is_disk_full("Lost connection", &[], full));
+        let log = vec![
+            "[ERROR] InnoDB: preallocating 8 bytes for file x failed with error 28".to_string(),
+        ];
+        assert!(is_disk_full("Error 1114", &log, roomy, false));
+        assert!(!is_disk_full(
+            "Error 1114: The table 't' is full",
+            &[],
+            roomy,
+            false
+        ));
+        assert!(is_disk_full(
+            "Error 1114: The table 't' is full",
+            &[],
+            full,
+            false
+        ));
+        assert!(!is_disk_full("Lost connection", &[], roomy, true));
+        assert!(is_disk_full("Lost connection", &[], full, true));
+        assert!(!is_disk_full("Duplicate entry", &[], full, false));
     }
 }
