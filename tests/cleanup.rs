@@ -10,19 +10,8 @@ use std::time::{Duration, Instant};
 /// Start a long estimate and wait until its sandbox server is up.
 fn start_long_estimate(scratch: &Scratch) -> Child {
     require_server_binary();
-    let child = scratch
-        .command()
-        .args([
-            "estimate",
-            "--schema",
-            &example("courseware_studentmodule.sql"),
-            "--rows",
-            "50M",
-            &example("0017_alter_studentmodule_grade.sql"),
-            "--budget",
-            "10m",
-            "--quiet",
-        ])
+    let child = long_estimate(scratch)
+        .args(["--budget", "10m", "--quiet"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -46,20 +46,8 @@ fn a_docker_sandbox_is_closed_and_outlives_a_killed_run_only_until_the_next_run(
     }
     let scratch = Scratch::new("docker");
     let estimate = |extra: &[&str]| {
-        let mut command = scratch.command();
-        command.args([
-            "estimate",
-            "--schema",
-            &example("courseware_studentmodule.sql"),
-            "--rows",
-            "50M",
-            &example("0017_alter_studentmodule_grade.sql"),
-            "--sandbox",
-            "docker",
-            "--image",
-            IMAGE,
-            "--quiet",
-        ]);
+        let mut command = long_estimate(&scratch);
+        command.args(["--sandbox", "docker", "--image", IMAGE, "--quiet"]);
         command.args(extra);
         command
     };
