@@ -79,6 +79,7 @@ impl LocalServer {
         ));
         // Ours alone (0700): no other local user reaches the socket or the data files.
         std::fs::DirBuilder::new()
+            .recursive(true)
             .mode(0o700)
             .create(&dir)
             .with_context(|| format!("creating sandbox directory {}", dir.display()))?;
