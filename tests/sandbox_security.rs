@@ -6,6 +6,7 @@
 mod common;
 use common::require_server_binary;
 use ddl_eta::sandbox::local::{LocalOptions, LocalServer};
+use ddl_eta::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::Row;
 use std::path::Path;
@@ -103,6 +104,13 @@ async fn the_sandbox_listens_on_its_socket_only_and_refuses_anyone_without_its_p
         server.dir(),
         "LOAD DATA and INTO OUTFILE are confined to the sandbox directory"
     );
+    let outside = std::env::temp_dir().join(format!("ddl_eta_outfile_{}", std::process::id()));
+    let export = format!("SELECT 1 INTO OUTFILE '{}'", outside.display());
+    let refused = sqlx::raw_sql(&export).execute(&mut root).await;
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("1290")) && !outside.exists(),
+        "the server wrote a file outside its directory"
+    );
     let accounts = sqlx::raw_sql(
         "SELECT CAST(CONCAT(User, '@', Host) AS CHAR) FROM mysql.user \
          WHERE User <> 'mariadb.sys' ORDER BY 1",
@@ -179,4 +187,24 @@ async fn a_server_on_tcp_refuses_root_without_its_password_from_any_user() {
         error.contains("1045"),
         "refused for another reason: {error}"
     );
+}
+
+#[tokio::test]
+async fn the_sandbox_ddl_eta_starts_is_the_socket_only_kind() {
+    require_server_binary();
+    let sandbox = Sandbox::start(&SandboxOptions {
+        spec: SandboxSpec::Local,
+        buffer_pool_bytes: 64 << 20,
+        extra_server_args: Vec::new(),
+    })
+    .await
+    .expect("start the sandbox");
+    assert!(sandbox.connect_options().get_socket().is_some());
+    let mut conn = sandbox.connect().await.expect("connect");
+    assert_eq!(
+        scalar(&mut conn, "SELECT CAST(@@skip_networking AS CHAR)").await,
+        "ON"
+    );
+    drop(conn);
+    sandbox.close().await;
 }
