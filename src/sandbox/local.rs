@@ -98,8 +98,8 @@ impl LocalServer {
             password: random_password(),
         };
         // From here on a failure drops `server`, which removes the directory.
-        let mariadb = binary_is_mariadb(&binary)?;
-        if let Err(error) = server.initialize(&binary, mariadb) {
+        let mariadb = binary_is_mariadb(&binary).await?;
+        if let Err(error) = server.initialize(&binary, mariadb).await {
             return Err(server.explain(error).await);
         }
         server.spawn(&binary, options, mariadb)?;
@@ -148,13 +148,15 @@ impl LocalServer {
         self.dir.join("data")
     }
 
-    fn initialize(&self, binary: &Path, mariadb: bool) -> Result<()> {
+    /// The data directory, by the server's own installer; awaited, not blocked on, so that
+    /// Ctrl-C or SIGTERM stops it (and its children) at once and the directory goes too.
+    async fn initialize(&self, binary: &Path, mariadb: bool) -> Result<()> {
         let data = self.data_dir();
         let mut command = if mariadb {
             let installer = find_on_path("mariadb-install-db")
                 .or_else(|| find_on_path("mysql_install_db"))
                 .context("mariadb-install-db is not on PATH (it ships with mariadb-server)")?;
-            let mut command = Command::new(installer);
+            let mut command = tokio::process::Command::new(installer);
             command.args([
                 "--no-defaults".to_string(),
                 format!("--datadir={}", data.display()),
@@ -166,7 +168,7 @@ impl LocalServer {
             }
             command
         } else {
-            let mut command = Command::new(binary);
+            let mut command = tokio::process::Command::new(binary);
             command.args([
                 "--no-defaults".to_string(),
                 "--initialize-insecure".to_string(),
@@ -180,9 +182,8 @@ impl LocalServer {
         if running_as_root() {
             command.arg("--user=root");
         }
-        let output = command
-            .stdin(Stdio::null())
-            .output()
+        let output = output_or_kill_group(&mut command)
+            .await
             .context("running the server's data directory initialisation")?;
         if !output.status.success() {
             let text = String::from_utf8_lossy(&output.stderr).to_string()
@@ -463,15 +464,69 @@ fn causes_once(error: &anyhow::Error) -> String {
     text
 }
 
-fn binary_is_mariadb(binary: &Path) -> Result<bool> {
+async fn binary_is_mariadb(binary: &Path) -> Result<bool> {
     // The name says nothing (Debian links mysqld to mariadbd); the version text does.
-    let output = Command::new(binary)
+    let output = tokio::process::Command::new(binary)
         .arg("--version")
+        .kill_on_drop(true)
         .output()
+        .await
         .with_context(|| format!("running {} --version", binary.display()))?;
     Ok(String::from_utf8_lossy(&output.stdout)
         .to_ascii_lowercase()
         .contains("mariadb"))
+}
+
+/// Run a command in a process group of its own and collect its output; if this future is
+/// dropped first (Ctrl-C, SIGTERM), the whole group is killed: mariadb-install-db is a
+/// script whose bootstrap server would otherwise outlive it.
+async fn output_or_kill_group(
+    command: &mut tokio::process::Command,
+) -> std::io::Result<std::process::Output> {
+    struct KillGroup(Option<i32>);
+    impl Drop for KillGroup {
+        fn drop(&mut self) {
+            if let Some(group) = self.0 {
+                // SAFETY: a signal to the process group we created; gone already is harmless.
+                unsafe { libc::kill(-group, libc::SIGKILL) };
+                // Dying takes a server some milliseconds: make sure it is done before we go.
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while group_has_live_members(group) && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        }
+    }
+    let child = command
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut guard = KillGroup(child.id().and_then(|pid| i32::try_from(pid).ok()));
+    let output = child.wait_with_output().await;
+    // Finished: the group is empty, and its id may soon be another's.
+    guard.0 = None;
+    output
+}
+
+/// Does any process that is not a zombie belong to this process group (from /proc)?
+fn group_has_live_members(group: i32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // "pid (name) state ppid pgrp ...": the name may hold spaces, so split after ')'.
+        let mut fields = stat
+            .rsplit_once(')')
+            .map_or("", |(_, rest)| rest)
+            .split_whitespace();
+        let state = fields.next();
+        let pgrp = fields.nth(1).and_then(|p| p.parse::<i32>().ok());
+        pgrp == Some(group) && state != Some("Z")
+    })
 }
 
 /// A unix socket path inside the sandbox directory, unless the path is too long for one
