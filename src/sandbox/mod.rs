@@ -184,8 +184,9 @@ impl Sandbox {
         &self.options
     }
 
-    /// Drop our database and stop whatever we started. Dropping the Sandbox does the
-    /// process part too; this is the orderly way that also cleans a user's server.
+    /// Drop our database and stop whatever we started. Dropping the Sandbox stops a local
+    /// server too (a container is left to `cleanup::release_all_blocking`); this is the
+    /// orderly way, which also cleans a user's server.
     pub async fn close(mut self) {
         if !self.dropped_database {
             if let Backend::Url { url } = &self.backend {
