@@ -25,6 +25,7 @@ impl Production {
         let server = LocalServer::start(&LocalOptions {
             buffer_pool_bytes: 128 << 20,
             extra_args: vec!["--innodb-sort-buffer-size=2097152".to_string()],
+            tcp: true,
         })
         .await
         .expect("start the production server");
@@ -44,7 +45,7 @@ impl Production {
     fn url(&self, user: &str, password: &str) -> String {
         format!(
             "mysql://{user}:{password}@127.0.0.1:{}/prod",
-            self.server.port()
+            self.server.port().expect("listens on TCP")
         )
     }
 
@@ -268,7 +269,10 @@ async fn the_profile_matches_known_distributions_through_a_select_process_accoun
         .args([
             "profile",
             "--source",
-            &format!("mysql://reader@127.0.0.1:{}/prod", production.server.port()),
+            &format!(
+                "mysql://reader@127.0.0.1:{}/prod",
+                production.server.port().expect("listens on TCP")
+            ),
             "--table",
             "events",
             "--exact-rowcount",
@@ -432,7 +436,7 @@ fn must_fail(scratch: &Scratch, args: &[&str], within: Duration) -> String {
 async fn faults_are_clear_errors_within_the_limits() {
     let production = Production::start().await;
     let scratch = Scratch::new("source_faults");
-    let port = production.server.port();
+    let port = production.server.port().expect("listens on TCP");
     let limits = ["--connect-timeout", "2s", "--statement-timeout", "3s"];
     let profile = |url: &str, table: &str| -> Vec<String> {
         let mut args = vec!["profile", "--source", url, "--table", table];

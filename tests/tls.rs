@@ -106,6 +106,7 @@ async fn start_server(extra_args: Vec<String>) -> LocalServer {
     let server = LocalServer::start(&LocalOptions {
         buffer_pool_bytes: 64 << 20,
         extra_args,
+        tcp: true,
     })
     .await
     .expect("start the TLS server");
@@ -133,12 +134,9 @@ async fn start_server(extra_args: Vec<String>) -> LocalServer {
     server
 }
 
-/// The loopback TCP port: `require_secure_transport` applies to TCP only. (Written to
-/// take the port plain or optional, as `LocalServer::port` gives it, with or without a
-/// TCP listener of its own.)
+/// The loopback TCP port: `require_secure_transport` applies to TCP only.
 fn tcp_port(server: &LocalServer) -> u16 {
-    let port: Option<u16> = server.port().into();
-    port.expect("the test server listens on TCP")
+    server.port().expect("the test server listens on TCP")
 }
 
 fn profile(scratch: &Scratch, url: &str) -> std::process::Output {
