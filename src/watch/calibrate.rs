@@ -37,7 +37,7 @@ pub struct Calibration {
     pub outcomes_without_estimate: usize,
 }
 
-/// Ratios are actual seconds over the estimate's p50.
+/// Ratios are real seconds (less any metadata-lock wait) over the estimate's p50.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct KindCalibration {
     pub operation: Operation,
@@ -63,7 +63,7 @@ pub fn calibrate(outcomes: &[Outcome], interval: f64) -> Calibration {
         let Some(estimate) = outcome
             .estimate
             .as_ref()
-            .filter(|e| e.seconds_p50 > 0.0 && outcome.seconds > 0.0)
+            .filter(|e| e.seconds_p50 > 0.0 && outcome.working_seconds() > 0.0)
         else {
             without += 1;
             continue;
@@ -72,7 +72,7 @@ pub fn calibrate(outcomes: &[Outcome], interval: f64) -> Calibration {
             .entry(outcome.operation.as_str())
             .or_insert_with(|| (outcome.operation, Vec::new()))
             .1
-            .push(outcome.seconds / estimate.seconds_p50);
+            .push(outcome.working_seconds() / estimate.seconds_p50);
     }
     let tail = (1.0 - interval) / 2.0;
     let kinds = ratios
@@ -202,6 +202,7 @@ mod tests {
             started_at: String::new(),
             seconds,
             seconds_uncertainty: 0.5,
+            lock_wait_seconds: 0.0,
             progress_source: String::new(),
             estimate: Some(OutcomeEstimate {
                 seconds_p50: p50,

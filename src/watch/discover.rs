@@ -27,6 +27,9 @@ pub struct Thread {
 #[derive(Debug, Clone)]
 pub struct Ddl {
     pub thread: Thread,
+    /// The table's database: named in the statement, else the session's.
+    pub database: String,
+    /// The table's name, without its database.
     pub table: String,
     pub operation: Operation,
     pub sql: String,
@@ -42,10 +45,10 @@ impl Ddl {
 
     /// `db.table`, as lines name it.
     pub fn name(&self) -> String {
-        if self.thread.db.is_empty() || self.table.contains('.') {
+        if self.database.is_empty() {
             self.table.clone()
         } else {
-            format!("{}.{}", self.thread.db, self.table)
+            format!("{}.{}", self.database, self.table)
         }
     }
 }
@@ -62,13 +65,12 @@ impl Filter {
         let database_ok = self
             .database
             .as_ref()
-            .is_none_or(|d| d.eq_ignore_ascii_case(&ddl.thread.db));
-        let bare = ddl.table.rsplit('.').next().unwrap_or(&ddl.table);
+            .is_none_or(|d| d.eq_ignore_ascii_case(&ddl.database));
         let table_ok = self.tables.is_empty()
             || self
                 .tables
                 .iter()
-                .any(|t| t.eq_ignore_ascii_case(bare) || t.eq_ignore_ascii_case(&ddl.name()));
+                .any(|t| t.eq_ignore_ascii_case(&ddl.table) || t.eq_ignore_ascii_case(&ddl.name()));
         database_ok && table_ok
     }
 }
@@ -119,8 +121,13 @@ pub fn ddl_statements(threads: &[Thread], filter: &Filter) -> Vec<Ddl> {
         .filter_map(|t| {
             let sql = t.info.as_deref()?;
             let (table, operation) = classify(sql)?;
+            let (database, table) = match table.split_once('.') {
+                Some((database, table)) => (database.to_string(), table.to_string()),
+                None => (t.db.clone(), table),
+            };
             Some(Ddl {
                 thread: t.clone(),
+                database,
                 table,
                 operation,
                 sql: sql.trim().to_string(),
@@ -157,7 +164,34 @@ pub fn classify(sql: &str) -> Option<(String, Operation)> {
         statement.operation
     };
     let table = statement.table.or_else(|| table_after_keyword(sql))?;
+    let table = match database_before(sql, &table) {
+        Some(database) => format!("{database}.{table}"),
+        None => table,
+    };
     Some((table, operation))
+}
+
+/// `db` of `db.table` (quoted or not) in the statement; the parser keeps only the table.
+fn database_before(sql: &str, table: &str) -> Option<String> {
+    if table.contains('.') {
+        return None;
+    }
+    let flat = sql.replace('`', "");
+    let lower = flat.to_ascii_lowercase();
+    let needle = format!(".{}", table.to_ascii_lowercase());
+    let at = lower.match_indices(&needle).map(|(i, _)| i).find(|i| {
+        let after = lower[i + needle.len()..].chars().next();
+        after.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '$'))
+    })?;
+    let database: String = flat[..at]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!database.is_empty()).then_some(database)
 }
 
 /// The statement's first words, upper case, comments skipped.

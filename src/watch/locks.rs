@@ -46,10 +46,11 @@ impl Waiting {
                     .to_string()
             }
         };
-        format!(
-            "waiting for the table's metadata lock, {holders}; {} queries queued behind it",
-            self.queued
-        )
+        let queued = match self.queued {
+            1 => "1 query".to_string(),
+            n => format!("{n} queries"),
+        };
+        format!("waiting for the table's metadata lock, {holders}; {queued} queued behind it")
     }
 }
 
@@ -94,8 +95,8 @@ async fn mariadb_holders(source: &mut Source, ddl: &Ddl) -> Option<Vec<u64>> {
     let sql = format!(
         "SELECT DISTINCT CAST(THREAD_ID AS SIGNED) FROM information_schema.METADATA_LOCK_INFO \
          WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND THREAD_ID <> {}",
-        quote_literal(&ddl.thread.db),
-        quote_literal(bare(&ddl.table)),
+        quote_literal(&ddl.database),
+        quote_literal(&ddl.table),
         ddl.thread.id
     );
     let rows = source.query(&sql).await.ok()?;
@@ -108,8 +109,8 @@ async fn mysql_holders(source: &mut Source, ddl: &Ddl) -> Option<Vec<u64>> {
          JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID \
          WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = {} AND m.OBJECT_NAME = {} \
            AND m.LOCK_STATUS = 'GRANTED' AND t.PROCESSLIST_ID <> {}",
-        quote_literal(&ddl.thread.db),
-        quote_literal(bare(&ddl.table)),
+        quote_literal(&ddl.database),
+        quote_literal(&ddl.table),
         ddl.thread.id
     );
     let rows = source.query(&sql).await.ok()?;
@@ -146,7 +147,7 @@ fn idle_seconds(threads: &[Thread], id: u64) -> Option<u64> {
 /// Statements waiting for a metadata lock on the same table (they queue behind the ALTER,
 /// which waits first).
 pub fn queued_behind(ddl: &Ddl, threads: &[Thread]) -> usize {
-    let table = bare(&ddl.table).to_ascii_lowercase();
+    let table = ddl.table.to_ascii_lowercase();
     threads
         .iter()
         .filter(|t| t.id != ddl.thread.id && t.seconds <= ddl.thread.seconds)
@@ -164,10 +165,6 @@ fn ids(rows: &[sqlx::mysql::MySqlRow]) -> Vec<u64> {
         .filter_map(|r| r.try_get::<Option<i64>, _>(0).ok().flatten())
         .map(|id| id.max(0) as u64)
         .collect()
-}
-
-fn bare(table: &str) -> &str {
-    table.rsplit('.').next().unwrap_or(table)
 }
 
 #[cfg(test)]

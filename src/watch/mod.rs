@@ -306,13 +306,12 @@ impl Watch<'_> {
     /// operation.
     fn match_estimate(&mut self, ddl: &Ddl) -> Option<outcome::OutcomeEstimate> {
         let report = self.estimate.as_ref()?;
-        let bare = ddl.table.rsplit('.').next().unwrap_or(&ddl.table);
         let (index, statement) = report.statements.iter().enumerate().find(|(i, s)| {
             !self.used_estimates.contains(i)
                 && s.operation == ddl.operation
                 && s.table
                     .as_deref()
-                    .is_some_and(|t| t.eq_ignore_ascii_case(bare))
+                    .is_some_and(|t| t.eq_ignore_ascii_case(&ddl.table))
         })?;
         self.used_estimates.push(index);
         Some(outcome::OutcomeEstimate {
@@ -346,7 +345,7 @@ impl Watch<'_> {
             if tracked.ddl.sql != ddl.sql {
                 continue;
             }
-            let same_database = all.iter().filter(|d| d.thread.db == ddl.thread.db).count();
+            let same_database = all.iter().filter(|d| d.database == ddl.database).count();
             tracked.observe(ddl.clone(), &server, in_place, same_database);
             let waiting = match ddl.is_waiting_for_metadata_lock() && due {
                 true => Some(locks::diagnose(source, ddl, threads).await),

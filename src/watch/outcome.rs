@@ -26,6 +26,9 @@ pub struct Outcome {
     pub seconds: f64,
     /// Half the poll interval: how far `seconds` can be off from the poll alone.
     pub seconds_uncertainty: f64,
+    /// Seconds of `seconds` spent waiting for the table's metadata lock (as last seen).
+    #[serde(default)]
+    pub lock_wait_seconds: f64,
     /// The progress source last used for it.
     pub progress_source: String,
     /// The matching statement of `--estimate`, when one was given and matched.
@@ -40,6 +43,13 @@ pub struct OutcomeEstimate {
     pub seconds_high: f64,
     /// The interval level (0.9: 5th to 95th percentile).
     pub interval: f64,
+}
+
+impl Outcome {
+    /// The statement's own running time, which is what an estimate predicts.
+    pub fn working_seconds(&self) -> f64 {
+        (self.seconds - self.lock_wait_seconds).max(0.0)
+    }
 }
 
 /// Append one line to the record file (created when missing).

@@ -80,7 +80,7 @@ async fn tablespaces(source: &mut Source, ddls: &[Ddl]) -> Vec<(String, u64)> {
     };
     let names: Vec<String> = ddls
         .iter()
-        .map(|d| quote_literal(&format!("{}/{}", d.thread.db, d.table)))
+        .map(|d| quote_literal(&format!("{}/{}", d.database, d.table)))
         .collect();
     let sql = format!(
         "SELECT CAST(NAME AS CHAR), CAST(FILE_SIZE AS SIGNED) FROM information_schema.{view} \
@@ -168,7 +168,7 @@ pub fn reading(
     ddls_in_database: usize,
 ) -> Reading {
     let thread = &ddl.thread;
-    let original = format!("{}/{}", thread.db, ddl.table);
+    let original = format!("{}/{}", ddl.database, ddl.table);
     if memory.original_bytes.is_none() {
         memory.original_bytes = size_of(server, &original);
     }
@@ -233,7 +233,7 @@ fn intermediate_fraction(
     ddls_in_database: usize,
 ) -> Option<f64> {
     let original = memory.original_bytes.filter(|b| *b > 0)? as f64;
-    let prefix = format!("{}/#sql", ddl.thread.db).to_ascii_lowercase();
+    let prefix = format!("{}/#sql", ddl.database).to_ascii_lowercase();
     let candidates: Vec<&(String, u64)> = server
         .tablespaces
         .iter()
@@ -279,6 +279,7 @@ mod tests {
                 max_stage,
                 progress,
             },
+            database: "prod".into(),
             table: "t".into(),
             operation: Operation::AddColumn,
             sql: String::new(),

@@ -29,6 +29,9 @@ pub struct Tracked {
     waiting: Option<Waiting>,
     rowlog: Option<(u64, u64)>,
     warned: bool,
+    /// The statement's running time when it was last seen waiting for its metadata lock:
+    /// the pace of its work is measured from there.
+    waited: f64,
 }
 
 impl Tracked {
@@ -50,6 +53,7 @@ impl Tracked {
             waiting: None,
             rowlog: None,
             warned: false,
+            waited: 0.0,
             ddl,
         }
     }
@@ -80,6 +84,9 @@ impl Tracked {
         if moved || ddl.is_waiting_for_metadata_lock() {
             self.last_change = now;
         }
+        if ddl.is_waiting_for_metadata_lock() {
+            self.waited = ddl.thread.seconds;
+        }
         if !ddl.is_waiting_for_metadata_lock() {
             self.waiting = None;
         }
@@ -96,13 +103,14 @@ impl Tracked {
         self.ddl.thread.seconds
     }
 
-    /// Seconds still to go, extrapolating the average pace so far.
+    /// Seconds still to go, extrapolating the average pace since the lock wait ended.
     fn remaining(&self) -> Option<f64> {
         let done = self
             .reading
             .fraction
             .filter(|f| *f >= MIN_FRACTION_FOR_ETA)?;
-        Some(self.elapsed() * (1.0 - done.min(1.0)) / done)
+        let working = (self.elapsed() - self.waited).max(0.0);
+        Some(working * (1.0 - done.min(1.0)) / done)
     }
 
     /// The statement's line: progress, source, elapsed, ETA, estimate, stall, lock wait.
@@ -194,7 +202,7 @@ impl Tracked {
         Outcome {
             schema_version: outcome::SCHEMA_VERSION,
             server: server.clone(),
-            database: self.ddl.thread.db.clone(),
+            database: self.ddl.database.clone(),
             table: self.ddl.table.clone(),
             rows_at_start: self.rows,
             operation: self.ddl.operation,
@@ -202,6 +210,7 @@ impl Tracked {
             started_at: outcome::timestamp(self.started_wall),
             seconds: round3(end),
             seconds_uncertainty: round3(gap / 2.0),
+            lock_wait_seconds: round3(self.waited),
             progress_source: self.reading.source.clone(),
             estimate: self.estimate.clone(),
         }
@@ -217,13 +226,19 @@ impl Tracked {
             human_seconds(outcome.seconds_uncertainty),
             outcome.started_at
         );
+        if outcome.lock_wait_seconds > 0.0 {
+            line.push_str(&format!(
+                ", of which about {} waiting for its metadata lock",
+                human_seconds(outcome.lock_wait_seconds)
+            ));
+        }
         if let Some(e) = &outcome.estimate {
             line.push_str(&format!(
                 "; estimated {} ({}-{}): {:.2}x the estimate",
                 human_seconds(e.seconds_p50),
                 human_seconds(e.seconds_low),
                 human_seconds(e.seconds_high),
-                outcome.seconds / e.seconds_p50.max(1e-9)
+                outcome.working_seconds() / e.seconds_p50.max(1e-9)
             ));
         }
         if let Some(fraction) = self.reading.fraction {
@@ -239,12 +254,11 @@ impl Tracked {
 
 /// Rows of the statement's table when it was first seen (the server's estimate).
 pub async fn rows_of(source: &mut Source, ddl: &Ddl) -> Option<u64> {
-    let bare = ddl.table.rsplit('.').next().unwrap_or(&ddl.table);
     let sql = format!(
         "SELECT CAST(TABLE_ROWS AS SIGNED) FROM information_schema.TABLES \
          WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
-        quote_literal(&ddl.thread.db),
-        quote_literal(bare)
+        quote_literal(&ddl.database),
+        quote_literal(&ddl.table)
     );
     let rows = source.query(&sql).await.ok()?;
     let value = rows.first()?.try_get::<Option<i64>, _>(0).ok()??;
