@@ -266,17 +266,16 @@ async fn watch_follows_a_wrapped_copy_to_its_end_and_only_reads() {
     scratch.assert_nothing_left();
 }
 
-/// Run `watch` until a stderr line has every one of `needles`; then run `release` and wait
-/// for watch to end. Returns (exit code, stdout, stderr so far).
-async fn watch_until(
+/// `watch` on the source, its stderr lines coming through a channel as they are printed.
+fn spawn_watch(
     scratch: &Scratch,
     url: &str,
-    needles: &[String],
-    release: &mut MySqlConnection,
-) -> (Option<i32>, String, String) {
+    extra: &[&str],
+) -> (std::process::Child, mpsc::Receiver<String>) {
     let mut child = scratch
         .command()
         .args(["watch", "--source", url, "--interval", "1s"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -288,26 +287,46 @@ async fn watch_until(
             let _ = send.send(line);
         }
     });
+    (child, receive)
+}
+
+/// Wait (30 s at most) for a line that has every one of `needles`; `seen` collects the lines.
+fn wait_for_line(lines: &mpsc::Receiver<String>, needles: &[String], seen: &mut String) -> bool {
     let started = Instant::now();
-    let mut seen = String::new();
-    let found = loop {
-        if let Ok(line) = receive.recv_timeout(Duration::from_millis(200)) {
-            let hit = needles.iter().all(|n| line.contains(n.as_str()));
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
             seen.push_str(&line);
             seen.push('\n');
-            if hit {
-                break true;
+            if needles.iter().all(|n| line.contains(n.as_str())) {
+                return true;
             }
         }
-        if started.elapsed() > Duration::from_secs(30) {
-            break false;
-        }
-    };
-    exec(release, "COMMIT").await;
-    let output = child.wait_with_output().expect("watch ends");
-    seen.extend(receive.try_iter().map(|l| l + "\n"));
-    assert!(found, "no line with {needles:?}: {seen}");
-    (output.status.code(), stdout(&output), seen)
+    }
+    false
+}
+
+/// A transaction that read the table and stays open, an ALTER waiting for it, and a query
+/// queued behind the ALTER. Returns the holder's connection and id and the two threads.
+async fn lock_pile_up(
+    production: &Production,
+    index: &str,
+) -> (MySqlConnection, i64, Vec<std::thread::JoinHandle<()>>) {
+    let mut holder = production.root().await;
+    let holder_id = connection_id(&mut holder).await;
+    exec(&mut holder, "BEGIN").await;
+    exec(&mut holder, "SELECT COUNT(*) FROM prod.big WHERE id < 10").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let options = ddl_eta::server::plain_options(production.server.connect_options());
+    let alter = in_a_session(
+        options.clone(),
+        format!("ALTER TABLE prod.big ADD INDEX {index} (a)"),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let queued = in_a_session(
+        options,
+        "SELECT COUNT(*) FROM prod.big WHERE id < 5".to_string(),
+    );
+    (holder, holder_id, vec![alter, queued])
 }
 
 #[tokio::test]
@@ -316,39 +335,70 @@ async fn a_waiting_alter_names_its_holder_or_its_candidates_and_the_queue() {
     let scratch = Scratch::new("watch_locks");
     let reader = production.reader();
     for (plugin, index) in [(false, "ia"), (true, "ib")] {
-        let mut root = production.root().await;
         if plugin {
+            let mut root = production.root().await;
             exec(&mut root, "INSTALL SONAME 'metadata_lock_info'").await;
         }
-        // The holder: a transaction that read the table and stays open.
-        let mut holder = production.root().await;
-        let holder_id = connection_id(&mut holder).await;
-        exec(&mut holder, "BEGIN").await;
-        exec(&mut holder, "SELECT COUNT(*) FROM prod.big WHERE id < 10").await;
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        let options = ddl_eta::server::plain_options(production.server.connect_options());
-        let alter_task = in_a_session(
-            options.clone(),
-            format!("ALTER TABLE prod.big ADD INDEX {index} (a)"),
-        );
-        std::thread::sleep(Duration::from_millis(300));
-        let queued_task = in_a_session(
-            options,
-            "SELECT COUNT(*) FROM prod.big WHERE id < 5".to_string(),
-        );
+        let (mut holder, holder_id, sessions) = lock_pile_up(&production, index).await;
         let who = if plugin {
             format!("held by thread {holder_id} (open ")
         } else {
             format!("candidates, transactions open longer than the wait: thread {holder_id} (open ")
         };
         let needles = [who, "1 query queued behind it".to_string()];
-        let (code, out, err) = watch_until(&scratch, &reader, &needles, &mut holder).await;
-        alter_task.join().expect("the ALTER ran");
-        queued_task.join().expect("the query ran");
-        assert_eq!(code, Some(0), "{err}");
+        let (child, lines) = spawn_watch(&scratch, &reader, &[]);
+        let mut seen = String::new();
+        let found = wait_for_line(&lines, &needles, &mut seen);
+        exec(&mut holder, "COMMIT").await;
+        let output = child.wait_with_output().expect("watch ends");
+        seen.extend(lines.try_iter().map(|l| l + "\n"));
+        assert!(found, "no line with {needles:?}: {seen}");
+        for session in sessions {
+            session.join().expect("the ALTER and the queued query ran");
+        }
+        let out = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{seen}");
         assert!(out.contains("add_index ended after"), "{out}");
         assert!(out.contains("waiting for its metadata lock"), "{out}");
     }
+
+    // The server stops answering mid-watch: exit 1 within the limits, with the last
+    // progress seen.
+    let (mut holder, _, sessions) = lock_pile_up(&production, "ic").await;
+    let limits = ["--connect-timeout", "2s", "--statement-timeout", "2s"];
+    let (mut child, lines) = spawn_watch(&scratch, &reader, &limits);
+    let mut seen = String::new();
+    let waiting = ["waiting for the table's metadata lock".to_string()];
+    let found = wait_for_line(&lines, &waiting, &mut seen);
+    let pid = production.server.pid().expect("server pid") as i32;
+    // SAFETY: signalling the server process this test started.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let stopped = Instant::now();
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break Some(status);
+        }
+        if stopped.elapsed() > Duration::from_secs(40) {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    exec(&mut holder, "COMMIT").await;
+    for session in sessions {
+        session.join().expect("the ALTER and the queued query ran");
+    }
+    seen.extend(lines.try_iter().map(|l| l + "\n"));
+    assert!(found, "never saw the wait: {seen}");
+    let status = status
+        .unwrap_or_else(|| panic!("watch still running 40 s after the server stopped: {seen}"));
+    assert_eq!(status.code(), Some(1), "{seen}");
+    assert!(seen.contains("error: "), "{seen}");
+    assert!(
+        seen.contains("last progress seen: prod.big (thread "),
+        "{seen}"
+    );
     scratch.assert_nothing_left();
 }
 

@@ -123,14 +123,11 @@ pub async fn run(args: &WatchArgs) -> Result<u8> {
         let threads = match session.threads().await {
             Ok(threads) => threads,
             Err(error) => {
-                return Err(error.context(format!(
-                    "last progress seen: {}",
-                    if watch.last_line.is_empty() {
-                        "none"
-                    } else {
-                        &watch.last_line
-                    }
-                )))
+                let last = match watch.last_line.as_str() {
+                    "" => "none",
+                    line => line,
+                };
+                anyhow::bail!("{error:#}; last progress seen: {last}")
             }
         };
         let all = discover::ddl_statements(&threads, &Filter::default());
