@@ -160,7 +160,7 @@ impl Tracked {
     fn estimate_text(&self, lead: &str) -> String {
         match &self.estimate {
             Some(e) => format!(
-                "{lead}{} ({}-{})",
+                "{lead}{} ({} .. {})",
                 human_seconds(e.seconds_p50),
                 human_seconds(e.seconds_low),
                 human_seconds(e.seconds_high)
@@ -182,7 +182,7 @@ impl Tracked {
         }
         self.warned = true;
         Some(format!(
-            "the projected duration {} is outside the estimate's interval {}-{}",
+            "the projected duration {} is outside the estimate's interval {} .. {}",
             human_seconds(total),
             human_seconds(estimate.seconds_low),
             human_seconds(estimate.seconds_high)
@@ -234,7 +234,7 @@ impl Tracked {
         }
         if let Some(e) = &outcome.estimate {
             line.push_str(&format!(
-                "; estimated {} ({}-{}): {:.2}x the estimate",
+                "; estimated {} ({} .. {}): {:.2}x the estimate",
                 human_seconds(e.seconds_p50),
                 human_seconds(e.seconds_low),
                 human_seconds(e.seconds_high),
