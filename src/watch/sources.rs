@@ -4,6 +4,7 @@
 //! intermediate `#sql` table against the original's (a rebuild); else nothing, said so.
 
 use super::discover::Ddl;
+use crate::migration::Operation;
 use crate::source::{quote_literal, Source};
 use sqlx::Row;
 
@@ -203,6 +204,14 @@ pub fn reading(
             source,
         };
     }
+    // A rebuild writes a new copy of the table: its bytes against the old copy's compare
+    // like with like, where the onlineddl counter weighs phases by its own cost model.
+    if let Some(fraction) = intermediate {
+        return Reading {
+            fraction: Some(fraction),
+            source: "the intermediate table's size against the original's".to_string(),
+        };
+    }
     let in_place = thread.max_stage == 0;
     if in_place && inplace_running == 1 && memory.onlineddl_moved {
         if let Some(pct) = server.onlineddl_pct {
@@ -211,12 +220,6 @@ pub fn reading(
                 source: "Innodb_onlineddl_pct_progress (merge sort only)".to_string(),
             };
         }
-    }
-    if let Some(fraction) = intermediate {
-        return Reading {
-            fraction: Some(fraction),
-            source: "the intermediate table's size against the original's".to_string(),
-        };
     }
     Reading {
         fraction: None,
@@ -245,11 +248,22 @@ fn intermediate_fraction(
         .find(|(name, _)| name.ends_with(&format!("-{hex}")) || name.ends_with(&format!("_{hex}")));
     let chosen = match own {
         Some(found) => Some(*found),
-        None if ddls_in_database == 1 => candidates.iter().max_by_key(|(_, b)| *b).copied(),
+        // An in-place rebuild's `#sql-ib...` does not name its thread. An index build
+        // writes no new table: a `#sql` file beside it is somebody else's (or an orphan).
+        None if ddls_in_database == 1 && !builds_only_an_index(ddl.operation) => {
+            candidates.iter().max_by_key(|(_, b)| *b).copied()
+        }
         None => None,
     }?;
     // Never 100% before the statement says it ended: the rename and the log apply remain.
     Some((chosen.1 as f64 / original).min(0.99))
+}
+
+fn builds_only_an_index(operation: Operation) -> bool {
+    matches!(
+        operation,
+        Operation::AddIndex | Operation::DropIndex | Operation::RenameIndex
+    )
 }
 
 fn size_of(server: &ServerProgress, name: &str) -> Option<u64> {
@@ -263,7 +277,6 @@ fn size_of(server: &ServerProgress, name: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migration::Operation;
     use crate::watch::discover::Thread;
 
     fn ddl(id: u64, stage: u32, max_stage: u32, progress: f64) -> Ddl {

@@ -75,7 +75,13 @@ impl Tracked {
         same_database: usize,
     ) {
         let now = Instant::now();
-        let reading = sources::reading(&ddl, server, &mut self.memory, in_place, same_database);
+        let mut reading =
+            sources::reading(&ddl, server, &mut self.memory, in_place, same_database);
+        // A source that falls silent near the end (the final rename, the log apply) leaves
+        // its last value standing rather than "unknown".
+        if reading.fraction.is_none() && !ddl.is_waiting_for_metadata_lock() {
+            reading = self.reading.clone();
+        }
         let moved = match (reading.fraction, self.reading.fraction) {
             (Some(new), Some(old)) => (new - old).abs() > 1e-9,
             (Some(_), None) => true,
