@@ -75,8 +75,7 @@ impl Tracked {
         same_database: usize,
     ) {
         let now = Instant::now();
-        let mut reading =
-            sources::reading(&ddl, server, &mut self.memory, in_place, same_database);
+        let mut reading = sources::reading(&ddl, server, &mut self.memory, in_place, same_database);
         // A source that falls silent near the end (the final rename, the log apply) leaves
         // its last value standing rather than "unknown".
         if reading.fraction.is_none() && !ddl.is_waiting_for_metadata_lock() {
@@ -291,4 +290,59 @@ fn clock(at: SystemTime) -> String {
 
 fn round3(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration::Operation;
+    use crate::watch::discover::Thread;
+
+    fn copy_at(seconds: f64, progress: f64) -> Ddl {
+        Ddl {
+            thread: Thread {
+                id: 9,
+                db: "prod".into(),
+                command: "Query".into(),
+                seconds,
+                state: "copy to tmp table".into(),
+                info: None,
+                stage: 1,
+                max_stage: 2,
+                progress,
+            },
+            database: "prod".into(),
+            table: "t".into(),
+            operation: Operation::AddColumn,
+            sql: "ALTER TABLE t ADD COLUMN c int, ALGORITHM=COPY".into(),
+        }
+    }
+
+    #[test]
+    fn the_eta_extrapolates_the_pace_and_a_still_statement_is_a_stall() {
+        let server = ServerProgress::default();
+        let estimate = OutcomeEstimate {
+            seconds_p50: 10.0,
+            seconds_low: 8.0,
+            seconds_high: 12.0,
+            interval: 0.9,
+        };
+        let mut tracked = Tracked::new(copy_at(5.0, 20.0), None, Some(estimate));
+        tracked.observe(copy_at(5.0, 20.0), &server, 0, 1);
+        // 10% done in 5 s: 45 s to go, 50 s in all, far outside 8-12 s.
+        assert_eq!(tracked.remaining(), Some(45.0));
+        let line = tracked.status(None, Duration::from_secs(3600));
+        assert!(
+            line.starts_with("10.0% [stage 1 of 2], 5.0 s elapsed, ETA 45.0 s more"),
+            "{line}"
+        );
+        assert!(!line.contains("STALLED"), "{line}");
+        let warning = tracked.interval_warning().expect("a warning");
+        assert!(warning.contains("50.0 s is outside"), "{warning}");
+        assert_eq!(tracked.interval_warning(), None, "warned twice");
+        // No movement since the last sight, with a zero --stall: a stall.
+        tracked.observe(copy_at(6.0, 20.0), &server, 0, 1);
+        let line = tracked.status(None, Duration::ZERO);
+        assert!(line.contains("STALLED: no progress for"), "{line}");
+    }
 }
