@@ -457,6 +457,7 @@ async fn run_case(
         schema: &schema,
         migration: &migration,
         source_url: &production.url(),
+        source_password: production.password(),
         rows: c.rows,
         max_rows,
         budget: context.budget,
