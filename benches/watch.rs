@@ -112,6 +112,7 @@ async fn run(args: Args) -> Result<()> {
     let server = LocalServer::start(&LocalOptions {
         buffer_pool_bytes: args.buffer_pool_mib << 20,
         extra_args: Vec::new(),
+        tcp: true,
     })
     .await?;
     let mut root =
@@ -135,7 +136,7 @@ async fn run(args: Args) -> Result<()> {
     ] {
         sqlx::raw_sql(&sql).execute(&mut root).await?;
     }
-    let port = server.port();
+    let port = server.port().context("the server has no TCP port")?;
     let out_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/watch-bench");
     std::fs::create_dir_all(&out_dir)?;
     let mut runs = Vec::new();

@@ -181,10 +181,7 @@ fn secrets_of(cli: &Cli) -> Vec<String> {
 }
 
 fn watch_secrets(args: &ddl_eta::watch::WatchArgs) -> Vec<String> {
-    let mut secrets: Vec<String> = ddl_eta::sandbox::url::password_of(&args.source)
-        .map(str::to_string)
-        .into_iter()
-        .collect();
+    let mut secrets = ddl_eta::sandbox::url::password_forms(&args.source);
     if let Ok(Some(password)) = ddl_eta::source::password_from(args.password_file.as_ref()) {
         secrets.push(password);
     }

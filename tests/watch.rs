@@ -27,6 +27,7 @@ impl Production {
         let server = LocalServer::start(&LocalOptions {
             buffer_pool_bytes: 128 << 20,
             extra_args: Vec::new(),
+            tcp: true,
         })
         .await
         .expect("start the production server");
@@ -67,7 +68,7 @@ impl Production {
     fn url(&self, user: &str, password: &str) -> String {
         format!(
             "mysql://{user}:{password}@127.0.0.1:{}/prod",
-            self.server.port()
+            self.server.port().expect("a TCP port")
         )
     }
 
@@ -146,7 +147,7 @@ async fn watch_follows_a_wrapped_copy_to_its_end_and_only_reads() {
     let scratch = Scratch::new("watch_copy");
     let estimate = estimate_file(&scratch);
     let record = scratch.dir.join("outcomes.jsonl");
-    let port = production.server.port().to_string();
+    let port = production.server.port().expect("a TCP port").to_string();
     let admin_password = format!("-p{ADMIN_PASSWORD}");
     let reader = production.reader();
     let output = scratch.run(&[
@@ -321,7 +322,25 @@ async fn lock_pile_up(
         options.clone(),
         format!("ALTER TABLE prod.big ADD INDEX {index} (a)"),
     );
-    std::thread::sleep(Duration::from_millis(300));
+    // An in-place ALTER asks for its exclusive lock only after preparing: the query must
+    // come after that to queue behind it.
+    let mut root = production.root().await;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
+        let waiting: i64 = sqlx::raw_sql(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+             WHERE STATE = 'Waiting for table metadata lock' AND INFO LIKE 'ALTER%'",
+        )
+        .fetch_one(&mut root)
+        .await
+        .expect("processlist")
+        .try_get(0)
+        .expect("a count");
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let queued = in_a_session(
         options,
         "SELECT COUNT(*) FROM prod.big WHERE id < 5".to_string(),

@@ -149,7 +149,7 @@ pub async fn run(args: &WatchArgs) -> Result<u8> {
             }
             if wrapped.is_none() && !args.wait {
                 if !watch.seen_any {
-                    println!("{}", no_ddl_line(&filter));
+                    watch.screen.stdout_line(&no_ddl_line(&filter));
                 }
                 return Ok(0);
             }

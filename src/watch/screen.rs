@@ -37,7 +37,7 @@ impl Screen {
             Some(multi) => {
                 let _ = multi.println(text);
             }
-            None => eprintln!("{text}"),
+            None => crate::output::say(text),
         }
     }
 
