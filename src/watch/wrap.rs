@@ -55,8 +55,11 @@ impl Wrapped {
             .wait()
             .await
             .with_context(|| format!("waiting for the command `{}`", self.name))?;
-        for forwarder in self.forwarders.drain(..) {
+        // One at a time and removed only once done: this future may be dropped between
+        // polls (it races a timer), and no output may be lost when it is.
+        while let Some(forwarder) = self.forwarders.first_mut() {
             let _ = forwarder.await;
+            self.forwarders.remove(0);
         }
         use std::os::unix::process::ExitStatusExt;
         let code = match (status.code(), status.signal()) {
