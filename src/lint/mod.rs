@@ -56,6 +56,12 @@ pub struct Rule {
     pub explanation: &'static str,
     /// What to do instead.
     pub alternative: &'static str,
+    /// What it fires on, for the rules list (docs/lint-rules.md is generated from these).
+    pub fires_on: &'static str,
+    /// A migration it fires on, and one it stays quiet on, both read against
+    /// `rules::EXAMPLE_SCHEMA` on the default target; a test checks that each does so.
+    pub bad: &'static str,
+    pub good: &'static str,
     /// Looks at one statement, knowing what came before it.
     pub check: fn(&Context, &Statement) -> Vec<Hit>,
 }

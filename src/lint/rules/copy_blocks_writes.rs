@@ -13,6 +13,9 @@ pub const RULE: Rule = Rule {
     level: Level::Warning,
     explanation: "ALGORITHM=COPY rewrites the table row by row while inserts, updates and deletes wait (MySQL 8 / Aurora MySQL 3, MariaDB before 11.2): minutes to hours on a large table.",
     alternative: "Use pt-online-schema-change or gh-ost, or an online form (add a new column and backfill); run `ddl-eta estimate` to see how long writes would wait.",
+    fires_on: "DDL that runs as ALGORITHM=COPY with writes blocked on the target (type change, column charset change, CONVERT TO CHARACTER SET, DROP PRIMARY KEY; not on MariaDB 11.2+, whose COPY allows LOCK=NONE): writes blocked for the whole copy",
+    bad: "ALTER TABLE t MODIFY note text NULL;",
+    good: "ALTER TABLE t ADD COLUMN note_text text NULL, ALGORITHM=INSTANT;",
     check,
 };
 

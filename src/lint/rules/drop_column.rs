@@ -11,6 +11,9 @@ pub const RULE: Rule = Rule {
     level: Level::Error,
     explanation: "The column's values are gone once the statement commits, and the previous release, still running during the deploy, fails on queries that name the column (Django selects every field by name).",
     alternative: "Remove the column from the code first and deploy; drop it in a later release (Django: SeparateDatabaseAndState).",
+    fires_on: "`DROP COLUMN` of a column the migration did not add: its data is deleted and old code fails",
+    bad: "ALTER TABLE t DROP COLUMN note, ALGORITHM=INSTANT;",
+    good: "ALTER TABLE t ADD COLUMN draft int NULL, ALGORITHM=INSTANT;\nALTER TABLE t DROP COLUMN draft, ALGORITHM=INSTANT;",
     check,
 };
 

@@ -11,6 +11,9 @@ pub const RULE: Rule = Rule {
     level: Level::Error,
     explanation: "The rows are gone once the statement commits, and the previous release, still running during the deploy, fails on every query that names the table.",
     alternative: "Stop using the table in one release; drop it in a later one, after a backup you can restore from.",
+    fires_on: "`DROP TABLE` of a table the migration did not create: its rows are deleted and old code fails",
+    bad: "DROP TABLE t;",
+    good: "CREATE TABLE t_tmp (id int PRIMARY KEY);\nDROP TABLE t_tmp;",
     check,
 };
 

@@ -12,6 +12,9 @@ pub const RULE: Rule = Rule {
     level: Level::Warning,
     explanation: "With foreign_key_checks on, MySQL and MariaDB add a foreign key only with ALGORITHM=COPY, blocking writes for the whole copy; with it off the ALTER is INPLACE and does not check existing rows.",
     alternative: "Check for orphan rows first, then run SET foreign_key_checks=0; the ALTER; SET foreign_key_checks=1 in one session (Django adds the column and its constraint in one ALTER: split them with RunSQL).",
+    fires_on: "`ADD FOREIGN KEY` while foreign_key_checks is on (no earlier `SET foreign_key_checks=0` in the migration): ALGORITHM=COPY",
+    bad: "ALTER TABLE u ADD CONSTRAINT u_t FOREIGN KEY (t_id) REFERENCES t (id);",
+    good: "SET foreign_key_checks=0;\nALTER TABLE u ADD CONSTRAINT u_t FOREIGN KEY (t_id) REFERENCES t (id), ALGORITHM=INPLACE, LOCK=NONE;\nSET foreign_key_checks=1;",
     check,
 };
 

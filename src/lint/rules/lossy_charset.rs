@@ -15,6 +15,9 @@ pub const RULE: Rule = Rule {
     level: Level::Error,
     explanation: "Characters the new character set cannot store become '?' (or fail the ALTER in strict mode): emoji and most scripts are lost going from utf8mb4 to utf8mb3 or latin1.",
     alternative: "Convert toward utf8mb4, not away from it; otherwise first check that no row holds characters outside the new set (WHERE col <> CONVERT(col USING latin1)).",
+    fires_on: "`CONVERT TO CHARACTER SET` or a `MODIFY` that moves text to a character set holding fewer characters (utf8mb4 to utf8mb3/latin1; a MODIFY without CHARACTER SET takes the table default); \"cannot tell\" without `--schema`",
+    bad: "ALTER TABLE t CONVERT TO CHARACTER SET latin1;",
+    good: "ALTER TABLE t MODIFY note varchar(200) CHARACTER SET utf8mb4 NULL;",
     check,
 };
 

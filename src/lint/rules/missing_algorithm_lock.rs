@@ -13,6 +13,9 @@ pub const RULE: Rule = Rule {
     level: Level::Warning,
     explanation: "Without ALGORITHM= and LOCK= the server silently takes the best level it can, possibly a blocking copy; with them it refuses at once (error 1845/1846) when it cannot keep the promise, before touching the table.",
     alternative: "Append the level you expect, e.g. ALGORITHM=INPLACE, LOCK=NONE or ALGORITHM=INSTANT (MySQL takes INSTANT only with LOCK=DEFAULT); from Django, use RunSQL.",
+    fires_on: "an ALTER TABLE / CREATE INDEX / DROP INDEX expected online, without ALGORITHM= or LOCK=; the message gives the clause to append (`ALGORITHM=INSTANT`, `ALGORITHM=INPLACE, LOCK=NONE`, on MariaDB `ALGORITHM=NOCOPY, LOCK=NONE`) so that the server refuses at once instead of falling back",
+    bad: "CREATE INDEX t_grade ON t (grade);",
+    good: "CREATE INDEX t_grade ON t (grade) ALGORITHM=INPLACE LOCK=NONE;",
     check,
 };
 

@@ -31,6 +31,20 @@ pub const ALL: &[Rule] = &[
     missing_algorithm_lock::RULE,
 ];
 
+/// The current tables every rule's `bad` and `good` examples are read against.
+pub const EXAMPLE_SCHEMA: &str = "CREATE TABLE `t` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `name` varchar(100) NOT NULL,
+  `grade` double DEFAULT NULL,
+  `note` varchar(200) DEFAULT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE `u` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `t_id` bigint NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;";
+
 /// The clauses of `operation` that touch a column the running release already knows: on a
 /// table the migration did not create, and not a column it added earlier. Changes to what
 /// the migration itself made cannot break old code or lose old data.
@@ -88,6 +102,19 @@ mod tests {
                 "{}",
                 rule.code
             );
+        }
+    }
+
+    #[test]
+    fn each_rules_bad_example_fires_and_its_good_example_does_not() {
+        for rule in ALL {
+            let fired = |sql: &str| {
+                super::super::codes_for(sql, Some(EXAMPLE_SCHEMA), super::super::DEFAULT_TARGET)
+                    .iter()
+                    .any(|(code, _, _)| *code == rule.code)
+            };
+            assert!(fired(rule.bad), "{}: bad example is quiet", rule.code);
+            assert!(!fired(rule.good), "{}: good example fires", rule.code);
         }
     }
 }

@@ -14,6 +14,9 @@ pub const RULE: Rule = Rule {
     level: Level::Error,
     explanation: "Values that do not fit the new type are cut, rounded or rejected: in strict mode the ALTER fails partway, otherwise data changes silently.",
     alternative: "Check the data first (MAX(LENGTH(col)), MIN/MAX(col)), widen instead, or add a new column, backfill it and switch over.",
+    fires_on: "`MODIFY`/`CHANGE` to a type that cannot hold every current value (shorter VARCHAR, smaller integer, fewer decimal digits, DOUBLE to FLOAT, DATETIME to DATE, fewer ENUM values...); a warning \"cannot tell\" when the current type is unknown",
+    bad: "ALTER TABLE t MODIFY grade float NULL;",
+    good: "ALTER TABLE t MODIFY note varchar(250) NULL;",
     check,
 };
 

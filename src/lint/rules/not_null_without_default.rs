@@ -14,6 +14,9 @@ pub const RULE: Rule = Rule {
     level: Level::Error,
     explanation: "In strict SQL mode (the default) an INSERT that omits a NOT NULL column without a default fails (error 1364), and the previous release, which does not know the column, omits it.",
     alternative: "Keep a DEFAULT until every running release writes the column (Django 5: db_default), or add the column NULL, backfill, and make it NOT NULL in a later release.",
+    fires_on: "a NOT NULL column without DEFAULT on an existing table: `ADD COLUMN`, `ALTER COLUMN ... DROP DEFAULT` (what Django's AddField emits after adding with a default), or a MODIFY that makes a nullable/defaulted column NOT NULL without a default: old code's INSERTs fail (error 1364)",
+    bad: "ALTER TABLE t ADD COLUMN score int NOT NULL, ALGORITHM=INSTANT;",
+    good: "ALTER TABLE t ADD COLUMN score int NOT NULL DEFAULT 0, ALGORITHM=INSTANT;",
     check,
 };
 

@@ -11,6 +11,9 @@ pub const RULE: Rule = Rule {
     level: Level::Error,
     explanation: "During a deploy the previous release still runs against the migrated database, and every query it sends that names the old column fails.",
     alternative: "Expand and contract: add the new column, write both, backfill, switch reads, and drop the old column in a later release.",
+    fires_on: "`RENAME COLUMN` or `CHANGE old new ...`: old code naming the column fails",
+    bad: "ALTER TABLE t RENAME COLUMN note TO comment, ALGORITHM=INSTANT;",
+    good: "ALTER TABLE t ADD COLUMN comment varchar(200) NULL, ALGORITHM=INSTANT;",
     check,
 };
 

@@ -11,6 +11,9 @@ pub const RULE: Rule = Rule {
     level: Level::Error,
     explanation: "During a deploy the previous release still runs against the migrated database, and every query it sends to the old table name fails.",
     alternative: "Keep the old name working until no release uses it (a view, or copy to a new table and switch in steps), then rename or drop in a later release.",
+    fires_on: "`RENAME TABLE` / `ALTER TABLE ... RENAME`: old code naming the table fails",
+    bad: "RENAME TABLE t TO t_old;",
+    good: "CREATE TABLE t_new (id int PRIMARY KEY);\nRENAME TABLE t_new TO t_next;",
     check,
 };
 

@@ -13,6 +13,9 @@ pub const RULE: Rule = Rule {
     level: Level::Warning,
     explanation: "An in-place rebuild lets reads and writes go on but rewrites every row: time and I/O in proportion to the table, free disk for a second copy, replica lag, and concurrent writes beyond innodb_online_alter_log_max_size fail the ALTER at its end.",
     alternative: "Run it off-peak with enough free disk (Aurora: FreeLocalStorage), raise innodb_online_alter_log_max_size if writes are heavy, and run `ddl-eta estimate` for the duration.",
+    fires_on: "online DDL that rebuilds the whole table (ADD PRIMARY KEY, FORCE, OPTIMIZE TABLE, ENGINE=InnoDB, ROW_FORMAT=/KEY_BLOCK_SIZE=, NULL <-> NOT NULL, ADD/DROP COLUMN before MySQL 8.0.29 or next to a clause that is not INSTANT)",
+    bad: "ALTER TABLE t FORCE;",
+    good: "ALTER TABLE t ADD INDEX t_grade (grade), ALGORITHM=INPLACE, LOCK=NONE;",
     check,
 };
 

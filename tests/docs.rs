@@ -1,0 +1,188 @@
+//! The manual stays true to the repository: docs/lint-rules.md is generated from the rule
+//! definitions (rerun with UPDATE_SNAPSHOTS=1 to rewrite it), every relative link in
+//! README.md, CONTRIBUTING.md and docs/*.md names a file here, and the README stays a
+//! front page (at most 10 KB).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use ddl_eta::lint::rules::{ALL, EXAMPLE_SCHEMA};
+use ddl_eta::lint::DEFAULT_TARGET;
+
+const README_LIMIT_BYTES: u64 = 10 * 1024;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The rules list, as docs/lint-rules.md holds it.
+fn lint_rules_markdown() -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Lint rules\n\n\
+         <!-- Generated from src/lint/rules/*.rs by tests/docs.rs: edit the rules, then run\n     \
+         `UPDATE_SNAPSHOTS=1 cargo test --test docs`. -->\n\n\
+         What `ddl-eta lint` checks (see [lint.md](lint.md) for flags, formats and ignores). \
+         Errors are data loss and backward incompatibility (the previous release keeps running \
+         against the migrated database during a deploy); the rest are warnings. A rule that \
+         cannot tell without `--schema` says so as a warning.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| code | name | level | fires on |\n| --- | --- | --- | --- |"
+    );
+    for rule in ALL {
+        let _ = writeln!(
+            out,
+            "| [{code}](#{anchor}) | {name} | {level} | {fires} |",
+            code = rule.code,
+            anchor = rule.code.to_lowercase(),
+            name = rule.name,
+            level = rule.level.as_str(),
+            fires = rule.fires_on.replace('|', "\\|"),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe examples below are read against these tables, on the default target \
+         (`{DEFAULT_TARGET}`); a test checks that each bad example fires its rule and each \
+         good one does not.\n\n```sql\n{EXAMPLE_SCHEMA}\n```"
+    );
+    for rule in ALL {
+        let _ = writeln!(
+            out,
+            "\n## {code}\n\n**{name}** ({level}): {fires}.\n\n\
+             Why: {why}\n\nInstead: {instead}\n\n\
+             Fires on:\n\n```sql\n{bad}\n```\n\nQuiet on:\n\n```sql\n{good}\n```",
+            code = rule.code,
+            name = rule.name,
+            level = rule.level.as_str(),
+            fires = rule.fires_on,
+            why = rule.explanation,
+            instead = rule.alternative,
+            bad = rule.bad,
+            good = rule.good,
+        );
+    }
+    out
+}
+
+#[test]
+fn lint_rules_page_matches_the_rule_definitions() {
+    let path = root().join("docs/lint-rules.md");
+    let expected = lint_rules_markdown();
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &expected).expect("writing docs/lint-rules.md");
+        return;
+    }
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "docs/lint-rules.md is stale: run `UPDATE_SNAPSHOTS=1 cargo test --test docs` and commit it"
+    );
+}
+
+/// README.md, CONTRIBUTING.md and every page under docs/.
+fn manual_pages() -> Vec<PathBuf> {
+    let mut pages = vec![root().join("README.md"), root().join("CONTRIBUTING.md")];
+    let docs = std::fs::read_dir(root().join("docs")).expect("docs/ exists");
+    let mut under_docs: Vec<PathBuf> = docs
+        .map(|entry| entry.expect("reading docs/").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    under_docs.sort();
+    pages.extend(under_docs);
+    pages
+}
+
+/// The targets of `[text](target)` links, outside code blocks and code spans.
+fn link_targets(markdown: &str) -> Vec<String> {
+    let mut targets = Vec::new();
+    let mut in_fence = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        let prose: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+        let mut rest = prose.as_str();
+        while let Some(at) = rest.find("](") {
+            let after = &rest[at + 2..];
+            let Some(end) = after.find(')') else { break };
+            targets.push(after[..end].trim().to_string());
+            rest = &after[end..];
+        }
+    }
+    targets
+}
+
+fn is_external(target: &str) -> bool {
+    target.starts_with("http://") || target.starts_with("https://") || target.starts_with("mailto:")
+}
+
+#[test]
+fn every_relative_link_names_a_file_in_the_repository() {
+    let root = root().canonicalize().expect("repository root");
+    let mut broken = Vec::new();
+    for page in manual_pages() {
+        let text = std::fs::read_to_string(&page)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", page.display()));
+        let dir = page.parent().expect("a page has a directory");
+        for target in link_targets(&text) {
+            let file = target.split('#').next().unwrap_or_default();
+            if is_external(&target) || file.is_empty() {
+                continue;
+            }
+            let resolved = dir.join(file).canonicalize();
+            let inside = resolved.as_ref().is_ok_and(|p| p.starts_with(&root));
+            if !inside {
+                broken.push(format!("{}: {target}", relative(&page)));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "links to no file in the repository:\n{}",
+        broken.join("\n")
+    );
+}
+
+#[test]
+fn the_manual_cites_no_file_outside_the_repository() {
+    for page in manual_pages() {
+        let text = std::fs::read_to_string(&page).expect("reading a page");
+        assert!(
+            !text.contains("DESIGN.md"),
+            "{} names DESIGN.md, which is not in this repository",
+            relative(&page)
+        );
+    }
+}
+
+#[test]
+fn readme_stays_a_front_page() {
+    let bytes = std::fs::metadata(root().join("README.md"))
+        .expect("README.md")
+        .len();
+    assert!(
+        bytes <= README_LIMIT_BYTES,
+        "README.md is {bytes} bytes, over {README_LIMIT_BYTES}: move the detail into docs/"
+    );
+}
+
+#[test]
+fn link_targets_skip_code_and_find_every_link() {
+    let text = "See [a](docs/a.md) and [b](b.md#x).\n`[c](no.md)`\n```\n[d](no.md)\n```\n";
+    assert_eq!(link_targets(text), ["docs/a.md", "b.md#x"]);
+}
+
+fn relative(page: &Path) -> String {
+    page.strip_prefix(root())
+        .unwrap_or(page)
+        .display()
+        .to_string()
+}
