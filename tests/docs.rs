@@ -186,3 +186,78 @@ fn relative(page: &Path) -> String {
         .display()
         .to_string()
 }
+
+#[test]
+fn every_link_to_a_section_names_a_heading_of_its_page() {
+    let mut broken = Vec::new();
+    for page in manual_pages() {
+        let text = std::fs::read_to_string(&page).expect("reading a page");
+        let dir = page.parent().expect("a page has a directory");
+        for target in link_targets(&text) {
+            let Some((file, anchor)) = target.split_once('#') else {
+                continue;
+            };
+            if is_external(&target) {
+                continue;
+            }
+            let linked = if file.is_empty() {
+                page.clone()
+            } else {
+                dir.join(file)
+            };
+            // A missing file is every_relative_link_names_a_file_in_the_repository's to report.
+            let Ok(linked_text) = std::fs::read_to_string(&linked) else {
+                continue;
+            };
+            if !heading_anchors(&linked_text).iter().any(|a| a == anchor) {
+                broken.push(format!("{}: {target}", relative(&page)));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "links to no heading:\n{}",
+        broken.join("\n")
+    );
+}
+
+/// The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as
+/// hyphens, and `-1`, `-2`... on a heading's repeats.
+fn heading_anchors(markdown: &str) -> Vec<String> {
+    let mut slugs: Vec<String> = Vec::new();
+    let mut anchors = Vec::new();
+    let mut in_fence = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        let Some(title) = line.strip_prefix('#').filter(|_| !in_fence) else {
+            continue;
+        };
+        let slug: String = title
+            .trim_start_matches('#')
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        let repeats = slugs.iter().filter(|s| **s == slug).count();
+        anchors.push(match repeats {
+            0 => slug.clone(),
+            n => format!("{slug}-{n}"),
+        });
+        slugs.push(slug);
+    }
+    anchors
+}
+
+#[test]
+fn heading_anchors_follow_github() {
+    let text = "# Exit codes\n## `watch --record` (v1)\n```\n# not a heading\n```\n## Exit codes\n";
+    assert_eq!(
+        heading_anchors(text),
+        ["exit-codes", "watch---record-v1", "exit-codes-1"]
+    );
+}
