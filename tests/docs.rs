@@ -261,3 +261,107 @@ fn heading_anchors_follow_github() {
         ["exit-codes", "watch---record-v1", "exit-codes-1"]
     );
 }
+
+/// The `ddl-eta ...` command lines of a page's code blocks (continuation lines joined,
+/// comments, pipes and redirections cut off).
+fn command_lines(markdown: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut in_fence = false;
+    let mut pending: Option<String> = None;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if !in_fence {
+            continue;
+        }
+        let line = line.trim();
+        let line = line.strip_prefix("$ ").unwrap_or(line);
+        let text = match pending.take() {
+            Some(start) => format!("{start} {line}"),
+            None if line.starts_with("ddl-eta ") => line.to_string(),
+            None => continue,
+        };
+        match text.strip_suffix('\\') {
+            Some(start) => pending = Some(start.trim_end().to_string()),
+            None => {
+                let end = [" #", " |", " >"]
+                    .iter()
+                    .filter_map(|cut| text.find(cut))
+                    .min()
+                    .unwrap_or(text.len());
+                commands.push(text[..end].trim().to_string());
+            }
+        }
+    }
+    commands
+}
+
+#[test]
+fn the_readme_shows_every_command() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let commands = command_lines(&readme);
+    let names: std::collections::BTreeSet<&str> = commands
+        .iter()
+        .filter_map(|c| c.split_whitespace().nth(1))
+        .collect();
+    for name in [
+        "estimate",
+        "profile",
+        "lint",
+        "report",
+        "compare",
+        "watch",
+        "calibrate",
+    ] {
+        assert!(
+            names.contains(name),
+            "the README has no example of `ddl-eta {name}`"
+        );
+    }
+}
+
+#[test]
+fn the_manuals_examples_are_commands_ddl_eta_accepts() {
+    use clap::Parser as _;
+    let mut rejected = Vec::new();
+    for page in manual_pages() {
+        let text = std::fs::read_to_string(&page).expect("reading a page");
+        for command in command_lines(&text).iter().filter(|c| is_whole_command(c)) {
+            if let Err(e) = ddl_eta::cli::Cli::try_parse_from(command.split_whitespace()) {
+                let reason = e.to_string();
+                let first = reason.lines().next().unwrap_or_default().to_string();
+                rejected.push(format!("{}: `{command}`: {first}", relative(&page)));
+            }
+        }
+    }
+    assert!(
+        rejected.is_empty(),
+        "examples ddl-eta rejects:\n{}",
+        rejected.join("\n")
+    );
+}
+
+/// Not a synopsis (`[--json]`, `(--schema FILE | ...)`), a line with arguments left out
+/// (`...`), or output (`ddl-eta watch: prod.t ...`).
+fn is_whole_command(line: &str) -> bool {
+    let output = line
+        .split_whitespace()
+        .nth(1)
+        .is_some_and(|w| w.ends_with(':'));
+    !output && !line.contains("...") && !line.contains(['[', '('])
+}
+
+#[test]
+fn command_lines_join_continuations_and_cut_shell() {
+    let text = "```\n$ ddl-eta report r.json\nnot this\nddl-eta lint a.sql   # text\nddl-eta profile --source u \\\n    --table t > p.json\n```\nddl-eta outside\n";
+    assert_eq!(
+        command_lines(text),
+        [
+            "ddl-eta report r.json",
+            "ddl-eta lint a.sql",
+            "ddl-eta profile --source u --table t"
+        ]
+    );
+}
