@@ -365,3 +365,42 @@ fn command_lines_join_continuations_and_cut_shell() {
         ]
     );
 }
+
+/// Repository paths the manual names in code spans (`src/rules/targets.txt`), so a file
+/// moved or renamed shows up here instead of misleading a reader.
+fn named_paths(markdown: &str) -> Vec<String> {
+    const TOP: [&str; 6] = [
+        "src/",
+        "tests/",
+        "benches/",
+        "scripts/",
+        "examples/",
+        "docs/",
+    ];
+    markdown
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|span| TOP.iter().any(|top| span.starts_with(top)))
+        .filter(|span| !span.contains([' ', '*', '<']))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_repository_path_the_manual_names_exists() {
+    let mut missing = Vec::new();
+    for page in manual_pages() {
+        let text = std::fs::read_to_string(&page).expect("reading a page");
+        for path in named_paths(&text) {
+            if !root().join(&path).exists() {
+                missing.push(format!("{}: {path}", relative(&page)));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "paths that do not exist:\n{}",
+        missing.join("\n")
+    );
+}
