@@ -83,8 +83,8 @@ fn lint_rules_page_matches_the_rule_definitions() {
     );
 }
 
-/// README.md, CONTRIBUTING.md and every page under docs/.
-fn manual_pages() -> Vec<PathBuf> {
+/// README.md, CONTRIBUTING.md and every page under docs/, each with its text.
+fn manual_pages() -> Vec<(PathBuf, String)> {
     let mut pages = vec![root().join("README.md"), root().join("CONTRIBUTING.md")];
     let docs = std::fs::read_dir(root().join("docs")).expect("docs/ exists");
     let mut under_docs: Vec<PathBuf> = docs
@@ -94,20 +94,32 @@ fn manual_pages() -> Vec<PathBuf> {
     under_docs.sort();
     pages.extend(under_docs);
     pages
+        .into_iter()
+        .map(|page| {
+            let text = std::fs::read_to_string(&page)
+                .unwrap_or_else(|e| panic!("reading {}: {e}", page.display()));
+            (page, text)
+        })
+        .collect()
+}
+
+/// Each line of a page that is not a code fence's ``` line, with whether it is inside a
+/// code block.
+fn lines_in_code(markdown: &str) -> impl Iterator<Item = (bool, &str)> {
+    let mut in_fence = false;
+    markdown.lines().filter_map(move |line| {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            return None;
+        }
+        Some((in_fence, line))
+    })
 }
 
 /// The targets of `[text](target)` links, outside code blocks and code spans.
 fn link_targets(markdown: &str) -> Vec<String> {
     let mut targets = Vec::new();
-    let mut in_fence = false;
-    for line in markdown.lines() {
-        if line.trim_start().starts_with("```") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if in_fence {
-            continue;
-        }
+    for (_, line) in lines_in_code(markdown).filter(|(code, _)| !code) {
         let prose: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
         let mut rest = prose.as_str();
         while let Some(at) = rest.find("](") {
@@ -128,9 +140,7 @@ fn is_external(target: &str) -> bool {
 fn every_relative_link_names_a_file_in_the_repository() {
     let root = root().canonicalize().expect("repository root");
     let mut broken = Vec::new();
-    for page in manual_pages() {
-        let text = std::fs::read_to_string(&page)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", page.display()));
+    for (page, text) in manual_pages() {
         let dir = page.parent().expect("a page has a directory");
         for target in link_targets(&text) {
             let file = target.split('#').next().unwrap_or_default();
@@ -153,8 +163,7 @@ fn every_relative_link_names_a_file_in_the_repository() {
 
 #[test]
 fn the_manual_cites_no_file_outside_the_repository() {
-    for page in manual_pages() {
-        let text = std::fs::read_to_string(&page).expect("reading a page");
+    for (page, text) in manual_pages() {
         assert!(
             !text.contains("DESIGN.md"),
             "{} names DESIGN.md, which is not in this repository",
@@ -190,8 +199,7 @@ fn relative(page: &Path) -> String {
 #[test]
 fn every_link_to_a_section_names_a_heading_of_its_page() {
     let mut broken = Vec::new();
-    for page in manual_pages() {
-        let text = std::fs::read_to_string(&page).expect("reading a page");
+    for (page, text) in manual_pages() {
         let dir = page.parent().expect("a page has a directory");
         for target in link_targets(&text) {
             let Some((file, anchor)) = target.split_once('#') else {
@@ -226,13 +234,8 @@ fn every_link_to_a_section_names_a_heading_of_its_page() {
 fn heading_anchors(markdown: &str) -> Vec<String> {
     let mut slugs: Vec<String> = Vec::new();
     let mut anchors = Vec::new();
-    let mut in_fence = false;
-    for line in markdown.lines() {
-        if line.trim_start().starts_with("```") {
-            in_fence = !in_fence;
-            continue;
-        }
-        let Some(title) = line.strip_prefix('#').filter(|_| !in_fence) else {
+    for (_, line) in lines_in_code(markdown).filter(|(code, _)| !code) {
+        let Some(title) = line.strip_prefix('#') else {
             continue;
         };
         let slug: String = title
@@ -266,16 +269,8 @@ fn heading_anchors_follow_github() {
 /// comments, pipes and redirections cut off).
 fn command_lines(markdown: &str) -> Vec<String> {
     let mut commands = Vec::new();
-    let mut in_fence = false;
     let mut pending: Option<String> = None;
-    for line in markdown.lines() {
-        if line.trim_start().starts_with("```") {
-            in_fence = !in_fence;
-            continue;
-        }
-        if !in_fence {
-            continue;
-        }
+    for (_, line) in lines_in_code(markdown).filter(|(code, _)| *code) {
         let line = line.trim();
         let line = line.strip_prefix("$ ").unwrap_or(line);
         let text = match pending.take() {
@@ -326,8 +321,7 @@ fn the_readme_shows_every_command() {
 fn the_manuals_examples_are_commands_ddl_eta_accepts() {
     use clap::Parser as _;
     let mut rejected = Vec::new();
-    for page in manual_pages() {
-        let text = std::fs::read_to_string(&page).expect("reading a page");
+    for (page, text) in manual_pages() {
         for command in command_lines(&text).iter().filter(|c| is_whole_command(c)) {
             if let Err(e) = ddl_eta::cli::Cli::try_parse_from(command.split_whitespace()) {
                 let reason = e.to_string();
@@ -390,8 +384,7 @@ fn named_paths(markdown: &str) -> Vec<String> {
 #[test]
 fn every_repository_path_the_manual_names_exists() {
     let mut missing = Vec::new();
-    for page in manual_pages() {
-        let text = std::fs::read_to_string(&page).expect("reading a page");
+    for (page, text) in manual_pages() {
         for path in named_paths(&text) {
             if !root().join(&path).exists() {
                 missing.push(format!("{}: {path}", relative(&page)));
