@@ -5,6 +5,7 @@
 //! rebuilds every index row by row. Only on a server whose files ddl-eta can reach.
 
 use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 use std::ffi::CString;
@@ -100,16 +101,31 @@ fn copy_file(from: &Path, to: &Path) -> std::io::Result<u64> {
     std::fs::copy(from, to)
 }
 
-/// Why the table cannot be cloned, in a few words, or None when it can: only InnoDB
-/// tables in a file of their own, without partitions (MariaDB cannot discard them) or
-/// full-text indexes (their auxiliary tables are not exported: the import succeeds and
-/// leaves a stale index), under a name that is its own file name.
-pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<&'static str>> {
+/// Why a table is copied rather than cloned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Refusal {
+    /// Its name is not its file name (characters the server encodes).
+    FileName,
+    NotInnodb,
+    /// MariaDB cannot discard or import a partitioned table.
+    Partitioned,
+    /// A full-text index's auxiliary tables are not exported: the import succeeds and
+    /// leaves a stale index.
+    FullText,
+    /// Not in a file of its own (a shared tablespace or another directory).
+    SharedTablespace,
+    /// Linked by foreign keys to a table that is copied: parent and child come together.
+    ForeignKeyGroup,
+}
+
+/// Why the table cannot be cloned, or None when it can.
+pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<Refusal>> {
     if !table
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_')
     {
-        return Ok(Some("its name is not a plain file name"));
+        return Ok(Some(Refusal::FileName));
     }
     let row = sqlx::query(
         "SELECT CAST(ENGINE AS CHAR), CAST(COALESCE(CREATE_OPTIONS, '') AS CHAR), \
@@ -129,16 +145,16 @@ pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<&
     let file_per_table: i64 = row.try_get(3)?;
     let create = show_create(conn, table).await?.to_ascii_uppercase();
     Ok(if !engine.is_some_and(|e| e.eq_ignore_ascii_case("innodb")) {
-        Some("it is not an InnoDB table")
+        Some(Refusal::NotInnodb)
     } else if options.to_ascii_lowercase().contains("partitioned") {
-        Some("it is partitioned")
+        Some(Refusal::Partitioned)
     } else if fulltext > 0 {
-        Some("it has a full-text index")
+        Some(Refusal::FullText)
     } else if file_per_table == 0
         || create.contains("DATA DIRECTORY")
         || create.contains(" TABLESPACE")
     {
-        Some("it is not in a file of its own")
+        Some(Refusal::SharedTablespace)
     } else {
         None
     })
