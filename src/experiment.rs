@@ -686,8 +686,12 @@ impl<'a> Lab<'a> {
     /// Reset the tables to `fraction` and run the whole migration, timing each statement.
     async fn timed_run(&mut self, fraction: f64, label: &str) -> Result<RunCost> {
         let largest = (self.profile.largest_rows() as f64 * fraction).round() as u64;
+        let making = match self.method() {
+            FreshMethod::Copy => "copying",
+            FreshMethod::Clone | FreshMethod::Mixed => "cloning",
+        };
         self.progress.step(format!(
-            "{label}: copying {} rows into fresh tables",
+            "{label}: {making} {} rows into fresh tables",
             group_digits(largest)
         ));
         let mut copy = self.reset_tables(fraction).await?;

@@ -38,6 +38,8 @@ pub struct Position {
 const SUPERLINEAR_MARGIN: f64 = 1.3;
 /// The share of the remaining budget the plan spends, for the noise of a shared machine.
 const BUDGET_SHARE: f64 = 0.9;
+/// Repeats are planned for when they add at most this share to the ladder's cost.
+const CHEAP_REPEATS: f64 = 0.15;
 /// A new scale must be this much above the last one to add a point worth fitting.
 const MIN_STEP: f64 = 1.25;
 
@@ -67,10 +69,20 @@ pub fn rest(costs: &Costs, at: &Position) -> Vec<(f64, usize)> {
 }
 
 /// The largest top fraction whose ladder of `scales` new scales fits the remaining budget.
-/// Every cost is proportional to the fraction, so the total is linear in the top.
+/// Every cost is proportional to the fraction, so the total is linear in the top. The
+/// repeats are planned for only where they cost little beside the new scales (a clone
+/// and the statements, against seeding and index builds): otherwise a larger top is
+/// worth more, and they run only if the budget has room left.
 fn affordable_top(costs: &Costs, at: &Position, scales: usize) -> f64 {
     let weights: f64 = (0..scales).map(|i| at.ratio.powi(-(i as i32))).sum();
-    let runs = weights + (at.repeats.max(1) - 1) as f64;
+    let repeat = costs.fresh + costs.migrate * SUPERLINEAR_MARGIN;
+    let scale = costs.seed + costs.index * SUPERLINEAR_MARGIN * weights + repeat * weights;
+    let repeats = if repeat * (at.repeats.max(1) - 1) as f64 <= CHEAP_REPEATS * scale {
+        at.repeats.max(1) - 1
+    } else {
+        0
+    };
+    let runs = weights + repeats as f64;
     let per_top = costs.seed
         + costs.index * SUPERLINEAR_MARGIN * weights
         + (costs.fresh + costs.migrate * SUPERLINEAR_MARGIN) * runs;
@@ -108,19 +120,38 @@ mod tests {
         migrate: 150.0,
     };
 
+    /// What a plan costs at these costs, with `top_runs` runs at its top.
+    fn cost_of(costs: &Costs, plan: &[(f64, usize)], top_runs: usize) -> f64 {
+        let top = plan.last().map_or(0.0, |p| p.0);
+        costs.seed * (top - 0.0002)
+            + plan
+                .iter()
+                .enumerate()
+                .map(|(i, (f, _))| {
+                    let runs = if i + 1 == plan.len() { top_runs } else { 1 };
+                    costs.index * SUPERLINEAR_MARGIN * f + run_seconds(costs, *f) * runs as f64
+                })
+                .sum::<f64>()
+    }
+
     #[test]
-    fn the_plan_spends_the_budget_at_the_top_with_the_repeats() {
+    fn the_plan_spends_the_budget_on_the_top_and_repeats_it_where_that_is_cheap() {
         let plan = rest(&COSTS, &position(100.0));
         assert_eq!(plan.len(), 4);
         assert_eq!(plan.last().map(|p| p.1), Some(2));
         assert!(plan[..3].iter().all(|p| p.1 == 1));
-        let total: f64 = COSTS.seed * plan[3].0
-            + plan.iter().map(|(f, runs)| {
-                COSTS.index * SUPERLINEAR_MARGIN * f
-                    + run_seconds(&COSTS, *f) * *runs as f64
-            }).sum::<f64>();
-        assert!((total - 90.0).abs() < 1.0, "{total}");
         assert!(plan.windows(2).all(|w| (w[1].0 / w[0].0 - 2.0).abs() < 1e-9));
+        // Here a repeat costs a fifth of the ladder: planned without it, run if time is left.
+        let total = cost_of(&COSTS, &plan, 1);
+        assert!((total - 90.0).abs() < 1.0, "{total}");
+        let cheap = Costs {
+            fresh: 5.0,
+            migrate: 5.0,
+            ..COSTS
+        };
+        let plan = rest(&cheap, &position(100.0));
+        let total = cost_of(&cheap, &plan, 2);
+        assert!((total - 90.0).abs() < 1.0, "{total}");
     }
 
     #[test]
