@@ -559,10 +559,11 @@ impl<'a> Lab<'a> {
 
     async fn run_ladder(&mut self, options: &LadderOptions, started: Instant) -> Result<()> {
         self.ladder_started = Instant::now();
-        // Calibrate below the cap, so the ladder's top is still a new, larger scale.
-        let calibration_rows = options
-            .max_rows
-            .map_or(CALIBRATION_ROWS, |cap| CALIBRATION_ROWS.min(cap / 2).max(1));
+        // Calibrate below the cap's whole ladder, so that every scale is a new, larger one.
+        let below = options.ratio.max(1.1).powi(options.scales.max(1) as i32);
+        let calibration_rows = options.max_rows.map_or(CALIBRATION_ROWS, |cap| {
+            CALIBRATION_ROWS.min((cap as f64 / below) as u64).max(1)
+        });
         let calibration = self.fraction_for(calibration_rows);
         self.grow(calibration).await?;
         let mut last = self.timed_run(calibration, "calibration").await?;

@@ -237,7 +237,7 @@ fn write_ladder_time(out: &mut String, ladder: &crate::experiment::LadderSummary
         parts.push(format!("server start {}", human_seconds(t.server_start_seconds)));
     }
     parts.push(format!(
-        "seeding {} ({} rows/s)",
+        "synthetic rows {} ({}/s)",
         human_seconds(t.seed_seconds),
         short_rows(ladder.seed_rows_per_second.round() as u64)
     ));
