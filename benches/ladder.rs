@@ -19,7 +19,10 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 #[derive(Debug, Parser)]
-#[command(name = "ladder", about = "ddl-eta's ladder bench: seeding, cloning, the demo")]
+#[command(
+    name = "ladder",
+    about = "ddl-eta's ladder bench: seeding, cloning, the demo"
+)]
 struct Args {
     /// Table sizes for (a) and (b), in rows.
     #[arg(long, value_delimiter = ',', default_values_t = [1_000_000u64, 3_000_000])]
@@ -27,6 +30,9 @@ struct Args {
     /// Skip (c), the demo run.
     #[arg(long)]
     no_demo: bool,
+    /// Print the seeding statements of (a) for rows 1..10 and stop.
+    #[arg(long)]
+    print_sql: bool,
     /// Passed by `cargo bench`; without it (`cargo test --benches`) nothing runs.
     #[arg(long, hide = true)]
     bench: bool,
@@ -62,9 +68,20 @@ async fn run(args: &Args) -> Result<()> {
         extra_server_args: Vec::new(),
     })
     .await?;
-    let dir = sandbox.table_dir().context("a local sandbox has its files")?;
+    let dir = sandbox
+        .table_dir()
+        .context("a local sandbox has its files")?;
     let mut conn = sandbox.connect_loader().await?;
     let create = std::fs::read_to_string(schema_file())?;
+    if args.print_sql {
+        reset(&mut conn, &create).await?;
+        let shape = seed::read_shape(&mut conn, TABLE).await?;
+        println!("{};", seed_sql(&sandbox, "t", &matched(&shape), 1, 10)?);
+        println!("{};", seed_sql(&sandbox, "t", &shape, 1, 10)?);
+        println!("INSERT INTO t {} FROM seq_1_to_10;", simple_select(&shape));
+        sandbox.close().await;
+        return Ok(());
+    }
     for &rows in &args.rows {
         println!("\n{} rows (load {})", rows, load());
         let seeding = seeding(&sandbox, &mut conn, &create, rows).await?;
@@ -89,11 +106,26 @@ struct Seeding {
 impl Seeding {
     fn print(&self) {
         println!("(a) seeding, rows/s to a table with every index:");
-        println!("    profile-matched, appended then indexed by sort: {:>9.0}", self.matched);
-        println!("    default seeder, same way:                       {:>9.0}", self.default);
-        println!("    in-server limit, simple expressions, same way:  {:>9.0}", self.limit_sorted);
-        println!("    in-server limit, simple expressions, into the indexed table: {:.0}", self.limit_indexed);
-        println!("    (of which the index build by sort: {:.1} s)", self.index_build);
+        println!(
+            "    profile-matched, appended then indexed by sort: {:>9.0}",
+            self.matched
+        );
+        println!(
+            "    default seeder, same way:                       {:>9.0}",
+            self.default
+        );
+        println!(
+            "    in-server limit, simple expressions, same way:  {:>9.0}",
+            self.limit_sorted
+        );
+        println!(
+            "    in-server limit, simple expressions, into the indexed table: {:.0}",
+            self.limit_indexed
+        );
+        println!(
+            "    (of which the index build by sort: {:.1} s)",
+            self.index_build
+        );
         println!(
             "    ratio matched / limit (same way): {:.2}; matched / limit (into the indexed table): {:.2}",
             self.matched / self.limit_sorted,
@@ -116,9 +148,15 @@ async fn seeding(
         clauses: clone::secondary_index_clauses(&clone::show_create(conn, TABLE).await?),
         rows,
     };
-    let (limit_indexed, _) = table.load(sandbox, conn, "limit_indexed", Load::SimpleIndexed).await?;
-    let (limit_sorted, _) = table.load(sandbox, conn, "limit_sorted", Load::SimpleSorted).await?;
-    let (default, _) = table.load(sandbox, conn, "default_seed", Load::Default).await?;
+    let (limit_indexed, _) = table
+        .load(sandbox, conn, "limit_indexed", Load::SimpleIndexed)
+        .await?;
+    let (limit_sorted, _) = table
+        .load(sandbox, conn, "limit_sorted", Load::SimpleSorted)
+        .await?;
+    let (default, _) = table
+        .load(sandbox, conn, "default_seed", Load::Default)
+        .await?;
     let (matched, index_build) = table.load(sandbox, conn, "pristine", Load::Matched).await?;
     for name in ["limit_indexed", "limit_sorted", "default_seed"] {
         execute(conn, &format!("DROP TABLE {name}")).await?;
@@ -175,7 +213,11 @@ impl Table {
         }
         let seeded = started.elapsed().as_secs_f64();
         if sorted {
-            execute(conn, &format!("ALTER TABLE {target} {}", self.clauses.join(", "))).await?;
+            execute(
+                conn,
+                &format!("ALTER TABLE {target} {}", self.clauses.join(", ")),
+            )
+            .await?;
         }
         let total = started.elapsed().as_secs_f64();
         Ok((self.rows as f64 / total, total - seeded))
@@ -191,7 +233,12 @@ enum Load {
 }
 
 /// (b): a fresh copy of `pristine` in the example table's place, by clone and by copy.
-async fn fresh_table(conn: &mut MySqlConnection, dir: &Path, create: &str, rows: u64) -> Result<()> {
+async fn fresh_table(
+    conn: &mut MySqlConnection,
+    dir: &Path,
+    create: &str,
+    rows: u64,
+) -> Result<()> {
     let pairs = [("pristine".to_string(), TABLE.to_string())];
     let mut clones = Vec::new();
     let mut warm = Vec::new();
@@ -206,13 +253,23 @@ async fn fresh_table(conn: &mut MySqlConnection, dir: &Path, create: &str, rows:
     }
     reset(conn, create).await?;
     let started = Instant::now();
-    execute(conn, &format!("INSERT INTO {TABLE} SELECT * FROM pristine ORDER BY id")).await?;
+    execute(
+        conn,
+        &format!("INSERT INTO {TABLE} SELECT * FROM pristine ORDER BY id"),
+    )
+    .await?;
     let copy = started.elapsed().as_secs_f64();
     let clone = median(clones.iter().map(|c| c.0).collect());
     let warm = median(warm);
     let bytes = clones[0].1;
-    println!("(b) a fresh table of {rows} rows ({} MB of files):", bytes / 1_000_000);
-    println!("    clone (median of 3): {clone:.2} s ({:.0} MB/s), warming it: {warm:.2} s", bytes as f64 / clone / 1e6);
+    println!(
+        "(b) a fresh table of {rows} rows ({} MB of files):",
+        bytes / 1_000_000
+    );
+    println!(
+        "    clone (median of 3): {clone:.2} s ({:.0} MB/s), warming it: {warm:.2} s",
+        bytes as f64 / clone / 1e6
+    );
     println!("    INSERT ... SELECT:   {copy:.2} s");
     println!(
         "    ratio clone / copy: {:.3}; clone and warm / copy: {:.3}",
@@ -236,7 +293,10 @@ fn demo() -> Result<()> {
         .output()
         .context("running ddl-eta")?;
     if !output.status.success() {
-        anyhow::bail!("the demo failed: {}", String::from_utf8_lossy(&output.stderr));
+        anyhow::bail!(
+            "the demo failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let wall = started.elapsed().as_secs_f64();
     let report: Value = serde_json::from_slice(&output.stdout)?;
@@ -245,7 +305,10 @@ fn demo() -> Result<()> {
         .as_array()
         .map(|s| s.iter().filter_map(Value::as_u64).max().unwrap_or(0))
         .unwrap_or(0);
-    println!("    wall {wall:.0} s; largest scale {largest} rows ({:.1}x short of 50M)", 5e7 / largest.max(1) as f64);
+    println!(
+        "    wall {wall:.0} s; largest scale {largest} rows ({:.1}x short of 50M)",
+        5e7 / largest.max(1) as f64
+    );
     for key in [
         "server_start_seconds",
         "seed_seconds",
@@ -269,7 +332,9 @@ fn demo() -> Result<()> {
         println!(
             "    statement {}: p50 {:.1} s",
             statement["index"].as_u64().unwrap_or(0) + 1,
-            statement["estimate"]["seconds_p50"].as_f64().unwrap_or(f64::NAN)
+            statement["estimate"]["seconds_p50"]
+                .as_f64()
+                .unwrap_or(f64::NAN)
         );
     }
     Ok(())
@@ -323,13 +388,32 @@ fn matched(shape: &TableShape) -> TableShape {
         stat("modified", 4e7, 0.0, 0.0001, None),
         stat("student_id", 2e6, 0.0, 0.001, None),
     ]);
+    let mut range = |column: &str, min: Value, max: Value| {
+        if let Some(stats) = shape.stats.get_mut(column) {
+            stats.column.min = Some(min);
+            stats.column.max = Some(max);
+        }
+    };
+    range("grade", 0.0.into(), 1.0.into());
+    range("max_grade", 1.0.into(), 10.0.into());
+    range("student_id", 1.into(), 3_000_000.into());
+    for column in ["created", "modified"] {
+        range(
+            column,
+            "2013-01-01 00:00:00".into(),
+            "2024-12-31 23:59:59".into(),
+        );
+    }
     shape
 }
 
 /// The in-server limit's row: plain numbers and constant-width strings of `seq`, as wide
 /// as the seeded columns are on average.
 fn simple_select(shape: &TableShape) -> String {
-    let names: Vec<String> = shape.insertable_columns().map(|c| format!("`{}`", c.name)).collect();
+    let names: Vec<String> = shape
+        .insertable_columns()
+        .map(|c| format!("`{}`", c.name))
+        .collect();
     let values: Vec<String> = shape
         .insertable_columns()
         .map(|c| match c.data_type.as_str() {
@@ -344,7 +428,13 @@ fn simple_select(shape: &TableShape) -> String {
     format!("({}) SELECT {}", names.join(", "), values.join(", "))
 }
 
-fn seed_sql(sandbox: &Sandbox, target: &str, shape: &TableShape, from: u64, to: u64) -> Result<String> {
+fn seed_sql(
+    sandbox: &Sandbox,
+    target: &str,
+    shape: &TableShape,
+    from: u64,
+    to: u64,
+) -> Result<String> {
     let targets = HashMap::from([(TABLE.to_string(), PRODUCTION_ROWS)]);
     let counters = HashMap::new();
     let context = SeedContext {
@@ -390,7 +480,11 @@ fn machine() -> String {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|m| m.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string()))
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+        })
         .and_then(|kb| kb.parse::<u64>().ok())
         .map_or(0, |kb| kb / 1_000_000);
     let date = Command::new("date")

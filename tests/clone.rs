@@ -36,7 +36,11 @@ fn estimate(scratch: &Scratch, schema: &str, migration: &str, extra: &[&str]) ->
     args.extend(["--no-probe", "--max-rows", "6000", "--budget", "40s"]);
     args.extend(["--quiet", "--format=json"]);
     let output = scratch.run(&args);
-    assert!(output.status.success(), "estimate failed: {}", stderr(&output));
+    assert!(
+        output.status.success(),
+        "estimate failed: {}",
+        stderr(&output)
+    );
     serde_json::from_str(&stdout(&output)).expect("stdout is JSON")
 }
 
@@ -72,12 +76,23 @@ fn a_parent_and_its_child_are_cloned_from_the_same_state() {
     let ladder = &report["ladder"];
     assert_eq!(ladder["fresh_tables"], "clone", "{ladder}");
     assert!(ladder["copied_tables"].is_null(), "{ladder}");
-    assert!(ladder["clone_bytes_per_second"].as_f64().is_some_and(|b| b > 0.0), "{ladder}");
-    assert!(ladder["index_seconds"].as_f64().is_some_and(|s| s > 0.0), "{ladder}");
+    assert!(
+        ladder["clone_bytes_per_second"]
+            .as_f64()
+            .is_some_and(|b| b > 0.0),
+        "{ladder}"
+    );
+    assert!(
+        ladder["index_seconds"].as_f64().is_some_and(|s| s > 0.0),
+        "{ladder}"
+    );
     assert!(measured_scales(&report) >= 3, "{ladder}");
     assert_eq!(report["statements"][0]["algorithm"], "copy");
     assert!(!stale.exists(), "the killed run's directory is still there");
-    let left: Vec<_> = std::fs::read_dir(&work).expect("work dir").flatten().collect();
+    let left: Vec<_> = std::fs::read_dir(&work)
+        .expect("work dir")
+        .flatten()
+        .collect();
     assert!(left.is_empty(), "left in --work-dir: {left:?}");
     scratch.assert_nothing_left();
 }
@@ -119,10 +134,21 @@ CREATE TABLE other (
         .as_array()
         .expect("copied_tables")
         .iter()
-        .map(|c| (c["table"].as_str().unwrap_or("").into(), c["reason"].as_str().unwrap_or("").into()))
+        .map(|c| {
+            (
+                c["table"].as_str().unwrap_or("").into(),
+                c["reason"].as_str().unwrap_or("").into(),
+            )
+        })
         .collect();
-    assert!(copied.contains(&("doc".into(), "full_text".into())), "{copied:?}");
-    assert!(copied.contains(&("remark".into(), "foreign_key_group".into())), "{copied:?}");
+    assert!(
+        copied.contains(&("doc".into(), "full_text".into())),
+        "{copied:?}"
+    );
+    assert!(
+        copied.contains(&("remark".into(), "foreign_key_group".into())),
+        "{copied:?}"
+    );
     assert!(!copied.iter().any(|(t, _)| t == "other"), "{copied:?}");
     scratch.assert_nothing_left();
 }
@@ -137,7 +163,13 @@ fn a_refused_import_falls_back_to_copying_once_and_says_so() {
         let output = scratch
             .command()
             .env(ddl_eta::sandbox::clone::FAULT_VARIABLE, "clone-import")
-            .args(["estimate", "--schema", &schema.to_string_lossy(), "--rows", "50M"])
+            .args([
+                "estimate",
+                "--schema",
+                &schema.to_string_lossy(),
+                "--rows",
+                "50M",
+            ])
             .arg(example("0015_add_courseware_stats_index.sql"))
             .args(QUICK)
             .output()

@@ -53,7 +53,10 @@ impl Lab<'_> {
     }
 
     pub(super) fn method(&self) -> FreshMethod {
-        match (self.cloned.iter().any(|c| *c), self.cloned.iter().all(|c| *c)) {
+        match (
+            self.cloned.iter().any(|c| *c),
+            self.cloned.iter().all(|c| *c),
+        ) {
             (true, true) => FreshMethod::Clone,
             (true, false) => FreshMethod::Mixed,
             (false, _) => FreshMethod::Copy,
@@ -140,7 +143,9 @@ impl Lab<'_> {
             sqlx::raw_sql(&sql)
                 .execute(&mut self.loader)
                 .await
-                .with_context(|| format!("building the indexes of {}'s rows", self.shapes[i].name))?;
+                .with_context(|| {
+                    format!("building the indexes of {}'s rows", self.shapes[i].name)
+                })?;
         }
         self.base_indexed = true;
         let seconds = started.elapsed().as_secs_f64();
@@ -165,10 +170,14 @@ impl Lab<'_> {
                 .iter()
                 .map(|index| format!("DROP INDEX `{index}`"))
                 .collect();
-            sqlx::raw_sql(&format!("ALTER TABLE `{}` {}", super::base_name(i), drops.join(", ")))
-                .execute(&mut self.loader)
-                .await
-                .with_context(|| format!("dropping the indexes of {}'s rows", self.shapes[i].name))?;
+            sqlx::raw_sql(&format!(
+                "ALTER TABLE `{}` {}",
+                super::base_name(i),
+                drops.join(", ")
+            ))
+            .execute(&mut self.loader)
+            .await
+            .with_context(|| format!("dropping the indexes of {}'s rows", self.shapes[i].name))?;
         }
         self.base_indexed = false;
         self.time.index_seconds += started.elapsed().as_secs_f64();
@@ -185,7 +194,10 @@ impl Lab<'_> {
                 continue;
             }
             // USE INDEX (): no secondary index, so the scan reads the clustered one.
-            let sql = format!("SELECT COUNT(*) FROM `{}` USE INDEX ()", self.shapes[i].name);
+            let sql = format!(
+                "SELECT COUNT(*) FROM `{}` USE INDEX ()",
+                self.shapes[i].name
+            );
             sqlx::raw_sql(&sql)
                 .fetch_all(&mut self.loader)
                 .await

@@ -55,7 +55,11 @@ pub fn rest(costs: &Costs, at: &Position) -> Vec<(f64, usize)> {
             return (0..scales)
                 .map(|i| {
                     let fraction = top / at.ratio.powi((scales - 1 - i) as i32);
-                    let runs = if i + 1 == scales { at.repeats.max(1) } else { 1 };
+                    let runs = if i + 1 == scales {
+                        at.repeats.max(1)
+                    } else {
+                        1
+                    };
                     (fraction, runs)
                 })
                 .collect();
@@ -140,7 +144,9 @@ mod tests {
         assert_eq!(plan.len(), 4);
         assert_eq!(plan.last().map(|p| p.1), Some(2));
         assert!(plan[..3].iter().all(|p| p.1 == 1));
-        assert!(plan.windows(2).all(|w| (w[1].0 / w[0].0 - 2.0).abs() < 1e-9));
+        assert!(plan
+            .windows(2)
+            .all(|w| (w[1].0 / w[0].0 - 2.0).abs() < 1e-9));
         // Here a repeat costs a fifth of the ladder: planned without it, run if time is left.
         let total = cost_of(&COSTS, &plan, 1);
         assert!((total - 90.0).abs() < 1.0, "{total}");

@@ -234,7 +234,10 @@ fn write_ladder_time(out: &mut String, ladder: &crate::experiment::LadderSummary
     };
     let mut parts = Vec::new();
     if t.server_start_seconds > 0.0 {
-        parts.push(format!("server start {}", human_seconds(t.server_start_seconds)));
+        parts.push(format!(
+            "server start {}",
+            human_seconds(t.server_start_seconds)
+        ));
     }
     parts.push(format!(
         "synthetic rows {} ({}/s)",

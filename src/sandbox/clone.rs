@@ -61,10 +61,12 @@ fn copy_exported(table_dir: &Path, pairs: &[(String, String)]) -> Result<u64> {
             if ext == "cfg" && skip_cfg {
                 continue;
             }
-            let (source, target) = (table_file(table_dir, from, ext), table_file(table_dir, to, ext));
-            bytes += copy_file(&source, &target).with_context(|| {
-                format!("copying {} to {}", source.display(), target.display())
-            })?;
+            let (source, target) = (
+                table_file(table_dir, from, ext),
+                table_file(table_dir, to, ext),
+            );
+            bytes += copy_file(&source, &target)
+                .with_context(|| format!("copying {} to {}", source.display(), target.display()))?;
         }
     }
     Ok(bytes)
@@ -121,10 +123,7 @@ pub enum Refusal {
 
 /// Why the table cannot be cloned, or None when it can.
 pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<Refusal>> {
-    if !table
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
+    if !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Ok(Some(Refusal::FileName));
     }
     let row = sqlx::query(
@@ -144,20 +143,22 @@ pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<R
     let fulltext: i64 = row.try_get(2)?;
     let file_per_table: i64 = row.try_get(3)?;
     let create = show_create(conn, table).await?.to_ascii_uppercase();
-    Ok(if !engine.is_some_and(|e| e.eq_ignore_ascii_case("innodb")) {
-        Some(Refusal::NotInnodb)
-    } else if options.to_ascii_lowercase().contains("partitioned") {
-        Some(Refusal::Partitioned)
-    } else if fulltext > 0 {
-        Some(Refusal::FullText)
-    } else if file_per_table == 0
-        || create.contains("DATA DIRECTORY")
-        || create.contains(" TABLESPACE")
-    {
-        Some(Refusal::SharedTablespace)
-    } else {
-        None
-    })
+    Ok(
+        if !engine.is_some_and(|e| e.eq_ignore_ascii_case("innodb")) {
+            Some(Refusal::NotInnodb)
+        } else if options.to_ascii_lowercase().contains("partitioned") {
+            Some(Refusal::Partitioned)
+        } else if fulltext > 0 {
+            Some(Refusal::FullText)
+        } else if file_per_table == 0
+            || create.contains("DATA DIRECTORY")
+            || create.contains(" TABLESPACE")
+        {
+            Some(Refusal::SharedTablespace)
+        } else {
+            None
+        },
+    )
 }
 
 pub async fn show_create(conn: &mut MySqlConnection, table: &str) -> Result<String> {
