@@ -589,18 +589,19 @@ impl<'a> Lab<'a> {
                     break;
                 }
                 // The fit needs three scales: take the next step whatever the budget says.
-                self.warnings.push(
-                    "the --budget barely covers the calibration run: the ladder stays small, so the estimate is rough".to_string(),
-                );
+                let warning = "the --budget barely covers the calibration run: the ladder stays small, so the estimate is rough";
+                if !self.warnings.iter().any(|w| w == warning) {
+                    self.warnings.push(warning.to_string());
+                }
                 rest = vec![((last.fraction * at.ratio).min(max_fraction), 1)];
             }
-            if done == 0 {
-                // Before the ladder starts: room for its planned top.
-                let top = rest.last().map_or(last.fraction, |r| r.0);
-                self.check_disk_space(top).await?;
-            }
             let (fraction, runs) = rest[0];
-            self.check_disk_space(fraction).await?;
+            // Before the ladder starts, room for its planned top; then for each new scale.
+            let room_for = match done {
+                0 => rest.last().map_or(fraction, |r| r.0),
+                _ => fraction,
+            };
+            self.check_disk_space(room_for).await?;
             self.grow(fraction).await?;
             for run in 0..runs {
                 let expected = plan::run_seconds(&self.costs(&last), fraction);
