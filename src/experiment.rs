@@ -615,8 +615,30 @@ impl<'a> Lab<'a> {
                 last = self.timed_run(fraction, &label).await?;
             }
         }
+        self.repeat_top(options, started, &mut last).await?;
         if options.validate {
             self.run_validation(last.fraction).await?;
+        }
+        Ok(())
+    }
+
+    /// Spend what the budget has left on repeats of the largest scale: where the next
+    /// scale was out of reach, the top was run once only.
+    async fn repeat_top(
+        &mut self,
+        options: &LadderOptions,
+        started: Instant,
+        last: &mut RunCost,
+    ) -> Result<()> {
+        let top = self.scales_run.last().copied().unwrap_or(0);
+        let mut runs = self.scales_run.iter().filter(|r| **r == top).count();
+        while runs < options.repeats.max(1) {
+            let expected = plan::run_seconds(&self.costs(last), last.fraction);
+            if started.elapsed().as_secs_f64() + expected > options.budget.as_secs_f64() {
+                break;
+            }
+            runs += 1;
+            *last = self.timed_run(last.fraction, &format!("top scale run {runs}")).await?;
         }
         Ok(())
     }

@@ -35,13 +35,7 @@ fn estimate(scratch: &Scratch, schema: &str, migration: &str, extra: &[&str]) ->
     args.extend(extra);
     args.extend(["--no-probe", "--max-rows", "6000", "--budget", "40s"]);
     args.extend(["--quiet", "--format=json"]);
-    let output = scratch.run(&args);
-    assert!(
-        output.status.success(),
-        "estimate failed: {}",
-        stderr(&output)
-    );
-    serde_json::from_str(&stdout(&output)).expect("stdout is JSON")
+    json_report(&scratch.run(&args))
 }
 
 fn measured_scales(report: &Value) -> usize {
@@ -174,8 +168,7 @@ fn a_refused_import_falls_back_to_copying_once_and_says_so() {
             .args(QUICK)
             .output()
             .expect("run ddl-eta");
-        assert!(output.status.success(), "{}", stderr(&output));
-        serde_json::from_str::<Value>(&stdout(&output)).expect("json")
+        json_report(&output)
     };
     let ladder = &report["ladder"];
     assert_eq!(ladder["clone_fell_back"], true, "{ladder}");

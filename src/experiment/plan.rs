@@ -40,8 +40,9 @@ const SUPERLINEAR_MARGIN: f64 = 1.3;
 const BUDGET_SHARE: f64 = 0.9;
 /// Repeats are planned for when they add at most this share to the ladder's cost.
 const CHEAP_REPEATS: f64 = 0.15;
-/// A new scale must be this much above the last one to add a point worth fitting.
-const MIN_STEP: f64 = 1.25;
+/// A new scale must be this much above the last one to be worth its seeding and index
+/// build; closer, a repeat of the top measures more for the time.
+const MIN_STEP: f64 = 1.5;
 
 /// The rest of the ladder, smallest first, as (fraction, runs): geometric scales below the
 /// largest top the remaining budget affords, the top with the repeats. Empty when not even
