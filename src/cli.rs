@@ -282,7 +282,7 @@ pub struct SandboxArgs {
     pub cache: CacheState,
 
     /// Directory for a local sandbox's data: the ladder's tables and their clones, which
-    /// need about five times the largest scale's table size (default: the temp dir).
+    /// need about three times the largest scale's table size (default: the temp dir).
     #[arg(long, value_name = "DIR")]
     pub work_dir: Option<PathBuf>,
 }

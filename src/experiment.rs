@@ -638,7 +638,9 @@ impl<'a> Lab<'a> {
                 break;
             }
             runs += 1;
-            *last = self.timed_run(last.fraction, &format!("top scale run {runs}")).await?;
+            *last = self
+                .timed_run(last.fraction, &format!("top scale run {runs}"))
+                .await?;
         }
         Ok(())
     }

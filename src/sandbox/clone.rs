@@ -75,9 +75,18 @@ fn copy_exported(table_dir: &Path, pairs: &[(String, String)]) -> Result<u64> {
 /// Remove what a failed clone may have left of table `name` after it was dropped: the
 /// server does not know a file it never imported.
 pub fn remove_files(table_dir: &Path, name: &str) {
+    if !is_file_name(name) {
+        return;
+    }
     for ext in ["ibd", "cfg"] {
         let _ = std::fs::remove_file(table_file(table_dir, name, ext));
     }
+}
+
+/// Whether the server keeps the table in a file of the same name (it encodes anything
+/// else, and a name like `../x` must never reach a path).
+fn is_file_name(table: &str) -> bool {
+    !table.is_empty() && table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A table's file; only names that are their own file name are ever cloned (see
@@ -123,7 +132,7 @@ pub enum Refusal {
 
 /// Why the table cannot be cloned, or None when it can.
 pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<Refusal>> {
-    if !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if !is_file_name(table) {
         return Ok(Some(Refusal::FileName));
     }
     let row = sqlx::query(
