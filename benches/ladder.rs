@@ -407,9 +407,20 @@ fn matched(shape: &TableShape) -> TableShape {
     shape
 }
 
-/// The in-server limit's row: plain numbers and constant-width strings of `seq`, as wide
-/// as the seeded columns are on average.
+/// The in-server limit's row: plain numbers and constant-width strings of `seq`, each
+/// string as wide as the profile-matched column is on average, so that both write rows of
+/// the same size.
 fn simple_select(shape: &TableShape) -> String {
+    let profiled = matched(shape);
+    let mean_length = |name: &str| {
+        let stats = profiled.stats.get(&name.to_ascii_lowercase())?;
+        let points = stats.column.length.as_ref()?.points();
+        let mean: f64 = points
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+            .sum();
+        Some(mean.round().max(1.0) as i64)
+    };
     let names: Vec<String> = shape
         .insertable_columns()
         .map(|c| format!("`{}`", c.name))
@@ -417,8 +428,11 @@ fn simple_select(shape: &TableShape) -> String {
     let values: Vec<String> = shape
         .insertable_columns()
         .map(|c| match c.data_type.as_str() {
-            "varchar" | "char" => format!("LPAD(seq, {}, 'x')", c.max_length.unwrap_or(8).min(72)),
-            "longtext" | "text" => "LPAD(seq, 128, 's')".to_string(),
+            "varchar" | "char" | "longtext" | "text" => {
+                let width = mean_length(&c.name).unwrap_or(32);
+                let width = width.min(c.max_length.unwrap_or(width));
+                format!("LPAD(seq, {width}, 'x')")
+            }
             "datetime" | "timestamp" => "FROM_UNIXTIME(1300000000 + seq)".to_string(),
             "double" | "float" | "decimal" => "seq / 1000".to_string(),
             _ if c.name == "id" => "seq".to_string(),
