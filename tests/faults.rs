@@ -198,7 +198,9 @@ fn a_disk_that_fills_mid_ladder_says_how_much_was_needed_and_where() {
     let server_write = err.contains("error: the sandbox's disk is full: its server needed ")
         && err.contains(&format!(" {dir} has "))
         && err.contains("the sandbox server's error log ends with:")
-        && (err.contains("failed with error 28") || err.contains("error number 28"));
+        && ["error 28", "error number 28", "Errcode: 28"]
+            .iter()
+            .any(|errno| err.contains(errno));
     assert!(before_scale || server_write, "{err}");
     assert_tmp_empty(&disk.dir);
     scratch.assert_nothing_left();
