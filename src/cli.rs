@@ -59,7 +59,7 @@ pub struct LintArgs {
         long,
         value_name = "FLAVOR:VERSION",
         default_value = crate::lint::DEFAULT_TARGET,
-        value_parser = crate::rules::parse_current_target_arg
+        value_parser = crate::online_ddl::parse_current_target_arg
     )]
     pub target_server: crate::lint::Target,
 
@@ -189,8 +189,8 @@ pub struct EstimateArgs {
     /// mariadb:10.11. Algorithm, lock and table rebuild then come from ddl-eta's rules for
     /// that version (README, "Supported targets"); where production rebuilds the table and the sandbox
     /// did not, the time comes from a rebuild timed in the sandbox.
-    #[arg(long, value_name = "FLAVOR:VERSION", value_parser = crate::rules::parse_target_arg)]
-    pub target_server: Option<crate::rules::Target>,
+    #[arg(long, value_name = "FLAVOR:VERSION", value_parser = crate::online_ddl::parse_target_arg)]
+    pub target_server: Option<crate::online_ddl::Target>,
 
     #[command(flatten)]
     pub sandbox: SandboxArgs,

@@ -3,9 +3,11 @@
 //! to production size. The sandbox is closed on every path out.
 
 mod blocking;
+mod production;
 
 use crate::cli::{EstimateArgs, SandboxKind};
-use crate::experiment::{self, Algorithm, LadderOptions, Measurements};
+use crate::ddl::Algorithm;
+use crate::experiment::{self, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
 use crate::model::{self, Fit, FitOptions, Interval, ModelKind, Point};
 use crate::probe::ProbeOptions;
@@ -15,10 +17,10 @@ use crate::report::{
     checklist, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport, StatementReport,
     TableReport, ValidationReport,
 };
-use crate::rules::production::{self, Production};
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use crate::source;
 use anyhow::{bail, Result};
+use production::Production;
 use std::collections::HashSet;
 use std::time::Instant;
 

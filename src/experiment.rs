@@ -3,7 +3,7 @@
 //! finds the algorithm and lock level the server really uses, by asking for each level in
 //! turn on a small copy. Produces Measurements; knows nothing of statistics.
 
-use crate::migration::{self, Migration, Operation, Statement};
+use crate::migration::{self, Migration, Statement};
 use crate::probe::{MeasuredBlocking, ProbeOptions, ProbeTarget, Prober, RunningProbe};
 use crate::profile::Profile;
 use crate::progress::Progress;
@@ -52,41 +52,9 @@ pub struct LadderOptions {
     pub cold_cache: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Algorithm {
-    Instant,
-    Nocopy,
-    Inplace,
-    Copy,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LockLevel {
-    None,
-    Shared,
-    Exclusive,
-}
-
-impl Algorithm {
-    /// Whether a statement run with this algorithm reads (and maybe rewrites) every row,
-    /// a rebuild or an index build, rather than changing metadata only.
-    pub fn works_through_rows(algorithm: Option<Algorithm>, operation: Operation) -> bool {
-        let builds = [
-            Operation::AddIndex,
-            Operation::AddForeignKey,
-            Operation::AddPrimaryKey,
-            Operation::Rebuild,
-            Operation::Multiple,
-        ];
-        match algorithm {
-            Some(Algorithm::Copy | Algorithm::Inplace) => true,
-            Some(Algorithm::Nocopy) => builds.contains(&operation),
-            Some(Algorithm::Instant) | None => false,
-        }
-    }
-}
+// The vocabulary moved to `ddl`; re-exported here until the branches in flight that
+// import it from `experiment` are merged.
+pub use crate::ddl::{Algorithm, LockLevel};
 
 const ALGORITHMS: [(Algorithm, &str); 4] = [
     (Algorithm::Instant, "INSTANT"),

@@ -4,19 +4,26 @@
 
 pub mod cli;
 pub mod compare;
+pub mod ddl;
 pub mod estimate;
 pub mod experiment;
 pub mod lint;
 pub mod migration;
 pub mod model;
+pub mod online_ddl;
 pub mod output;
 pub mod probe;
 pub mod profile;
 pub mod progress;
 pub mod report;
-pub mod rules;
 pub mod sandbox;
 pub mod seed;
 pub mod server;
 pub mod source;
+pub mod text;
 pub mod watch;
+
+/// The old name of `online_ddl`, kept only until the branches in flight that import it
+/// are merged.
+#[doc(hidden)]
+pub use online_ddl as rules;

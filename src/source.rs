@@ -11,6 +11,7 @@ use crate::profile::{
 };
 use crate::sandbox::url;
 use crate::server::{self, ServerIdentity, ServerInfo};
+use crate::text::one_line;
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlRow};
 use sqlx::Row;
@@ -204,7 +205,7 @@ impl Source {
                 )
             }
             Ok(Err(e)) => Err(anyhow::Error::new(e))
-                .with_context(|| format!("the source refused `{}`", shorten(sql))),
+                .with_context(|| format!("the source refused `{}`", one_line(sql, 80))),
             Err(_) => {
                 self.broken = true;
                 let killed = self.kill_query().await;
@@ -215,7 +216,7 @@ impl Source {
                 };
                 let mut message = format!(
                     "the source did not answer `{}` within {:.0}s ({which})",
-                    shorten(sql),
+                    one_line(sql, 80),
                     limit.as_secs_f64()
                 );
                 if let Err(e) = killed {
@@ -846,19 +847,6 @@ pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 
-fn shorten(sql: &str) -> String {
-    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.len() <= 80 {
-        flat
-    } else {
-        let cut = (0..=77)
-            .rev()
-            .find(|i| flat.is_char_boundary(*i))
-            .unwrap_or(0);
-        format!("{}...", &flat[..cut])
-    }
-}
-
 fn root_cause(error: &anyhow::Error) -> String {
     error.root_cause().to_string()
 }
@@ -868,21 +856,21 @@ fn text_at(row: &MySqlRow, index: usize) -> Result<String> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum ValueClass {
     Text,
     Number,
     Temporal,
     Other,
 }
 
-fn kind_of(data_type: &str) -> Kind {
+fn kind_of(data_type: &str) -> ValueClass {
     match data_type {
         "char" | "varchar" | "binary" | "varbinary" | "tinytext" | "text" | "mediumtext"
-        | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" | "json" => Kind::Text,
+        | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" | "json" => ValueClass::Text,
         "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" | "decimal"
-        | "numeric" | "float" | "double" | "real" | "bit" | "year" => Kind::Number,
-        "date" | "datetime" | "timestamp" | "time" => Kind::Temporal,
-        _ => Kind::Other,
+        | "numeric" | "float" | "double" | "real" | "bit" | "year" => ValueClass::Number,
+        "date" | "datetime" | "timestamp" | "time" => ValueClass::Temporal,
+        _ => ValueClass::Other,
     }
 }
 
@@ -891,10 +879,10 @@ fn sample_expressions(name: &str, data_type: &str) -> Vec<String> {
     let c = quote_ident(name);
     let hash = format!("CAST(CONV(LEFT(MD5({c}), 16), 16, 10) AS UNSIGNED)");
     match kind_of(data_type) {
-        Kind::Text => vec![hash, format!("CAST(LENGTH({c}) AS SIGNED)")],
-        Kind::Number => vec![hash, format!("({c} + 0e0)")],
-        Kind::Temporal => vec![hash, format!("CAST({c} AS CHAR)")],
-        Kind::Other => vec![hash],
+        ValueClass::Text => vec![hash, format!("CAST(LENGTH({c}) AS SIGNED)")],
+        ValueClass::Number => vec![hash, format!("({c} + 0e0)")],
+        ValueClass::Temporal => vec![hash, format!("CAST({c} AS CHAR)")],
+        ValueClass::Other => vec![hash],
     }
 }
 
@@ -935,18 +923,18 @@ fn column_stats(
         };
         *counts.entry(hash).or_default() += 1;
         match kind {
-            Kind::Text => {
+            ValueClass::Text => {
                 if let Some(length) = row.try_get::<Option<i64>, _>(offset + 1)? {
                     lengths.push(length as f64);
                 }
             }
-            Kind::Number => {
+            ValueClass::Number => {
                 if let Some(value) = row.try_get::<Option<f64>, _>(offset + 1)? {
                     low = Some(low.map_or(value, |l| l.min(value)));
                     high = Some(high.map_or(value, |h| h.max(value)));
                 }
             }
-            Kind::Temporal => {
+            ValueClass::Temporal => {
                 if let Some(value) = row.try_get::<Option<String>, _>(offset + 1)? {
                     if low_text.as_ref().is_none_or(|l| value < *l) {
                         low_text = Some(value.clone());
@@ -956,7 +944,7 @@ fn column_stats(
                     }
                 }
             }
-            Kind::Other => {}
+            ValueClass::Other => {}
         }
     }
     let sampled = rows.len() as u64;
@@ -992,8 +980,8 @@ fn column_stats(
         }
     };
     let (min, max) = match kind {
-        Kind::Number => (low.map(number), high.map(number)),
-        Kind::Temporal => (
+        ValueClass::Number => (low.map(number), high.map(number)),
+        ValueClass::Temporal => (
             low_text.map(serde_json::Value::from),
             high_text.map(serde_json::Value::from),
         ),

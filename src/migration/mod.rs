@@ -20,6 +20,7 @@ use serde::Serialize;
 use self::classify::{classify, StatementKind};
 pub use self::create::{table_definition, TableDefinition};
 use self::lexer::{split_statements, tokenize, Token};
+pub use crate::ddl::Operation;
 
 /// One migration: statements in execution order, from one or several files.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -51,65 +52,6 @@ pub struct Statement {
     pub algorithm_clause: Option<String>,
     /// LOCK the user wrote, uppercased.
     pub lock_clause: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    AddColumn,
-    DropColumn,
-    ModifyColumn,
-    RenameColumn,
-    ChangeDefault,
-    AddIndex,
-    DropIndex,
-    RenameIndex,
-    AddForeignKey,
-    DropForeignKey,
-    AddPrimaryKey,
-    DropPrimaryKey,
-    ConvertCharset,
-    TableOptions,
-    Rebuild,
-    RenameTable,
-    CreateTable,
-    DropTable,
-    Multiple,
-    Unknown,
-}
-
-impl Operation {
-    /// The snake_case name, as serialized.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Operation::AddColumn => "add_column",
-            Operation::DropColumn => "drop_column",
-            Operation::ModifyColumn => "modify_column",
-            Operation::RenameColumn => "rename_column",
-            Operation::ChangeDefault => "change_default",
-            Operation::AddIndex => "add_index",
-            Operation::DropIndex => "drop_index",
-            Operation::RenameIndex => "rename_index",
-            Operation::AddForeignKey => "add_foreign_key",
-            Operation::DropForeignKey => "drop_foreign_key",
-            Operation::AddPrimaryKey => "add_primary_key",
-            Operation::DropPrimaryKey => "drop_primary_key",
-            Operation::ConvertCharset => "convert_charset",
-            Operation::TableOptions => "table_options",
-            Operation::Rebuild => "rebuild",
-            Operation::RenameTable => "rename_table",
-            Operation::CreateTable => "create_table",
-            Operation::DropTable => "drop_table",
-            Operation::Multiple => "multiple",
-            Operation::Unknown => "unknown",
-        }
-    }
-}
-
-impl std::fmt::Display for Operation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,15 +110,9 @@ impl Statement {
         format!("{}:{}", self.file, self.line)
     }
 
-    /// The first 60 characters of the SQL on one line, "..." when cut.
+    /// The SQL on one line, cut to its first 60 characters and "..." when longer.
     pub fn summary(&self) -> String {
-        const WIDTH: usize = 60;
-        let one_line = self.sql.split_whitespace().collect::<Vec<_>>().join(" ");
-        if one_line.chars().count() <= WIDTH {
-            return one_line;
-        }
-        let cut: String = one_line.chars().take(WIDTH).collect();
-        format!("{}...", cut.trim_end())
+        crate::text::one_line(&self.sql, 63)
     }
 }
 

@@ -3,7 +3,7 @@
 //! evidence behind the answer. Also the release guidance that follows from them.
 
 use super::{human_seconds, ChecklistItem, Guidance, Report, StatementReport};
-use crate::experiment::{Algorithm, LockLevel};
+use crate::ddl::{Algorithm, LockLevel};
 use crate::migration::Operation;
 
 /// A table this large makes every rebuild and index build a release event.
@@ -122,9 +122,7 @@ fn performance(report: &Report) -> ChecklistItem {
                 "statement {} ({}, {}) reads and writes the whole table for ~{}",
                 s.index + 1,
                 s.operation.as_str(),
-                s.algorithm
-                    .map_or("unknown algorithm".into(), |a| format!("{a:?}")
-                        .to_lowercase()),
+                s.algorithm.map_or("unknown algorithm", Algorithm::as_str),
                 human_seconds(s.estimate.seconds_p50)
             )
         })
@@ -232,8 +230,7 @@ fn blocking(report: &Report) -> ChecklistItem {
             format!(
                 "statement {} blocks writes (lock {}) for up to {}",
                 s.index + 1,
-                s.lock
-                    .map_or("unknown".into(), |l| format!("{l:?}").to_lowercase()),
+                s.lock.map_or("unknown", LockLevel::as_str),
                 human_seconds(writes_blocked_high(s))
             )
         })

@@ -2,6 +2,7 @@
 //! with a chart per statement, the review checklist, the guidance and the assumptions.
 
 use super::{blocks_summary, chart, human_seconds, Report};
+use crate::ddl::{Algorithm, LockLevel};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -37,8 +38,8 @@ pub fn render(report: &Report) -> String {
             s.index + 1,
             escape(&s.sql),
             s.operation.as_str(),
-            s.algorithm.map_or("-".into(), |a| format!("{a:?}").to_lowercase()),
-            s.lock.map_or("-".into(), |l| format!("{l:?}").to_lowercase()),
+            s.algorithm.map_or("-", Algorithm::as_str),
+            s.lock.map_or("-", LockLevel::as_str),
             escape(&blocks_summary(s)),
             s.model.kind.as_str(),
             crate::experiment::group_digits(s.estimate.rows),

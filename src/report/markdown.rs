@@ -31,8 +31,8 @@ pub fn render(report: &Report) -> String {
             "| {} | `{}` | {} | {} | {} | {} .. {} | {} |",
             s.index + 1,
             cell(&s.sql, 70),
-            level(s.algorithm.map(|a| format!("{a:?}"))),
-            level(s.lock.map(|l| format!("{l:?}"))),
+            level(s.algorithm),
+            level(s.lock),
             human_seconds(s.estimate.seconds_p50),
             human_seconds(s.estimate.seconds_low),
             human_seconds(s.estimate.seconds_high),
@@ -112,10 +112,8 @@ fn write_list(out: &mut String, title: &str, items: &[String]) {
     out.push('\n');
 }
 
-fn level(value: Option<String>) -> String {
-    value
-        .map(|v| v.to_lowercase())
-        .unwrap_or_else(|| "-".into())
+fn level<T: std::fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".into(), |v| v.to_string())
 }
 
 fn escape(text: &str) -> String {
@@ -124,15 +122,5 @@ fn escape(text: &str) -> String {
 
 /// A statement fit for a table cell: one line, no pipes or backquotes, cut at `limit`.
 fn cell(sql: &str, limit: usize) -> String {
-    let line = sql
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('`', "")
-        .replace('|', "\\|");
-    if line.chars().count() <= limit {
-        line
-    } else {
-        line.chars().take(limit - 3).collect::<String>() + "..."
-    }
+    crate::text::one_line(&sql.replace('`', "").replace('|', "\\|"), limit)
 }

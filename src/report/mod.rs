@@ -10,10 +10,13 @@ pub mod json;
 pub mod markdown;
 pub mod terminal;
 
-use crate::experiment::{Algorithm, LadderSummary, LockLevel, Measurement};
+use crate::ddl::{Algorithm, LockLevel};
+use crate::experiment::{LadderSummary, Measurement};
 use crate::migration::Operation;
 use crate::model::{Interval, ModelKind};
 use crate::probe::Phase;
+use crate::text::trim_number;
+pub use crate::text::{human_bytes, human_seconds, short_rows};
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -281,23 +284,6 @@ pub fn blocks_summary(statement: &StatementReport) -> String {
 }
 
 /// Seconds the way people read durations: "0.012 s", "14.2 s", "4 min 12 s", "2 h 05 min".
-pub fn human_seconds(seconds: f64) -> String {
-    if !seconds.is_finite() {
-        return "?".to_string();
-    }
-    if seconds < 1.0 {
-        format!("{seconds:.3} s")
-    } else if seconds < 60.0 {
-        format!("{seconds:.1} s")
-    } else if seconds < 3600.0 {
-        let whole = seconds.round() as u64;
-        format!("{} min {:02} s", whole / 60, whole % 60)
-    } else {
-        let minutes = (seconds / 60.0).round() as u64;
-        format!("{} h {:02} min", minutes / 60, minutes % 60)
-    }
-}
-
 /// What a statement blocks, in the words a release manager reads at a glance:
 /// "writes blocked ~40 min", "brief lock at start and end", "none". Online operations
 /// always take a brief exclusive lock at start and end, measured or not.
@@ -344,42 +330,6 @@ pub fn approx_duration(seconds: f64) -> String {
 }
 
 /// 1536 -> "1.5 KiB", 134217728 -> "128 MiB".
-pub fn human_bytes(bytes: u64) -> String {
-    let value = bytes as f64;
-    if bytes >= 1 << 30 {
-        format!("{} GiB", trim_number(value / (1u64 << 30) as f64))
-    } else if bytes >= 1 << 20 {
-        format!("{} MiB", trim_number(value / (1u64 << 20) as f64))
-    } else if bytes >= 1 << 10 {
-        format!("{} KiB", trim_number(value / 1024.0))
-    } else {
-        format!("{bytes} B")
-    }
-}
-
-/// 50000000 -> "50M", 3125 -> "3.1k": compact row counts for tables.
-pub fn short_rows(rows: u64) -> String {
-    let value = rows as f64;
-    if rows >= 1_000_000_000 {
-        format!("{}G", trim_number(value / 1e9))
-    } else if rows >= 1_000_000 {
-        format!("{}M", trim_number(value / 1e6))
-    } else if rows >= 1_000 {
-        format!("{}k", trim_number(value / 1e3))
-    } else {
-        rows.to_string()
-    }
-}
-
-fn trim_number(value: f64) -> String {
-    let text = if value >= 100.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
-    };
-    text.trim_end_matches(".0").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 use super::{
     human_seconds, short_rows, ProductionReport, ProductionSource, Report, StatementReport,
 };
+use crate::text::{group_digits, one_line};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -17,7 +18,7 @@ pub fn render(report: &Report) -> String {
     let tables: Vec<String> = report
         .tables
         .iter()
-        .map(|t| format!("{} ({} rows)", t.name, group(t.target_rows)))
+        .map(|t| format!("{} ({} rows)", t.name, group_digits(t.target_rows)))
         .collect();
     let _ = writeln!(out, "Target:  {}", tables.join(", "));
     out.push('\n');
@@ -45,8 +46,8 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         "   {} on {}: algorithm {}, lock {}",
         s.operation.as_str(),
         s.table.as_deref().unwrap_or("-"),
-        level(s.algorithm.map(|a| format!("{a:?}"))),
-        level(s.lock.map(|l| format!("{l:?}")))
+        level(s.algorithm),
+        level(s.lock)
     );
     if let Some(production) = &s.production {
         write_production(out, production);
@@ -66,7 +67,7 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
     let _ = writeln!(
         out,
         "   at {} rows: {}  ({percent:.0}%: {} .. {})",
-        group(s.estimate.rows),
+        group_digits(s.estimate.rows),
         human_seconds(s.estimate.seconds_p50),
         human_seconds(s.estimate.seconds_low),
         human_seconds(s.estimate.seconds_high)
@@ -95,7 +96,7 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         let _ = writeln!(
             out,
             "   validation at {} rows: predicted {}, measured {} (error {:+.0}%{})",
-            group(v.rows),
+            group_digits(v.rows),
             human_seconds(v.predicted),
             human_seconds(v.actual),
             v.error * 100.0,
@@ -123,8 +124,8 @@ fn write_production(out: &mut String, p: &ProductionReport) {
         out,
         "   production {}: algorithm {}, lock {}{}  [{source}]",
         p.server,
-        level(p.algorithm.map(|a| format!("{a:?}"))),
-        level(p.lock.map(|l| format!("{l:?}"))),
+        level(p.algorithm),
+        level(p.lock),
         if p.rebuilds_table {
             ", rebuilds the table"
         } else {
@@ -166,17 +167,10 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
             (s.index + 1).to_string(),
             s.operation.as_str().to_string(),
             summary_level(
-                level(s.algorithm.map(|a| format!("{a:?}"))),
-                s.production
-                    .as_ref()
-                    .map(|p| level(p.algorithm.map(|a| format!("{a:?}")))),
+                level(s.algorithm),
+                s.production.as_ref().map(|p| level(p.algorithm)),
             ),
-            summary_level(
-                level(s.lock.map(|l| format!("{l:?}"))),
-                s.production
-                    .as_ref()
-                    .map(|p| level(p.lock.map(|l| format!("{l:?}")))),
-            ),
+            summary_level(level(s.lock), s.production.as_ref().map(|p| level(p.lock))),
             short_rows(s.estimate.rows),
             human_seconds(s.estimate.seconds_p50),
             format!(
@@ -222,22 +216,6 @@ fn summary_level(sandbox: String, production: Option<String>) -> String {
     }
 }
 
-fn level(value: Option<String>) -> String {
-    value
-        .map(|v| v.to_lowercase())
-        .unwrap_or_else(|| "-".into())
-}
-
-fn group(n: u64) -> String {
-    crate::experiment::group_digits(n)
-}
-
-/// The statement on one line, whitespace collapsed, cut at `limit` characters.
-fn one_line(sql: &str, limit: usize) -> String {
-    let collapsed = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= limit {
-        collapsed
-    } else {
-        collapsed.chars().take(limit - 3).collect::<String>() + "..."
-    }
+fn level<T: std::fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".into(), |v| v.to_string())
 }
