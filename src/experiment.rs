@@ -856,7 +856,8 @@ async fn probe_levels<L: Copy>(
     levels: &[(L, &str)],
     variant: fn(&Statement, &str) -> Option<String>,
 ) -> Result<Option<L>> {
-    if variant(statement, levels[0].1).is_none() {
+    // None at every level: the statement takes no such option (or names another level).
+    if levels.iter().all(|(_, k)| variant(statement, k).is_none()) {
         sqlx::raw_sql(&statement.sql)
             .execute(&mut *conn)
             .await
