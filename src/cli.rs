@@ -242,6 +242,15 @@ pub struct GateArgs {
     pub max_write_block: Option<Duration>,
 }
 
+impl GateArgs {
+    pub fn gates(&self) -> crate::report::gate::Gates {
+        crate::report::gate::Gates {
+            max_duration: self.max_duration,
+            max_write_block: self.max_write_block,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CacheState {
     Warm,

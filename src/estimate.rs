@@ -4,6 +4,7 @@
 
 mod blocking;
 mod production;
+mod servers;
 
 use crate::cli::{EstimateArgs, SandboxKind};
 use crate::ddl::Algorithm;
@@ -49,11 +50,11 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     check_tables_exist(&migration, &profile)?;
 
     if let (Some(identity), Some(url)) = (&source_identity, &args.sandbox.sandbox_url) {
-        source::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?;
+        servers::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?;
     }
     progress.step("starting the sandbox server");
     let mut sandbox = Sandbox::start(&sandbox_options(args, &profile)).await?;
-    let sandbox_settings = source::sandbox_settings(&sandbox).await;
+    let sandbox_settings = servers::sandbox_settings(&sandbox).await;
     let ladder = LadderOptions {
         scales: usize::from(args.ladder.scales),
         repeats: usize::from(args.ladder.repeats),
@@ -117,7 +118,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         args,
     )?;
     report.probe = probe;
-    source::annotate_report(&mut report, &profile, sandbox_settings);
+    servers::annotate_report(&mut report, &profile, sandbox_settings);
     // The calibration hook: recorded outcomes correct the finished estimate, and the
     // advice built from it is built again.
     if let Some(calibration) = &calibration {

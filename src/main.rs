@@ -86,7 +86,7 @@ async fn estimate(args: &EstimateArgs) -> anyhow::Result<ExitCode> {
         &report::render(&report, args.format),
         args.output.as_deref(),
     )?;
-    let fired = gate::check(&report, &args.gate);
+    let fired = gate::check(&report, &args.gate.gates());
     for line in &fired {
         output::say(&format!("gate: {line}"));
     }
