@@ -242,6 +242,22 @@ pub struct GateArgs {
     pub max_write_block: Option<Duration>,
 }
 
+impl SourceReadArgs {
+    /// How to read the source at `url` (the password from `--password-file` or MYSQL_PWD).
+    pub fn source_options(&self, url: &str) -> anyhow::Result<crate::source::SourceOptions> {
+        Ok(crate::source::SourceOptions {
+            url: url.to_string(),
+            password: crate::source::password_from(self.password_file.as_ref())?,
+            exact_rowcount: self.exact_rowcount,
+            sample_rows: self.sample_rows,
+            write_rate: self.write_rate,
+            connect_timeout: self.connect_timeout,
+            statement_timeout: self.statement_timeout,
+            profile_timeout: self.profile_timeout,
+        })
+    }
+}
+
 impl GateArgs {
     pub fn gates(&self) -> crate::report::gate::Gates {
         crate::report::gate::Gates {

@@ -142,7 +142,8 @@ async fn load_profile(
         (Some(path), _) => (Profile::load(path)?, None),
         (None, Some(url)) => {
             progress.step("profiling the tables on the source (read-only)");
-            let (loaded, identity) = source::profile_for(url, &args.read, migration).await?;
+            let (loaded, identity) =
+                source::profile_for(&args.read.source_options(url)?, migration).await?;
             (loaded, Some(identity))
         }
         (None, None) => bail!("give --schema, --source or --profile"),

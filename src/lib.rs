@@ -3,6 +3,7 @@
 //! DESIGN.md: profile -> migration -> sandbox -> seed -> experiment -> model -> report.
 
 pub mod cli;
+pub mod commands;
 pub mod compare;
 pub mod ddl;
 pub mod estimate;

@@ -13,7 +13,6 @@ pub use sampling::estimate_distinct;
 use sampling::significant;
 pub use session::{quote_literal, Source};
 
-use crate::cli::{ProfileArgs, SourceReadArgs};
 use crate::migration::Migration;
 use crate::profile::{Profile, SourceMeta, TableProfile, SCHEMA_VERSION};
 use crate::server::ServerIdentity;
@@ -35,26 +34,6 @@ pub struct SourceOptions {
     pub connect_timeout: Duration,
     pub statement_timeout: Duration,
     pub profile_timeout: Duration,
-}
-
-/// The `profile` command: read the named tables from the source, return their profile.
-pub async fn run(args: &ProfileArgs) -> Result<Profile> {
-    let options = options_from(&args.source, &args.read)?;
-    let mut source = Source::connect(&options).await?;
-    source.profile(&args.tables).await
-}
-
-pub fn options_from(url: &str, read: &SourceReadArgs) -> Result<SourceOptions> {
-    Ok(SourceOptions {
-        url: url.to_string(),
-        password: password_from(read.password_file.as_ref())?,
-        exact_rowcount: read.exact_rowcount,
-        sample_rows: read.sample_rows,
-        write_rate: read.write_rate,
-        connect_timeout: read.connect_timeout,
-        statement_timeout: read.statement_timeout,
-        profile_timeout: read.profile_timeout,
-    })
 }
 
 /// The password, from `--password-file` (first line) or else `MYSQL_PWD`.
@@ -112,15 +91,14 @@ impl Source {
 /// `estimate --source`: profile exactly the tables the migration needs (and their
 /// foreign-key parents). Also returns who the source is, to refuse it as a sandbox.
 pub async fn profile_for(
-    url: &str,
-    read: &SourceReadArgs,
+    options: &SourceOptions,
     migration: &Migration,
 ) -> Result<(Profile, ServerIdentity)> {
     let tables = tables_of(migration);
     if tables.is_empty() {
         bail!("the migration names no existing table, so there is nothing to read from the source");
     }
-    let mut source = Source::connect(&options_from(url, read)?).await?;
+    let mut source = Source::connect(options).await?;
     let profile = source.profile(&tables).await?;
     Ok((profile, source.identity.clone()))
 }
