@@ -5,6 +5,7 @@
 mod blocking;
 mod production;
 mod servers;
+mod type_check;
 
 use crate::cli::{EstimateArgs, SandboxKind};
 use crate::ddl::Algorithm;
@@ -302,12 +303,14 @@ fn build_report(
             warnings,
             curve: curve(&fit, &result.measurements, result.target_rows),
             production,
+            type_check: None,
         });
         fits.push((fit, target));
     }
     let parts: Vec<(&Fit, f64)> = fits.iter().map(|(f, t)| (f, *t)).collect();
     let mut report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
+        text_version: crate::report::TEXT_VERSION,
         sandbox,
         tables: profile
             .tables
@@ -344,6 +347,7 @@ fn build_report(
     };
     apply_speed_factor(&mut report, args.speed_factor);
     report.assumptions = assumptions(&report, args.sandbox.buffer_pool);
+    type_check::annotate(&mut report, args)?;
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
     Ok(report)

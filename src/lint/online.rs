@@ -1,5 +1,5 @@
 //! What each clause and statement costs on the target server (algorithm, lock, table
-//! rebuild), asked of the rules table in `crate::rules` with the table's columns as
+//! rebuild), asked of the rules table in `crate::online_ddl` with the table's columns as
 //! `--schema` and the migration so far describe them. No online-DDL facts of its own.
 
 use crate::ddl::ChangeKind;

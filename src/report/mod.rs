@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod terminal;
+pub mod words;
 
 use crate::ddl::{Algorithm, LockLevel};
 use crate::experiment::{LadderSummary, Measurement};
@@ -20,10 +21,18 @@ pub use crate::text::{human_bytes, human_seconds, short_rows};
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
+/// The wording rules of this build (see `Report::text_version`).
+pub const TEXT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
+    /// Which wording rules wrote the report's words (checklist, guidance notes, blocking
+    /// summaries). 0, or absent, for a report saved before the data carried the codes and
+    /// numbers those words are written from: it renders with its words as saved. Any
+    /// later report renders in the current wording (`reworded`).
+    #[serde(default)]
+    pub text_version: u32,
     pub sandbox: SandboxReport,
     pub tables: Vec<TableReport>,
     pub statements: Vec<StatementReport>,
@@ -120,6 +129,10 @@ pub struct Guidance {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChecklistItem {
+    /// Which question: data_loss, performance, table_size, write_load, duration, blocking,
+    /// compatibility (absent in reports saved before the codes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     pub question: String,
     /// "yes", "no", "possibly", "unknown", or a duration for "How long will it run?".
     pub answer: String,
@@ -172,9 +185,30 @@ pub struct StatementReport {
     /// What production's server does, when it is known (`--target-server`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub production: Option<ProductionReport>,
+    /// The linter's comparison of old and new column types (DE003) and character sets
+    /// (DE009), when the schema was in hand: whether the statement keeps every value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_check: Option<TypeCheck>,
     /// `--validate`: the prediction at 3x the ladder's top against a real run there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<ValidationReport>,
+}
+
+/// Whether a statement that changes a column's type or character set keeps every value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TypeCheck {
+    pub verdict: TypeVerdict,
+    /// The linter's findings behind a `narrows` or `cannot_tell` verdict, one per column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypeVerdict {
+    Keeps,
+    Narrows,
+    CannotTell,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -257,12 +291,37 @@ pub enum Format {
 }
 
 pub fn render(report: &Report, format: Format) -> String {
+    let report = &*reworded(report);
     match format {
         Format::Text => terminal::render(report),
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
     }
+}
+
+/// The report with its words written again from its codes and numbers, in the current
+/// wording: the checklist, the guidance and each statement's blocking summary. A report
+/// saved before the codes existed (`text_version` 0) comes back as it was saved.
+pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
+    if report.text_version == 0 {
+        return std::borrow::Cow::Borrowed(report);
+    }
+    let mut report = report.clone();
+    for statement in &mut report.statements {
+        if let Some(blocking) = &mut statement.blocking {
+            blocking.summary = blocks_in_words(
+                statement.algorithm,
+                &blocking.reads_blocked_seconds,
+                &blocking.writes_blocked_seconds,
+                &blocking.phases,
+            );
+        }
+    }
+    report.guidance = Some(checklist::guidance(&report));
+    report.checklist = checklist::build(&report);
+    report.text_version = TEXT_VERSION;
+    std::borrow::Cow::Owned(report)
 }
 
 /// What a statement blocks, in words a release manager reads at a glance.
@@ -333,6 +392,24 @@ pub fn approx_duration(seconds: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_with_codes_renders_in_the_current_wording_an_older_one_as_saved() {
+        let mut saved: Report =
+            serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
+                .expect("fixture report parses");
+        assert_eq!(saved.text_version, 0, "the fixture predates the codes");
+        saved.checklist[0].evidence = "words of an older ddl-eta".to_string();
+        let old = render(&saved, Format::Markdown);
+        assert!(old.contains("words of an older ddl-eta"), "{old}");
+
+        saved.text_version = TEXT_VERSION;
+        let current = render(&saved, Format::Markdown);
+        assert!(!current.contains("words of an older ddl-eta"), "{current}");
+        let rebuilt = checklist::build(&saved);
+        assert!(current.contains(&rebuilt[0].evidence), "{current}");
+        assert_eq!(rebuilt[0].code.as_deref(), Some("data_loss"));
+    }
 
     #[test]
     fn durations_read_naturally() {
