@@ -241,7 +241,7 @@ pub struct ProductionReport {
     pub differs: bool,
     /// Timed `ALTER TABLE ... FORCE` plus the statement, per scale, when production
     /// rebuilds the table and the sandbox did not: the estimate is fitted to these.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rebuild_measurements: Vec<Measurement>,
 }
 
@@ -396,7 +396,7 @@ mod tests {
     #[test]
     fn a_report_with_codes_renders_in_the_current_wording_an_older_one_as_saved() {
         let mut saved: Report =
-            serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
+            serde_json::from_str(include_str!("../../tests/fixtures/report_0019_v0.json"))
                 .expect("fixture report parses");
         assert_eq!(saved.text_version, 0, "the fixture predates the codes");
         saved.checklist[0].evidence = "words of an older ddl-eta".to_string();
