@@ -23,8 +23,3 @@ pub mod server;
 pub mod source;
 pub mod text;
 pub mod watch;
-
-/// The old name of `online_ddl`, kept only until the branches in flight that import it
-/// are merged.
-#[doc(hidden)]
-pub use online_ddl as rules;

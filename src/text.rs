@@ -100,6 +100,8 @@ mod tests {
     fn figures_read_the_same_everywhere() {
         assert_eq!(group_digits(1234567), "1,234,567");
         assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(50_000_000), "50,000,000");
         assert_eq!(short_rows(50_000_000), "50M");
         assert_eq!(short_rows(3125), "3.1k");
         assert_eq!(human_bytes(3 << 20), "3 MiB");

@@ -202,7 +202,7 @@ fn table_size(report: &Report) -> ChecklistItem {
             format!(
                 "{} has {} rows",
                 t.name,
-                crate::experiment::group_digits(t.target_rows)
+                crate::text::group_digits(t.target_rows)
             ),
         ),
         Some(t) => item(
@@ -211,7 +211,7 @@ fn table_size(report: &Report) -> ChecklistItem {
             format!(
                 "{} has {} rows",
                 t.name,
-                crate::experiment::group_digits(t.target_rows)
+                crate::text::group_digits(t.target_rows)
             ),
         ),
         None => item(question, "unknown", "no table in the report".into()),
@@ -254,9 +254,7 @@ fn duration(report: &Report) -> ChecklistItem {
             report.interval * 100.0,
             human_seconds(total.seconds_low),
             human_seconds(total.seconds_high),
-            crate::experiment::group_digits(
-                report.ladder.scales.iter().copied().max().unwrap_or(0)
-            )
+            crate::text::group_digits(report.ladder.scales.iter().copied().max().unwrap_or(0))
         ),
     )
 }
