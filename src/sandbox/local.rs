@@ -426,7 +426,7 @@ impl LocalServer {
             "the sandbox's disk is full: {needed}, and {dir}{room} (the sandbox had written \
              {used}). A sandbox takes about {fixed} to start, plus its tables about three \
              times over at the largest scale (seeded base, working copy, the ALTER's copy): \
-             free space there, or point TMPDIR at a larger filesystem",
+             free space there, or choose a larger filesystem with --work-dir (or TMPDIR)",
             dir = temp.display(),
             used = human_bytes(postmortem::dir_bytes(&self.dir)),
             fixed = human_bytes(FIXED_FOOTPRINT_BYTES),

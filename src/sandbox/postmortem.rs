@@ -119,7 +119,15 @@ pub fn is_disk_full(
         "errno: 28",
         "errcode: 28",
         "error 28",
-    ]) || (low && (server_failed || any(&["is full", "can't change size of file"])))
+        "error number 28",
+    ]) || (low
+        && (server_failed
+            || any(&[
+                "is full",
+                "can't change size of file",
+                "temp file write failure",
+                "unknown (generic) error from engine",
+            ])))
 }
 
 /// Did the client lose its connection (the server gone, or going)?
@@ -225,5 +233,11 @@ mod tests {
         assert!(!is_disk_full("Lost connection", &[], roomy, true));
         assert!(is_disk_full("Lost connection", &[], full, true));
         assert!(!is_disk_full("Duplicate entry", &[], full, false));
+        // A merge sort's write, as InnoDB words it; an engine error only with no room.
+        let merge = vec!["[ERROR] InnoDB: Operating system error number 28.".to_string()];
+        assert!(is_disk_full("Got error 168", &merge, roomy, false));
+        let temp = "Got error 59 'Temp file write failure' from InnoDB";
+        assert!(!is_disk_full(temp, &[], roomy, false));
+        assert!(is_disk_full(temp, &[], full, false));
     }
 }
