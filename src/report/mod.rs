@@ -234,7 +234,7 @@ pub struct ProductionReport {
     pub lock: Option<LockLevel>,
     pub rebuilds_table: bool,
     pub source: ProductionSource,
-    /// Id of the rules row that decided (src/rules/targets.txt); with `source: measured`
+    /// Id of the rules row that decided (src/online_ddl/targets.txt); with `source: measured`
     /// the row that agrees with the measurement, when there is one.
     pub rule: Option<String>,
     /// Algorithm, lock or rebuild differ from what the sandbox did.
