@@ -55,6 +55,11 @@ pub fn trim_number(value: f64) -> String {
     text.trim_end_matches(".0").to_string()
 }
 
+/// A level, a name or a count where there is one; "-" where there is none.
+pub fn or_dash<T: std::fmt::Display>(value: Option<T>) -> String {
+    value.map_or_else(|| "-".into(), |v| v.to_string())
+}
+
 /// 1234567 -> "1,234,567".
 pub fn group_digits(n: u64) -> String {
     let digits = n.to_string();

@@ -2,6 +2,7 @@
 //! then the review checklist with its evidence, the release guidance and the assumptions.
 
 use super::{blocks_summary, human_seconds, short_rows, Report};
+use crate::text::or_dash;
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -31,8 +32,8 @@ pub fn render(report: &Report) -> String {
             "| {} | `{}` | {} | {} | {} | {} .. {} | {} |",
             s.index + 1,
             cell(&s.sql, 70),
-            level(s.algorithm),
-            level(s.lock),
+            or_dash(s.algorithm),
+            or_dash(s.lock),
             human_seconds(s.estimate.seconds_p50),
             human_seconds(s.estimate.seconds_low),
             human_seconds(s.estimate.seconds_high),
@@ -110,10 +111,6 @@ fn write_list(out: &mut String, title: &str, items: &[String]) {
         let _ = writeln!(out, "- {item}");
     }
     out.push('\n');
-}
-
-fn level<T: std::fmt::Display>(value: Option<T>) -> String {
-    value.map_or_else(|| "-".into(), |v| v.to_string())
 }
 
 fn escape(text: &str) -> String {

@@ -3,7 +3,7 @@
 
 use super::{human_seconds, short_rows, words, Report, StatementReport};
 use crate::experiment::FreshMethod;
-use crate::text::{group_digits, one_line};
+use crate::text::{group_digits, one_line, or_dash};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -46,8 +46,8 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         "   {} on {}: algorithm {}, lock {}",
         s.operation.as_str(),
         s.table.as_deref().unwrap_or("-"),
-        level(s.algorithm),
-        level(s.lock)
+        or_dash(s.algorithm),
+        or_dash(s.lock)
     );
     for line in s.production.iter().flat_map(words::production) {
         let _ = writeln!(out, "   {line}");
@@ -99,10 +99,13 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
             (s.index + 1).to_string(),
             s.operation.as_str().to_string(),
             summary_level(
-                level(s.algorithm),
-                s.production.as_ref().map(|p| level(p.algorithm)),
+                or_dash(s.algorithm),
+                s.production.as_ref().map(|p| or_dash(p.algorithm)),
             ),
-            summary_level(level(s.lock), s.production.as_ref().map(|p| level(p.lock))),
+            summary_level(
+                or_dash(s.lock),
+                s.production.as_ref().map(|p| or_dash(p.lock)),
+            ),
             short_rows(s.estimate.rows),
             human_seconds(s.estimate.seconds_p50),
             format!(
@@ -195,8 +198,4 @@ fn summary_level(sandbox: String, production: Option<String>) -> String {
         Some(p) if p != sandbox => format!("{sandbox}→{p}"),
         _ => sandbox,
     }
-}
-
-fn level<T: std::fmt::Display>(value: Option<T>) -> String {
-    value.map_or_else(|| "-".into(), |v| v.to_string())
 }

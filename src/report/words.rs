@@ -3,11 +3,7 @@
 //! codes, so the text and HTML reports say the same thing.
 
 use super::{BlockingReport, ProductionReport, ProductionSource, ValidationReport};
-use crate::text::{group_digits, human_bytes, human_seconds, short_rows};
-
-fn level<T: std::fmt::Display>(value: Option<T>) -> String {
-    value.map_or_else(|| "-".into(), |v| v.to_string())
-}
+use crate::text::{group_digits, human_bytes, human_seconds, or_dash, short_rows};
 
 /// "blocks: ... (reads .., writes ..; longest stall ...)", and the online alter log.
 pub fn blocking(b: &BlockingReport) -> Vec<String> {
@@ -56,8 +52,8 @@ pub fn production(p: &ProductionReport) -> Vec<String> {
     let mut lines = vec![format!(
         "production {}: algorithm {}, lock {}{}  [{source}]",
         p.server,
-        level(p.algorithm),
-        level(p.lock),
+        or_dash(p.algorithm),
+        or_dash(p.lock),
         if p.rebuilds_table {
             ", rebuilds the table"
         } else {
