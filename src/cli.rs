@@ -59,7 +59,7 @@ pub struct LintArgs {
         long,
         value_name = "FLAVOR:VERSION",
         default_value = crate::lint::DEFAULT_TARGET,
-        value_parser = crate::rules::parse_current_target_arg
+        value_parser = crate::online_ddl::parse_current_target_arg
     )]
     pub target_server: crate::lint::Target,
 
@@ -189,8 +189,8 @@ pub struct EstimateArgs {
     /// mariadb:10.11. Algorithm, lock and table rebuild then come from ddl-eta's rules for
     /// that version (README, "Supported targets"); where production rebuilds the table and the sandbox
     /// did not, the time comes from a rebuild timed in the sandbox.
-    #[arg(long, value_name = "FLAVOR:VERSION", value_parser = crate::rules::parse_target_arg)]
-    pub target_server: Option<crate::rules::Target>,
+    #[arg(long, value_name = "FLAVOR:VERSION", value_parser = crate::online_ddl::parse_target_arg)]
+    pub target_server: Option<crate::online_ddl::Target>,
 
     #[command(flatten)]
     pub sandbox: SandboxArgs,
@@ -240,6 +240,31 @@ pub struct GateArgs {
     /// Fail (exit 3) when any statement may block writes longer than this (e.g. 5s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_write_block: Option<Duration>,
+}
+
+impl SourceReadArgs {
+    /// How to read the source at `url` (the password from `--password-file` or MYSQL_PWD).
+    pub fn source_options(&self, url: &str) -> anyhow::Result<crate::source::SourceOptions> {
+        Ok(crate::source::SourceOptions {
+            url: url.to_string(),
+            password: crate::source::password_from(self.password_file.as_ref())?,
+            exact_rowcount: self.exact_rowcount,
+            sample_rows: self.sample_rows,
+            write_rate: self.write_rate,
+            connect_timeout: self.connect_timeout,
+            statement_timeout: self.statement_timeout,
+            profile_timeout: self.profile_timeout,
+        })
+    }
+}
+
+impl GateArgs {
+    pub fn gates(&self) -> crate::report::gate::Gates {
+        crate::report::gate::Gates {
+            max_duration: self.max_duration,
+            max_write_block: self.max_write_block,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,9 +3,13 @@
 //! to production size. The sandbox is closed on every path out.
 
 mod blocking;
+mod production;
+mod servers;
+mod type_check;
 
 use crate::cli::{EstimateArgs, SandboxKind};
-use crate::experiment::{self, Algorithm, LadderOptions, Measurements};
+use crate::ddl::Algorithm;
+use crate::experiment::{self, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
 use crate::model::{self, Fit, FitOptions, Interval, ModelKind, Point};
 use crate::probe::ProbeOptions;
@@ -15,10 +19,10 @@ use crate::report::{
     checklist, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport, StatementReport,
     TableReport, ValidationReport,
 };
-use crate::rules::production::{self, Production};
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use crate::source;
 use anyhow::{bail, Result};
+use production::Production;
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -47,14 +51,14 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     check_tables_exist(&migration, &profile)?;
 
     if let (Some(identity), Some(url)) = (&source_identity, &args.sandbox.sandbox_url) {
-        source::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?;
+        servers::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?;
     }
     progress.step("starting the sandbox server");
     let starting = Instant::now();
     let work_dir = args.sandbox.work_dir.as_deref();
     let mut sandbox = Sandbox::start_in(&sandbox_options(args, &profile), work_dir).await?;
     let server_start_seconds = starting.elapsed().as_secs_f64();
-    let sandbox_settings = source::sandbox_settings(&sandbox).await;
+    let sandbox_settings = servers::sandbox_settings(&sandbox).await;
     let ladder = LadderOptions {
         scales: usize::from(args.ladder.scales),
         repeats: usize::from(args.ladder.repeats),
@@ -119,7 +123,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         args,
     )?;
     report.probe = probe;
-    source::annotate_report(&mut report, &profile, sandbox_settings);
+    servers::annotate_report(&mut report, &profile, sandbox_settings);
     // The calibration hook: recorded outcomes correct the finished estimate, and the
     // advice built from it is built again.
     if let Some(calibration) = &calibration {
@@ -143,7 +147,8 @@ async fn load_profile(
         (Some(path), _) => (Profile::load(path)?, None),
         (None, Some(url)) => {
             progress.step("profiling the tables on the source (read-only)");
-            let (loaded, identity) = source::profile_for(url, &args.read, migration).await?;
+            let (loaded, identity) =
+                source::profile_for(&args.read.source_options(url)?, migration).await?;
             (loaded, Some(identity))
         }
         (None, None) => bail!("give --schema, --source or --profile"),
@@ -302,12 +307,14 @@ fn build_report(
             warnings,
             curve: curve(&fit, &result.measurements, result.target_rows),
             production,
+            type_check: None,
         });
         fits.push((fit, target));
     }
     let parts: Vec<(&Fit, f64)> = fits.iter().map(|(f, t)| (f, *t)).collect();
     let mut report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
+        text_version: crate::report::TEXT_VERSION,
         sandbox,
         tables: profile
             .tables
@@ -344,6 +351,7 @@ fn build_report(
     };
     apply_speed_factor(&mut report, args.speed_factor);
     report.assumptions = assumptions(&report, args.sandbox.buffer_pool);
+    type_check::annotate(&mut report, args)?;
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
     Ok(report)

@@ -1,42 +1,42 @@
 //! The experiment: seed the tables at a ladder of growing scales and time every statement
-//! of the migration at each one, on an untouched copy of the tables at that scale. Also
-//! finds the algorithm and lock level the server really uses, by asking for each level in
-//! turn on a small copy. Produces Measurements; knows nothing of statistics.
+//! of the migration at each one, on an untouched copy of the tables at that scale.
+//! Produces Measurements; knows nothing of statistics. `discover` finds the algorithm and
+//! lock level the server really uses; `seeding` grows the base tables and `fresh` makes
+//! each run's tables (with `seed::tables`); `plan` sizes the ladder; `probing` runs the
+//! workload beside each statement; the buffer pool is `sandbox::buffer_pool`'s.
 
+mod discover;
 mod fresh;
 mod plan;
+mod probing;
+mod seeding;
 mod time;
 
-use crate::migration::{self, Migration, Operation, Statement};
-use crate::probe::{MeasuredBlocking, ProbeOptions, ProbeTarget, Prober, RunningProbe};
+use crate::ddl::{Algorithm, LockLevel};
+use crate::migration::{Migration, Statement};
+use crate::online_ddl::TableColumns;
+use crate::probe::{MeasuredBlocking, ProbeOptions, Prober};
 use crate::profile::Profile;
 use crate::progress::Progress;
-use crate::rules::{self, TableColumns};
-use crate::sandbox::Sandbox;
-use crate::seed::{self, SeedContext, TableShape};
+use crate::sandbox::{buffer_pool, Sandbox};
+use crate::seed::tables::{self, base_name, create_base_table, create_schema};
+use crate::seed::{self, TableShape};
+use crate::text::group_digits;
 pub use time::{CopiedTable, FreshMethod, LadderTime};
 
 use anyhow::{Context, Result};
+use discover::rejected;
 use serde::{Deserialize, Serialize};
-use sqlx::mysql::{MySqlConnection, MySqlDatabaseError};
+use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Prefix of the tables that hold the seeded rows; the migration never sees them.
-const BASE_PREFIX: &str = "_ddl_eta_base_";
-/// Rows per seeding statement: large enough to run at server speed, small enough for a
-/// progress bar that moves and a budget that is checked often.
-const SEED_BATCH: u64 = 100_000;
 /// Rows of the largest table in the copy the algorithm and lock probes run on.
 const PROBE_ROWS: u64 = 500;
 /// Rows of the largest table at the calibration run that measures the costs per row.
 const CALIBRATION_ROWS: u64 = 10_000;
-/// The smallest buffer pool the experiment sets, and the pool's resize granularity (the
-/// local sandbox starts with 2 MiB chunks).
-const MIN_POOL_BYTES: u64 = 8 << 20;
-const POOL_CHUNK_BYTES: u64 = 2 << 20;
 
 #[derive(Debug, Clone)]
 pub struct LadderOptions {
@@ -60,54 +60,6 @@ pub struct LadderOptions {
     /// of warm from the copy that just wrote it.
     pub cold_cache: bool,
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Algorithm {
-    Instant,
-    Nocopy,
-    Inplace,
-    Copy,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LockLevel {
-    None,
-    Shared,
-    Exclusive,
-}
-
-impl Algorithm {
-    /// Whether a statement run with this algorithm reads (and maybe rewrites) every row,
-    /// a rebuild or an index build, rather than changing metadata only.
-    pub fn works_through_rows(algorithm: Option<Algorithm>, operation: Operation) -> bool {
-        let builds = [
-            Operation::AddIndex,
-            Operation::AddForeignKey,
-            Operation::AddPrimaryKey,
-            Operation::Rebuild,
-            Operation::Multiple,
-        ];
-        match algorithm {
-            Some(Algorithm::Copy | Algorithm::Inplace) => true,
-            Some(Algorithm::Nocopy) => builds.contains(&operation),
-            Some(Algorithm::Instant) | None => false,
-        }
-    }
-}
-
-const ALGORITHMS: [(Algorithm, &str); 4] = [
-    (Algorithm::Instant, "INSTANT"),
-    (Algorithm::Nocopy, "NOCOPY"),
-    (Algorithm::Inplace, "INPLACE"),
-    (Algorithm::Copy, "COPY"),
-];
-const LOCKS: [(LockLevel, &str); 3] = [
-    (LockLevel::None, "NONE"),
-    (LockLevel::Shared, "SHARED"),
-    (LockLevel::Exclusive, "EXCLUSIVE"),
-];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Measurement {
@@ -234,7 +186,7 @@ pub async fn run_with(
             "{} of the ladder's runs were too small to keep production's buffer pool ratio \
              (the pool cannot go below {} MiB): their tables fit in memory where production's do not",
             lab.out_of_regime,
-            MIN_POOL_BYTES >> 20
+            buffer_pool::MIN_POOL_BYTES >> 20
         ));
     }
     lab.online_log_max_bytes = online_log_max_bytes(&mut lab.loader).await;
@@ -359,92 +311,9 @@ impl<'a> Lab<'a> {
         })
     }
 
-    /// Production row counts by table name, as the seeder takes them.
-    fn targets(&self) -> HashMap<String, u64> {
-        self.profile
-            .tables
-            .iter()
-            .map(|t| (t.name.clone(), t.rows))
-            .collect()
-    }
-
-    fn rows_at(&self, table: usize, fraction: f64) -> u64 {
-        let target = self.profile.tables[table].rows;
-        ((target as f64 * fraction).round() as u64).clamp(1, target.max(1))
-    }
-
-    /// Grow the base tables to `fraction` of their targets, appending rows (never
-    /// reseeding), parents first. Returns the seconds spent and rows added.
-    async fn grow(&mut self, fraction: f64) -> Result<(f64, u64)> {
-        let plan: Vec<(usize, u64, u64)> = self
-            .seeding_order
-            .iter()
-            .map(|&i| {
-                let have = self.seeded.get(&self.shapes[i].name).copied().unwrap_or(0);
-                (i, have, self.rows_at(i, fraction))
-            })
-            .filter(|(_, have, want)| want > have)
-            .collect();
-        let total: u64 = plan.iter().map(|(_, have, want)| want - have).sum();
-        if total == 0 {
-            return Ok((0.0, 0));
-        }
-        self.unindex_bases().await?;
-        let fraction_before = self.seeded_fraction();
-        self.progress
-            .counted_step(format!("seeding {} rows", group_digits(total)), total);
-        let started = Instant::now();
-        let mut done = 0;
-        let targets = self.targets();
-        for (i, have, want) in plan {
-            let mut from = have + 1;
-            while from <= want {
-                let to = (from + SEED_BATCH - 1).min(want);
-                let context = SeedContext {
-                    targets: &targets,
-                    counter_columns: &self.counters,
-                };
-                let sql = seed::insert_batch_sql(
-                    &self.sandbox.server,
-                    &base_name(i),
-                    &self.shapes[i],
-                    &context,
-                    from,
-                    to,
-                )?;
-                sqlx::raw_sql(&sql)
-                    .execute(&mut self.loader)
-                    .await
-                    .with_context(|| format!("seeding table {}", self.shapes[i].name))?;
-                done += to - from + 1;
-                self.progress.set_position(done);
-                from = to + 1;
-            }
-            self.seeded.insert(self.shapes[i].name.clone(), want);
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        if seconds > 0.0 {
-            self.seed_rate = total as f64 / seconds;
-        }
-        self.time.seed_seconds += seconds;
-        let grown = self.seeded_fraction() - fraction_before.min(self.seeded_fraction());
-        if grown > 0.0 {
-            self.seed_per_fraction = seconds / grown;
-        }
-        Ok((seconds, total))
-    }
-
-    /// Evict the tables from the buffer pool: shrink it to the smallest size and back.
-    /// The OS page cache still holds the files, so "cold" means a buffer pool miss that
-    /// reads from memory, not from disk.
+    /// Evict the tables from the buffer pool (`--cache cold`).
     async fn empty_buffer_pool(&mut self) -> Result<()> {
-        let row = sqlx::raw_sql("SELECT CAST(@@innodb_buffer_pool_size AS UNSIGNED)")
-            .fetch_one(&mut self.loader)
-            .await
-            .context("reading the buffer pool's size")?;
-        let size: u64 = row.try_get(0)?;
-        resize_buffer_pool(&mut self.loader, MIN_POOL_BYTES).await?;
-        resize_buffer_pool(&mut self.loader, size).await
+        buffer_pool::empty(&mut self.loader).await
     }
 
     /// Resize the buffer pool to production's ratio of the tables as they are now. The
@@ -454,48 +323,13 @@ impl<'a> Lab<'a> {
         let Some(ratio) = self.pool_ratio else {
             return Ok(());
         };
-        let bytes = working_table_bytes(&mut self.loader).await?;
-        let wanted = (ratio * bytes as f64) as u64;
-        let size = wanted.max(MIN_POOL_BYTES).div_ceil(POOL_CHUNK_BYTES) * POOL_CHUNK_BYTES;
-        resize_buffer_pool(&mut self.loader, size).await?;
+        let bytes = tables::working_table_bytes(&mut self.loader).await?;
+        let (size, below_minimum) = buffer_pool::size_for(ratio, bytes);
+        buffer_pool::resize(&mut self.loader, size).await?;
         self.pool_sizes.push(size);
-        if wanted < MIN_POOL_BYTES {
+        if below_minimum {
             self.out_of_regime += 1;
         }
-        Ok(())
-    }
-
-    /// On a small copy, ask the server for each algorithm and lock level in turn: the
-    /// first it accepts is what it really does. Two passes, each on its own fresh copy,
-    /// because a probe that succeeds has done the work.
-    async fn probe_algorithms_and_locks(&mut self) -> Result<()> {
-        let fraction = self.fraction_for(PROBE_ROWS);
-        self.grow(fraction).await?;
-        self.progress
-            .step("finding the algorithm the server uses for each statement");
-        self.reset_tables(fraction).await?;
-        let mut conn = self.sandbox.connect().await?;
-        let probing = Instant::now();
-        for (index, statement) in self.migration.statements.iter().enumerate() {
-            if let (true, Some(table)) = (self.read_columns, statement.table.as_deref()) {
-                self.results[index].columns_before =
-                    Some(rules::read_columns(&mut conn, table).await?);
-            }
-            let found =
-                probe_levels(&mut conn, statement, &ALGORITHMS, migration::with_algorithm).await?;
-            self.results[index].algorithm = found;
-        }
-        self.time.probe_seconds += probing.elapsed().as_secs_f64();
-        self.progress
-            .step("finding the lock level the server allows for each statement");
-        self.reset_tables(fraction).await?;
-        let mut conn = self.sandbox.connect().await?;
-        let probing = Instant::now();
-        for (index, statement) in self.migration.statements.iter().enumerate() {
-            let found = probe_levels(&mut conn, statement, &LOCKS, migration::with_lock).await?;
-            self.results[index].lock = found;
-        }
-        self.time.probe_seconds += probing.elapsed().as_secs_f64();
         Ok(())
     }
 
@@ -642,14 +476,6 @@ impl<'a> Lab<'a> {
         Ok(())
     }
 
-    fn seeded_fraction(&self) -> f64 {
-        self.profile
-            .tables
-            .iter()
-            .map(|t| self.seeded.get(&t.name).copied().unwrap_or(0) as f64 / t.rows.max(1) as f64)
-            .fold(f64::INFINITY, f64::min)
-    }
-
     fn distinct_scales(&self) -> usize {
         let mut scales = self.scales_run.clone();
         scales.sort_unstable();
@@ -745,123 +571,6 @@ impl<'a> Lab<'a> {
         Ok(Some(started.elapsed().as_secs_f64()))
     }
 
-    /// Start the probe on the statement's table, just before it runs. A table the probe
-    /// cannot work on (one the migration created, renamed or dropped) goes unprobed.
-    async fn start_probe(&mut self, statement: &Statement, fraction: f64) -> Option<RunningProbe> {
-        self.prober.as_ref()?;
-        let index = statement.table.as_deref().and_then(|t| {
-            self.profile
-                .tables
-                .iter()
-                .position(|p| p.name.eq_ignore_ascii_case(t))
-        })?;
-        let targets = self.targets();
-        let name = &self.shapes[index].name;
-        let known_columns: Vec<String> = self.shapes[index]
-            .columns
-            .iter()
-            .map(|c| c.name.clone())
-            .collect();
-        let target = ProbeTarget {
-            known_columns: Some(&known_columns),
-            table: name,
-            rows: self.rows_at(index, fraction),
-            // Above every seq the base table has used, with room below 2^31 (the
-            // seeder's unique-integer permutation is injective only below it).
-            insert_from: self.seeded.get(name).copied().unwrap_or(0) + 1,
-            targets: &targets,
-            counter_columns: &self.counters,
-        };
-        let prober = self.prober.as_mut()?;
-        match prober.start(self.sandbox, &target).await {
-            Ok(running) => Some(running),
-            Err(e) => {
-                let warning = format!(
-                    "no probe beside statement {} ({}): {e:#}",
-                    statement.index + 1,
-                    statement.summary()
-                );
-                if !self.warnings.contains(&warning) {
-                    self.warnings.push(warning);
-                }
-                None
-            }
-        }
-    }
-
-    async fn finish_probe(
-        &mut self,
-        running: Option<RunningProbe>,
-        started: Instant,
-        ended: Instant,
-    ) -> Option<MeasuredBlocking> {
-        let (running, prober) = (running?, self.prober.as_mut()?);
-        match prober.finish(running, started, ended).await {
-            Ok(blocking) => Some(blocking),
-            Err(e) => {
-                self.warnings.push(format!("the probe failed: {e:#}"));
-                None
-            }
-        }
-    }
-
-    /// Take out the rows the probe inserted, so the next statement finds the table as the
-    /// ladder made it: left in, the old application's rows (NULL in a column just added,
-    /// say) would make a later statement fail on data no scale of the ladder has.
-    async fn remove_probe_inserts(&mut self, statement: &Statement) {
-        if self.prober.is_none() {
-            return;
-        }
-        let Some(table) = statement.table.as_deref() else {
-            return;
-        };
-        let Some(index) = self
-            .shapes
-            .iter()
-            .position(|s| s.name.eq_ignore_ascii_case(table))
-        else {
-            return;
-        };
-        let name = self.shapes[index].name.clone();
-        let (Some(counter), Some(seeded)) = (self.counters.get(&name), self.seeded.get(&name))
-        else {
-            return;
-        };
-        let sql = format!("DELETE FROM `{name}` WHERE `{counter}` > {seeded}");
-        // A table the statement dropped or renamed has nothing left to clean.
-        let _ = sqlx::raw_sql(&sql).execute(&mut self.loader).await;
-    }
-
-    fn warn_failed_under_writes(&mut self, statement: &Statement, error: &sqlx::Error) {
-        let prefix = format!("statement {} failed", statement.index + 1);
-        if self.warnings.iter().any(|w| w.starts_with(&prefix)) {
-            return;
-        }
-        let message = error
-            .as_database_error()
-            .map_or_else(|| error.to_string(), |db| db.message().to_string());
-        self.warnings.push(format!(
-            "{prefix} while the probe wrote rows as the running application would ({message}); \
-             without those writes it succeeded and was timed. In production, concurrent writes \
-             can make it fail the same way, after doing all its work."
-        ));
-    }
-
-    /// Probe queries that failed measure nothing: say so once per statement.
-    fn warn_probe_errors(&mut self, statement: &Statement, blocking: Option<&MeasuredBlocking>) {
-        let Some(error) = blocking.and_then(|b| b.first_error.as_ref()) else {
-            return;
-        };
-        let prefix = format!(
-            "probe queries failed beside statement {}",
-            statement.index + 1
-        );
-        if !self.warnings.iter().any(|w| w.starts_with(&prefix)) {
-            self.warnings
-                .push(format!("{prefix} ({}): {error}", statement.summary()));
-        }
-    }
-
     /// Mean row size of each statement's table as the server reports it now; statistics
     /// are approximate, which is all the online-log estimate needs.
     async fn record_row_bytes(&mut self) {
@@ -933,234 +642,4 @@ fn target_rows_of(profile: &Profile, statement: &Statement) -> u64 {
         .and_then(|t| profile.table(t))
         .map(|t| t.rows)
         .unwrap_or_else(|| profile.largest_rows())
-}
-
-fn base_name(table_index: usize) -> String {
-    format!("{BASE_PREFIX}{table_index}")
-}
-
-/// Ask for each level in turn; the first the server accepts is the answer. A refusal
-/// ("not supported", or a syntax error for a level this server lacks, like NOCOPY on
-/// MySQL) moves on; any other error is the statement's own fault and is reported.
-async fn probe_levels<L: Copy>(
-    conn: &mut MySqlConnection,
-    statement: &Statement,
-    levels: &[(L, &str)],
-    variant: fn(&Statement, &str) -> Option<String>,
-) -> Result<Option<L>> {
-    if variant(statement, levels[0].1).is_none() {
-        sqlx::raw_sql(&statement.sql)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| rejected(statement, &e))?;
-        return Ok(None);
-    }
-    for (level, keyword) in levels {
-        let Some(sql) = variant(statement, keyword) else {
-            continue;
-        };
-        match sqlx::raw_sql(&sql).execute(&mut *conn).await {
-            Ok(_) => return Ok(Some(*level)),
-            Err(e) if is_refusal(&e) => continue,
-            Err(e) => return Err(rejected(statement, &e)),
-        }
-    }
-    // Refused at every level we know: run it as written and leave the level unknown.
-    sqlx::raw_sql(&statement.sql)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| rejected(statement, &e))?;
-    Ok(None)
-}
-
-fn error_number(error: &sqlx::Error) -> Option<u16> {
-    error
-        .as_database_error()?
-        .try_downcast_ref::<MySqlDatabaseError>()
-        .map(|e| e.number())
-}
-
-/// 1845/1846: this algorithm or lock is not supported for the operation; 1221: wrong
-/// usage (MySQL's INSTANT with a LOCK); 1064: syntax (a keyword this server lacks).
-fn is_refusal(error: &sqlx::Error) -> bool {
-    matches!(error_number(error), Some(1845 | 1846 | 1221 | 1064))
-}
-
-fn rejected(statement: &Statement, error: &sqlx::Error) -> anyhow::Error {
-    let message = match error.as_database_error() {
-        Some(db) => db.message().to_string(),
-        None => error.to_string(),
-    };
-    anyhow::anyhow!(
-        "{}: the sandbox rejects statement {} ({}): {message}",
-        statement.location(),
-        statement.index + 1,
-        statement.summary()
-    )
-}
-
-/// Create every profile table, as production has it; foreign key checks are off on the
-/// loader session, so the order of tables does not matter.
-async fn create_schema(conn: &mut MySqlConnection, profile: &Profile) -> Result<()> {
-    for table in &profile.tables {
-        sqlx::raw_sql(&table.create_table)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| {
-                let message = e
-                    .as_database_error()
-                    .map(|d| d.message().to_string())
-                    .unwrap_or_else(|| e.to_string());
-                anyhow::anyhow!("the sandbox rejects CREATE TABLE {}: {message}", table.name)
-            })?;
-    }
-    Ok(())
-}
-
-/// A base table holds the seeded rows: the table's columns and primary key, without its
-/// secondary indexes (they would only slow the loading; the copies have them).
-async fn create_base_table(
-    conn: &mut MySqlConnection,
-    shape: &TableShape,
-    base: &str,
-) -> Result<()> {
-    sqlx::raw_sql(&format!("CREATE TABLE `{base}` LIKE `{}`", shape.name))
-        .execute(&mut *conn)
-        .await
-        .with_context(|| format!("creating the base table for {}", shape.name))?;
-    if !shape.secondary_indexes.is_empty() {
-        let drops: Vec<String> = shape
-            .secondary_indexes
-            .iter()
-            .map(|i| format!("DROP INDEX `{i}`"))
-            .collect();
-        sqlx::raw_sql(&format!("ALTER TABLE `{base}` {}", drops.join(", ")))
-            .execute(&mut *conn)
-            .await
-            .with_context(|| format!("preparing the base table for {}", shape.name))?;
-    }
-    Ok(())
-}
-
-/// The tables the migration works on, quoted: everything but the base tables.
-async fn working_table_names(conn: &mut MySqlConnection) -> Result<Vec<String>> {
-    let rows = sqlx::raw_sql(
-        "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
-         WHERE TABLE_SCHEMA = DATABASE()",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .context("listing the sandbox's tables")?;
-    let mut names = Vec::new();
-    for row in rows {
-        let name: String = row.try_get(0)?;
-        if !name.starts_with(BASE_PREFIX) {
-            names.push(format!("`{}`", name.replace('`', "``")));
-        }
-    }
-    Ok(names)
-}
-
-async fn drop_working_tables(conn: &mut MySqlConnection) -> Result<()> {
-    let names = working_table_names(conn).await?;
-    if names.is_empty() {
-        return Ok(());
-    }
-    sqlx::raw_sql(&format!("DROP TABLE IF EXISTS {}", names.join(", ")))
-        .execute(&mut *conn)
-        .await
-        .context("dropping the last run's tables")?;
-    Ok(())
-}
-
-/// Copy the first `rows` rows of a base table, in primary key order.
-fn copy_sql(shape: &TableShape, base: &str, rows: u64) -> String {
-    let columns = shape
-        .insertable_columns()
-        .map(|c| format!("`{}`", c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let order = if shape.primary_key.is_empty() {
-        String::new()
-    } else {
-        let keys: Vec<String> = shape.primary_key.iter().map(|k| format!("`{k}`")).collect();
-        format!(" ORDER BY {}", keys.join(", "))
-    };
-    format!(
-        "INSERT INTO `{}` ({columns}) SELECT {columns} FROM `{base}`{order} LIMIT {rows}",
-        shape.name
-    )
-}
-
-/// 1234567 -> "1,234,567", for messages.
-pub fn group_digits(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Data and index bytes of the tables the migration runs on (not the base tables), with
-/// fresh statistics: the copy has just filled them.
-async fn working_table_bytes(conn: &mut MySqlConnection) -> Result<u64> {
-    let names = working_table_names(conn).await?;
-    if names.is_empty() {
-        return Ok(0);
-    }
-    sqlx::raw_sql(&format!("ANALYZE TABLE {}", names.join(", ")))
-        .fetch_all(&mut *conn)
-        .await
-        .context("refreshing table statistics")?;
-    let row = sqlx::raw_sql(&format!(
-        "SELECT CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS UNSIGNED) \
-         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
-         AND TABLE_NAME NOT LIKE '{}%'",
-        BASE_PREFIX.replace('_', "\\_")
-    ))
-    .fetch_one(&mut *conn)
-    .await
-    .context("measuring the tables' size")?;
-    Ok(row.try_get::<u64, _>(0)?)
-}
-
-/// Set the buffer pool and wait until the server has really resized it.
-async fn resize_buffer_pool(conn: &mut MySqlConnection, bytes: u64) -> Result<()> {
-    sqlx::raw_sql(&format!("SET GLOBAL innodb_buffer_pool_size = {bytes}"))
-        .execute(&mut *conn)
-        .await
-        .context("resizing the sandbox's buffer pool")?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let row = sqlx::raw_sql(
-            "SELECT CAST(@@innodb_buffer_pool_size AS UNSIGNED), \
-             CAST(COALESCE((SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
-                  WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_RESIZE_STATUS'), '') AS CHAR)",
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        let size: u64 = row.try_get(0)?;
-        let status: String = row.try_get(1)?;
-        if size == bytes && (status.is_empty() || status.contains("ompleted")) {
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    anyhow::bail!("the sandbox's buffer pool did not resize to {bytes} bytes within 30 s")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn digits_are_grouped() {
-        assert_eq!(group_digits(0), "0");
-        assert_eq!(group_digits(1234), "1,234");
-        assert_eq!(group_digits(50_000_000), "50,000,000");
-    }
 }

@@ -3,20 +3,23 @@
 //! DESIGN.md: profile -> migration -> sandbox -> seed -> experiment -> model -> report.
 
 pub mod cli;
+pub mod commands;
 pub mod compare;
+pub mod ddl;
 pub mod estimate;
 pub mod experiment;
 pub mod lint;
 pub mod migration;
 pub mod model;
+pub mod online_ddl;
 pub mod output;
 pub mod probe;
 pub mod profile;
 pub mod progress;
 pub mod report;
-pub mod rules;
 pub mod sandbox;
 pub mod seed;
 pub mod server;
 pub mod source;
+pub mod text;
 pub mod watch;

@@ -45,17 +45,17 @@ impl Default for ProbeOptions {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub enum QueryKind {
     Read,
     Update,
     Insert,
 }
 
-impl Kind {
-    const ALL: [Kind; 3] = [Kind::Read, Kind::Update, Kind::Insert];
+impl QueryKind {
+    const ALL: [QueryKind; 3] = [QueryKind::Read, QueryKind::Update, QueryKind::Insert];
 
     fn is_write(self) -> bool {
-        self != Kind::Read
+        self != QueryKind::Read
     }
 }
 
@@ -85,7 +85,7 @@ impl Phase {
 /// before), and how long it took to come back.
 #[derive(Debug, Clone, Copy)]
 pub struct Sample {
-    pub kind: Kind,
+    pub kind: QueryKind,
     pub issued: f64,
     pub seconds: f64,
     pub failed: bool,
@@ -183,27 +183,27 @@ impl Queries {
         }
     }
 
-    fn sql(&self, kind: Kind, rng: &mut StdRng, next_seq: &mut u64) -> String {
+    fn sql(&self, kind: QueryKind, rng: &mut StdRng, next_seq: &mut u64) -> String {
         let table = &self.table;
         match kind {
-            Kind::Read => {
+            QueryKind::Read => {
                 let (key, limit) = self.key(rng);
                 format!("SELECT * FROM `{table}` WHERE {key}{limit}")
             }
-            Kind::Update => {
+            QueryKind::Update => {
                 let (key, limit) = self.key(rng);
                 let seq: u32 = rng.gen();
                 let set = self.update_set.replace("{seq}", &seq.to_string());
                 format!("UPDATE `{table}` SET {set} WHERE {key}{limit}")
             }
-            Kind::Insert => match &self.insert_template {
+            QueryKind::Insert => match &self.insert_template {
                 Some(template) => {
                     let seq = *next_seq;
                     *next_seq += 1;
                     template.replace(&SEQ_MARK.to_string(), &seq.to_string())
                 }
                 // A table the generator cannot fill: read instead, so the load stays.
-                None => self.sql(Kind::Read, rng, next_seq),
+                None => self.sql(QueryKind::Read, rng, next_seq),
             },
         }
     }
@@ -317,7 +317,7 @@ pub struct RunningProbe {
 
 struct Worker {
     conn: Option<ProbeConn>,
-    samples: Vec<(Kind, Instant, Duration, bool)>,
+    samples: Vec<(QueryKind, Instant, Duration, bool)>,
     next_seq: u64,
     first_error: Option<String>,
 }
@@ -357,11 +357,11 @@ impl Prober {
         }
         let control = self.control.as_mut().context("probe control connection")?;
         let queries = Arc::new(build_queries(control, &sandbox.server, target).await?);
-        self.idle.resize_with(Kind::ALL.len(), || None);
+        self.idle.resize_with(QueryKind::ALL.len(), || None);
         let (stop, stopped) = watch::channel(false);
         let period = Duration::from_secs_f64(1.0 / self.options.rate_per_connection.max(0.1));
         let mut workers = Vec::new();
-        for (slot, kind) in Kind::ALL.into_iter().enumerate() {
+        for (slot, kind) in QueryKind::ALL.into_iter().enumerate() {
             let conn = match self.idle[slot].take() {
                 Some(conn) => conn,
                 None => Self::connection(sandbox).await?,
@@ -463,7 +463,7 @@ fn signed_seconds(origin: Instant, at: Instant) -> f64 {
 /// its connection, as a user's would), until told to stop. Missed ticks are skipped, not
 /// made up in a burst after a stall.
 async fn work(
-    kind: Kind,
+    kind: QueryKind,
     mut conn: ProbeConn,
     queries: Arc<Queries>,
     period: Duration,
@@ -619,7 +619,7 @@ pub fn blocked_fraction(blocked_seconds: f64, run_seconds: f64) -> Option<f64> {
 mod tests {
     use super::*;
 
-    fn sample(kind: Kind, issued: f64, seconds: f64) -> Sample {
+    fn sample(kind: QueryKind, issued: f64, seconds: f64) -> Sample {
         Sample {
             kind,
             issued,
@@ -632,11 +632,11 @@ mod tests {
     #[test]
     fn a_write_waiting_the_whole_run_is_blocking_throughout() {
         let mut samples = vec![
-            sample(Kind::Update, 0.01, 1.99),
-            sample(Kind::Insert, 0.02, 1.98),
+            sample(QueryKind::Update, 0.01, 1.99),
+            sample(QueryKind::Insert, 0.02, 1.98),
         ];
         for i in 0..100 {
-            samples.push(sample(Kind::Read, i as f64 * 0.02, 0.001));
+            samples.push(sample(QueryKind::Read, i as f64 * 0.02, 0.001));
         }
         let b = summarize(&samples, 2.0, BLOCK_THRESHOLD);
         assert!((b.writes_blocked_seconds - 1.99).abs() < 1e-9);
@@ -650,10 +650,10 @@ mod tests {
     #[test]
     fn brief_stalls_fall_at_the_start_or_the_end() {
         let samples = vec![
-            sample(Kind::Read, 0.0, 0.2),
-            sample(Kind::Update, 0.1, 0.15),
-            sample(Kind::Update, 9.8, 0.3),
-            sample(Kind::Read, 5.0, 0.01),
+            sample(QueryKind::Read, 0.0, 0.2),
+            sample(QueryKind::Update, 0.1, 0.15),
+            sample(QueryKind::Update, 9.8, 0.3),
+            sample(QueryKind::Read, 5.0, 0.01),
         ];
         let b = summarize(&samples, 10.0, BLOCK_THRESHOLD);
         assert_eq!(b.phases, vec![Phase::Start, Phase::End]);
@@ -665,9 +665,9 @@ mod tests {
 
     #[test]
     fn quick_queries_and_failures_block_nothing() {
-        let mut failed = sample(Kind::Insert, 0.0, 3.0);
+        let mut failed = sample(QueryKind::Insert, 0.0, 3.0);
         failed.failed = true;
-        let samples = vec![sample(Kind::Read, 0.0, 0.04), failed];
+        let samples = vec![sample(QueryKind::Read, 0.0, 0.04), failed];
         let b = summarize(&samples, 1.0, BLOCK_THRESHOLD);
         assert_eq!(b.writes_blocked_seconds, 0.0);
         assert!(b.phases.is_empty());

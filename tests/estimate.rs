@@ -20,7 +20,8 @@ fn estimate_finds_the_algorithm_each_statement_really_gets_and_extrapolates() {
         "-- three kinds\n\
          ALTER TABLE `courseware_studentmodule` ADD COLUMN `extra` integer NULL;\n\
          CREATE INDEX `csm_course_grade` ON `courseware_studentmodule` (`course_id`, `grade`);\n\
-         ALTER TABLE `courseware_studentmodule` MODIFY `max_grade` float NULL;\n",
+         ALTER TABLE `courseware_studentmodule` MODIFY `max_grade` float NULL;\n\
+         ALTER TABLE `courseware_studentmodule` ADD COLUMN `forced` int NULL, ALGORITHM=COPY;\n",
     );
     let report = estimate_json(&scratch, &migration.to_string_lossy(), "2M");
 
@@ -29,7 +30,7 @@ fn estimate_finds_the_algorithm_each_statement_really_gets_and_extrapolates() {
     assert_eq!(report["tables"][0]["name"], "courseware_studentmodule");
     assert_eq!(report["tables"][0]["target_rows"], 2_000_000);
     let statements = report["statements"].as_array().expect("statements");
-    assert_eq!(statements.len(), 3);
+    assert_eq!(statements.len(), 4);
 
     let add_column = &statements[0];
     assert_eq!(add_column["operation"], "add_column");
@@ -47,6 +48,11 @@ fn estimate_finds_the_algorithm_each_statement_really_gets_and_extrapolates() {
     assert_eq!(modify["operation"], "modify_column");
     assert_eq!(modify["algorithm"], "copy");
     assert_eq!(modify["lock"], "shared");
+    // The user's ALGORITHM=COPY is what runs, not the instant add the server would pick.
+    let forced = &statements[3];
+    assert_eq!(forced["operation"], "add_column");
+    assert_eq!(forced["algorithm"], "copy");
+    assert_eq!(forced["lock"], "shared");
 
     for statement in statements {
         let measurements = statement["measurements"].as_array().expect("measurements");

@@ -1,12 +1,11 @@
 //! `ddl-eta lint` through the real binary, no server: the exact output for the Open edX
 //! example migrations in each format (expected text in tests/snapshots/; rewrite them
-//! with UPDATE_SNAPSHOTS=1 and review the diff), exit codes, ignores and --allow.
+//! with insta: `cargo insta review`, or INSTA_UPDATE=always), exit codes, ignores and --allow.
 
 mod common;
 use common::*;
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 const SCHEMA: &str = "examples/openedx/courseware_studentmodule.sql";
@@ -44,26 +43,10 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).to_string()
 }
 
-/// Compares with tests/snapshots/NAME, or writes it when UPDATE_SNAPSHOTS=1.
+/// Compares with tests/snapshots/lint__NAME.snap (insta: `cargo insta review`, or
+/// INSTA_UPDATE=always to accept).
 fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
-        std::fs::write(&path, actual).expect("write snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with UPDATE_SNAPSHOTS=1 to create it",
-            path.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "{name} differs from {}; rerun with UPDATE_SNAPSHOTS=1 and review the diff.\n--- actual ---\n{actual}",
-        path.display()
-    );
+    insta::assert_snapshot!(name, actual);
 }
 
 fn snapshot(name: &str, args: &[&str], expected_code: i32) {

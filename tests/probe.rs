@@ -5,7 +5,7 @@
 mod common;
 use common::require_server_binary;
 use ddl_eta::probe::{
-    Kind, MeasuredBlocking, Phase, ProbeOptions, ProbeTarget, Prober, RunningProbe, Sample,
+    MeasuredBlocking, Phase, ProbeOptions, ProbeTarget, Prober, QueryKind, RunningProbe, Sample,
 };
 use ddl_eta::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use ddl_eta::seed::{self, SeedContext};
@@ -108,7 +108,7 @@ impl Lab {
 fn quick_in_middle(samples: &[Sample], writes: bool, run: f64) -> usize {
     samples
         .iter()
-        .filter(|s| (s.kind != Kind::Read) == writes && !s.failed)
+        .filter(|s| (s.kind != QueryKind::Read) == writes && !s.failed)
         .filter(|s| s.issued > 0.2 * run && s.issued + s.seconds < 0.8 * run && s.seconds < 0.05)
         .count()
 }
@@ -243,7 +243,7 @@ async fn a_waiting_alter_stalls_every_query_queued_behind_it_unless_its_wait_is_
     assert!(blocking.reads_blocked_seconds >= 2.0, "{blocking:?}");
     assert!(blocking.writes_blocked_seconds >= 2.0, "{blocking:?}");
     // One query per connection stuck for seconds: reads, updates and inserts alike.
-    for kind in [Kind::Read, Kind::Update, Kind::Insert] {
+    for kind in [QueryKind::Read, QueryKind::Update, QueryKind::Insert] {
         assert!(
             samples.iter().any(|s| s.kind == kind && s.seconds > 2.0),
             "no {kind:?} stalled: {samples:?}"

@@ -14,89 +14,21 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
-/// Compare with tests/snapshots/NAME; UPDATE_SNAPSHOTS=1 rewrites it instead.
+/// Compares with tests/snapshots/reports__NAME.snap (insta: `cargo insta review`, or
+/// INSTA_UPDATE=always to accept).
 fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, actual).expect("write snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {}: run with UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
-    });
-    if actual != expected {
-        let first = actual
-            .lines()
-            .zip(expected.lines())
-            .find(|(a, e)| a != e)
-            .map(|(a, e)| format!("\n  got:      {a}\n  expected: {e}"))
-            .unwrap_or_else(|| "\n  (one is a prefix of the other)".to_string());
-        panic!("snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept):{first}");
-    }
+    insta::assert_snapshot!(name, actual);
 }
 
-/// Measured numbers vary from run to run: durations become <d>, other numbers #.
-fn mask_numbers(text: &str) -> String {
-    let mut out = String::new();
-    let words: Vec<&str> = text.split(' ').collect();
-    let mut i = 0;
-    while i < words.len() {
-        let word = words[i];
-        let is_number = |w: &str| {
-            !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-        };
-        let next = words.get(i + 1).copied().unwrap_or("");
-        let core = word.trim_start_matches(['~', '*', '(']);
-        if is_number(core)
-            && (next.starts_with("s") || next.starts_with("min") || next.starts_with('h'))
-        {
-            // "1 min 05 s", "2 h 05 min", "0.5 s": swallow the whole duration.
-            let mut j = i + 1;
-            while j < words.len()
-                && (is_number(words[j])
-                    || ["s", "min", "h"].iter().any(|u| words[j].starts_with(u)))
-            {
-                let unit = words[j];
-                j += 1;
-                if unit.starts_with("s") {
-                    break;
-                }
-            }
-            let last = words[j - 1];
-            let tail: String = last
-                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
-                .to_string();
-            out.push_str(&word[..word.len() - core.len()]);
-            out.push_str("<d>");
-            out.push_str(&tail);
-            i = j;
-        } else {
-            let masked: String = word
-                .split_inclusive(|c: char| !c.is_ascii_digit())
-                .map(|part| {
-                    if part.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-                        "#".to_string() + part.trim_start_matches(|c: char| c.is_ascii_digit())
-                    } else {
-                        part.to_string()
-                    }
-                })
-                .collect();
-            out.push_str(&masked);
-            i += 1;
-        }
-        if i < words.len() {
-            out.push(' ');
-        }
-    }
-    out
+/// Measured numbers vary from run to run: insta filters turn durations ("0.012 s",
+/// "4 min 12 s", "2 h 05 min", "~40 min") into <d> and every other number into #.
+fn assert_measured_snapshot(name: &str, actual: &str) {
+    insta::with_settings!({filters => vec![
+        (r"\d+(?:\.\d+)? (?:h \d+ min|min \d+ s|s|min|h)\b", "<d>"),
+        (r"\d+", "#"),
+    ]}, {
+        insta::assert_snapshot!(name, actual);
+    });
 }
 
 /// A summary-table row with its last cell ("blocks") replaced by <blocks>.
@@ -196,7 +128,7 @@ fn markdown_and_json_of_a_real_run_keep_their_structure() {
         // blocking writes: the answer is structure, the list of statements is not.
         .map(|line| mask_blocking_evidence(&line))
         .collect();
-    assert_snapshot("estimate_0019.md", &mask_numbers(&stable));
+    assert_measured_snapshot("estimate_0019.md", &stable);
 
     let json: serde_json::Value =
         serde_json::from_str(&quick_estimate(&scratch, "json")).expect("json");
@@ -212,10 +144,29 @@ fn markdown_and_json_of_a_real_run_keep_their_structure() {
 #[test]
 fn a_saved_report_renders_the_same_every_time() {
     let scratch = Scratch::new("rerender");
-    for (format, snapshot) in [("markdown", "report_0019.md"), ("text", "report_0019.txt")] {
-        let output = scratch.run(&["report", &fixture("report_0019.json"), "--format", format]);
-        assert!(output.status.success(), "{}", stderr(&output));
-        assert_snapshot(snapshot, &stdout(&output));
+    // report_0019_v0.json was saved before the report carried codes: it renders with its
+    // words as saved. report_0019.json (scripts/fixtures) renders in the current wording,
+    // with production, blocking and validation.
+    for fixture_name in ["report_0019_v0", "report_0019"] {
+        for (format, extension) in [("markdown", "md"), ("text", "txt"), ("html", "html")] {
+            let saved = fixture(&format!("{fixture_name}.json"));
+            let output = scratch.run(&["report", &saved, "--format", format]);
+            assert!(output.status.success(), "{}", stderr(&output));
+            let rendered = stdout(&output);
+            if format == "html" {
+                // The charts are checked in a browser below; the words are snapshot.
+                let words: Vec<&str> = rendered
+                    .split("<svg")
+                    .map(|part| part.split_once("</svg>").map_or(part, |(_, after)| after))
+                    .collect();
+                assert_snapshot(
+                    &format!("{fixture_name}.{extension}"),
+                    &words.join("<svg/>"),
+                );
+            } else {
+                assert_snapshot(&format!("{fixture_name}.{extension}"), &rendered);
+            }
+        }
     }
 }
 

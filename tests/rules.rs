@@ -287,15 +287,16 @@ fn the_sandbox_agrees_with_every_mariadb_rule_of_its_version() {
             statement["warnings"]
         );
         let Some(id) = expected else { continue };
-        let rule = ddl_eta::rules::rule(id).expect("row exists");
+        let rule = ddl_eta::online_ddl::rule(id).expect("row exists");
         let measured_rebuild = matches!(statement["algorithm"].as_str(), Some("inplace" | "copy"));
         assert_eq!(rule.rebuilds_table, measured_rebuild, "{sql}");
         assert_eq!(production["rebuilds_table"], measured_rebuild, "{sql}");
     }
     // The battery reaches every MariaDB row that covers the sandbox's version.
-    let sandbox = ddl_eta::rules::Target::parse(&format!("mariadb:{version}")).expect("target");
-    for kind in ddl_eta::rules::ALL_KINDS {
-        let row = ddl_eta::rules::lookup_kind(&sandbox, kind).expect("a row for every kind");
+    let sandbox =
+        ddl_eta::online_ddl::Target::parse(&format!("mariadb:{version}")).expect("target");
+    for kind in ddl_eta::ddl::ALL_CHANGE_KINDS {
+        let row = ddl_eta::online_ddl::lookup_kind(&sandbox, kind).expect("a row for every kind");
         assert!(
             BATTERY.iter().any(|(_, id)| *id == Some(row.id.as_str()))
                 || NOT_PROBED.contains(&row.id.as_str()),

@@ -3,7 +3,8 @@
 //! with the lock_wait_timeout to use.
 
 use super::INTERVAL;
-use crate::experiment::{Algorithm, LockLevel, Measurements, StatementMeasurements};
+use crate::ddl::{Algorithm, LockLevel};
+use crate::experiment::{Measurements, StatementMeasurements};
 use crate::migration::{Migration, Operation};
 use crate::model::blocking::{blocked_at, BlockedPoint, Prior};
 use crate::model::Interval;
@@ -133,7 +134,7 @@ fn log_bytes(rows_per_second: f64, seconds: f64, row_bytes: f64) -> u64 {
 }
 
 fn mib(bytes: u64) -> String {
-    crate::report::human_bytes(bytes)
+    crate::text::human_bytes(bytes)
 }
 
 /// Phases at production size: "throughout" when the extrapolation says so; a brief

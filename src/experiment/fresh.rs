@@ -3,8 +3,12 @@
 //! through a transportable tablespace; elsewhere, and for tables that cannot be cloned,
 //! every run copies the first rows of the base tables with `INSERT … SELECT`.
 
-use super::{create_schema, drop_working_tables, group_digits, CopiedTable, FreshMethod, Lab};
+use super::{CopiedTable, FreshMethod, Lab};
 use crate::sandbox::clone::{self, Refusal};
+use crate::seed::tables::{
+    base_name, copy_sql, create_schema, drop_working_tables, working_table_bytes,
+};
+use crate::text::group_digits;
 use anyhow::{Context, Result};
 use std::time::Instant;
 
@@ -73,7 +77,7 @@ impl Lab<'_> {
         self.recreate_working_tables().await?;
         let pairs: Vec<(String, String)> = (0..self.shapes.len())
             .filter(|&i| self.cloned[i])
-            .map(|i| (super::base_name(i), self.shapes[i].name.clone()))
+            .map(|i| (base_name(i), self.shapes[i].name.clone()))
             .collect();
         if let (false, Some(dir)) = (pairs.is_empty(), self.table_dir.clone()) {
             indexing = self.index_bases().await?;
@@ -92,7 +96,7 @@ impl Lab<'_> {
                 continue;
             }
             let rows = self.rows_at(i, fraction);
-            let sql = super::copy_sql(&self.shapes[i], &super::base_name(i), rows);
+            let sql = copy_sql(&self.shapes[i], &base_name(i), rows);
             sqlx::raw_sql(&sql)
                 .execute(&mut self.loader)
                 .await
@@ -137,7 +141,7 @@ impl Lab<'_> {
             }
             let sql = format!(
                 "ALTER TABLE `{}` {}",
-                super::base_name(i),
+                base_name(i),
                 self.index_clauses[i].join(", ")
             );
             sqlx::raw_sql(&sql)
@@ -172,7 +176,7 @@ impl Lab<'_> {
                 .collect();
             sqlx::raw_sql(&format!(
                 "ALTER TABLE `{}` {}",
-                super::base_name(i),
+                base_name(i),
                 drops.join(", ")
             ))
             .execute(&mut self.loader)
@@ -214,7 +218,7 @@ impl Lab<'_> {
         let Some(dir) = self.table_dir.clone() else {
             return Ok(());
         };
-        let now = super::working_table_bytes(&mut self.loader).await?;
+        let now = working_table_bytes(&mut self.loader).await?;
         let seeded = self.seeded_fraction().max(f64::MIN_POSITIVE);
         // Bases and the working tables, with room for an index build's sort files.
         let needed = (now as f64 / seeded * (fraction - seeded).max(0.0) * 2.5) as u64;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::migration::{table_definition, Clause, Operation, Statement, TableDefinition};
 
-use crate::rules::Target;
+use crate::online_ddl::Target;
 
 /// A table as far as ddl-eta knows it.
 #[derive(Debug, Clone, Default)]

@@ -7,7 +7,6 @@ pub mod format;
 mod ignore;
 mod online;
 pub mod rules;
-mod types;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -19,7 +18,7 @@ use crate::migration::{self, Statement, TableDefinition};
 
 pub use self::context::Context;
 pub use self::format::LintFormat;
-pub use crate::rules::Target;
+pub use crate::online_ddl::Target;
 
 /// `--target-server` when not given; a version without patch is the newest release
 /// (`rules::Target::parse_current`).
@@ -196,7 +195,7 @@ pub fn lint(
                     file: statement.file.clone(),
                     line: statement.line,
                     statement_index: statement.index,
-                    statement: one_line(&statement.sql),
+                    statement: crate::text::one_line(&statement.sql, 103),
                 };
                 if silenced(&finding) {
                     ignored += 1;
@@ -219,16 +218,6 @@ pub fn lint(
         ignored,
         findings,
     }
-}
-
-fn one_line(sql: &str) -> String {
-    const WIDTH: usize = 100;
-    let line = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() <= WIDTH {
-        return line;
-    }
-    let cut: String = line.chars().take(WIDTH).collect();
-    format!("{}...", cut.trim_end())
 }
 
 /// A rule code as `--allow` takes it; clap reports anything else as a usage error.

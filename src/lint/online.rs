@@ -1,13 +1,14 @@
 //! What each clause and statement costs on the target server (algorithm, lock, table
-//! rebuild), asked of the rules table in `crate::rules` with the table's columns as
+//! rebuild), asked of the rules table in `crate::online_ddl` with the table's columns as
 //! `--schema` and the migration so far describe them. No online-DDL facts of its own.
 
-use crate::experiment::{Algorithm, LockLevel};
+use crate::ddl::ChangeKind;
+use crate::ddl::{Algorithm, LockLevel};
 use crate::migration::{Clause, Operation, Statement};
-use crate::rules::{self, Classified, ColumnFacts, Kind, Rule, Session, TableColumns, Verdict};
+use crate::online_ddl::{self, Classified, ColumnFacts, Rule, Session, TableColumns, Verdict};
 
 use super::context::{Column, Context};
-use super::types;
+use crate::ddl::types;
 
 /// A clause's or statement's cost, with what it does in words for the messages.
 #[derive(Debug, Clone)]
@@ -30,7 +31,7 @@ pub fn copy_blocks_writes(verdict: &Verdict) -> bool {
 pub struct ClauseCost {
     pub operation: Operation,
     pub cost: Cost,
-    found: Option<(Kind, &'static Rule)>,
+    found: Option<(ChangeKind, &'static Rule)>,
 }
 
 /// The cost of each clause of an ALTER of an existing table, in order; empty for
@@ -51,7 +52,7 @@ pub fn clause_costs(ctx: &Context, statement: &Statement) -> Vec<ClauseCost> {
     let session = Session {
         foreign_key_checks: !ctx.fk_checks_off(),
     };
-    rules::classify_statement(&view, columns.as_ref(), session)
+    online_ddl::classify_statement(&view, columns.as_ref(), session)
         .into_iter()
         .filter_map(|(index, classified)| {
             let clause = &view.clauses[index];
@@ -71,9 +72,9 @@ pub fn clause_costs(ctx: &Context, statement: &Statement) -> Vec<ClauseCost> {
 /// cannot judge makes the statement unknown. None when `clause_costs` is empty.
 pub fn statement_cost(ctx: &Context, statement: &Statement) -> Option<Cost> {
     let costs = clause_costs(ctx, statement);
-    let found: Vec<(Kind, &Rule)> = costs.iter().filter_map(|c| c.found).collect();
+    let found: Vec<(ChangeKind, &Rule)> = costs.iter().filter_map(|c| c.found).collect();
     let unknown = costs.iter().find(|c| matches!(c.cost, Cost::CannotTell));
-    let known = (!found.is_empty()).then(|| rules::combine(&found));
+    let known = (!found.is_empty()).then(|| online_ddl::combine(&found));
     match (known, unknown) {
         (Some(verdict), _) if copy_blocks_writes(&verdict) => Some(known_cost(&costs, verdict)),
         (_, Some(unknown)) => Some(unknown.cost.clone()),
@@ -85,7 +86,7 @@ pub fn statement_cost(ctx: &Context, statement: &Statement) -> Option<Cost> {
 /// The reason of the clause that decided: the one that rebuilds when the statement does,
 /// else the row the rules named.
 fn known_cost(costs: &[ClauseCost], verdict: Verdict) -> Cost {
-    let reason_of = |pick: &dyn Fn(Kind, &Rule) -> bool| {
+    let reason_of = |pick: &dyn Fn(ChangeKind, &Rule) -> bool| {
         costs.iter().find_map(|c| match (&c.cost, c.found) {
             (Cost::Known { reason, .. }, Some((kind, rule))) if pick(kind, rule) => {
                 Some(reason.clone())
@@ -114,11 +115,11 @@ fn clause_cost(
     classified: Classified,
 ) -> ClauseCost {
     let (found, cost) = match classified {
-        Classified::Kind(kind) => match rules::lookup_kind(&ctx.target, kind) {
+        Classified::Change(kind) => match online_ddl::lookup_kind(&ctx.target, kind) {
             Some(rule) => (
                 Some((kind, rule)),
                 Cost::Known {
-                    verdict: rules::combine(&[(kind, rule)]),
+                    verdict: online_ddl::combine(&[(kind, rule)]),
                     reason: reason(ctx, table, clause, kind),
                 },
             ),
@@ -141,19 +142,19 @@ fn needs_table(
     ctx: &Context,
     table: Option<&str>,
     clause: &Clause,
-) -> (Option<(Kind, &'static Rule)>, Cost) {
+) -> (Option<(ChangeKind, &'static Rule)>, Cost) {
     if clause.operation == Operation::AddColumn {
-        let last = rules::lookup_kind(&ctx.target, Kind::AddColumnLast);
-        let middle = rules::lookup_kind(&ctx.target, Kind::AddColumnMiddle);
+        let last = online_ddl::lookup_kind(&ctx.target, ChangeKind::AddColumnLast);
+        let middle = online_ddl::lookup_kind(&ctx.target, ChangeKind::AddColumnMiddle);
         if let (Some(last), Some(middle)) = (last, middle) {
             let same = (last.algorithm, last.lock, last.rebuilds_table)
                 == (middle.algorithm, middle.lock, middle.rebuilds_table);
             if same {
-                let kind = Kind::AddColumnMiddle;
+                let kind = ChangeKind::AddColumnMiddle;
                 let cost = Cost::Known {
-                    verdict: rules::combine(&[(kind, middle)]),
+                    verdict: online_ddl::combine(&[(kind, middle)]),
                     // Where it lands is unknown: say only what it does.
-                    reason: reason(ctx, table, clause, Kind::AddColumnLast),
+                    reason: reason(ctx, table, clause, ChangeKind::AddColumnLast),
                 };
                 return (Some((kind, middle)), cost);
             }
@@ -163,7 +164,7 @@ fn needs_table(
 }
 
 /// What the clause does, in the words of the messages.
-fn reason(ctx: &Context, table: Option<&str>, clause: &Clause, kind: Kind) -> String {
+fn reason(ctx: &Context, table: Option<&str>, clause: &Clause, kind: ChangeKind) -> String {
     let column_types = || {
         let old = match ctx.column(table, clause.column.as_deref()) {
             Column::Known(old) => old.column_type.clone().unwrap_or_default(),
@@ -172,36 +173,42 @@ fn reason(ctx: &Context, table: Option<&str>, clause: &Clause, kind: Kind) -> St
         (old, clause.column_type.clone().unwrap_or_default())
     };
     match kind {
-        Kind::AddColumnLast => "adds a column".into(),
-        Kind::AddColumnMiddle => "adds a column before the last".into(),
-        Kind::DropColumn => "drops a column".into(),
-        Kind::RenameColumn => "renames a column".into(),
-        Kind::ChangeDefault => "changes a column's default".into(),
-        Kind::WidenVarchar => {
+        ChangeKind::AddColumnLast => "adds a column".into(),
+        ChangeKind::AddColumnMiddle => "adds a column before the last".into(),
+        ChangeKind::DropColumn => "drops a column".into(),
+        ChangeKind::RenameColumn => "renames a column".into(),
+        ChangeKind::ChangeDefault => "changes a column's default".into(),
+        ChangeKind::WidenVarchar => {
             let (old, new) = column_types();
             format!("widens {old} to {new}")
         }
-        Kind::WidenVarcharAcross255 | Kind::ChangeType if charset_changes(ctx, table, clause) => {
+        ChangeKind::WidenVarcharAcross255 | ChangeKind::ChangeType
+            if charset_changes(ctx, table, clause) =>
+        {
             "changes the column's character set".into()
         }
-        Kind::WidenVarcharAcross255 | Kind::ChangeType => {
+        ChangeKind::WidenVarcharAcross255 | ChangeKind::ChangeType => {
             let (old, new) = column_types();
             format!("changes the column type from {old} to {new}")
         }
-        Kind::MakeNullable | Kind::MakeNotNull => "changes the column's NULL / NOT NULL".into(),
-        Kind::AddIndex => "builds an index".into(),
-        Kind::DropIndex => "drops an index".into(),
-        Kind::RenameIndex => "renames an index".into(),
-        Kind::AddForeignKey => "adds a foreign key with foreign_key_checks on".into(),
-        Kind::AddForeignKeyUnchecked => "adds a foreign key with foreign_key_checks off".into(),
-        Kind::DropForeignKey => "drops a foreign key".into(),
-        Kind::AddPrimaryKey => "adds a primary key".into(),
-        Kind::DropPrimaryKey => "drops the primary key".into(),
-        Kind::ReplacePrimaryKey => "replaces the primary key".into(),
-        Kind::ConvertCharset => "converts the table's character set".into(),
-        Kind::Rebuild => "rebuilds the table".into(),
-        Kind::RenameTable => "renames the table".into(),
-        Kind::ChangeRowFormat => "changes the row format".into(),
+        ChangeKind::MakeNullable | ChangeKind::MakeNotNull => {
+            "changes the column's NULL / NOT NULL".into()
+        }
+        ChangeKind::AddIndex => "builds an index".into(),
+        ChangeKind::DropIndex => "drops an index".into(),
+        ChangeKind::RenameIndex => "renames an index".into(),
+        ChangeKind::AddForeignKey => "adds a foreign key with foreign_key_checks on".into(),
+        ChangeKind::AddForeignKeyUnchecked => {
+            "adds a foreign key with foreign_key_checks off".into()
+        }
+        ChangeKind::DropForeignKey => "drops a foreign key".into(),
+        ChangeKind::AddPrimaryKey => "adds a primary key".into(),
+        ChangeKind::DropPrimaryKey => "drops the primary key".into(),
+        ChangeKind::ReplacePrimaryKey => "replaces the primary key".into(),
+        ChangeKind::ConvertCharset => "converts the table's character set".into(),
+        ChangeKind::Rebuild => "rebuilds the table".into(),
+        ChangeKind::RenameTable => "renames the table".into(),
+        ChangeKind::ChangeRowFormat => "changes the row format".into(),
     }
 }
 
@@ -245,14 +252,14 @@ fn table_columns(ctx: &Context, table: Option<&str>) -> Option<TableColumns> {
 
 fn column_facts(ctx: &Context, table: Option<&str>, def: &Clause) -> Option<ColumnFacts> {
     let name = def.column.clone()?;
-    let column_type = rules::normalize_type(def.column_type.as_deref()?);
+    let column_type = types::normalize_type(def.column_type.as_deref()?);
     let data_type = column_type
         .split(['(', ' '])
         .next()
         .unwrap_or_default()
         .to_string();
     let (char_length, octet_length) = match types::parse(&column_type) {
-        types::Kind::Chars { length, binary, .. } => {
+        types::ColumnType::Chars { length, binary, .. } => {
             let per_char = if binary {
                 1
             } else {
@@ -280,7 +287,7 @@ fn column_facts(ctx: &Context, table: Option<&str>, def: &Clause) -> Option<Colu
 mod tests {
     use super::*;
     use crate::migration::{parse_sql, table_definition};
-    use crate::rules::Target;
+    use crate::online_ddl::Target;
 
     fn cost(target: &str, schema: &str, sql: &str) -> Option<Cost> {
         let tables: Vec<_> = parse_sql("s.sql", schema, 0)

@@ -20,6 +20,7 @@ use serde::Serialize;
 use self::classify::{classify, StatementKind};
 pub use self::create::{table_definition, TableDefinition};
 use self::lexer::{split_statements, tokenize, Token};
+pub use crate::ddl::Operation;
 
 /// One migration: statements in execution order, from one or several files.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -51,65 +52,6 @@ pub struct Statement {
     pub algorithm_clause: Option<String>,
     /// LOCK the user wrote, uppercased.
     pub lock_clause: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    AddColumn,
-    DropColumn,
-    ModifyColumn,
-    RenameColumn,
-    ChangeDefault,
-    AddIndex,
-    DropIndex,
-    RenameIndex,
-    AddForeignKey,
-    DropForeignKey,
-    AddPrimaryKey,
-    DropPrimaryKey,
-    ConvertCharset,
-    TableOptions,
-    Rebuild,
-    RenameTable,
-    CreateTable,
-    DropTable,
-    Multiple,
-    Unknown,
-}
-
-impl Operation {
-    /// The snake_case name, as serialized.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Operation::AddColumn => "add_column",
-            Operation::DropColumn => "drop_column",
-            Operation::ModifyColumn => "modify_column",
-            Operation::RenameColumn => "rename_column",
-            Operation::ChangeDefault => "change_default",
-            Operation::AddIndex => "add_index",
-            Operation::DropIndex => "drop_index",
-            Operation::RenameIndex => "rename_index",
-            Operation::AddForeignKey => "add_foreign_key",
-            Operation::DropForeignKey => "drop_foreign_key",
-            Operation::AddPrimaryKey => "add_primary_key",
-            Operation::DropPrimaryKey => "drop_primary_key",
-            Operation::ConvertCharset => "convert_charset",
-            Operation::TableOptions => "table_options",
-            Operation::Rebuild => "rebuild",
-            Operation::RenameTable => "rename_table",
-            Operation::CreateTable => "create_table",
-            Operation::DropTable => "drop_table",
-            Operation::Multiple => "multiple",
-            Operation::Unknown => "unknown",
-        }
-    }
-}
-
-impl std::fmt::Display for Operation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,15 +110,9 @@ impl Statement {
         format!("{}:{}", self.file, self.line)
     }
 
-    /// The first 60 characters of the SQL on one line, "..." when cut.
+    /// The SQL on one line, cut to its first 60 characters and "..." when longer.
     pub fn summary(&self) -> String {
-        const WIDTH: usize = 60;
-        let one_line = self.sql.split_whitespace().collect::<Vec<_>>().join(" ");
-        if one_line.chars().count() <= WIDTH {
-            return one_line;
-        }
-        let cut: String = one_line.chars().take(WIDTH).collect();
-        format!("{}...", cut.trim_end())
+        crate::text::one_line(&self.sql, 63)
     }
 }
 
@@ -240,8 +176,9 @@ fn build_statement(file: &str, src: &str, toks: &[Token], index: usize) -> State
     }
 }
 
-/// The statement with the user's ALGORITHM=/LOCK= removed and `ALGORITHM=<algorithm>`
-/// added; None for statements that do not take it (or that we only half understand).
+/// The statement with `ALGORITHM=<algorithm>` in place of the user's, and the user's LOCK=
+/// kept; None for statements that do not take it (or that we only half understand), and
+/// when the user named another algorithm, which is then the only one to measure.
 pub fn with_algorithm(stmt: &Statement, algorithm: &str) -> Option<String> {
     rewrite::with_option(&stmt.sql, "ALGORITHM", algorithm)
 }
@@ -430,14 +367,13 @@ COMMIT;
     fn public_rewrites_and_online_ddl() {
         let alter = one("ALTER TABLE t ADD x int, ALGORITHM=COPY, LOCK=SHARED");
         assert!(alter.is_online_ddl());
+        // The user named COPY and SHARED: those are the levels measured.
+        assert_eq!(with_algorithm(&alter, "INSTANT"), None);
         assert_eq!(
-            with_algorithm(&alter, "INSTANT").as_deref(),
-            Some("ALTER TABLE t ADD x int, ALGORITHM=INSTANT")
+            with_algorithm(&alter, "COPY").as_deref(),
+            Some("ALTER TABLE t ADD x int, LOCK=SHARED, ALGORITHM=COPY")
         );
-        assert_eq!(
-            with_lock(&alter, "NONE").as_deref(),
-            Some("ALTER TABLE t ADD x int, LOCK=NONE")
-        );
+        assert_eq!(with_lock(&alter, "NONE"), None);
         let create_index = one("CREATE INDEX i ON t (a)");
         assert!(create_index.is_online_ddl());
         assert_eq!(

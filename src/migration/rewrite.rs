@@ -1,27 +1,51 @@
-//! Rewrites a statement to probe the server: the user's ALGORITHM=/LOCK= options are
-//! removed and one `ALGORITHM=x` or `LOCK=x` is put where the grammar expects it.
+//! Rewrites a statement to probe the server: one `ALGORITHM=x` or `LOCK=x` is put where
+//! the grammar expects it. The user's own option of the other kind is kept, and a level
+//! the user named is the only one probed: a statement that says `ALGORITHM=COPY` is
+//! measured with COPY, not with whatever cheaper level the server would accept.
 //! Statements that do not take these options, or that we only half understand, give None.
 
 use super::alter::parse_alter_table;
 use super::classify::{classify, StatementKind};
 use super::lexer::{tokenize, Token};
-use super::tokens::find_options;
+use super::tokens::{find_options, last_option, DdlOption, OptionKind};
 use super::Operation;
 
 /// `option` is `ALGORITHM` or `LOCK`.
 pub(crate) fn with_option(sql: &str, option: &str, value: &str) -> Option<String> {
+    let kind = if option.eq_ignore_ascii_case("ALGORITHM") {
+        OptionKind::Algorithm
+    } else {
+        OptionKind::Lock
+    };
     let toks = tokenize(sql).ok()?;
     match classify(sql, &toks).kind {
-        StatementKind::AlterTable => rewrite_alter(sql, &toks, option, value),
+        StatementKind::AlterTable => rewrite_alter(sql, &toks, kind, value),
         StatementKind::CreateIndex | StatementKind::DropIndex => {
-            Some(rewrite_index_statement(sql, &toks, option, value))
+            rewrite_index_statement(sql, &toks, kind, value)
         }
         StatementKind::Other => None,
     }
 }
 
+/// The options the probe runs with, as `NAME=value`: the user's option of the other kind
+/// (its last spelling), then the probed one. None when the user named another level of
+/// the probed kind (DEFAULT names none).
+fn probe_options(written: &[DdlOption], kind: OptionKind, value: &str) -> Option<Vec<String>> {
+    let named = last_option(written, kind).filter(|v| v != "DEFAULT");
+    if named.is_some_and(|named| !named.eq_ignore_ascii_case(value)) {
+        return None;
+    }
+    let other = kind.other();
+    let mut options: Vec<String> = last_option(written, other)
+        .map(|v| format!("{}={v}", other.keyword()))
+        .into_iter()
+        .collect();
+    options.push(format!("{}={}", kind.keyword(), value.to_uppercase()));
+    Some(options)
+}
+
 /// The options go last in an ALTER TABLE's comma-separated list.
-fn rewrite_alter(sql: &str, toks: &[Token], option: &str, value: &str) -> Option<String> {
+fn rewrite_alter(sql: &str, toks: &[Token], kind: OptionKind, value: &str) -> Option<String> {
     let alter = parse_alter_table(sql, toks)?;
     // RENAME TO and partitioning either refuse ALGORITHM or change its meaning.
     let probe_safe = alter
@@ -30,19 +54,28 @@ fn rewrite_alter(sql: &str, toks: &[Token], option: &str, value: &str) -> Option
     if alter.commands.is_empty() || !probe_safe {
         return None;
     }
+    let options = probe_options(&alter.options, kind, value)?;
     let header = sql.get(..alter.header_end)?;
     let commands: Vec<&str> = alter.commands.iter().map(|c| c.text.as_str()).collect();
     Some(format!(
-        "{header} {}, {option}={value}",
-        commands.join(", ")
+        "{header} {}, {}",
+        commands.join(", "),
+        options.join(", ")
     ))
 }
 
 /// CREATE INDEX / DROP INDEX take their options last, separated by spaces.
-fn rewrite_index_statement(sql: &str, toks: &[Token], option: &str, value: &str) -> String {
+fn rewrite_index_statement(
+    sql: &str,
+    toks: &[Token],
+    kind: OptionKind,
+    value: &str,
+) -> Option<String> {
+    let written = find_options(toks);
+    let options = probe_options(&written, kind, value)?;
     let mut out = String::new();
     let mut copied_to = 0;
-    for found in find_options(toks) {
+    for found in &written {
         // Cut from the end of the preceding token so that no double space is left behind.
         let cut_start = found
             .range
@@ -61,7 +94,7 @@ fn rewrite_index_statement(sql: &str, toks: &[Token], option: &str, value: &str)
         copied_to = cut_end;
     }
     out.push_str(sql.get(copied_to..).unwrap_or(""));
-    format!("{} {option}={value}", out.trim_end())
+    Some(format!("{} {}", out.trim_end(), options.join(" ")))
 }
 
 #[cfg(test)]
@@ -89,23 +122,43 @@ mod tests {
     }
 
     #[test]
-    fn alter_options_are_replaced_not_duplicated() {
+    fn a_level_the_user_named_is_the_only_one_probed() {
         let sql = "ALTER TABLE t MODIFY a bigint, ALGORITHM=COPY, LOCK=SHARED";
+        assert_eq!(algorithm(sql, "INPLACE"), None);
         assert_eq!(
-            algorithm(sql, "INPLACE").as_deref(),
-            Some("ALTER TABLE t MODIFY a bigint, ALGORITHM=INPLACE")
+            algorithm(sql, "COPY").as_deref(),
+            Some("ALTER TABLE t MODIFY a bigint, LOCK=SHARED, ALGORITHM=COPY")
         );
+        assert_eq!(lock(sql, "NONE"), None);
         assert_eq!(
-            lock(sql, "NONE").as_deref(),
-            Some("ALTER TABLE t MODIFY a bigint, LOCK=NONE")
+            lock(sql, "shared").as_deref(),
+            Some("ALTER TABLE t MODIFY a bigint, ALGORITHM=COPY, LOCK=SHARED")
+        );
+        let spaced = "ALTER TABLE t ALGORITHM=COPY, ENGINE=InnoDB LOCK SHARED";
+        assert_eq!(algorithm(spaced, "NOCOPY"), None);
+        assert_eq!(
+            algorithm(spaced, "COPY").as_deref(),
+            Some("ALTER TABLE t ENGINE=InnoDB, LOCK=SHARED, ALGORITHM=COPY")
+        );
+    }
+
+    #[test]
+    fn the_other_option_the_user_wrote_is_kept_and_default_names_no_level() {
+        // The bug this guards: `ADD COLUMN ..., ALGORITHM=COPY` was probed at INSTANT
+        // and reported as instant.
+        let copy = "ALTER TABLE t ADD COLUMN f int NULL, ALGORITHM=COPY";
+        assert_eq!(algorithm(copy, "INSTANT"), None);
+        assert_eq!(
+            lock(copy, "NONE").as_deref(),
+            Some("ALTER TABLE t ADD COLUMN f int NULL, ALGORITHM=COPY, LOCK=NONE")
         );
         assert_eq!(
             algorithm(
-                "ALTER TABLE t ALGORITHM=COPY, ENGINE=InnoDB LOCK SHARED",
-                "NOCOPY"
+                "ALTER TABLE t DROP x, ALGORITHM=DEFAULT, LOCK=NONE",
+                "INSTANT"
             )
             .as_deref(),
-            Some("ALTER TABLE t ENGINE=InnoDB, ALGORITHM=NOCOPY")
+            Some("ALTER TABLE t DROP x, LOCK=NONE, ALGORITHM=INSTANT")
         );
     }
 
@@ -120,8 +173,8 @@ mod tests {
             Some("ALTER TABLE t ADD x int, DROP y, ALGORITHM=INPLACE")
         );
         assert_eq!(
-            lock("DROP INDEX i ON t -- old\nALGORITHM=COPY", "NONE").as_deref(),
-            Some("DROP INDEX i ON t LOCK=NONE")
+            algorithm("DROP INDEX i ON t -- old\nLOCK=NONE", "INPLACE").as_deref(),
+            Some("DROP INDEX i ON t LOCK=NONE ALGORITHM=INPLACE")
         );
     }
 
@@ -142,10 +195,10 @@ mod tests {
         assert_eq!(
             lock(
                 "CREATE UNIQUE INDEX i ON t (a) ALGORITHM=COPY LOCK=SHARED COMMENT 'x'",
-                "NONE"
+                "SHARED"
             )
             .as_deref(),
-            Some("CREATE UNIQUE INDEX i ON t (a) COMMENT 'x' LOCK=NONE")
+            Some("CREATE UNIQUE INDEX i ON t (a) COMMENT 'x' ALGORITHM=COPY LOCK=SHARED")
         );
     }
 
@@ -159,9 +212,16 @@ mod tests {
             lock(
                 "DROP INDEX i ON t ALGORITHM = COPY LOCK = EXCLUSIVE",
                 "NONE"
+            ),
+            None
+        );
+        assert_eq!(
+            lock(
+                "DROP INDEX i ON t ALGORITHM = COPY LOCK = EXCLUSIVE",
+                "EXCLUSIVE"
             )
             .as_deref(),
-            Some("DROP INDEX i ON t LOCK=NONE")
+            Some("DROP INDEX i ON t ALGORITHM=COPY LOCK=EXCLUSIVE")
         );
     }
 

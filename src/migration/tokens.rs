@@ -239,6 +239,20 @@ pub(crate) enum OptionKind {
 }
 
 impl OptionKind {
+    pub(crate) fn keyword(self) -> &'static str {
+        match self {
+            OptionKind::Algorithm => "ALGORITHM",
+            OptionKind::Lock => "LOCK",
+        }
+    }
+
+    pub(crate) fn other(self) -> OptionKind {
+        match self {
+            OptionKind::Algorithm => OptionKind::Lock,
+            OptionKind::Lock => OptionKind::Algorithm,
+        }
+    }
+
     fn from_token(token: &Token) -> Option<Self> {
         if token.is_kw("ALGORITHM") {
             Some(OptionKind::Algorithm)

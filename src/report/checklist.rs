@@ -2,8 +2,10 @@
 //! table size, write load, duration, blocking, backward compatibility, each with the
 //! evidence behind the answer. Also the release guidance that follows from them.
 
-use super::{human_seconds, ChecklistItem, Guidance, Report, StatementReport};
-use crate::experiment::{Algorithm, LockLevel};
+use super::{
+    human_seconds, ChecklistItem, Guidance, Report, StatementReport, TypeCheck, TypeVerdict,
+};
+use crate::ddl::{Algorithm, LockLevel};
 use crate::migration::Operation;
 
 /// A table this large makes every rebuild and index build a release event.
@@ -52,9 +54,24 @@ pub fn build(report: &Report) -> Vec<ChecklistItem> {
 
 fn item(question: &str, answer: &str, evidence: String) -> ChecklistItem {
     ChecklistItem {
+        code: Some(code_of(question).to_string()),
         question: question.to_string(),
         answer: answer.to_string(),
         evidence,
+    }
+}
+
+/// The code of each question, stable across wordings.
+fn code_of(question: &str) -> &'static str {
+    match question {
+        "Will it lose data?" => "data_loss",
+        "Will it hurt performance?" => "performance",
+        "Is the table large?" => "table_size",
+        "Is it busy (many writes)?" => "write_load",
+        "How long will it run?" => "duration",
+        "Will it block queries?" => "blocking",
+        "Is it backward compatible?" => "compatibility",
+        _ => "other",
     }
 }
 
@@ -87,17 +104,52 @@ fn data_loss(report: &Report) -> ChecklistItem {
         &[Operation::ModifyColumn, Operation::ConvertCharset],
     )
     .collect();
-    if !changes.is_empty() {
+    if changes.is_empty() {
+        return item(
+            question,
+            "no",
+            "no statement drops, narrows or converts anything".into(),
+        );
+    }
+    // With the schema in hand, the linter's type comparison answers.
+    let checked: Vec<(&StatementReport, &TypeCheck)> = changes
+        .iter()
+        .filter_map(|s| Some((*s, s.type_check.as_ref()?)))
+        .collect();
+    if checked.len() < changes.len() {
         return item(
             question,
             "possibly",
             numbered(changes, "changes a column's type or charset: `ddl-eta lint --schema` tells whether it narrows"),
         );
     }
+    let findings = |verdict: TypeVerdict| -> Vec<String> {
+        checked
+            .iter()
+            .filter(|(_, check)| check.verdict == verdict)
+            .flat_map(|(s, check)| {
+                check
+                    .findings
+                    .iter()
+                    .map(move |f| format!("statement {}: {f}", s.index + 1))
+            })
+            .collect()
+    };
+    let narrows = findings(TypeVerdict::Narrows);
+    if !narrows.is_empty() {
+        return item(question, "yes", narrows.join("; "));
+    }
+    let unknown = findings(TypeVerdict::CannotTell);
+    if !unknown.is_empty() {
+        return item(question, "possibly", unknown.join("; "));
+    }
     item(
         question,
         "no",
-        "no statement drops, narrows or converts anything".into(),
+        numbered(
+            changes,
+            "changes a column's type or charset and keeps every value (checked against the schema)",
+        ),
     )
 }
 
@@ -122,9 +174,7 @@ fn performance(report: &Report) -> ChecklistItem {
                 "statement {} ({}, {}) reads and writes the whole table for ~{}",
                 s.index + 1,
                 s.operation.as_str(),
-                s.algorithm
-                    .map_or("unknown algorithm".into(), |a| format!("{a:?}")
-                        .to_lowercase()),
+                s.algorithm.map_or("unknown algorithm", Algorithm::as_str),
                 human_seconds(s.estimate.seconds_p50)
             )
         })
@@ -152,7 +202,7 @@ fn table_size(report: &Report) -> ChecklistItem {
             format!(
                 "{} has {} rows",
                 t.name,
-                crate::experiment::group_digits(t.target_rows)
+                crate::text::group_digits(t.target_rows)
             ),
         ),
         Some(t) => item(
@@ -161,7 +211,7 @@ fn table_size(report: &Report) -> ChecklistItem {
             format!(
                 "{} has {} rows",
                 t.name,
-                crate::experiment::group_digits(t.target_rows)
+                crate::text::group_digits(t.target_rows)
             ),
         ),
         None => item(question, "unknown", "no table in the report".into()),
@@ -204,9 +254,7 @@ fn duration(report: &Report) -> ChecklistItem {
             report.interval * 100.0,
             human_seconds(total.seconds_low),
             human_seconds(total.seconds_high),
-            crate::experiment::group_digits(
-                report.ladder.scales.iter().copied().max().unwrap_or(0)
-            )
+            crate::text::group_digits(report.ladder.scales.iter().copied().max().unwrap_or(0))
         ),
     )
 }
@@ -232,8 +280,7 @@ fn blocking(report: &Report) -> ChecklistItem {
             format!(
                 "statement {} blocks writes (lock {}) for up to {}",
                 s.index + 1,
-                s.lock
-                    .map_or("unknown".into(), |l| format!("{l:?}").to_lowercase()),
+                s.lock.map_or("unknown", LockLevel::as_str),
                 human_seconds(writes_blocked_high(s))
             )
         })
@@ -319,6 +366,39 @@ mod tests {
             .find(|i| i.question == question)
             .expect("question asked");
         (item.answer, item.evidence)
+    }
+
+    #[test]
+    fn with_the_schema_in_hand_data_loss_answers_from_the_type_comparison() {
+        let mut report = saved_report();
+        report
+            .statements
+            .retain(|s| !matches!(s.operation, Operation::DropColumn | Operation::DropTable));
+        for s in &mut report.statements {
+            s.type_check = None;
+        }
+        let question = "Will it lose data?";
+        assert_eq!(answer(&report, question).0, "possibly");
+        let narrowing = "`max_grade` on `t`: double to float keeps only about 7 significant digits";
+        for s in &mut report.statements {
+            s.type_check = Some(TypeCheck {
+                verdict: TypeVerdict::Keeps,
+                findings: Vec::new(),
+            });
+        }
+        assert_eq!(answer(&report, question).0, "no");
+        let modify = report
+            .statements
+            .iter_mut()
+            .find(|s| s.operation == Operation::ModifyColumn)
+            .expect("a MODIFY in the fixture");
+        modify.type_check = Some(TypeCheck {
+            verdict: TypeVerdict::Narrows,
+            findings: vec![narrowing.to_string()],
+        });
+        let (answer_, evidence) = answer(&report, question);
+        assert_eq!(answer_, "yes");
+        assert!(evidence.contains(narrowing), "{evidence}");
     }
 
     #[test]

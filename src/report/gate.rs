@@ -3,10 +3,17 @@
 
 use super::checklist::writes_blocked_high;
 use super::{human_seconds, Report};
-use crate::cli::GateArgs;
+use std::time::Duration;
+
+/// The limits a CI run sets; each gate is on only when its limit is given.
+#[derive(Debug, Clone, Default)]
+pub struct Gates {
+    pub max_duration: Option<Duration>,
+    pub max_write_block: Option<Duration>,
+}
 
 /// One line per statement and gate that fired; empty when the report passes.
-pub fn check(report: &Report, gates: &GateArgs) -> Vec<String> {
+pub fn check(report: &Report, gates: &Gates) -> Vec<String> {
     let mut fired = Vec::new();
     for s in &report.statements {
         if let Some(limit) = gates.max_duration {

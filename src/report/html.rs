@@ -1,7 +1,9 @@
 //! `--format html`: one self-contained file (inline CSS and SVG, no scripts, no network)
-//! with a chart per statement, the review checklist, the guidance and the assumptions.
+//! with a chart per statement and what the text report says under it (production, blocking,
+//! validation, warnings), the review checklist, the guidance and the assumptions.
 
-use super::{blocks_summary, chart, human_seconds, Report};
+use super::{blocks_summary, chart, human_seconds, words, Report, StatementReport};
+use crate::ddl::{Algorithm, LockLevel};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -15,7 +17,7 @@ pub fn render(report: &Report) -> String {
             format!(
                 "<code>{}</code> ({} rows)",
                 escape(&t.name),
-                crate::experiment::group_digits(t.target_rows)
+                crate::text::group_digits(t.target_rows)
             )
         })
         .collect();
@@ -33,18 +35,19 @@ pub fn render(report: &Report) -> String {
     for s in &report.statements {
         let _ = write!(
             out,
-            "<section class=\"statement\"><h2>{}. <code>{}</code></h2><p>{} &middot; algorithm {} &middot; lock {} &middot; {} &middot; model {}</p><p>At {} rows: <b>{}</b> ({} .. {})</p>{}</section>",
+            "<section class=\"statement\"><h2>{}. <code>{}</code></h2><p>{} &middot; algorithm {} &middot; lock {} &middot; {} &middot; model {}</p><p>At {} rows: <b>{}</b> ({} .. {})</p>{}{}</section>",
             s.index + 1,
             escape(&s.sql),
             s.operation.as_str(),
-            s.algorithm.map_or("-".into(), |a| format!("{a:?}").to_lowercase()),
-            s.lock.map_or("-".into(), |l| format!("{l:?}").to_lowercase()),
+            s.algorithm.map_or("-", Algorithm::as_str),
+            s.lock.map_or("-", LockLevel::as_str),
             escape(&blocks_summary(s)),
             s.model.kind.as_str(),
-            crate::experiment::group_digits(s.estimate.rows),
+            crate::text::group_digits(s.estimate.rows),
             human_seconds(s.estimate.seconds_p50),
             human_seconds(s.estimate.seconds_low),
             human_seconds(s.estimate.seconds_high),
+            details(s),
             chart::svg(s)
         );
     }
@@ -60,6 +63,27 @@ pub fn render(report: &Report) -> String {
     write_list(&mut out, "Warnings", &report.warnings);
     out.push_str("</body></html>\n");
     out
+}
+
+/// What the text report says under each statement: production's side, the blocking
+/// detail, the validation run and the statement's warnings.
+fn details(s: &StatementReport) -> String {
+    let lines: Vec<String> = s
+        .production
+        .iter()
+        .flat_map(words::production)
+        .chain(s.blocking.iter().flat_map(words::blocking))
+        .chain(s.validation.iter().map(words::validation))
+        .chain(s.warnings.iter().map(|w| format!("warning: {w}")))
+        .collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let items: String = lines
+        .iter()
+        .map(|line| format!("<li>{}</li>", escape(line)))
+        .collect();
+    format!("<ul class=\"details\">{items}</ul>")
 }
 
 fn write_checklist(out: &mut String, report: &Report) {

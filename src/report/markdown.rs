@@ -2,6 +2,7 @@
 //! then the review checklist with its evidence, the release guidance and the assumptions.
 
 use super::{blocks_summary, human_seconds, short_rows, Report};
+use crate::text::or_dash;
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -31,8 +32,8 @@ pub fn render(report: &Report) -> String {
             "| {} | `{}` | {} | {} | {} | {} .. {} | {} |",
             s.index + 1,
             cell(&s.sql, 70),
-            level(s.algorithm.map(|a| format!("{a:?}"))),
-            level(s.lock.map(|l| format!("{l:?}"))),
+            or_dash(s.algorithm),
+            or_dash(s.lock),
             human_seconds(s.estimate.seconds_p50),
             human_seconds(s.estimate.seconds_low),
             human_seconds(s.estimate.seconds_high),
@@ -112,27 +113,11 @@ fn write_list(out: &mut String, title: &str, items: &[String]) {
     out.push('\n');
 }
 
-fn level(value: Option<String>) -> String {
-    value
-        .map(|v| v.to_lowercase())
-        .unwrap_or_else(|| "-".into())
-}
-
 fn escape(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
 /// A statement fit for a table cell: one line, no pipes or backquotes, cut at `limit`.
 fn cell(sql: &str, limit: usize) -> String {
-    let line = sql
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('`', "")
-        .replace('|', "\\|");
-    if line.chars().count() <= limit {
-        line
-    } else {
-        line.chars().take(limit - 3).collect::<String>() + "..."
-    }
+    crate::text::one_line(&sql.replace('`', "").replace('|', "\\|"), limit)
 }

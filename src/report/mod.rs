@@ -9,18 +9,30 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod terminal;
+pub mod words;
 
-use crate::experiment::{Algorithm, LadderSummary, LockLevel, Measurement};
+use crate::ddl::{Algorithm, LockLevel};
+use crate::experiment::{LadderSummary, Measurement};
 use crate::migration::Operation;
 use crate::model::{Interval, ModelKind};
 use crate::probe::Phase;
+use crate::text::trim_number;
+pub use crate::text::{human_bytes, human_seconds, short_rows};
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
+/// The wording rules of this build (see `Report::text_version`).
+pub const TEXT_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
+    /// Which wording rules wrote the report's words (checklist, guidance notes, blocking
+    /// summaries). 0, or absent, for a report saved before the data carried the codes and
+    /// numbers those words are written from: it renders with its words as saved. Any
+    /// later report renders in the current wording (`reworded`).
+    #[serde(default)]
+    pub text_version: u32,
     pub sandbox: SandboxReport,
     pub tables: Vec<TableReport>,
     pub statements: Vec<StatementReport>,
@@ -117,6 +129,10 @@ pub struct Guidance {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChecklistItem {
+    /// Which question: data_loss, performance, table_size, write_load, duration, blocking,
+    /// compatibility (absent in reports saved before the codes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     pub question: String,
     /// "yes", "no", "possibly", "unknown", or a duration for "How long will it run?".
     pub answer: String,
@@ -169,9 +185,30 @@ pub struct StatementReport {
     /// What production's server does, when it is known (`--target-server`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub production: Option<ProductionReport>,
+    /// The linter's comparison of old and new column types (DE003) and character sets
+    /// (DE009), when the schema was in hand: whether the statement keeps every value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_check: Option<TypeCheck>,
     /// `--validate`: the prediction at 3x the ladder's top against a real run there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<ValidationReport>,
+}
+
+/// Whether a statement that changes a column's type or character set keeps every value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TypeCheck {
+    pub verdict: TypeVerdict,
+    /// The linter's findings behind a `narrows` or `cannot_tell` verdict, one per column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypeVerdict {
+    Keeps,
+    Narrows,
+    CannotTell,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -197,14 +234,14 @@ pub struct ProductionReport {
     pub lock: Option<LockLevel>,
     pub rebuilds_table: bool,
     pub source: ProductionSource,
-    /// Id of the rules row that decided (src/rules/targets.txt); with `source: measured`
+    /// Id of the rules row that decided (src/online_ddl/targets.txt); with `source: measured`
     /// the row that agrees with the measurement, when there is one.
     pub rule: Option<String>,
     /// Algorithm, lock or rebuild differ from what the sandbox did.
     pub differs: bool,
     /// Timed `ALTER TABLE ... FORCE` plus the statement, per scale, when production
     /// rebuilds the table and the sandbox did not: the estimate is fitted to these.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rebuild_measurements: Vec<Measurement>,
 }
 
@@ -254,12 +291,37 @@ pub enum Format {
 }
 
 pub fn render(report: &Report, format: Format) -> String {
+    let report = &*reworded(report);
     match format {
         Format::Text => terminal::render(report),
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
     }
+}
+
+/// The report with its words written again from its codes and numbers, in the current
+/// wording: the checklist, the guidance and each statement's blocking summary. A report
+/// saved before the codes existed (`text_version` 0) comes back as it was saved.
+pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
+    if report.text_version == 0 {
+        return std::borrow::Cow::Borrowed(report);
+    }
+    let mut report = report.clone();
+    for statement in &mut report.statements {
+        if let Some(blocking) = &mut statement.blocking {
+            blocking.summary = blocks_in_words(
+                statement.algorithm,
+                &blocking.reads_blocked_seconds,
+                &blocking.writes_blocked_seconds,
+                &blocking.phases,
+            );
+        }
+    }
+    report.guidance = Some(checklist::guidance(&report));
+    report.checklist = checklist::build(&report);
+    report.text_version = TEXT_VERSION;
+    std::borrow::Cow::Owned(report)
 }
 
 /// What a statement blocks, in words a release manager reads at a glance.
@@ -281,23 +343,6 @@ pub fn blocks_summary(statement: &StatementReport) -> String {
 }
 
 /// Seconds the way people read durations: "0.012 s", "14.2 s", "4 min 12 s", "2 h 05 min".
-pub fn human_seconds(seconds: f64) -> String {
-    if !seconds.is_finite() {
-        return "?".to_string();
-    }
-    if seconds < 1.0 {
-        format!("{seconds:.3} s")
-    } else if seconds < 60.0 {
-        format!("{seconds:.1} s")
-    } else if seconds < 3600.0 {
-        let whole = seconds.round() as u64;
-        format!("{} min {:02} s", whole / 60, whole % 60)
-    } else {
-        let minutes = (seconds / 60.0).round() as u64;
-        format!("{} h {:02} min", minutes / 60, minutes % 60)
-    }
-}
-
 /// What a statement blocks, in the words a release manager reads at a glance:
 /// "writes blocked ~40 min", "brief lock at start and end", "none". Online operations
 /// always take a brief exclusive lock at start and end, measured or not.
@@ -344,45 +389,27 @@ pub fn approx_duration(seconds: f64) -> String {
 }
 
 /// 1536 -> "1.5 KiB", 134217728 -> "128 MiB".
-pub fn human_bytes(bytes: u64) -> String {
-    let value = bytes as f64;
-    if bytes >= 1 << 30 {
-        format!("{} GiB", trim_number(value / (1u64 << 30) as f64))
-    } else if bytes >= 1 << 20 {
-        format!("{} MiB", trim_number(value / (1u64 << 20) as f64))
-    } else if bytes >= 1 << 10 {
-        format!("{} KiB", trim_number(value / 1024.0))
-    } else {
-        format!("{bytes} B")
-    }
-}
-
-/// 50000000 -> "50M", 3125 -> "3.1k": compact row counts for tables.
-pub fn short_rows(rows: u64) -> String {
-    let value = rows as f64;
-    if rows >= 1_000_000_000 {
-        format!("{}G", trim_number(value / 1e9))
-    } else if rows >= 1_000_000 {
-        format!("{}M", trim_number(value / 1e6))
-    } else if rows >= 1_000 {
-        format!("{}k", trim_number(value / 1e3))
-    } else {
-        rows.to_string()
-    }
-}
-
-fn trim_number(value: f64) -> String {
-    let text = if value >= 100.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
-    };
-    text.trim_end_matches(".0").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_with_codes_renders_in_the_current_wording_an_older_one_as_saved() {
+        let mut saved: Report =
+            serde_json::from_str(include_str!("../../tests/fixtures/report_0019_v0.json"))
+                .expect("fixture report parses");
+        assert_eq!(saved.text_version, 0, "the fixture predates the codes");
+        saved.checklist[0].evidence = "words of an older ddl-eta".to_string();
+        let old = render(&saved, Format::Markdown);
+        assert!(old.contains("words of an older ddl-eta"), "{old}");
+
+        saved.text_version = TEXT_VERSION;
+        let current = render(&saved, Format::Markdown);
+        assert!(!current.contains("words of an older ddl-eta"), "{current}");
+        let rebuilt = checklist::build(&saved);
+        assert!(current.contains(&rebuilt[0].evidence), "{current}");
+        assert_eq!(rebuilt[0].code.as_deref(), Some("data_loss"));
+    }
 
     #[test]
     fn durations_read_naturally() {

@@ -1,10 +1,9 @@
 //! The default output: per statement what the server did, what was measured and what is
 //! predicted at production size, then a summary table with the total.
 
-use super::{
-    human_seconds, short_rows, ProductionReport, ProductionSource, Report, StatementReport,
-};
+use super::{human_seconds, short_rows, words, Report, StatementReport};
 use crate::experiment::FreshMethod;
+use crate::text::{group_digits, one_line, or_dash};
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -18,7 +17,7 @@ pub fn render(report: &Report) -> String {
     let tables: Vec<String> = report
         .tables
         .iter()
-        .map(|t| format!("{} ({} rows)", t.name, group(t.target_rows)))
+        .map(|t| format!("{} ({} rows)", t.name, group_digits(t.target_rows)))
         .collect();
     let _ = writeln!(out, "Target:  {}", tables.join(", "));
     out.push('\n');
@@ -47,11 +46,11 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         "   {} on {}: algorithm {}, lock {}",
         s.operation.as_str(),
         s.table.as_deref().unwrap_or("-"),
-        level(s.algorithm.map(|a| format!("{a:?}"))),
-        level(s.lock.map(|l| format!("{l:?}")))
+        or_dash(s.algorithm),
+        or_dash(s.lock)
     );
-    if let Some(production) = &s.production {
-        write_production(out, production);
+    for line in s.production.iter().flat_map(words::production) {
+        let _ = writeln!(out, "   {line}");
     }
     let measured: Vec<String> = s
         .measurements
@@ -68,87 +67,19 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
     let _ = writeln!(
         out,
         "   at {} rows: {}  ({percent:.0}%: {} .. {})",
-        group(s.estimate.rows),
+        group_digits(s.estimate.rows),
         human_seconds(s.estimate.seconds_p50),
         human_seconds(s.estimate.seconds_low),
         human_seconds(s.estimate.seconds_high)
     );
-    if let Some(b) = &s.blocking {
-        let _ = writeln!(
-            out,
-            "   blocks: {}  (reads {} .. {}, writes {} .. {}; longest stall: read {}, write {})",
-            b.summary,
-            human_seconds(b.reads_blocked_seconds.seconds_low),
-            human_seconds(b.reads_blocked_seconds.seconds_high),
-            human_seconds(b.writes_blocked_seconds.seconds_low),
-            human_seconds(b.writes_blocked_seconds.seconds_high),
-            human_seconds(b.max_read_stall_ms / 1000.0),
-            human_seconds(b.max_write_stall_ms / 1000.0)
-        );
-        if let Some(bytes) = b.online_log_bytes_estimate {
-            let _ = writeln!(
-                out,
-                "   online alter log at the end: ~{}",
-                super::human_bytes(bytes)
-            );
-        }
-    }
-    if let Some(v) = &s.validation {
-        let _ = writeln!(
-            out,
-            "   validation at {} rows: predicted {}, measured {} (error {:+.0}%{})",
-            group(v.rows),
-            human_seconds(v.predicted),
-            human_seconds(v.actual),
-            v.error * 100.0,
-            if v.inside_interval {
-                ", inside the interval"
-            } else {
-                ", outside the interval: widened"
-            }
-        );
+    let details = s.blocking.iter().flat_map(words::blocking);
+    for line in details.chain(s.validation.iter().map(words::validation)) {
+        let _ = writeln!(out, "   {line}");
     }
     for warning in &s.warnings {
         let _ = writeln!(out, "   warning: {warning}");
     }
     out.push('\n');
-}
-
-/// Production's side of a statement: where the answer comes from, and what differs.
-fn write_production(out: &mut String, p: &ProductionReport) {
-    let source = match (p.source, &p.rule) {
-        (ProductionSource::Measured, _) => "measured in the sandbox".to_string(),
-        (ProductionSource::Rule, Some(rule)) => format!("rule {rule} for production's version"),
-        (ProductionSource::Rule, None) => "rule for production's version".to_string(),
-    };
-    let _ = writeln!(
-        out,
-        "   production {}: algorithm {}, lock {}{}  [{source}]",
-        p.server,
-        level(p.algorithm.map(|a| format!("{a:?}"))),
-        level(p.lock.map(|l| format!("{l:?}"))),
-        if p.rebuilds_table {
-            ", rebuilds the table"
-        } else {
-            ""
-        }
-    );
-    if p.differs {
-        let time = if p.rebuild_measurements.is_empty() {
-            "the time is the sandbox's"
-        } else {
-            "the time comes from a table rebuild measured in the sandbox"
-        };
-        let _ = writeln!(out, "   differs from the sandbox: {time}");
-    }
-    if !p.rebuild_measurements.is_empty() {
-        let rebuilt: Vec<String> = p
-            .rebuild_measurements
-            .iter()
-            .map(|m| format!("{} {}", short_rows(m.rows), human_seconds(m.seconds)))
-            .collect();
-        let _ = writeln!(out, "   measured rebuild: {}", rebuilt.join(" | "));
-    }
 }
 
 fn write_summary(out: &mut String, report: &Report, percent: f64) {
@@ -168,16 +99,12 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
             (s.index + 1).to_string(),
             s.operation.as_str().to_string(),
             summary_level(
-                level(s.algorithm.map(|a| format!("{a:?}"))),
-                s.production
-                    .as_ref()
-                    .map(|p| level(p.algorithm.map(|a| format!("{a:?}")))),
+                or_dash(s.algorithm),
+                s.production.as_ref().map(|p| or_dash(p.algorithm)),
             ),
             summary_level(
-                level(s.lock.map(|l| format!("{l:?}"))),
-                s.production
-                    .as_ref()
-                    .map(|p| level(p.lock.map(|l| format!("{l:?}")))),
+                or_dash(s.lock),
+                s.production.as_ref().map(|p| or_dash(p.lock)),
             ),
             short_rows(s.estimate.rows),
             human_seconds(s.estimate.seconds_p50),
@@ -270,25 +197,5 @@ fn summary_level(sandbox: String, production: Option<String>) -> String {
     match production {
         Some(p) if p != sandbox => format!("{sandbox}→{p}"),
         _ => sandbox,
-    }
-}
-
-fn level(value: Option<String>) -> String {
-    value
-        .map(|v| v.to_lowercase())
-        .unwrap_or_else(|| "-".into())
-}
-
-fn group(n: u64) -> String {
-    crate::experiment::group_digits(n)
-}
-
-/// The statement on one line, whitespace collapsed, cut at `limit` characters.
-fn one_line(sql: &str, limit: usize) -> String {
-    let collapsed = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= limit {
-        collapsed
-    } else {
-        collapsed.chars().take(limit - 3).collect::<String>() + "..."
     }
 }

@@ -405,7 +405,7 @@ impl LocalServer {
         excerpt: &[String],
         space: Option<postmortem::DiskSpace>,
     ) -> String {
-        use crate::report::human_bytes;
+        use crate::text::human_bytes;
         let needed = match postmortem::failed_allocation(excerpt, cause) {
             Some((bytes, file)) => format!(
                 "its server needed {} ({bytes} bytes) more for {}",

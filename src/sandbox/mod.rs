@@ -3,6 +3,7 @@
 //! server the user runs (`--sandbox-url`). In every kind ddl-eta works inside one database
 //! it creates, `ddl_eta_<random>`, and everything it made is gone when it stops.
 
+pub mod buffer_pool;
 pub mod cleanup;
 pub mod clone;
 pub mod docker;

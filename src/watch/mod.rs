@@ -13,8 +13,8 @@ mod track;
 pub mod wrap;
 
 use crate::cli::parse_duration;
-use crate::report::human_seconds;
 use crate::source::{Source, SourceOptions};
+use crate::text::human_seconds;
 use anyhow::{Context, Result};
 use clap::Args;
 use discover::{Ddl, Filter};
@@ -291,7 +291,7 @@ impl Watch<'_> {
                 "{}: {} ({}), running {}",
                 tracked.name(),
                 ddl.operation.as_str(),
-                track::shorten(&ddl.sql),
+                crate::text::one_line(&ddl.sql, 80),
                 human_seconds(ddl.thread.seconds)
             ));
             self.tracked.insert(ddl.thread.id, tracked);

@@ -5,9 +5,9 @@ use super::discover::Ddl;
 use super::locks::Waiting;
 use super::outcome::{self, Outcome, OutcomeEstimate};
 use super::sources::{self, Memory, Reading, ServerProgress};
-use crate::report::human_seconds;
 use crate::server::ServerInfo;
 use crate::source::{quote_literal, Source};
+use crate::text::human_seconds;
 use sqlx::Row;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -268,14 +268,6 @@ pub async fn rows_of(source: &mut Source, ddl: &Ddl) -> Option<u64> {
     let rows = source.query(&sql).await.ok()?;
     let value = rows.first()?.try_get::<Option<i64>, _>(0).ok()??;
     Some(value.max(0) as u64)
-}
-
-pub fn shorten(sql: &str) -> String {
-    let flat: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.char_indices().nth(77) {
-        Some((cut, _)) => format!("{}...", &flat[..cut]),
-        None => flat,
-    }
 }
 
 /// "11:42:05 UTC"

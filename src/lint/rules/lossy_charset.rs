@@ -2,8 +2,8 @@
 //! toward a smaller set, or a MODIFY that moves a text column to one (a MODIFY without
 //! CHARACTER SET takes the table's default).
 
+use crate::ddl::types::{charset_loses, is_text, parse, repertoire, Repertoire};
 use crate::lint::context::Column;
-use crate::lint::types::{charset_loses, is_text, parse, repertoire, Repertoire};
 use crate::lint::{Context, Hit, Level, Rule};
 use crate::migration::{Clause, Operation, Statement};
 

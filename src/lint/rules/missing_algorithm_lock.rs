@@ -2,7 +2,7 @@
 //! ALGORITHM= or LOCK=: with them the server refuses at once instead of quietly falling
 //! back to a blocking copy.
 
-use crate::experiment::{Algorithm, LockLevel};
+use crate::ddl::{Algorithm, LockLevel};
 use crate::lint::online::{statement_cost, Cost};
 use crate::lint::{Context, Hit, Level, Rule};
 use crate::migration::Statement;

@@ -1,8 +1,8 @@
 //! DE003: a MODIFY / CHANGE to a type that cannot hold every current value. Needs the
 //! current type from `--schema`; without it the rule says it cannot tell.
 
+use crate::ddl::types::{compare, max_bytes_per_char, Verdict};
 use crate::lint::context::Column;
-use crate::lint::types::{compare, max_bytes_per_char, Verdict};
 use crate::lint::{Context, Hit, Level, Rule};
 use crate::migration::{Operation, Statement};
 

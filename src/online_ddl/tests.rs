@@ -2,6 +2,7 @@
 //! clause → kind → row), and the version ranges leave no gap and no overlap.
 
 use super::*;
+use crate::ddl::ALL_CHANGE_KINDS;
 use crate::migration::parse_sql;
 
 fn statement(sql: &str) -> Statement {
@@ -36,35 +37,37 @@ fn columns() -> TableColumns {
 }
 
 /// One statement per kind, as a migration would write it.
-fn example(kind: Kind) -> &'static str {
+fn example(kind: ChangeKind) -> &'static str {
     match kind {
-        Kind::AddColumnLast => "ALTER TABLE t ADD COLUMN extra int NULL",
-        Kind::AddColumnMiddle => "ALTER TABLE t ADD COLUMN extra int NULL AFTER id",
-        Kind::DropColumn => "ALTER TABLE t DROP COLUMN grade",
-        Kind::RenameColumn => "ALTER TABLE t RENAME COLUMN grade TO score",
-        Kind::ChangeDefault => "ALTER TABLE t ALTER COLUMN done SET DEFAULT 'no'",
-        Kind::WidenVarchar => "ALTER TABLE t MODIFY name varchar(60) NULL",
-        Kind::WidenVarcharAcross255 => "ALTER TABLE t MODIFY name varchar(100) NULL",
-        Kind::MakeNullable => "ALTER TABLE t MODIFY done varchar(8) NULL",
-        Kind::MakeNotNull => "ALTER TABLE t MODIFY grade double precision NOT NULL",
-        Kind::ChangeType => "ALTER TABLE t MODIFY grade float NULL",
-        Kind::AddIndex => "CREATE INDEX t_name ON t (name)",
-        Kind::DropIndex => "DROP INDEX t_name ON t",
-        Kind::RenameIndex => "ALTER TABLE t RENAME INDEX t_name TO t_name2",
-        Kind::AddForeignKey => {
+        ChangeKind::AddColumnLast => "ALTER TABLE t ADD COLUMN extra int NULL",
+        ChangeKind::AddColumnMiddle => "ALTER TABLE t ADD COLUMN extra int NULL AFTER id",
+        ChangeKind::DropColumn => "ALTER TABLE t DROP COLUMN grade",
+        ChangeKind::RenameColumn => "ALTER TABLE t RENAME COLUMN grade TO score",
+        ChangeKind::ChangeDefault => "ALTER TABLE t ALTER COLUMN done SET DEFAULT 'no'",
+        ChangeKind::WidenVarchar => "ALTER TABLE t MODIFY name varchar(60) NULL",
+        ChangeKind::WidenVarcharAcross255 => "ALTER TABLE t MODIFY name varchar(100) NULL",
+        ChangeKind::MakeNullable => "ALTER TABLE t MODIFY done varchar(8) NULL",
+        ChangeKind::MakeNotNull => "ALTER TABLE t MODIFY grade double precision NOT NULL",
+        ChangeKind::ChangeType => "ALTER TABLE t MODIFY grade float NULL",
+        ChangeKind::AddIndex => "CREATE INDEX t_name ON t (name)",
+        ChangeKind::DropIndex => "DROP INDEX t_name ON t",
+        ChangeKind::RenameIndex => "ALTER TABLE t RENAME INDEX t_name TO t_name2",
+        ChangeKind::AddForeignKey => {
             "ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (id) REFERENCES p (id)"
         }
-        Kind::DropForeignKey => "ALTER TABLE t DROP FOREIGN KEY t_fk",
-        Kind::AddPrimaryKey => "ALTER TABLE t ADD PRIMARY KEY (id)",
-        Kind::DropPrimaryKey => "ALTER TABLE t DROP PRIMARY KEY",
-        Kind::ConvertCharset => "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4",
-        Kind::Rebuild => "ALTER TABLE t FORCE",
-        Kind::RenameTable => "ALTER TABLE t RENAME TO t2",
-        Kind::AddForeignKeyUnchecked => {
+        ChangeKind::DropForeignKey => "ALTER TABLE t DROP FOREIGN KEY t_fk",
+        ChangeKind::AddPrimaryKey => "ALTER TABLE t ADD PRIMARY KEY (id)",
+        ChangeKind::DropPrimaryKey => "ALTER TABLE t DROP PRIMARY KEY",
+        ChangeKind::ConvertCharset => "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4",
+        ChangeKind::Rebuild => "ALTER TABLE t FORCE",
+        ChangeKind::RenameTable => "ALTER TABLE t RENAME TO t2",
+        ChangeKind::AddForeignKeyUnchecked => {
             "ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (id) REFERENCES p (id)"
         }
-        Kind::ReplacePrimaryKey => "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, done)",
-        Kind::ChangeRowFormat => "ALTER TABLE t ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8",
+        ChangeKind::ReplacePrimaryKey => {
+            "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, done)"
+        }
+        ChangeKind::ChangeRowFormat => "ALTER TABLE t ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8",
     }
 }
 
@@ -95,7 +98,7 @@ fn every_rule_row_is_reached_from_sql() {
         let target = target_inside(rule);
         // The unchecked foreign key is the same SQL after SET foreign_key_checks=0.
         let session = Session {
-            foreign_key_checks: rule.kind != Kind::AddForeignKeyUnchecked,
+            foreign_key_checks: rule.kind != ChangeKind::AddForeignKeyUnchecked,
         };
         let found = lookup_in_session(&target, &statement(sql), Some(&columns), session);
         let Lookup::Found(verdict) = found else {
@@ -132,7 +135,7 @@ fn every_version_has_exactly_one_row_per_kind() {
     ];
     for text in versions {
         let target = target(text);
-        for kind in ALL_KINDS {
+        for kind in ALL_CHANGE_KINDS {
             let matching: Vec<&str> = table()
                 .rules
                 .iter()
@@ -142,7 +145,7 @@ fn every_version_has_exactly_one_row_per_kind() {
                 .map(|r| r.id.as_str())
                 .collect();
             // RENAME INDEX does not exist before MariaDB 10.5.2.
-            let expected = if kind == Kind::RenameIndex && text.starts_with("mariadb:10.") {
+            let expected = if kind == ChangeKind::RenameIndex && text.starts_with("mariadb:10.") {
                 usize::from(target.version >= Version(vec![10, 5]))
             } else {
                 1
@@ -163,7 +166,7 @@ fn every_version_has_exactly_one_row_per_kind() {
             table().aurora_mysql_version(&target.version).is_some(),
             "{aurora}"
         );
-        for kind in ALL_KINDS {
+        for kind in ALL_CHANGE_KINDS {
             assert!(
                 table().rule_for(&target, kind).is_some(),
                 "{aurora} {}",

@@ -1,4 +1,4 @@
-//! Rules for production's server: what algorithm, lock level and table rebuild a kind of
+//! The online-DDL rules table for production's server: what algorithm, lock level and table rebuild a kind of
 //! schema change gets on a given flavor and version, read from the data file
 //! `targets.txt` (each row names the documentation it comes from). Static: no server.
 //!
@@ -6,16 +6,15 @@
 //! `Lookup::Found(Verdict)`, `NeedsTable` (pass the table's columns to decide) or
 //! `NoRule`. `table` may be None: most statements are classified from their text alone.
 
+mod classify;
 mod context;
-mod kind;
-pub mod production;
 mod target;
 
+pub use classify::{classify_clause, Classified};
 pub use context::{read_columns, ColumnFacts, TableColumns};
-pub use kind::{classify_clause, normalize_type, Classified, Kind, ALL_KINDS};
 pub use target::{parse_current_target_arg, parse_target_arg, Target, Version};
 
-use crate::experiment::{Algorithm, LockLevel};
+use crate::ddl::{Algorithm, ChangeKind, LockLevel};
 use crate::migration::{Operation, Statement};
 use crate::server::Flavor;
 use anyhow::{anyhow, bail, Context, Result};
@@ -32,7 +31,7 @@ pub struct Rule {
     pub flavor: Flavor,
     pub from: Option<Version>,
     pub to: Option<Version>,
-    pub kind: Kind,
+    pub kind: ChangeKind,
     pub algorithm: Algorithm,
     pub lock: LockLevel,
     pub rebuilds_table: bool,
@@ -122,7 +121,7 @@ pub fn lookup_in_session(
 }
 
 /// The row for one kind of change on `target`.
-pub fn lookup_kind(target: &Target, kind: Kind) -> Option<&'static Rule> {
+pub fn lookup_kind(target: &Target, kind: ChangeKind) -> Option<&'static Rule> {
     table().rule_for(target, kind)
 }
 
@@ -146,11 +145,11 @@ impl RuleTable {
         if statement.clauses.is_empty() {
             return Lookup::NoRule;
         }
-        let mut found: Vec<(Kind, &Rule)> = Vec::new();
+        let mut found: Vec<(ChangeKind, &Rule)> = Vec::new();
         let mut needs_table = false;
         for (_, classified) in classify_statement(statement, table, session) {
             match classified {
-                Classified::Kind(kind) => match self.rule_for(target, kind) {
+                Classified::Change(kind) => match self.rule_for(target, kind) {
                     Some(rule) => found.push((kind, rule)),
                     None => return Lookup::NoRule,
                 },
@@ -165,7 +164,7 @@ impl RuleTable {
     }
 
     /// Aurora: its own rows first, then the MySQL rows of its MySQL version.
-    pub fn rule_for(&self, target: &Target, kind: Kind) -> Option<&Rule> {
+    pub fn rule_for(&self, target: &Target, kind: ChangeKind) -> Option<&Rule> {
         let own = self
             .rules
             .iter()
@@ -224,11 +223,11 @@ pub fn classify_statement(
         .filter(|(_, c)| !(replaces_primary_key && c.operation == Operation::DropPrimaryKey))
         .map(|(i, clause)| {
             let classified = match classify_clause(clause, table) {
-                Classified::Kind(Kind::AddPrimaryKey) if replaces_primary_key => {
-                    Classified::Kind(Kind::ReplacePrimaryKey)
+                Classified::Change(ChangeKind::AddPrimaryKey) if replaces_primary_key => {
+                    Classified::Change(ChangeKind::ReplacePrimaryKey)
                 }
-                Classified::Kind(Kind::AddForeignKey) if !session.foreign_key_checks => {
-                    Classified::Kind(Kind::AddForeignKeyUnchecked)
+                Classified::Change(ChangeKind::AddForeignKey) if !session.foreign_key_checks => {
+                    Classified::Change(ChangeKind::AddForeignKeyUnchecked)
                 }
                 other => other,
             };
@@ -239,29 +238,23 @@ pub fn classify_statement(
 
 /// Several clauses in one ALTER run at the level of the weakest; when that is not
 /// INSTANT, column additions and drops that were instant alone rebuild the table.
-pub fn combine(found: &[(Kind, &Rule)]) -> Verdict {
+pub fn combine(found: &[(ChangeKind, &Rule)]) -> Verdict {
     let algorithm = found
         .iter()
         .map(|(_, r)| r.algorithm)
-        .max_by_key(|a| algorithm_rank(*a))
+        .max_by_key(|a| a.rank())
         .unwrap_or(Algorithm::Instant);
     let lock = found
         .iter()
         .map(|(_, r)| r.lock)
-        .max_by_key(|l| lock_rank(*l))
+        .max_by_key(|l| l.rank())
         .unwrap_or(LockLevel::None);
     let rebuilds_table = found.iter().any(|(kind, r)| {
         r.rebuilds_table || (algorithm != Algorithm::Instant && kind.rebuilds_unless_instant())
     });
     let decider = found
         .iter()
-        .max_by_key(|(_, r)| {
-            (
-                algorithm_rank(r.algorithm),
-                lock_rank(r.lock),
-                r.rebuilds_table,
-            )
-        })
+        .max_by_key(|(_, r)| (r.algorithm.rank(), r.lock.rank(), r.rebuilds_table))
         .map(|(_, r)| r.id.clone())
         .unwrap_or_default();
     Verdict {
@@ -270,23 +263,6 @@ pub fn combine(found: &[(Kind, &Rule)]) -> Verdict {
         rebuilds_table,
         rule_id: decider,
         rule_ids: found.iter().map(|(_, r)| r.id.clone()).collect(),
-    }
-}
-
-pub fn algorithm_rank(algorithm: Algorithm) -> u8 {
-    match algorithm {
-        Algorithm::Instant => 0,
-        Algorithm::Nocopy => 1,
-        Algorithm::Inplace => 2,
-        Algorithm::Copy => 3,
-    }
-}
-
-pub fn lock_rank(lock: LockLevel) -> u8 {
-    match lock {
-        LockLevel::None => 0,
-        LockLevel::Shared => 1,
-        LockLevel::Exclusive => 2,
     }
 }
 
@@ -338,21 +314,14 @@ fn parse_rule(fields: &[&str], line: usize) -> Result<Rule> {
         },
         from,
         to,
-        kind: Kind::from_name(operation)
+        kind: ChangeKind::from_name(operation)
             .ok_or_else(|| anyhow!("unknown operation '{operation}'"))?,
-        algorithm: match *algorithm {
-            "instant" => Algorithm::Instant,
-            "nocopy" => Algorithm::Nocopy,
-            "inplace" => Algorithm::Inplace,
-            "copy" => Algorithm::Copy,
-            other => bail!("unknown algorithm '{other}'"),
-        },
-        lock: match *lock {
-            "none" => LockLevel::None,
-            "shared" => LockLevel::Shared,
-            "exclusive" => LockLevel::Exclusive,
-            other => bail!("unknown lock '{other}'"),
-        },
+        algorithm: Algorithm::parse(algorithm)
+            .filter(|a| a.as_str() == *algorithm)
+            .ok_or_else(|| anyhow!("unknown algorithm '{algorithm}'"))?,
+        lock: LockLevel::parse(lock)
+            .filter(|l| l.as_str() == *lock)
+            .ok_or_else(|| anyhow!("unknown lock '{lock}'"))?,
         rebuilds_table: match *rebuilds {
             "yes" => true,
             "no" => false,

@@ -2,9 +2,10 @@
 //! the sandbox is production's server, from the rules when it is not), and whether the
 //! sandbox must also time a table rebuild because production rebuilds where it did not.
 
-use super::{lookup, Lookup, TableColumns, Target, Verdict};
-use crate::experiment::{Algorithm, LockLevel, Measurement, StatementMeasurements};
+use crate::ddl::{Algorithm, LockLevel};
+use crate::experiment::{Measurement, StatementMeasurements};
 use crate::migration::Statement;
+use crate::online_ddl::{lookup, Lookup, TableColumns, Target, Verdict};
 use crate::report::{ProductionReport, ProductionSource};
 use crate::server::{Flavor, ServerInfo};
 use anyhow::{Context, Result};
@@ -115,11 +116,11 @@ impl Production {
             (Some(v), None, true, Some(measured)) => Some(format!(
                 "rules row {} says {} / lock {} on {}, the sandbox measured {} / lock {}: the measurement stands",
                 v.rule_id,
-                name(v.algorithm),
-                lock_name(v.lock),
+                v.algorithm.as_str(),
+                v.lock.as_str(),
                 self.target,
-                name(measured),
-                lock.map_or("-", lock_name)
+                measured.as_str(),
+                lock.map_or("-", LockLevel::as_str)
             )),
             _ => None,
         };
@@ -188,23 +189,6 @@ fn same_work(algorithm: Algorithm) -> Algorithm {
     match algorithm {
         Algorithm::Nocopy => Algorithm::Inplace,
         other => other,
-    }
-}
-
-fn name(algorithm: Algorithm) -> &'static str {
-    match algorithm {
-        Algorithm::Instant => "instant",
-        Algorithm::Nocopy => "nocopy",
-        Algorithm::Inplace => "inplace",
-        Algorithm::Copy => "copy",
-    }
-}
-
-fn lock_name(lock: LockLevel) -> &'static str {
-    match lock {
-        LockLevel::None => "none",
-        LockLevel::Shared => "shared",
-        LockLevel::Exclusive => "exclusive",
     }
 }
 

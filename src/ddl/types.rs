@@ -1,9 +1,10 @@
 //! Column types and character sets as written in DDL, read just enough to tell whether a
-//! change keeps every value (a widening) or can lose some (a narrowing).
+//! change keeps every value (a widening) or can lose some (a narrowing), and to spell
+//! one type one way. Shared by the linter and the online-DDL rules.
 
 /// What a column type can hold.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Kind {
+pub enum ColumnType {
     Int {
         bytes: u32,
         unsigned: bool,
@@ -56,7 +57,7 @@ pub enum Verdict {
 
 /// Parses a type as the migration parser gives it: lowercased, `varchar(16)`,
 /// `int(11) unsigned`, `decimal(10,2)`, `double precision`, `enum('a','b')`.
-pub fn parse(text: &str) -> Kind {
+pub fn parse(text: &str) -> ColumnType {
     let text = text.trim().to_lowercase();
     let (head, args, tail) = match (text.find('('), text.rfind(')')) {
         (Some(open), Some(close)) if close > open => (
@@ -77,21 +78,21 @@ pub fn parse(text: &str) -> Kind {
         .filter(|w| !matches!(*w, "unsigned" | "signed" | "zerofill"))
         .collect();
     let number = |i: usize| args.get(i).and_then(|a| a.trim().parse::<u64>().ok());
-    let int = |bytes| Kind::Int { bytes, unsigned };
+    let int = |bytes| ColumnType::Int { bytes, unsigned };
     match base.join(" ").as_str() {
         "tinyint" | "bool" | "boolean" | "int1" => int(1),
         "smallint" | "int2" => int(2),
         "mediumint" | "int3" | "middleint" => int(3),
         "int" | "integer" | "int4" => int(4),
         "bigint" | "int8" => int(8),
-        "decimal" | "numeric" | "dec" | "fixed" => Kind::Decimal {
+        "decimal" | "numeric" | "dec" | "fixed" => ColumnType::Decimal {
             precision: number(0).map_or(10, |p| p as u32),
             scale: number(1).map_or(0, |s| s as u32),
             unsigned,
         },
-        "float" if args.len() == 1 && number(0).is_some_and(|p| p > 24) => Kind::Double,
-        "float" | "float4" => Kind::Float,
-        "double" | "double precision" | "real" | "float8" => Kind::Double,
+        "float" if args.len() == 1 && number(0).is_some_and(|p| p > 24) => ColumnType::Double,
+        "float" | "float4" => ColumnType::Float,
+        "double" | "double precision" | "real" | "float8" => ColumnType::Double,
         "char" | "character" | "nchar" | "national char" => {
             chars(number(0).unwrap_or(1), false, false)
         }
@@ -108,33 +109,33 @@ pub fn parse(text: &str) -> Kind {
         "blob" => lob(number(0).map_or(65_535, lob_bytes_for), true),
         "mediumblob" | "long varbinary" => lob(16_777_215, true),
         "longblob" => lob(4_294_967_295, true),
-        "enum" => Kind::Enum(args.iter().map(|a| unquote(a)).collect()),
-        "set" => Kind::Set(args.iter().map(|a| unquote(a)).collect()),
-        "date" => Kind::Date,
-        "time" => Kind::Time {
+        "enum" => ColumnType::Enum(args.iter().map(|a| unquote(a)).collect()),
+        "set" => ColumnType::Set(args.iter().map(|a| unquote(a)).collect()),
+        "date" => ColumnType::Date,
+        "time" => ColumnType::Time {
             fsp: fsp(number(0)),
         },
-        "datetime" => Kind::DateTime {
+        "datetime" => ColumnType::DateTime {
             fsp: fsp(number(0)),
         },
-        "timestamp" => Kind::Timestamp {
+        "timestamp" => ColumnType::Timestamp {
             fsp: fsp(number(0)),
         },
-        "year" => Kind::Year,
-        _ => Kind::Other(text.clone()),
+        "year" => ColumnType::Year,
+        _ => ColumnType::Other(text.clone()),
     }
 }
 
-fn chars(length: u64, varying: bool, binary: bool) -> Kind {
-    Kind::Chars {
+fn chars(length: u64, varying: bool, binary: bool) -> ColumnType {
+    ColumnType::Chars {
         length,
         varying,
         binary,
     }
 }
 
-fn lob(bytes: u64, binary: bool) -> Kind {
-    Kind::Lob { bytes, binary }
+fn lob(bytes: u64, binary: bool) -> ColumnType {
+    ColumnType::Lob { bytes, binary }
 }
 
 /// `TEXT(n)` picks the smallest TEXT type that holds n bytes.
@@ -217,7 +218,7 @@ pub fn compare(old_text: &str, new_text: &str, mb: u64) -> Verdict {
     }
     let narrows = |why: &str| Verdict::Narrows(format!("{old_text} to {new_text} {why}"));
     let keeps_if = |fits: bool, why: &str| if fits { Verdict::Keeps } else { narrows(why) };
-    use Kind::*;
+    use ColumnType::*;
     match (&old, &new) {
         (
             Int {
@@ -390,13 +391,13 @@ fn quoted(values: &[&String]) -> String {
 }
 
 /// True for types whose values carry a character set.
-pub fn is_text(kind: &Kind) -> bool {
+pub fn is_text(kind: &ColumnType) -> bool {
     matches!(
         kind,
-        Kind::Chars { binary: false, .. }
-            | Kind::Lob { binary: false, .. }
-            | Kind::Enum(_)
-            | Kind::Set(_)
+        ColumnType::Chars { binary: false, .. }
+            | ColumnType::Lob { binary: false, .. }
+            | ColumnType::Enum(_)
+            | ColumnType::Set(_)
     )
 }
 
@@ -446,6 +447,65 @@ pub fn max_bytes_per_char(charset: Option<&str>) -> u64 {
     }
 }
 
+/// Bytes per character of a character set, for the sets whose width ddl-eta knows.
+pub fn bytes_per_char(charset: &str) -> Option<i64> {
+    match charset {
+        "utf8mb4" | "utf16" | "utf16le" | "utf32" => Some(4),
+        "utf8" | "utf8mb3" => Some(3),
+        "ucs2" => Some(2),
+        "latin1" | "ascii" | "binary" | "latin2" | "cp1250" | "cp1251" | "cp1252" => Some(1),
+        _ => None,
+    }
+}
+
+/// `varchar(100)` / `character varying(100)` → 100.
+pub fn varchar_length(column_type: &str) -> Option<i64> {
+    let normalized = normalize_type(column_type);
+    let inner = normalized.strip_prefix("varchar(")?.strip_suffix(')')?;
+    inner.parse().ok()
+}
+
+/// One spelling per type, so "integer" and "int(11)" compare equal.
+pub fn normalize_type(column_type: &str) -> String {
+    let lower = column_type
+        .to_ascii_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lower = lower
+        .replace("character varying", "varchar")
+        .replace("double precision", "double")
+        .replace("integer", "int")
+        .replace("numeric", "decimal")
+        .replace(" (", "(");
+    let lower = match lower.as_str() {
+        "bool" | "boolean" => "tinyint(1)".to_string(),
+        "real" => "double".to_string(),
+        _ => lower,
+    };
+    strip_integer_width(&lower)
+}
+
+/// `int(11)` is `int`: the display width means nothing to storage.
+fn strip_integer_width(column_type: &str) -> String {
+    const INTEGERS: [&str; 5] = ["tinyint", "smallint", "mediumint", "bigint", "int"];
+    for name in INTEGERS {
+        if let Some(rest) = column_type.strip_prefix(name) {
+            if let Some(after) = rest.strip_prefix('(') {
+                if let Some(close) = after.find(')') {
+                    if name == "tinyint" && after.get(..close) == Some("1") {
+                        return column_type.to_string();
+                    }
+                    let tail = after.get(close + 1..).unwrap_or("");
+                    return format!("{name}{tail}");
+                }
+            }
+            return column_type.to_string();
+        }
+    }
+    column_type.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,23 +518,23 @@ mod tests {
     fn parses_common_spellings() {
         assert_eq!(
             parse("int(11) unsigned"),
-            Kind::Int {
+            ColumnType::Int {
                 bytes: 4,
                 unsigned: true
             }
         );
         assert_eq!(
             parse("integer"),
-            Kind::Int {
+            ColumnType::Int {
                 bytes: 4,
                 unsigned: false
             }
         );
-        assert_eq!(parse("double precision"), Kind::Double);
-        assert_eq!(parse("float(53)"), Kind::Double);
+        assert_eq!(parse("double precision"), ColumnType::Double);
+        assert_eq!(parse("float(53)"), ColumnType::Double);
         assert_eq!(
             parse("decimal(10,2)"),
-            Kind::Decimal {
+            ColumnType::Decimal {
                 precision: 10,
                 scale: 2,
                 unsigned: false
@@ -483,9 +543,9 @@ mod tests {
         assert_eq!(parse("character varying(10)"), chars(10, true, false));
         assert_eq!(
             parse("enum('a','b,c','it''s')"),
-            Kind::Enum(vec!["a".into(), "b,c".into(), "it's".into()])
+            ColumnType::Enum(vec!["a".into(), "b,c".into(), "it's".into()])
         );
-        assert_eq!(parse("datetime(6)"), Kind::DateTime { fsp: 6 });
+        assert_eq!(parse("datetime(6)"), ColumnType::DateTime { fsp: 6 });
     }
 
     #[test]
@@ -537,5 +597,18 @@ mod tests {
         assert_eq!(charset_loses("big5", "utf8mb4"), None);
         assert_eq!(max_bytes_per_char(Some("latin1")), 1);
         assert_eq!(max_bytes_per_char(None), 4);
+    }
+
+    #[test]
+    fn types_normalize_and_change_kinds_parse_back() {
+        assert_eq!(normalize_type("integer"), normalize_type("int(11)"));
+        assert_eq!(normalize_type("BIGINT(20) UNSIGNED"), "bigint unsigned");
+        assert_eq!(normalize_type("double precision"), "double");
+        assert_eq!(normalize_type("bool"), "tinyint(1)");
+        assert_eq!(normalize_type("character varying(10)"), "varchar(10)");
+        assert_ne!(normalize_type("tinyint(1)"), normalize_type("tinyint(4)"));
+        for kind in crate::ddl::ALL_CHANGE_KINDS {
+            assert_eq!(crate::ddl::ChangeKind::from_name(kind.as_str()), Some(kind));
+        }
     }
 }

@@ -1,0 +1,61 @@
+//! One file per subcommand, each a `run(args) -> Result<ExitCode>`: it runs its stage,
+//! writes the result on stdout (or `--output`) and picks the exit code. `main.rs` only
+//! parses the command line and dispatches here.
+
+mod calibrate;
+mod compare;
+mod estimate;
+mod lint;
+mod profile;
+mod report;
+mod watch;
+
+use crate::cli::{Cli, Command};
+use anyhow::Result;
+use std::process::ExitCode;
+
+/// Exit codes, the same for every command (README, "Exit codes"); 0 is success and 2 a
+/// usage error, which clap reports itself.
+pub const FAILURE: u8 = 1;
+pub const GATE: u8 = 3;
+
+/// Runs the command the user asked for.
+pub async fn run(cli: &Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Estimate(args) => estimate::run(args).await,
+        Command::Compare(args) => compare::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Lint(args) => lint::run(args),
+        Command::Profile(args) => profile::run(args).await,
+        Command::Watch(args) => watch::run(args).await,
+        Command::Calibrate(args) => calibrate::run(args),
+    }
+}
+
+/// Passwords that must never be printed: those in the URLs, the password file's and
+/// MYSQL_PWD.
+pub fn secrets_of(cli: &Cli) -> Vec<String> {
+    let (urls, password_file) = match &cli.command {
+        Command::Estimate(args) => (
+            vec![args.sandbox.sandbox_url.clone(), args.source.clone()],
+            args.read.password_file.as_ref(),
+        ),
+        Command::Profile(args) => (
+            vec![Some(args.source.clone())],
+            args.read.password_file.as_ref(),
+        ),
+        Command::Watch(args) => (vec![Some(args.source.clone())], args.password_file.as_ref()),
+        Command::Compare(_) | Command::Report(_) | Command::Lint(_) | Command::Calibrate(_) => {
+            return Vec::new()
+        }
+    };
+    let mut secrets: Vec<String> = urls
+        .iter()
+        .flatten()
+        .flat_map(|url| crate::sandbox::url::password_forms(url))
+        .collect();
+    if let Ok(Some(password)) = crate::source::password_from(password_file) {
+        secrets.push(password);
+    }
+    secrets
+}

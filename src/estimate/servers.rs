@@ -1,0 +1,76 @@
+//! The two servers of an estimate side by side: a `--sandbox-url` server that is the
+//! source is refused before anything is created there; the sandbox's DDL settings and
+//! what the source's profile knows beyond row counts go into the report.
+
+use crate::profile::{Profile, ServerSettings, SourceMeta};
+use crate::sandbox::url;
+use crate::server::{self, ServerIdentity};
+use crate::source::{quote_literal, refuse_same_server, settings_from_rows};
+use anyhow::{Context, Result};
+use std::time::Duration;
+
+/// Connect to the `--sandbox-url` server and refuse it if it is the source, before
+/// anything is created there.
+pub async fn refuse_sandbox_url(
+    source: &ServerIdentity,
+    sandbox_url: &str,
+    limit: Duration,
+) -> Result<()> {
+    let options = server::plain_options(url::parse(sandbox_url)?);
+    let mut conn = server::connect(&options, limit)
+        .await
+        .with_context(|| format!("connecting to the sandbox {}", url::redact_url(sandbox_url)))?;
+    let sandbox = server::identity(&mut conn).await?;
+    refuse_same_server(source, &sandbox)
+}
+
+/// The sandbox's DDL settings, to report beside the source's.
+pub async fn sandbox_settings(sandbox: &crate::sandbox::Sandbox) -> Option<ServerSettings> {
+    let mut conn = sandbox.connect().await.ok()?;
+    let names: Vec<String> = ServerSettings::NAMES
+        .iter()
+        .map(|n| quote_literal(n))
+        .collect();
+    let rows = sqlx::raw_sql(&format!(
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ({})",
+        names.join(", ")
+    ))
+    .fetch_all(&mut conn)
+    .await
+    .ok()?;
+    Some(settings_from_rows(&rows))
+}
+
+/// Put what the profile knows beyond row counts into the report: settings side by side,
+/// and the activity warnings (long transactions that may hold a metadata lock).
+pub fn annotate_report(
+    report: &mut crate::report::Report,
+    profile: &Profile,
+    sandbox: Option<ServerSettings>,
+) {
+    if let (Some(source), Some(sandbox)) = (&profile.settings, sandbox) {
+        report.settings = Some(crate::report::SettingsReport {
+            source: source.clone(),
+            sandbox,
+        });
+    }
+    report.source = profile.source.clone();
+    if let Some(warning) = profile
+        .source
+        .as_ref()
+        .and_then(SourceMeta::plaintext_warning)
+    {
+        report.warnings.push(warning);
+    }
+    if let Some(activity) = &profile.activity {
+        report.warnings.extend(activity.warnings.iter().cloned());
+        if let Some(locks) = &activity.metadata_locks {
+            for lock in locks {
+                report.warnings.push(format!(
+                    "thread {} holds a {} metadata lock on {} ({}): the migration would wait for it",
+                    lock.thread_id, lock.lock_type, lock.table, lock.status
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The tables rows are loaded into and copied from: the schema as production has it, a
+//! base table per table holding the seeded rows (no secondary indexes, so loading is
+//! fast), and the working tables each run copies its rows into.
+
+use super::TableShape;
+use crate::profile::Profile;
+use anyhow::{Context, Result};
+use sqlx::mysql::MySqlConnection;
+use sqlx::Row;
+
+/// Prefix of the tables that hold the seeded rows; the migration never sees them.
+pub const BASE_PREFIX: &str = "_ddl_eta_base_";
+
+pub fn base_name(table_index: usize) -> String {
+    format!("{BASE_PREFIX}{table_index}")
+}
+
+/// Create every profile table, as production has it; foreign key checks are off on the
+/// loader session, so the order of tables does not matter.
+pub async fn create_schema(conn: &mut MySqlConnection, profile: &Profile) -> Result<()> {
+    for table in &profile.tables {
+        sqlx::raw_sql(&table.create_table)
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                let message = e
+                    .as_database_error()
+                    .map(|d| d.message().to_string())
+                    .unwrap_or_else(|| e.to_string());
+                anyhow::anyhow!("the sandbox rejects CREATE TABLE {}: {message}", table.name)
+            })?;
+    }
+    Ok(())
+}
+
+/// A base table holds the seeded rows: the table's columns and primary key, without its
+/// secondary indexes (they would only slow the loading; the copies have them).
+pub async fn create_base_table(
+    conn: &mut MySqlConnection,
+    shape: &TableShape,
+    base: &str,
+) -> Result<()> {
+    sqlx::raw_sql(&format!("CREATE TABLE `{base}` LIKE `{}`", shape.name))
+        .execute(&mut *conn)
+        .await
+        .with_context(|| format!("creating the base table for {}", shape.name))?;
+    if !shape.secondary_indexes.is_empty() {
+        let drops: Vec<String> = shape
+            .secondary_indexes
+            .iter()
+            .map(|i| format!("DROP INDEX `{i}`"))
+            .collect();
+        sqlx::raw_sql(&format!("ALTER TABLE `{base}` {}", drops.join(", ")))
+            .execute(&mut *conn)
+            .await
+            .with_context(|| format!("preparing the base table for {}", shape.name))?;
+    }
+    Ok(())
+}
+
+/// The tables the migration works on, quoted: everything but the base tables.
+pub async fn working_table_names(conn: &mut MySqlConnection) -> Result<Vec<String>> {
+    let rows = sqlx::raw_sql(
+        "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = DATABASE()",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("listing the sandbox's tables")?;
+    let mut names = Vec::new();
+    for row in rows {
+        let name: String = row.try_get(0)?;
+        if !name.starts_with(BASE_PREFIX) {
+            names.push(format!("`{}`", name.replace('`', "``")));
+        }
+    }
+    Ok(names)
+}
+
+pub async fn drop_working_tables(conn: &mut MySqlConnection) -> Result<()> {
+    let names = working_table_names(conn).await?;
+    if names.is_empty() {
+        return Ok(());
+    }
+    sqlx::raw_sql(&format!("DROP TABLE IF EXISTS {}", names.join(", ")))
+        .execute(&mut *conn)
+        .await
+        .context("dropping the last run's tables")?;
+    Ok(())
+}
+
+/// Copy the first `rows` rows of a base table, in primary key order.
+pub fn copy_sql(shape: &TableShape, base: &str, rows: u64) -> String {
+    let columns = shape
+        .insertable_columns()
+        .map(|c| format!("`{}`", c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let order = if shape.primary_key.is_empty() {
+        String::new()
+    } else {
+        let keys: Vec<String> = shape.primary_key.iter().map(|k| format!("`{k}`")).collect();
+        format!(" ORDER BY {}", keys.join(", "))
+    };
+    format!(
+        "INSERT INTO `{}` ({columns}) SELECT {columns} FROM `{base}`{order} LIMIT {rows}",
+        shape.name
+    )
+}
+
+/// Data and index bytes of the tables the migration runs on (not the base tables), with
+/// fresh statistics: the copy has just filled them.
+pub async fn working_table_bytes(conn: &mut MySqlConnection) -> Result<u64> {
+    let names = working_table_names(conn).await?;
+    if names.is_empty() {
+        return Ok(0);
+    }
+    sqlx::raw_sql(&format!("ANALYZE TABLE {}", names.join(", ")))
+        .fetch_all(&mut *conn)
+        .await
+        .context("refreshing table statistics")?;
+    let row = sqlx::raw_sql(&format!(
+        "SELECT CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS UNSIGNED) \
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
+         AND TABLE_NAME NOT LIKE '{}%'",
+        BASE_PREFIX.replace('_', "\\_")
+    ))
+    .fetch_one(&mut *conn)
+    .await
+    .context("measuring the tables' size")?;
+    Ok(row.try_get::<u64, _>(0)?)
+}

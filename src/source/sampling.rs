@@ -1,0 +1,424 @@
+//! What the source's tables look like: their sizes, indexes, columns and foreign-key
+//! parents, and column statistics from a bounded sample of primary-key ranges.
+
+use super::session::{quote_ident, quote_literal, text_at};
+use super::Source;
+use crate::profile::{ColumnProfile, IndexProfile, LengthStats, SampleInfo, TableProfile};
+use anyhow::{bail, Context, Result};
+use sqlx::mysql::MySqlRow;
+use sqlx::Row;
+use std::collections::HashMap;
+
+/// At most this many primary-key ranges are read for a sample.
+const SAMPLE_RANGES: u64 = 20;
+
+impl Source {
+    /// One table's profile and the names of its foreign-key parents.
+    pub(super) async fn table(&mut self, name: &str) -> Result<(TableProfile, Vec<String>)> {
+        let literal = quote_literal(name);
+        let rows = self
+            .query(&format!(
+                "SELECT CAST(TABLE_NAME AS CHAR), CAST(TABLE_ROWS AS SIGNED), CAST(DATA_LENGTH AS SIGNED), \
+                        CAST(INDEX_LENGTH AS SIGNED), CAST(AVG_ROW_LENGTH AS SIGNED) \
+                 FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {literal} AND TABLE_TYPE = 'BASE TABLE'"
+            ))
+            .await
+            .with_context(|| format!("reading table {name} on the source"))?;
+        let Some(row) = rows.first() else {
+            bail!(
+                "table {name} does not exist in database {} on the source {} (or the account has no SELECT privilege on it)",
+                self.database,
+                self.url
+            );
+        };
+        let real_name: String = row.try_get::<Option<String>, _>(0)?.unwrap_or_default();
+        let opt = |i: usize| -> Result<Option<u64>> {
+            Ok(row.try_get::<Option<i64>, _>(i)?.map(|v| v.max(0) as u64))
+        };
+        let mut table = TableProfile::bare(real_name.clone(), String::new());
+        table.rows = opt(1)?.unwrap_or(0);
+        table.rows_source = Some("statistics".to_string());
+        table.data_bytes = opt(2)?;
+        table.index_bytes = opt(3)?;
+        table.avg_row_length = opt(4)?;
+        let ident = quote_ident(&real_name);
+        let create = self
+            .query(&format!("SHOW CREATE TABLE {ident}"))
+            .await
+            .with_context(|| {
+                format!("reading the definition of {real_name} (the account needs SELECT on it)")
+            })?;
+        table.create_table = match create.first() {
+            Some(row) => text_at(row, 1)?,
+            None => bail!("SHOW CREATE TABLE {real_name} returned nothing"),
+        };
+        table.indexes = self.indexes(&real_name).await?;
+        let columns = self.columns(&real_name).await?;
+        if self.settings.exact_rowcount {
+            table.rows = self
+                .scalar_u64(&format!("SELECT CAST(COUNT(*) AS SIGNED) FROM {ident}"))
+                .await
+                .with_context(|| format!("counting the rows of {real_name} (--exact-rowcount)"))?
+                .unwrap_or(0);
+            table.rows_source = Some("count".to_string());
+        }
+        self.sample(&mut table, &columns).await?;
+        let parents = self.parents(&real_name).await?;
+        Ok((table, parents))
+    }
+
+    async fn indexes(&mut self, table: &str) -> Result<Vec<IndexProfile>> {
+        let rows = self
+            .query(&format!(
+                "SELECT CAST(INDEX_NAME AS CHAR), CAST(NON_UNIQUE AS SIGNED), CAST(COLUMN_NAME AS CHAR), \
+                        CAST(CARDINALITY AS SIGNED) \
+                 FROM information_schema.STATISTICS \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX",
+                quote_literal(table)
+            ))
+            .await
+            .with_context(|| format!("reading the indexes of {table}"))?;
+        let mut indexes: Vec<IndexProfile> = Vec::new();
+        for row in &rows {
+            let name = text_at(row, 0)?;
+            let column = text_at(row, 2)?;
+            let cardinality = row.try_get::<Option<i64>, _>(3)?.map(|v| v.max(0) as u64);
+            match indexes.iter_mut().find(|i| i.name == name) {
+                Some(index) => {
+                    index.columns.push(column);
+                    // The last column's cardinality is that of the whole key.
+                    index.cardinality = cardinality.or(index.cardinality);
+                }
+                None => indexes.push(IndexProfile {
+                    name,
+                    unique: row.try_get::<Option<i64>, _>(1)?.unwrap_or(1) == 0,
+                    columns: vec![column],
+                    cardinality,
+                }),
+            }
+        }
+        Ok(indexes)
+    }
+
+    async fn columns(&mut self, table: &str) -> Result<Vec<(String, String, bool)>> {
+        let rows = self
+            .query(&format!(
+                "SELECT CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR), CAST(IS_NULLABLE AS CHAR) \
+                 FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
+                quote_literal(table)
+            ))
+            .await
+            .with_context(|| format!("reading the columns of {table}"))?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    text_at(row, 0)?,
+                    text_at(row, 1)?.to_ascii_lowercase(),
+                    text_at(row, 2)? == "YES",
+                ))
+            })
+            .collect()
+    }
+
+    async fn parents(&mut self, table: &str) -> Result<Vec<String>> {
+        let rows = self
+            .query(&format!(
+                "SELECT DISTINCT CAST(REFERENCED_TABLE_NAME AS CHAR) FROM information_schema.KEY_COLUMN_USAGE \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} \
+                   AND REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL",
+                quote_literal(table)
+            ))
+            .await
+            .with_context(|| format!("reading the foreign keys of {table}"))?;
+        rows.iter().map(|row| text_at(row, 0)).collect()
+    }
+
+    /// Read at most `--sample-rows` rows through primary-key ranges spread over the
+    /// table, computing per row only a hash, a length or a number: no values leave the
+    /// server except numbers and dates for min/max.
+    async fn sample(
+        &mut self,
+        table: &mut TableProfile,
+        columns: &[(String, String, bool)],
+    ) -> Result<()> {
+        let limit = self.settings.sample_rows.max(1);
+        let ident = quote_ident(&table.name);
+        let select: Vec<String> = columns
+            .iter()
+            .flat_map(|(name, data_type, _)| sample_expressions(name, data_type))
+            .collect();
+        let select = select.join(", ");
+        let pk_column = integer_pk_column(table, columns);
+        let mut rows: Vec<MySqlRow> = Vec::new();
+        let mut ranges = 1;
+        let method;
+        let small = table.rows < limit.saturating_mul(2) / 3;
+        if let (Some(pk), false) = (&pk_column, small) {
+            let pk = quote_ident(pk);
+            let bounds = self
+                .query(&format!(
+                    "SELECT CAST(MIN({pk}) AS SIGNED), CAST(MAX({pk}) AS SIGNED) FROM {ident}"
+                ))
+                .await?;
+            let (low, high) = match bounds.first() {
+                Some(row) => (
+                    row.try_get::<Option<i64>, _>(0)?.unwrap_or(0),
+                    row.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+                ),
+                None => (0, 0),
+            };
+            ranges = SAMPLE_RANGES.min(limit.div_ceil(100)).max(1);
+            let per_range = limit.div_ceil(ranges);
+            let span = (high as i128 - low as i128).max(0);
+            for i in 0..ranges {
+                let start = low as i128 + span * i as i128 / ranges as i128;
+                let part = self
+                    .query(&format!(
+                        "SELECT {select} FROM {ident} FORCE INDEX (PRIMARY) WHERE {pk} >= {start} ORDER BY {pk} LIMIT {per_range}"
+                    ))
+                    .await
+                    .with_context(|| format!("sampling {}", table.name))?;
+                rows.extend(part);
+            }
+            method = "pk-ranges";
+        } else {
+            rows = self
+                .query(&format!("SELECT {select} FROM {ident} LIMIT {limit}"))
+                .await
+                .with_context(|| format!("sampling {}", table.name))?;
+            method = if (rows.len() as u64) < limit {
+                "full"
+            } else {
+                "prefix"
+            };
+        }
+        if method == "full" {
+            // The whole table was read: its row count is known exactly.
+            table.rows = rows.len() as u64;
+            table.rows_source = Some("count".to_string());
+        }
+        table.sample = Some(SampleInfo {
+            rows: rows.len() as u64,
+            ranges,
+            method: method.to_string(),
+        });
+        let full = method == "full";
+        let mut offset = 0;
+        for (name, data_type, nullable) in columns {
+            let width = sample_expressions(name, data_type).len();
+            let stats = column_stats(&rows, offset, name, data_type, *nullable, table.rows, full)?;
+            table.columns.push(stats);
+            offset += width;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueClass {
+    Text,
+    Number,
+    Temporal,
+    Other,
+}
+
+fn kind_of(data_type: &str) -> ValueClass {
+    match data_type {
+        "char" | "varchar" | "binary" | "varbinary" | "tinytext" | "text" | "mediumtext"
+        | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" | "json" => ValueClass::Text,
+        "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" | "decimal"
+        | "numeric" | "float" | "double" | "real" | "bit" | "year" => ValueClass::Number,
+        "date" | "datetime" | "timestamp" | "time" => ValueClass::Temporal,
+        _ => ValueClass::Other,
+    }
+}
+
+/// Per column: a 64-bit hash (NULL when the value is), then its length, number or text.
+fn sample_expressions(name: &str, data_type: &str) -> Vec<String> {
+    let c = quote_ident(name);
+    let hash = format!("CAST(CONV(LEFT(MD5({c}), 16), 16, 10) AS UNSIGNED)");
+    match kind_of(data_type) {
+        ValueClass::Text => vec![hash, format!("CAST(LENGTH({c}) AS SIGNED)")],
+        ValueClass::Number => vec![hash, format!("({c} + 0e0)")],
+        ValueClass::Temporal => vec![hash, format!("CAST({c} AS CHAR)")],
+        ValueClass::Other => vec![hash],
+    }
+}
+
+/// The first primary-key column when it is an integer: ranges of it spread the sample.
+fn integer_pk_column(table: &TableProfile, columns: &[(String, String, bool)]) -> Option<String> {
+    let primary = table.indexes.iter().find(|i| i.name == "PRIMARY")?;
+    let first = primary.columns.first()?;
+    let (_, data_type, _) = columns.iter().find(|(n, _, _)| n == first)?;
+    matches!(
+        data_type.as_str(),
+        "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
+    )
+    .then(|| first.clone())
+}
+
+/// Statistics of one column from the sampled rows (its values start at `offset`).
+fn column_stats(
+    rows: &[MySqlRow],
+    offset: usize,
+    name: &str,
+    data_type: &str,
+    nullable: bool,
+    table_rows: u64,
+    full: bool,
+) -> Result<ColumnProfile> {
+    let kind = kind_of(data_type);
+    let mut counts: HashMap<u64, u64> = HashMap::new();
+    let mut nulls = 0u64;
+    let mut lengths: Vec<f64> = Vec::new();
+    let mut low: Option<f64> = None;
+    let mut high: Option<f64> = None;
+    let mut low_text: Option<String> = None;
+    let mut high_text: Option<String> = None;
+    for row in rows {
+        let Some(hash) = row.try_get::<Option<u64>, _>(offset)? else {
+            nulls += 1;
+            continue;
+        };
+        *counts.entry(hash).or_default() += 1;
+        match kind {
+            ValueClass::Text => {
+                if let Some(length) = row.try_get::<Option<i64>, _>(offset + 1)? {
+                    lengths.push(length as f64);
+                }
+            }
+            ValueClass::Number => {
+                if let Some(value) = row.try_get::<Option<f64>, _>(offset + 1)? {
+                    low = Some(low.map_or(value, |l| l.min(value)));
+                    high = Some(high.map_or(value, |h| h.max(value)));
+                }
+            }
+            ValueClass::Temporal => {
+                if let Some(value) = row.try_get::<Option<String>, _>(offset + 1)? {
+                    if low_text.as_ref().is_none_or(|l| value < *l) {
+                        low_text = Some(value.clone());
+                    }
+                    if high_text.as_ref().is_none_or(|h| value > *h) {
+                        high_text = Some(value);
+                    }
+                }
+            }
+            ValueClass::Other => {}
+        }
+    }
+    let sampled = rows.len() as u64;
+    let present = sampled - nulls;
+    let null_fraction = if sampled == 0 {
+        0.0
+    } else {
+        nulls as f64 / sampled as f64
+    };
+    let mut frequencies: Vec<u64> = counts.values().copied().collect();
+    frequencies.sort_unstable_by(|a, b| b.cmp(a));
+    let share = |k: usize| {
+        if present == 0 {
+            0.0
+        } else {
+            frequencies.iter().take(k).sum::<u64>() as f64 / present as f64
+        }
+    };
+    let singletons = frequencies.iter().filter(|f| **f == 1).count() as u64;
+    let population = (table_rows as f64 * (1.0 - null_fraction)).max(present as f64);
+    let distinct = if full {
+        frequencies.len() as f64
+    } else {
+        estimate_distinct(present, frequencies.len() as u64, singletons, population)
+    };
+    let number = |v: f64| {
+        if v.fract() == 0.0 && v.abs() < 9e15 {
+            serde_json::Value::from(v as i64)
+        } else {
+            serde_json::Number::from_f64(v)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null)
+        }
+    };
+    let (min, max) = match kind {
+        ValueClass::Number => (low.map(number), high.map(number)),
+        ValueClass::Temporal => (
+            low_text.map(serde_json::Value::from),
+            high_text.map(serde_json::Value::from),
+        ),
+        _ => (None, None),
+    };
+    Ok(ColumnProfile {
+        name: name.to_string(),
+        data_type: data_type.to_string(),
+        nullable,
+        null_fraction: significant(null_fraction),
+        distinct,
+        sample_distinct: frequencies.len() as u64,
+        top1_share: significant(share(1)),
+        top10_share: significant(share(10)),
+        length: length_stats(&mut lengths),
+        min,
+        max,
+    })
+}
+
+/// Haas and Stokes' Duj1: d / (1 - (1 - q) f1 / n), with q the sampled share of the
+/// population; it lets singletons in the sample stand for values never seen.
+pub fn estimate_distinct(sampled: u64, distinct: u64, singletons: u64, population: f64) -> f64 {
+    if sampled == 0 {
+        return 0.0;
+    }
+    let n = sampled as f64;
+    let d = distinct as f64;
+    let q = (n / population.max(n)).min(1.0);
+    let denominator = 1.0 - (1.0 - q) * singletons as f64 / n;
+    let estimate = if denominator <= 1e-9 {
+        population
+    } else {
+        d / denominator
+    };
+    estimate.clamp(d, population.max(d)).round()
+}
+
+/// Six significant digits: all a statistic from a sample can claim, and short decimals
+/// read back from JSON to the very same number, so a saved profile round-trips.
+pub(super) fn significant(value: f64) -> f64 {
+    format!("{value:.5e}").parse().unwrap_or(value)
+}
+
+fn length_stats(lengths: &mut [f64]) -> Option<LengthStats> {
+    if lengths.is_empty() {
+        return None;
+    }
+    lengths.sort_by(|a, b| a.total_cmp(b));
+    let at = |p: f64| {
+        let index = ((lengths.len() - 1) as f64 * p).round() as usize;
+        lengths[index.min(lengths.len() - 1)]
+    };
+    Some(LengthStats {
+        mean: significant(lengths.iter().sum::<f64>() / lengths.len() as f64),
+        min: at(0.0),
+        p10: at(0.10),
+        p25: at(0.25),
+        p50: at(0.50),
+        p75: at(0.75),
+        p90: at(0.90),
+        p99: at(0.99),
+        max: at(1.0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_estimates_scale_up_unique_columns_and_not_categories() {
+        // All distinct in a 10% sample: the column is (close to) unique.
+        let unique = estimate_distinct(10_000, 10_000, 10_000, 100_000.0);
+        assert!(unique > 90_000.0, "{unique}");
+        // Five values, each seen thousands of times: five in the table too.
+        assert_eq!(estimate_distinct(10_000, 5, 0, 100_000.0), 5.0);
+    }
+}
