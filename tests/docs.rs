@@ -1,5 +1,5 @@
 //! The manual stays true to the repository: docs/lint-rules.md is generated from the rule
-//! definitions (rerun with UPDATE_SNAPSHOTS=1 to rewrite it), every relative link in
+//! definitions (INSTA_UPDATE=always rewrites it, as it accepts the insta snapshots), every relative link in
 //! README.md, CONTRIBUTING.md and docs/*.md names a file here, and the README stays a
 //! front page (at most 10 KB).
 
@@ -22,7 +22,7 @@ fn lint_rules_markdown() -> String {
         out,
         "# Lint rules\n\n\
          <!-- Generated from src/lint/rules/*.rs by tests/docs.rs: edit the rules, then run\n     \
-         `UPDATE_SNAPSHOTS=1 cargo test --test docs`. -->\n\n\
+         `INSTA_UPDATE=always cargo test --test docs`. -->\n\n\
          What `ddl-eta lint` checks (see [lint.md](lint.md) for flags, formats and ignores). \
          Errors are data loss and backward incompatibility (the previous release keeps running \
          against the migrated database during a deploy); the rest are warnings. A rule that \
@@ -72,14 +72,14 @@ fn lint_rules_markdown() -> String {
 fn lint_rules_page_matches_the_rule_definitions() {
     let path = root().join("docs/lint-rules.md");
     let expected = lint_rules_markdown();
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
+    if std::env::var_os("INSTA_UPDATE").is_some_and(|v| v == "always") {
         std::fs::write(&path, &expected).expect("writing docs/lint-rules.md");
         return;
     }
     let actual = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         actual == expected,
-        "docs/lint-rules.md is stale: run `UPDATE_SNAPSHOTS=1 cargo test --test docs` and commit it"
+        "docs/lint-rules.md is stale: run `INSTA_UPDATE=always cargo test --test docs` and commit it"
     );
 }
 
