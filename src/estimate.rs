@@ -7,7 +7,7 @@ mod blocking;
 use crate::cli::{EstimateArgs, SandboxKind};
 use crate::experiment::{self, Algorithm, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
-use crate::model::{self, Fit, FitOptions, Interval, ModelKind, Point};
+use crate::model::{self, Fit, Interval, OperationClass, Point, Spread};
 use crate::probe::ProbeOptions;
 use crate::profile::{self, Profile};
 use crate::progress::Progress;
@@ -194,7 +194,7 @@ fn build_report(
     args: &EstimateArgs,
 ) -> Result<Report> {
     let mut statements = Vec::new();
-    let mut fits: Vec<(Fit, f64)> = Vec::new();
+    let mut parts: Vec<Spread> = Vec::new();
     for (statement, result) in migration.statements.iter().zip(&measured.statements) {
         let decision = production.map(|p| p.decide(statement, result));
         let production_points = decision
@@ -217,21 +217,23 @@ fn build_report(
                 seconds: m.seconds,
             })
             .collect();
-        let options = FitOptions {
-            // An instant change costs its metadata lock, not its rows (DESIGN.md).
-            // Constant only when both sides are instant: a sandbox rebuild stays a rebuild.
-            force: (algorithm == Some(Algorithm::Instant)
-                && result.algorithm == Some(Algorithm::Instant))
-            .then_some(ModelKind::Constant),
-            min_relative_noise: model::repeat_noise(&points)
-                .max(FitOptions::default().min_relative_noise),
-            grows_with_rows: !production_points.is_empty()
-                || Algorithm::works_through_rows(algorithm, statement.operation),
-        };
-        let fit = model::fit(&points, &options)?;
+        // An instant change costs its metadata lock, not its rows (DESIGN.md).
+        // Constant only when both sides are instant: a sandbox rebuild stays a rebuild.
+        let instant = algorithm == Some(Algorithm::Instant)
+            && result.algorithm == Some(Algorithm::Instant);
+        let grows_with_rows = !production_points.is_empty()
+            || Algorithm::works_through_rows(algorithm, statement.operation);
+        let fit = model::statement_fit(&points, instant, grows_with_rows)?;
+        let class = OperationClass::of(algorithm, statement.operation, grows_with_rows);
         let target = result.target_rows as f64;
-        let mut interval = fit.interval(target, INTERVAL);
-        let validation = validate(&fit, result, !production_points.is_empty(), &mut interval);
+        let mut interval = fit.estimate(target, class);
+        let validation = validate(
+            &fit,
+            class,
+            result,
+            !production_points.is_empty(),
+            &mut interval,
+        );
         let mut warnings = statement_warnings(&fit, result.target_rows);
         warnings.extend(decision.as_ref().and_then(|d| d.warning.clone()));
         let production = decision.map(|d| crate::report::ProductionReport {
@@ -279,12 +281,15 @@ fn build_report(
             blocking,
             validation,
             warnings,
-            curve: curve(&fit, &result.measurements, result.target_rows),
+            curve: curve(&fit, class, &result.measurements, result.target_rows),
             production,
         });
-        fits.push((fit, target));
+        parts.push(Spread {
+            floor: fit.physical_low(target).min(interval.seconds_p50),
+            interval,
+            multiplicative: class.rows_bound(),
+        });
     }
-    let parts: Vec<(&Fit, f64)> = fits.iter().map(|(f, t)| (f, *t)).collect();
     let mut report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         sandbox,
@@ -302,7 +307,7 @@ fn build_report(
             })
             .collect(),
         statements,
-        total: model::total_interval(&parts, INTERVAL),
+        total: model::total_interval(&parts, INTERVAL, model::error_model().shared),
         interval: INTERVAL,
         warnings: ladder_warnings(profile, &measured)
             .into_iter()
@@ -329,7 +334,12 @@ fn build_report(
 
 /// Points of the fitted curve and its band, log-spaced from the smallest measured size to
 /// production size, for charts.
-fn curve(fit: &Fit, measured: &[experiment::Measurement], target: u64) -> Vec<CurvePoint> {
+fn curve(
+    fit: &Fit,
+    class: OperationClass,
+    measured: &[experiment::Measurement],
+    target: u64,
+) -> Vec<CurvePoint> {
     const POINTS: usize = 24;
     let smallest = measured.iter().map(|m| m.rows).min().unwrap_or(1).max(1) as f64;
     let target = (target as f64).max(smallest);
@@ -337,7 +347,7 @@ fn curve(fit: &Fit, measured: &[experiment::Measurement], target: u64) -> Vec<Cu
         .map(|i| {
             let t = i as f64 / (POINTS - 1) as f64;
             let rows = (smallest.ln() + t * (target.ln() - smallest.ln())).exp();
-            let interval = fit.interval(rows, INTERVAL);
+            let interval = fit.estimate(rows, class);
             CurvePoint {
                 rows: rows.round() as u64,
                 seconds_p50: interval.seconds_p50,
@@ -469,6 +479,7 @@ fn buffer_pool_ratio(args: &EstimateArgs, profile: &Profile) -> Option<f64> {
 /// proportion, so the report carries a measured error and not only a claimed one.
 fn validate(
     fit: &Fit,
+    class: OperationClass,
     result: &experiment::StatementMeasurements,
     with_rebuild: bool,
     interval: &mut Interval,
@@ -483,7 +494,7 @@ fn validate(
         } else {
             0.0
         };
-    let there = fit.interval(run.rows as f64, INTERVAL);
+    let there = fit.estimate(run.rows as f64, class);
     let predicted = there.seconds_p50;
     let inside = there.seconds_low <= actual && actual <= there.seconds_high;
     if actual > there.seconds_high && there.seconds_high > predicted {
