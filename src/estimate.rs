@@ -219,8 +219,8 @@ fn build_report(
             .collect();
         // An instant change costs its metadata lock, not its rows (DESIGN.md).
         // Constant only when both sides are instant: a sandbox rebuild stays a rebuild.
-        let instant = algorithm == Some(Algorithm::Instant)
-            && result.algorithm == Some(Algorithm::Instant);
+        let instant =
+            algorithm == Some(Algorithm::Instant) && result.algorithm == Some(Algorithm::Instant);
         let grows_with_rows = !production_points.is_empty()
             || Algorithm::works_through_rows(algorithm, statement.operation);
         let fit = model::statement_fit(&points, instant, grows_with_rows)?;

@@ -61,7 +61,12 @@ impl Cache {
         write(&self.truth_file(case), truth)
     }
 
-    pub fn estimate(&self, case: &str, mode: &str, distance: u32) -> Result<Option<CachedEstimate>> {
+    pub fn estimate(
+        &self,
+        case: &str,
+        mode: &str,
+        distance: u32,
+    ) -> Result<Option<CachedEstimate>> {
         read(&self.estimate_file(case, mode, distance))
     }
 

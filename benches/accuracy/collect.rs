@@ -114,10 +114,16 @@ fn judge(
     let rows = c.rows as f64;
     let top = predicted.points.iter().map(|p| p.0).fold(0.0, f64::max);
     let refitted = refit(&predicted);
-    let (p50, low, high) = refitted.as_ref().map_or(
-        (predicted.p50, predicted.low, predicted.high),
-        |r| (r.interval.seconds_p50, r.interval.seconds_low, r.interval.seconds_high),
-    );
+    let (p50, low, high) =
+        refitted
+            .as_ref()
+            .map_or((predicted.p50, predicted.low, predicted.high), |r| {
+                (
+                    r.interval.seconds_p50,
+                    r.interval.seconds_low,
+                    r.interval.seconds_high,
+                )
+            });
     StatementResult {
         case: c.name.clone(),
         held_out: c.held_out,

@@ -107,8 +107,9 @@ pub fn write(file: &Path, collected: &Collected, commit: &str) -> Result<()> {
             machine: crate::machine_line(),
             mode: "source".to_string(),
             cases,
-            note: "written by scripts/error-model from the accuracy benchmark's cached tuning cases"
-                .to_string(),
+            note:
+                "written by scripts/error-model from the accuracy benchmark's cached tuning cases"
+                    .to_string(),
         },
         shared: calibration::shared_share(&groups).unwrap_or(SHARED_FALLBACK),
         entries,

@@ -54,7 +54,14 @@ pub fn prepare() -> anyhow::Result<Vec<String>> {
         );
     }
     let na = |c: &str| format!("`{c}` = NULLIF(@{c}, 'NA')");
-    let nullable = ["dep_time", "dep_delay", "arr_time", "arr_delay", "tailnum", "air_time"];
+    let nullable = [
+        "dep_time",
+        "dep_delay",
+        "arr_time",
+        "arr_delay",
+        "tailnum",
+        "air_time",
+    ];
     let plain = [
         "year",
         "month",
@@ -75,7 +82,10 @@ pub fn prepare() -> anyhow::Result<Vec<String>> {
         .chain(plain.iter().map(|c| format!("`{c}` = @{c}")))
         .chain(["`time_hour` = STR_TO_DATE(@time_hour, '%Y-%m-%dT%H:%i:%sZ')".to_string()])
         .collect();
-    let variables: Vec<String> = COLUMNS.split(", ").map(|c| format!("@{}", c.trim())).collect();
+    let variables: Vec<String> = COLUMNS
+        .split(", ")
+        .map(|c| format!("@{}", c.trim()))
+        .collect();
     Ok(vec![
         "CREATE TABLE flights_source LIKE flights".to_string(),
         format!(

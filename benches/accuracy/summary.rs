@@ -213,7 +213,11 @@ pub fn binomial_band(n: usize, p: f64) -> (f64, f64) {
     let Ok(binomial) = Binomial::new(p, n as u64) else {
         return (0.0, 1.0);
     };
-    let first = |q: f64| (0..=n as u64).find(|k| binomial.cdf(*k) >= q).unwrap_or(n as u64);
+    let first = |q: f64| {
+        (0..=n as u64)
+            .find(|k| binomial.cdf(*k) >= q)
+            .unwrap_or(n as u64)
+    };
     let share = |k: u64| if n == 0 { 0.0 } else { k as f64 / n as f64 };
     (share(first(0.025)), share(first(0.975)))
 }

@@ -212,7 +212,8 @@ pub fn shared_share(groups: &[Vec<f64>]) -> Option<f64> {
         .sum::<f64>()
         / (total - groups.len()) as f64;
     // The average group size, corrected for unequal sizes.
-    let k = (total as f64 - groups.iter().map(|g| (g.len() as f64).powi(2)).sum::<f64>() / total as f64)
+    let k = (total as f64
+        - groups.iter().map(|g| (g.len() as f64).powi(2)).sum::<f64>() / total as f64)
         / (groups.len() - 1) as f64;
     let icc = (between - within) / (between + (k - 1.0) * within);
     icc.is_finite().then(|| icc.clamp(0.0, 1.0))

@@ -13,8 +13,8 @@ mod line;
 mod total;
 
 pub use calibration::{error_model, ErrorQuantiles, OperationClass};
-pub use total::{total_interval, Spread};
 use line::{fit_line, Line};
+pub use total::{total_interval, Spread};
 
 /// Growth law of seconds in rows, from simplest to most flexible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -97,8 +97,8 @@ pub struct Fit {
     pub points_dropped: usize,
     line: Line,
     /// For work on every row: the fewest seconds per row measured on the ladder's top two
-    /// scales. No table does the same work faster per row when it is larger, so this
-    /// times the rows is the physical floor of any prediction.
+    /// scales (net of the fixed cost). No table does the same work faster per row when it
+    /// is larger, so this times the rows is the physical floor of any prediction.
     fastest_per_row: Option<f64>,
     /// The largest row count measured: production's distance from the ladder is the
     /// target over this.
@@ -226,17 +226,32 @@ pub fn fit(points: &[Point], options: &FitOptions) -> Result<Fit> {
     })
 }
 
-/// The fewest seconds per row among the points of the top scales.
+/// The fewest seconds per row among the points of the top scales, counted from the
+/// smallest scale (median): the fixed cost every run pays (opening the table, the
+/// metadata, the sandbox's overhead) is in both and cancels, so only the work on rows
+/// remains, which no larger table does faster per row.
 fn fastest_per_row(points: &[Point]) -> Option<f64> {
     let mut scales: Vec<f64> = points.iter().map(|p| p.rows).collect();
     scales.sort_by(|a, b| b.total_cmp(a));
     scales.dedup();
-    let lowest_top = *scales.get(FLOOR_SCALES - 1).or(scales.last())?;
+    let smallest = *scales.last()?;
+    let lowest_top = *scales.get(FLOOR_SCALES - 1)?;
+    if lowest_top <= smallest {
+        return None;
+    }
+    let mut base: Vec<f64> = points
+        .iter()
+        .filter(|p| p.rows == smallest)
+        .map(|p| p.seconds)
+        .collect();
+    base.sort_by(f64::total_cmp);
+    let base_seconds = median_of_sorted(&base);
     points
         .iter()
-        .filter(|p| p.rows >= lowest_top && p.seconds > 0.0)
-        .map(|p| p.seconds / p.rows)
+        .filter(|p| p.rows >= lowest_top)
+        .map(|p| (p.seconds - base_seconds) / (p.rows - smallest))
         .reduce(f64::min)
+        .filter(|per_row| *per_row > 0.0)
 }
 
 /// The fit for one statement as `estimate` makes it: `instant`, an INSTANT change, costs
@@ -427,8 +442,9 @@ impl Fit {
 
     /// The least time the work can physically take at `rows` (0 for metadata work).
     pub fn physical_low(&self, rows: f64) -> f64 {
-        self.fastest_per_row
-            .map_or(0.0, |per_row| finite_non_negative(per_row * sane_rows(rows)))
+        self.fastest_per_row.map_or(0.0, |per_row| {
+            finite_non_negative(per_row * sane_rows(rows))
+        })
     }
 
     /// The 90% interval: the point prediction moved by the measured error quantiles of its
@@ -444,7 +460,10 @@ impl Fit {
         let own = self.interval(rows, calibration::LEVEL);
         let p50 = own.seconds_p50;
         let (low, high) = if class.rows_bound() {
-            (p50 * errors.low.min(0.0).exp(), p50 * errors.high.max(0.0).exp())
+            (
+                p50 * errors.low.min(0.0).exp(),
+                p50 * errors.high.max(0.0).exp(),
+            )
         } else {
             (p50 + errors.low.min(0.0), p50 + errors.high.max(0.0))
         };
@@ -544,5 +563,7 @@ fn median_of_sorted(sorted: &[f64]) -> f64 {
     }
 }
 
+#[cfg(test)]
+mod calibration_tests;
 #[cfg(test)]
 mod tests;

@@ -34,7 +34,11 @@ impl Spread {
             seconds_high: high,
         } = self.interval;
         let value = if self.multiplicative && p50 > 0.0 && low > 0.0 {
-            let side = if z < 0.0 { (p50 / low).ln() } else { (high / p50).ln() };
+            let side = if z < 0.0 {
+                (p50 / low).ln()
+            } else {
+                (high / p50).ln()
+            };
             p50 * (z * side / Z95).exp()
         } else {
             let side = if z < 0.0 { p50 - low } else { high - p50 };
