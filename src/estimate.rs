@@ -23,8 +23,9 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 pub const INTERVAL: f64 = 0.9;
-/// Beyond this many times the largest measured scale, an extrapolation is a guess.
-const FAR_EXTRAPOLATION: f64 = 100.0;
+/// The error model's farthest distance is a mean over its cells' statements: a ladder a
+/// little short of it is still within reach.
+const REACH_TOLERANCE: f64 = 1.25;
 /// A leave-one-out error above this means the chosen law does not describe the points.
 const POOR_FIT: f64 = 0.25;
 /// Below this a prediction's relative error does not matter to anyone.
@@ -426,20 +427,37 @@ fn sorted_by_rows(measurements: &[experiment::Measurement]) -> Vec<experiment::M
     sorted
 }
 
-/// Warnings about the ladder as a whole: the budget, and how far production lies beyond
-/// the largest measured scale.
+/// Warnings about the ladder as a whole: the budget, and production beyond the reach of
+/// the error model.
 fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<String> {
     let mut warnings = measured.warnings.clone();
-    let largest_measured = measured.ladder.scales.iter().copied().max().unwrap_or(0);
-    if largest_measured > 0 {
-        let reach = profile.largest_rows() as f64 / largest_measured as f64;
-        if reach > FAR_EXTRAPOLATION {
-            warnings.push(format!(
-                "production is {reach:.0}x the largest measured scale: raise --budget or --max-rows for a firmer estimate"
-            ));
-        }
-    }
+    warnings.extend(reach_warning(profile, &measured.ladder));
     warnings
+}
+
+/// Production rows over the largest measured scale (None before any scale was measured).
+pub fn distance(production_rows: u64, ladder: &experiment::LadderSummary) -> Option<f64> {
+    let largest = ladder.scales.iter().copied().max().filter(|&l| l > 0)?;
+    Some(production_rows as f64 / largest as f64)
+}
+
+/// When production lies farther beyond the ladder than the error model was measured, the
+/// interval is an extrapolation of the errors too: say so, and what would bring it within
+/// reach, from what this ladder cost.
+fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Option<String> {
+    let production = profile.largest_rows();
+    let distance = distance(production, ladder)?;
+    let reach = model::calibration::reach(model::error_model())?;
+    if distance <= reach * REACH_TOLERANCE {
+        return None;
+    }
+    let largest = ladder.scales.iter().copied().max()? as f64;
+    let rows = (production as f64 / reach).ceil();
+    // The ladder's time grows with its largest scale (the top run and its seeding dominate).
+    let minutes = (ladder.seconds * rows / largest / 60.0).ceil().max(1.0);
+    Some(format!(
+        "production is {distance:.0}x the largest measured scale, beyond the {reach:.0}x at which ddl-eta's errors were measured: the interval is a guess there. --max-rows {rows:.0} with --budget {minutes:.0}m (this ladder's cost at that size) would bring it within reach"
+    ))
 }
 
 /// Production is `factor` times as fast as the sandbox: predicted durations shrink by it.

@@ -163,6 +163,16 @@ impl ErrorModel {
     }
 }
 
+/// The farthest distance at which the model measured work on rows: beyond it an
+/// estimate's interval is extrapolated.
+pub fn reach(model: &ErrorModel) -> Option<f64> {
+    OperationClass::ALL
+        .iter()
+        .filter(|c| c.rows_bound())
+        .filter_map(|c| model.largest_distance(*c))
+        .reduce(f64::max)
+}
+
 /// A cell's summary from its errors: the 90% prediction interval of one more error drawn
 /// from the same normal, mean ± t(0.95, n-1)·sd·sqrt(1 + 1/n), so a cell of few
 /// statements is wider than its spread alone. None with fewer than 3 errors.
