@@ -132,6 +132,10 @@ fn judge(
         reach: if top > 0.0 { rows / top } else { 0.0 },
         index,
         label: label.to_string(),
+        below_floor: refitted
+            .as_ref()
+            .filter(|r| r.class.rows_bound())
+            .map(|r| actual < r.floor),
         class: refitted.map(|r| r.class),
         ddl_eta: Judged::new(p50, Some(low), Some(high), actual),
         straight_line: Judged::of_baseline(
@@ -152,6 +156,8 @@ fn judge(
 pub struct Refit {
     pub class: OperationClass,
     pub interval: Interval,
+    /// The least the work can physically take ([`ddl_eta::model::Fit::physical_low`]).
+    pub floor: f64,
 }
 
 /// The statement's ladder fitted again by this build's model, exactly as `estimate` fits
@@ -169,9 +175,11 @@ pub fn refit(predicted: &Predicted) -> Option<Refit> {
     let grows = Algorithm::works_through_rows(algorithm, operation);
     let fit = model::statement_fit(&points, instant, grows).ok()?;
     let class = OperationClass::of(algorithm, operation, grows);
+    let rows = predicted.rows as f64;
     Some(Refit {
         class,
-        interval: fit.estimate(predicted.rows as f64, class),
+        interval: fit.estimate(rows, class),
+        floor: fit.physical_low(rows),
     })
 }
 

@@ -5,11 +5,10 @@
 use crate::collect::Collected;
 use crate::estimator::Mode;
 use crate::summary::{StatementResult, JUDGED_ABOVE_SECONDS};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use ddl_eta::model::calibration::{
     self, Entry, ErrorModel, OperationClass, Provenance, MIN_STATEMENTS,
 };
-use std::path::Path;
 
 /// Without two measured migrations, the statements of one are taken as sharing half
 /// their error (between independent and identical).
@@ -26,7 +25,8 @@ fn error_of(r: &StatementResult, class: OperationClass) -> Option<f64> {
     }
 }
 
-pub fn write(file: &Path, collected: &Collected, commit: &str) -> Result<()> {
+/// The error model of the cached tuning statements (source mode).
+pub fn model(collected: &Collected, commit: &str) -> Result<ErrorModel> {
     let tuning: Vec<&StatementResult> = collected
         .statements
         .iter()
@@ -87,19 +87,14 @@ pub fn write(file: &Path, collected: &Collected, commit: &str) -> Result<()> {
         .map(|(name, _)| name.clone())
         .filter(|name| tuning.iter().any(|r| &r.case == name))
         .collect();
-    let dates: Vec<&str> = collected
+    let used: Vec<&crate::collect::EstimateRecord> = collected
         .estimates
         .iter()
         .filter(|e| cases.contains(&e.case) && e.mode == Mode::Source)
-        .map(|e| e.date.as_str())
         .collect();
-    let commits: Vec<&str> = collected
-        .estimates
-        .iter()
-        .filter(|e| cases.contains(&e.case) && e.mode == Mode::Source)
-        .map(|e| e.commit.as_str())
-        .collect();
-    let model = ErrorModel {
+    let dates: Vec<&str> = used.iter().map(|e| e.date.as_str()).collect();
+    let commits: Vec<&str> = used.iter().map(|e| e.commit.as_str()).collect();
+    Ok(ErrorModel {
         schema_version: 1,
         provenance: Provenance {
             benchmark_date: span(&dates),
@@ -113,11 +108,7 @@ pub fn write(file: &Path, collected: &Collected, commit: &str) -> Result<()> {
         },
         shared: calibration::shared_share(&groups).unwrap_or(SHARED_FALLBACK),
         entries,
-    };
-    let json = serde_json::to_string_pretty(&model)? + "\n";
-    std::fs::write(file, json).with_context(|| format!("writing {}", file.display()))?;
-    eprintln!("error model written to {}", file.display());
-    Ok(())
+    })
 }
 
 /// "a" or "a .. b" over sorted distinct values.

@@ -406,9 +406,11 @@ async fn run(args: Args) -> Result<()> {
     }
     let collected = collect::collect(&cases, &cache)?;
     let summary = summary::summarize(&collected.statements);
-    if let Some(file) = &args.write_error_model {
-        error_model::write(file, &collected, &commit)?;
-    }
+    let error_model = args
+        .write_error_model
+        .as_ref()
+        .map(|file| error_model::model(&collected, &commit).map(|m| (file, m)))
+        .transpose()?;
     let server = collected
         .truths
         .first()
@@ -500,6 +502,11 @@ async fn run(args: Args) -> Result<()> {
         file.display(),
         out_dir.join("latest.json").display()
     );
+    if let Some((file, model)) = error_model {
+        let json = serde_json::to_string_pretty(&model)? + "\n";
+        std::fs::write(file, json).with_context(|| format!("writing {}", file.display()))?;
+        println!("Error model (tuning cases only): {}", file.display());
+    }
     Ok(())
 }
 

@@ -23,6 +23,8 @@ pub struct StatementResult {
     pub label: String,
     /// The kind of work, as the error model sorts it (none: the ladder could not be refitted).
     pub class: Option<ddl_eta::model::OperationClass>,
+    /// For work on rows: whether the truth took less than the physical floor of the low end.
+    pub below_floor: Option<bool>,
     /// ddl-eta's report as run (its interval from the model of that commit); `ddl_eta`
     /// below is the same ladder refitted by this build.
     pub predicted: Predicted,
@@ -99,6 +101,9 @@ pub struct Group {
     pub largest_times_ratio: Figures,
     /// Median spread of the repeated full-size runs (statements over one second).
     pub median_truth_spread: Option<f64>,
+    /// Statements over one second on rows whose truth fell below the low end's physical
+    /// floor (the ladder's fastest cost per row times the rows), of how many.
+    pub below_floor: (usize, usize),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -163,6 +168,14 @@ fn group(chosen: &[StatementResult], mode: Mode, held_out: bool, distance: Optio
         straight_line: figures(chosen, |r| r.straight_line.as_ref()),
         largest_times_ratio: figures(chosen, |r| r.largest_times_ratio.as_ref()),
         median_truth_spread: (!spreads.is_empty()).then(|| median(&mut spreads)),
+        below_floor: {
+            let judged: Vec<bool> = chosen
+                .iter()
+                .filter(|r| r.actual > JUDGED_ABOVE_SECONDS)
+                .filter_map(|r| r.below_floor)
+                .collect();
+            (judged.iter().filter(|b| **b).count(), judged.len())
+        },
     }
 }
 
@@ -381,6 +394,10 @@ pub fn render(summary: &Summary) -> String {
             g.ddl_eta.statements,
             g.ddl_eta.sub_second_statements,
             optional_percent(g.median_truth_spread),
+        ));
+        out.push_str(&format!(
+            "  truth below the physical floor of the low end: {} of {} statements on rows\n",
+            g.below_floor.0, g.below_floor.1
         ));
         out.push_str(&format!(
             "  {:<26} {:>12} {:>12} {:>10} {:>12} {:>18}\n",
