@@ -225,7 +225,7 @@ fn build_report(
         let grows_with_rows = !production_points.is_empty()
             || Algorithm::works_through_rows(algorithm, statement.operation);
         let fit = model::statement_fit(&points, instant, grows_with_rows)?;
-        let class = OperationClass::of(algorithm, statement.operation, grows_with_rows);
+        let class = OperationClass::of(algorithm, statement.operation, grows_with_rows, fit.kind);
         let target = result.target_rows as f64;
         let mut interval = fit.estimate(target, class);
         let validation = validate(

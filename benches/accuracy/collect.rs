@@ -174,7 +174,7 @@ pub fn refit(predicted: &Predicted) -> Option<Refit> {
     let instant = algorithm == Some(Algorithm::Instant);
     let grows = Algorithm::works_through_rows(algorithm, operation);
     let fit = model::statement_fit(&points, instant, grows).ok()?;
-    let class = OperationClass::of(algorithm, operation, grows);
+    let class = OperationClass::of(algorithm, operation, grows, fit.kind);
     let rows = predicted.rows as f64;
     Some(Refit {
         class,

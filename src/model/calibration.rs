@@ -4,6 +4,7 @@
 
 use crate::experiment::Algorithm;
 use crate::migration::Operation;
+use crate::model::ModelKind;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use std::sync::OnceLock;
@@ -26,9 +27,17 @@ impl OperationClass {
         OperationClass::Rebuild,
     ];
 
-    /// `grows_with_rows`: the statement reads or rewrites every row (as the fit was told).
-    pub fn of(algorithm: Option<Algorithm>, operation: Operation, grows_with_rows: bool) -> Self {
-        if !grows_with_rows {
+    /// `grows_with_rows`: the statement was known to read or rewrite every row (as the fit
+    /// was told); otherwise the ladder decides: a statement whose fitted law grows with
+    /// the rows is work on rows whatever the server called it (a NOCOPY character-set
+    /// conversion rewrites every row; OPTIMIZE TABLE names no algorithm at all).
+    pub fn of(
+        algorithm: Option<Algorithm>,
+        operation: Operation,
+        grows_with_rows: bool,
+        fitted: ModelKind,
+    ) -> Self {
+        if !grows_with_rows && fitted == ModelKind::Constant {
             return OperationClass::Metadata;
         }
         let builds_an_index = matches!(operation, Operation::AddIndex | Operation::AddForeignKey);
