@@ -452,12 +452,21 @@ fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Optio
         return None;
     }
     let largest = ladder.scales.iter().copied().max()? as f64;
-    let rows = (production as f64 / reach).ceil();
+    let rows = round_up_to_two_digits(production as f64 / reach);
     // The ladder's time grows with its largest scale (the top run and its seeding dominate).
     let minutes = (ladder.seconds * rows / largest / 60.0).ceil().max(1.0);
     Some(format!(
         "production is {distance:.0}x the largest measured scale, beyond the {reach:.0}x at which ddl-eta's errors were measured: the interval is a guess there. --max-rows {rows:.0} with --budget {minutes:.0}m (this ladder's cost at that size) would bring it within reach"
     ))
+}
+
+/// 1,666,667 -> 1,700,000: a flag value a person would type.
+fn round_up_to_two_digits(x: f64) -> f64 {
+    if x < 100.0 {
+        return x.ceil();
+    }
+    let step = 10f64.powi(x.log10().floor() as i32 - 1);
+    (x / step).ceil() * step
 }
 
 /// Production is `factor` times as fast as the sandbox: predicted durations shrink by it.
@@ -559,6 +568,13 @@ mod tests {
             assert_eq!(a.measurements[0].seconds, b.measurements[0].seconds);
         }
         assert_eq!(after.total.seconds_low * 2.0, before.total.seconds_low);
+    }
+
+    #[test]
+    fn a_suggested_row_count_is_rounded_up_to_two_digits() {
+        assert_eq!(round_up_to_two_digits(1_666_667.0), 1_700_000.0);
+        assert_eq!(round_up_to_two_digits(100_000.0), 100_000.0);
+        assert_eq!(round_up_to_two_digits(42.2), 43.0);
     }
 
     #[test]
