@@ -440,6 +440,15 @@ async fn run(args: Args) -> Result<()> {
             })
         })
         .collect();
+    // The cases the summary stands on: those with a cached truth.
+    let measured = |held_out: bool| -> Vec<String> {
+        cases
+            .iter()
+            .filter(|c| c.held_out == held_out)
+            .filter(|c| collected.truths.iter().any(|(name, _)| name == &c.name))
+            .map(|c| c.name.clone())
+            .collect()
+    };
     let results = Results {
         schema_version: 2,
         date,
@@ -458,16 +467,8 @@ async fn run(args: Args) -> Result<()> {
         repeats: args.repeats,
         production_settings: production::production_settings(),
         wall_seconds: progress::elapsed().as_secs_f64(),
-        tuning_cases: cases
-            .iter()
-            .filter(|c| !c.held_out)
-            .map(|c| c.name.clone())
-            .collect(),
-        held_out_cases: cases
-            .iter()
-            .filter(|c| c.held_out)
-            .map(|c| c.name.clone())
-            .collect(),
+        tuning_cases: measured(false),
+        held_out_cases: measured(true),
         cases: reports,
         estimates: collected.estimates,
         statements: collected.statements,
