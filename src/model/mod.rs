@@ -479,7 +479,15 @@ impl Fit {
                 p50 + errors.high.max(own).max(0.0),
             )
         };
-        let floor = self.physical_low(rows).min(p50);
+        // The ladder's per-row cost holds for production as far as the sandbox runs as fast
+        // per row as production: where the measured errors say production was faster (the
+        // centre of the quantiles below 0), the floor moves down with them.
+        let bias = if class.rows_bound() {
+            ((errors.low + errors.high) / 2.0).min(0.0).exp()
+        } else {
+            1.0
+        };
+        let floor = (self.physical_low(rows) * bias).min(p50);
         Interval {
             seconds_p50: p50,
             seconds_low: finite_non_negative(low.max(floor)),
