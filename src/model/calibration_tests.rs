@@ -102,7 +102,7 @@ fn the_low_end_never_implies_faster_rows_than_the_ladder_measured() {
     let fit = statement_fit(&points, false, true).expect("fits");
     let wide = ErrorQuantiles {
         low: -3.0,
-        high: 1.0,
+        high: 3.0,
     };
     let production = 4.8e6;
     let interval = fit.calibrated_interval(production, OperationClass::Rebuild, &wide);
@@ -114,6 +114,18 @@ fn the_low_end_never_implies_faster_rows_than_the_ladder_measured() {
         "{interval:?} below {fastest}"
     );
     assert!(interval.seconds_low <= interval.seconds_p50);
+    // Where production measured faster than the sandbox (errors centred at -0.5), the
+    // floor moves down by that ratio, and no further.
+    let faster = ErrorQuantiles {
+        low: -3.0,
+        high: 2.0,
+    };
+    let interval = fit.calibrated_interval(production, OperationClass::Rebuild, &faster);
+    let moved = fastest * (-0.5f64).exp();
+    assert!(
+        (interval.seconds_low - moved).abs() < 1e-6 * moved,
+        "{interval:?} vs {moved}"
+    );
     // Metadata work has no per-row floor: its interval is in seconds around the median.
     let flat: Vec<Point> = rows
         .iter()
