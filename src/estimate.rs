@@ -45,7 +45,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         source::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?;
     }
     progress.step("starting the sandbox server");
-    let sandbox = Sandbox::start(&sandbox_options(args, &profile)).await?;
+    let mut sandbox = Sandbox::start(&sandbox_options(args, &profile)).await?;
     let sandbox_settings = source::sandbox_settings(&sandbox).await;
     let ladder = LadderOptions {
         scales: usize::from(args.ladder.scales),
@@ -86,6 +86,10 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
             )
             .await
         }
+    };
+    let measured = match measured {
+        Err(error) => Err(sandbox.explain(error).await),
+        ok => ok,
     };
     progress.step("stopping the sandbox");
     let report_sandbox = SandboxReport {
@@ -322,6 +326,7 @@ fn build_report(
         },
         settings: None,
         probe: None,
+        source: None,
         assumptions: Vec::new(),
         guidance: None,
         checklist: Vec::new(),

@@ -9,6 +9,7 @@ pub mod experiment;
 pub mod lint;
 pub mod migration;
 pub mod model;
+pub mod output;
 pub mod probe;
 pub mod profile;
 pub mod progress;

@@ -3,8 +3,10 @@
 
 use clap::Parser;
 use ddl_eta::cli::{Cli, Command, CompareArgs, EstimateArgs, ReportArgs};
+use ddl_eta::output::{self, write_output};
 use ddl_eta::report::{self, gate};
 use ddl_eta::sandbox::cleanup;
+use ddl_eta::sandbox::url::redact_all;
 use std::process::ExitCode;
 
 /// Exit codes, the same for every command (README, "Exit codes").
@@ -12,12 +14,14 @@ const FAILURE: u8 = 1;
 const GATE: u8 = 3;
 
 fn main() -> ExitCode {
-    std::panic::set_hook(Box::new(|info| {
-        cleanup::release_all_blocking();
-        eprintln!("error: internal error: {info}");
-    }));
     let cli = Cli::parse();
     let secrets = secrets_of(&cli);
+    let hidden = secrets.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        cleanup::release_all_blocking();
+        let message = redact_all(&format!("error: internal error: {info}"), &hidden);
+        output::say(&message);
+    }));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -50,7 +54,7 @@ async fn run_until_signal(cli: Cli, secrets: Vec<String>) -> ExitCode {
         biased;
         signal = signals.received() => {
             // The command's future is dropped here, which stops its sandbox.
-            eprintln!("ddl-eta: {signal} received, stopped");
+            output::say(&format!("ddl-eta: {signal} received, stopped"));
             ExitCode::from(if signal == "SIGTERM" { 143 } else { 130 })
         }
         code = run(cli, &secrets) => code,
@@ -68,8 +72,7 @@ async fn run(cli: Cli, secrets: &[String]) -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            let message = ddl_eta::sandbox::url::redact_all(&format!("{error:#}"), secrets);
-            eprintln!("error: {message}");
+            output::say(&format!("error: {}", output::error_line(&error, secrets)));
             ExitCode::from(FAILURE)
         }
     }
@@ -83,7 +86,7 @@ async fn estimate(args: &EstimateArgs) -> anyhow::Result<ExitCode> {
     )?;
     let fired = gate::check(&report, &args.gate);
     for line in &fired {
-        eprintln!("gate: {line}");
+        output::say(&format!("gate: {line}"));
     }
     Ok(if fired.is_empty() {
         ExitCode::SUCCESS
@@ -114,18 +117,6 @@ fn rerender(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_output(text: &str, path: Option<&std::path::Path>) -> anyhow::Result<()> {
-    use anyhow::Context;
-    match path {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write the report to {}", path.display())),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
-}
-
 /// Prints the findings; exit 3 when one is at error level.
 fn lint(args: &ddl_eta::cli::LintArgs) -> anyhow::Result<ExitCode> {
     let report = ddl_eta::lint::run(&ddl_eta::lint::LintOptions {
@@ -134,7 +125,7 @@ fn lint(args: &ddl_eta::cli::LintArgs) -> anyhow::Result<ExitCode> {
         target: args.target_server.clone(),
         allow: &args.allow,
     })?;
-    print!("{}", ddl_eta::lint::format::render(&report, args.format));
+    write_output(&ddl_eta::lint::format::render(&report, args.format), None)?;
     Ok(if report.has_errors() {
         ExitCode::from(GATE)
     } else {
@@ -144,6 +135,13 @@ fn lint(args: &ddl_eta::cli::LintArgs) -> anyhow::Result<ExitCode> {
 
 async fn profile(args: &ddl_eta::cli::ProfileArgs) -> anyhow::Result<ExitCode> {
     let profile = ddl_eta::source::run(args).await?;
+    if let Some(warning) = profile
+        .source
+        .as_ref()
+        .and_then(ddl_eta::profile::SourceMeta::plaintext_warning)
+    {
+        output::say(&format!("warning: {warning}"));
+    }
     write_output(&(serde_json::to_string_pretty(&profile)? + "\n"), None)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -162,7 +160,7 @@ fn secrets_of(cli: &Cli) -> Vec<String> {
     let mut secrets: Vec<String> = urls
         .iter()
         .flatten()
-        .filter_map(|url| ddl_eta::sandbox::url::password_of(url).map(str::to_string))
+        .flat_map(|url| ddl_eta::sandbox::url::password_forms(url))
         .collect();
     if let Ok(Some(password)) = ddl_eta::source::password_from(read.password_file.as_ref()) {
         secrets.push(password);

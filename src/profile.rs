@@ -268,6 +268,45 @@ pub struct SourceMeta {
     pub profiled_at: u64,
     /// Seconds profiling took.
     pub seconds: f64,
+    /// Whether the session with the source was encrypted (TLS); absent in profiles made
+    /// before ddl-eta could tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    /// The session's TLS protocol and cipher ("TLSv1.3", "TLS_AES_256_GCM_SHA384").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cipher: Option<String>,
+}
+
+impl SourceMeta {
+    /// A warning when production was read in plain text over a network (a unix socket or a
+    /// loopback address never leaves the machine).
+    pub fn plaintext_warning(&self) -> Option<String> {
+        if self.encrypted != Some(false) {
+            return None;
+        }
+        let url = url::Url::parse(&self.url).ok()?;
+        if url.query_pairs().any(|(key, _)| key == "socket") {
+            return None;
+        }
+        // For a mysql:// URL the parser leaves an IPv4 address as an opaque host name.
+        let host = url
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let local = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        (!local).then(|| {
+            format!(
+                "the source {} was read in plain text (the server offered no TLS, or \
+                 ssl-mode=DISABLED): add ssl-mode=VERIFY_IDENTITY to the URL to require TLS",
+                self.url
+            )
+        })
+    }
 }
 
 impl TableProfile {
@@ -516,5 +555,39 @@ mod tests {
             args,
             vec!["--loose-innodb-sort-buffer-size=4194304".to_string()]
         );
+    }
+
+    #[test]
+    fn plain_text_is_worth_a_warning_only_off_the_machine() {
+        let meta = |url: &str, encrypted: Option<bool>| SourceMeta {
+            url: url.to_string(),
+            database: "db".to_string(),
+            profiled_at: 0,
+            seconds: 1.0,
+            encrypted,
+            tls_version: None,
+            tls_cipher: None,
+        };
+        let remote = "mysql://ro:***@db.example:3306/db";
+        let warning = meta(remote, Some(false))
+            .plaintext_warning()
+            .expect("warned");
+        assert!(
+            warning.contains(remote) && warning.contains("plain text"),
+            "{warning}"
+        );
+        for quiet in [
+            meta(remote, Some(true)),
+            meta(remote, None),
+            meta("mysql://ro@127.0.0.1:3306/db", Some(false)),
+            meta("mysql://ro@localhost/db", Some(false)),
+            meta("mysql://ro@[::1]:3306/db", Some(false)),
+            meta(
+                "mysql://ro@db.example/db?socket=/run/mysqld.sock",
+                Some(false),
+            ),
+        ] {
+            assert_eq!(quiet.plaintext_warning(), None, "{}", quiet.url);
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! GoCD, a pipe): a plain line when a step starts and a "still working" line at least every
 //! 20 seconds, because a CI job that sees no output for its timeout is cancelled.
 
+use crate::output::say;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -63,12 +64,12 @@ impl Progress {
                 let Some(inner) = weak.upgrade() else { break };
                 let step = inner.lock_step();
                 if !step.message.is_empty() {
-                    eprintln!(
+                    say(&format!(
                         "ddl-eta: still working ({}s): {} ({}s so far)",
                         inner.started.elapsed().as_secs(),
                         step.message,
                         step.since.elapsed().as_secs()
-                    );
+                    ));
                 }
             }
         });
@@ -119,7 +120,7 @@ impl Progress {
         }
         match &self.inner.bar {
             Some(bar) => bar.println(format!("ddl-eta: {message}")),
-            None => eprintln!("ddl-eta: {message}"),
+            None => say(&format!("ddl-eta: {message}")),
         }
     }
 
@@ -138,10 +139,10 @@ impl Progress {
 
     fn plain(&self, message: &str) {
         if !self.inner.quiet {
-            eprintln!(
+            say(&format!(
                 "ddl-eta: [{:>4}s] {message}",
                 self.inner.started.elapsed().as_secs()
-            );
+            ));
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
 use sqlx::{ConnectOptions, Connection, Row};
 use std::time::Duration;
 
@@ -133,6 +133,38 @@ pub async fn identity(conn: &mut MySqlConnection) -> Result<ServerIdentity> {
     })
 }
 
+/// The TLS protocol and cipher of a session, as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionTls {
+    pub version: String,
+    pub cipher: String,
+}
+
+/// Ask the server whether this session is encrypted: `Ssl_cipher` is empty in plain text
+/// (a SHOW, so it also passes the source's read-only guard).
+pub async fn session_tls(conn: &mut MySqlConnection) -> Result<Option<SessionTls>> {
+    let rows =
+        sqlx::raw_sql("SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_cipher', 'Ssl_version')")
+            .fetch_all(&mut *conn)
+            .await
+            .context("asking the server whether the session is encrypted")?;
+    let mut tls = SessionTls {
+        version: String::new(),
+        cipher: String::new(),
+    };
+    for row in &rows {
+        let name: String = row.try_get(0)?;
+        let value: Option<String> = row.try_get(1)?;
+        let value = value.unwrap_or_default();
+        if name.eq_ignore_ascii_case("Ssl_cipher") {
+            tls.cipher = value;
+        } else {
+            tls.version = value;
+        }
+    }
+    Ok((!tls.cipher.is_empty()).then_some(tls))
+}
+
 /// Connection settings every session of ours gets: sqlx's defaults change the session's
 /// SQL mode and time zone, which would make the sandbox behave unlike production.
 pub fn plain_options(options: MySqlConnectOptions) -> MySqlConnectOptions {
@@ -146,9 +178,100 @@ pub fn plain_options(options: MySqlConnectOptions) -> MySqlConnectOptions {
 
 /// Connect with a time limit, so an unreachable server is an error, not a hang.
 pub async fn connect(options: &MySqlConnectOptions, limit: Duration) -> Result<MySqlConnection> {
-    match tokio::time::timeout(limit, MySqlConnection::connect_with(options)).await {
-        Ok(result) => Ok(result?),
-        Err(_) => anyhow::bail!("no answer within {}s", limit.as_secs()),
+    let deadline = tokio::time::Instant::now() + limit;
+    let error = match connect_before(options, deadline, limit).await? {
+        Ok(conn) => return Ok(conn),
+        Err(error) => error,
+    };
+    // PREFERRED means TLS where it works, as with the mysql client. A certificate rustls
+    // cannot even parse (X.509 v1, which MySQL 5.7 and MariaDB 11.4.0-11.4.1 generate for
+    // themselves) falls back to plain text, which the profile and report then record.
+    if matches!(options.get_ssl_mode(), MySqlSslMode::Preferred) && is_tls_failure(&error) {
+        let plain = options.clone().ssl_mode(MySqlSslMode::Disabled);
+        if let Ok(Ok(conn)) = connect_before(&plain, deadline, limit).await {
+            return Ok(conn);
+        }
+    }
+    Err(explain_connect_error(error, options))
+}
+
+async fn connect_before(
+    options: &MySqlConnectOptions,
+    deadline: tokio::time::Instant,
+    limit: Duration,
+) -> Result<Result<MySqlConnection, sqlx::Error>> {
+    tokio::time::timeout_at(deadline, MySqlConnection::connect_with(options))
+        .await
+        .map_err(|_| anyhow::anyhow!("no answer within {}s", limit.as_secs()))
+}
+
+/// rustls errors arrive as Tls or, from inside the handshake, as Io errors.
+fn is_tls_failure(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Tls(_)) || error.to_string().contains("peer certificate")
+}
+
+/// The driver's TLS errors name rustls internals; say what they mean for the URL's
+/// `ssl-mode` and `ssl-ca`, keeping the driver's words in brackets.
+fn explain_connect_error(error: sqlx::Error, options: &MySqlConnectOptions) -> anyhow::Error {
+    let mode = ssl_mode_name(options.get_ssl_mode());
+    let text = error.to_string();
+    let explanation = if is_tls_failure(&error) {
+        Some(
+            if text.contains("UnknownIssuer") || text.contains("BadSignature") {
+                "TLS: the server's certificate is not signed by a CA ddl-eta trusts (the one in \
+             ssl-ca, else the Mozilla roots; for Aurora/RDS give ssl-ca= the RDS certificate \
+             bundle)"
+                    .to_string()
+            } else if text.contains("NotValidForName") || text.contains("not valid for name") {
+                format!(
+                "TLS: the server's certificate does not name the host {} (ssl-mode=VERIFY_IDENTITY \
+                 wants a host name the certificate lists; VERIFY_CA skips this check)",
+                options.get_host()
+            )
+            } else if text.contains("does not support TLS") {
+                format!("TLS: the server offers no TLS, and ssl-mode={mode} requires it")
+            } else if text.contains("UnsupportedCertVersion") {
+                "TLS: the server's certificate is X.509 v1, which rustls refuses: give the server \
+             a v3 certificate"
+                    .to_string()
+            } else if text.contains("Expired") {
+                "TLS: the server's certificate has expired".to_string()
+            } else {
+                "TLS handshake failed".to_string()
+            },
+        )
+    } else if matches!(options.get_ssl_mode(), MySqlSslMode::Disabled) {
+        // MySQL says 3159 "insecure transport"; MariaDB 10.11 only says access denied.
+        if text.contains("insecure transport") {
+            Some(
+                "the server refuses plain text (require_secure_transport=ON): use \
+                 ssl-mode=REQUIRED or VERIFY_IDENTITY instead of DISABLED"
+                    .to_string(),
+            )
+        } else {
+            text.contains("1045").then(|| {
+                "access denied in plain text (ssl-mode=DISABLED): a wrong password, or a \
+                 server with require_secure_transport=ON, which wants ssl-mode=REQUIRED or \
+                 VERIFY_IDENTITY"
+                    .to_string()
+            })
+        }
+    } else {
+        None
+    };
+    match explanation {
+        Some(explanation) => anyhow::anyhow!("{explanation} [{text}]"),
+        None => anyhow::Error::new(error),
+    }
+}
+
+fn ssl_mode_name(mode: MySqlSslMode) -> &'static str {
+    match mode {
+        MySqlSslMode::Disabled => "DISABLED",
+        MySqlSslMode::Preferred => "PREFERRED",
+        MySqlSslMode::Required => "REQUIRED",
+        MySqlSslMode::VerifyCa => "VERIFY_CA",
+        MySqlSslMode::VerifyIdentity => "VERIFY_IDENTITY",
     }
 }
 

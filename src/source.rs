@@ -85,6 +85,8 @@ pub struct Source {
     deadline: Instant,
     /// Set once a query was abandoned: the session is then in an unknown state.
     broken: bool,
+    /// The session's TLS protocol and cipher; None when it is plain text.
+    pub tls: Option<server::SessionTls>,
 }
 
 impl Source {
@@ -99,7 +101,7 @@ impl Source {
                 format!("the source URL {redacted} names no database: write mysql://user@host:3306/DATABASE")
             })?;
         if let Some(password) = &settings.password {
-            if url_password(&settings.url).is_none() {
+            if url::password_of(&settings.url).is_none() {
                 options = options.password(password);
             }
         }
@@ -128,6 +130,7 @@ impl Source {
             started,
             deadline: started + settings.profile_timeout,
             broken: false,
+            tls: None,
         };
         source.start_session().await?;
         Ok(source)
@@ -143,10 +146,11 @@ impl Source {
                 .fetch_one(&mut self.conn)
                 .await?;
             let id: i64 = row.try_get(0)?;
-            anyhow::Ok((server, identity, id))
+            let tls = server::session_tls(&mut self.conn).await?;
+            anyhow::Ok((server, identity, id, tls))
         })
         .await;
-        let (server, identity, id) = match who {
+        let (server, identity, id, tls) = match who {
             Ok(result) => result.with_context(|| format!("reading the source {}", self.url))?,
             Err(_) => bail!(
                 "the source {} did not answer within {}s after connecting",
@@ -156,6 +160,7 @@ impl Source {
         };
         self.server = server;
         self.identity = identity;
+        self.tls = tls;
         self.connection_id = id.max(0) as u64;
         let seconds = limit.as_secs_f64().max(1.0);
         self.query("SET SESSION TRANSACTION READ ONLY").await?;
@@ -176,7 +181,7 @@ impl Source {
     pub async fn query(&mut self, sql: &str) -> Result<Vec<MySqlRow>> {
         ensure_read_only(sql)?;
         if self.broken {
-            bail!("the source session was abandoned after a timeout");
+            bail!("the source session was abandoned after a timeout or a lost connection");
         }
         let now = Instant::now();
         if now >= self.deadline {
@@ -190,6 +195,14 @@ impl Source {
             tokio::time::timeout(limit, sqlx::raw_sql(sql).fetch_all(&mut self.conn)).await;
         match outcome {
             Ok(Ok(rows)) => Ok(rows),
+            Ok(Err(e)) if connection_lost(&e) => {
+                self.broken = true;
+                bail!(
+                    "the source {} closed the connection: the server stopped, restarted or \
+                     ended the session [{e}]",
+                    self.url
+                )
+            }
             Ok(Err(e)) => Err(anyhow::Error::new(e))
                 .with_context(|| format!("the source refused `{}`", shorten(sql))),
             Err(_) => {
@@ -269,6 +282,9 @@ impl Source {
                 database: self.database.clone(),
                 profiled_at,
                 seconds: significant(self.started.elapsed().as_secs_f64()),
+                encrypted: Some(self.tls.is_some()),
+                tls_version: self.tls.as_ref().map(|t| t.version.clone()),
+                tls_cipher: self.tls.as_ref().map(|t| t.cipher.clone()),
             }),
         })
     }
@@ -709,6 +725,14 @@ pub fn annotate_report(
             sandbox,
         });
     }
+    report.source = profile.source.clone();
+    if let Some(warning) = profile
+        .source
+        .as_ref()
+        .and_then(SourceMeta::plaintext_warning)
+    {
+        report.warnings.push(warning);
+    }
     if let Some(activity) = &profile.activity {
         report.warnings.extend(activity.warnings.iter().cloned());
         if let Some(locks) = &activity.metadata_locks {
@@ -799,13 +823,18 @@ fn ensure_read_only(sql: &str) -> Result<()> {
     Ok(())
 }
 
-fn url_password(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let credentials = rest.rsplit_once('@')?.0;
-    credentials
-        .split_once(':')
-        .map(|(_, p)| p)
-        .filter(|p| !p.is_empty())
+/// The session is gone, rather than one statement refused: the socket closed, or the
+/// server said it is shutting down (1053) or killed the connection (1927).
+fn connection_lost(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => {
+            db.code().is_some_and(|code| code == "08S01")
+                || db.message().contains("shutdown in progress")
+                || db.message().contains("Connection was killed")
+        }
+        _ => false,
+    }
 }
 
 fn quote_ident(name: &str) -> String {
@@ -1061,7 +1090,8 @@ mod tests {
 
     #[test]
     fn passwords_in_the_url_win_over_the_environment() {
-        assert_eq!(url_password("mysql://u:pw@h/db"), Some("pw"));
-        assert_eq!(url_password("mysql://u@h/db"), None);
+        assert_eq!(url::password_of("mysql://u:pw@h/db").as_deref(), Some("pw"));
+        assert_eq!(url::password_of("mysql://u@h/db"), None);
+        assert_eq!(url::password_of("mysql://u:@h/db"), None);
     }
 }

@@ -10,19 +10,8 @@ use std::time::{Duration, Instant};
 /// Start a long estimate and wait until its sandbox server is up.
 fn start_long_estimate(scratch: &Scratch) -> Child {
     require_server_binary();
-    let child = scratch
-        .command()
-        .args([
-            "estimate",
-            "--schema",
-            &example("courseware_studentmodule.sql"),
-            "--rows",
-            "50M",
-            &example("0017_alter_studentmodule_grade.sql"),
-            "--budget",
-            "10m",
-            "--quiet",
-        ])
+    let child = long_estimate(scratch)
+        .args(["--budget", "10m", "--quiet"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -109,5 +98,31 @@ fn after_sigkill_the_server_dies_and_the_next_run_removes_the_directory() {
         "--quiet",
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
+    scratch.assert_nothing_left();
+}
+
+#[test]
+fn sigterm_while_the_data_directory_is_initialised_stops_the_installer_and_its_children() {
+    let scratch = Scratch::new("sigterm_init");
+    require_server_binary();
+    let mut child = long_estimate(&scratch)
+        .args(["--budget", "10m", "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn ddl-eta");
+    // The installer's bootstrap server runs for a second or two before the real one starts.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !scratch
+        .leftover_servers()
+        .iter()
+        .any(|cmdline| cmdline.contains("--bootstrap"))
+    {
+        assert!(Instant::now() < deadline, "never saw the bootstrap server");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    signal(&child, libc::SIGTERM);
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(143));
     scratch.assert_nothing_left();
 }

@@ -101,6 +101,7 @@ async fn a_user_server_keeps_nothing_of_ours() {
     let server = LocalServer::start(&LocalOptions {
         buffer_pool_bytes: 128 << 20,
         extra_args: Vec::new(),
+        tcp: true,
     })
     .await
     .expect("start the user's server");

@@ -25,6 +25,7 @@ impl Production {
         let server = LocalServer::start(&LocalOptions {
             buffer_pool_bytes: 128 << 20,
             extra_args: vec!["--innodb-sort-buffer-size=2097152".to_string()],
+            tcp: true,
         })
         .await
         .expect("start the production server");
@@ -44,7 +45,7 @@ impl Production {
     fn url(&self, user: &str, password: &str) -> String {
         format!(
             "mysql://{user}:{password}@127.0.0.1:{}/prod",
-            self.server.port()
+            self.server.port().expect("listens on TCP")
         )
     }
 
@@ -268,7 +269,10 @@ async fn the_profile_matches_known_distributions_through_a_select_process_accoun
         .args([
             "profile",
             "--source",
-            &format!("mysql://reader@127.0.0.1:{}/prod", production.server.port()),
+            &format!(
+                "mysql://reader@127.0.0.1:{}/prod",
+                production.server.port().expect("listens on TCP")
+            ),
             "--table",
             "events",
             "--exact-rowcount",
@@ -432,7 +436,7 @@ fn must_fail(scratch: &Scratch, args: &[&str], within: Duration) -> String {
 async fn faults_are_clear_errors_within_the_limits() {
     let production = Production::start().await;
     let scratch = Scratch::new("source_faults");
-    let port = production.server.port();
+    let port = production.server.port().expect("listens on TCP");
     let limits = ["--connect-timeout", "2s", "--statement-timeout", "3s"];
     let profile = |url: &str, table: &str| -> Vec<String> {
         let mut args = vec!["profile", "--source", url, "--table", table];
@@ -551,6 +555,50 @@ async fn a_server_that_stops_answering_mid_profile_is_an_error_within_the_limits
     scratch.assert_nothing_left();
 }
 
+/// The source server stops mid-profile, crashed (SIGKILL) or shut down (SIGTERM): one
+/// clear line at once, not a wait for the statement limit, and nothing left running.
+#[tokio::test]
+async fn a_source_server_that_stops_mid_profile_is_a_clear_error_at_once() {
+    for signal in [libc::SIGKILL, libc::SIGTERM] {
+        let production = Production::start().await;
+        let scratch = Scratch::new("source_stops");
+        // The profile reads events, then waits for owner (its foreign-key parent).
+        let mut locker = production.root().await;
+        exec(&mut locker, "LOCK TABLES prod.owner WRITE").await;
+        let url = production.reader();
+        let child = scratch
+            .command()
+            .args(["profile", "--source", &url, "--table", "events"])
+            .args(["--sample-rows", "2000", "--statement-timeout", "60s"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(2500));
+        let pid = production.server.pid().expect("server pid") as i32;
+        let stopped = Instant::now();
+        // SAFETY: signalling a process this test started.
+        unsafe { libc::kill(pid, signal) };
+        let output = child.wait_with_output().expect("output");
+        let waited = stopped.elapsed();
+        let error = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{error}");
+        assert_eq!(error.lines().count(), 1, "{error}");
+        assert!(
+            error.contains("closed the connection: the server stopped"),
+            "{error}"
+        );
+        assert!(!error.contains(READER_PASSWORD), "{error}");
+        assert!(stdout(&output).is_empty(), "no half profile on stdout");
+        assert!(
+            waited < Duration::from_secs(15),
+            "took {waited:?} after the server stopped"
+        );
+        drop(locker);
+        scratch.assert_nothing_left();
+    }
+}
+
 /// A saved profile gives the estimate the same inputs as the live source.
 #[tokio::test]
 async fn a_saved_profile_round_trips_and_estimates_like_the_live_source() {
@@ -588,6 +636,12 @@ async fn a_saved_profile_round_trips_and_estimates_like_the_live_source() {
     );
     assert_eq!(live["statements"][0]["estimate"]["rows"], ROWS);
     assert_eq!(offline["settings"]["source"], live["settings"]["source"]);
+    // Both reports say where the tables were read and that the session was plain text
+    // (this server has no certificate; loopback, so no warning about it).
+    assert_eq!(offline["source"]["url"], live["source"]["url"]);
+    assert_eq!(live["source"]["encrypted"], false, "{}", live["source"]);
+    assert_eq!(offline["source"]["encrypted"], false);
+    assert!(!live["warnings"].to_string().contains("plain text"));
     // The source's sort buffer was copied to the local sandbox.
     assert_eq!(
         live["settings"]["sandbox"]["innodb_sort_buffer_size"],

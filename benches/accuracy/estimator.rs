@@ -48,6 +48,8 @@ pub struct Request<'a> {
     pub schema: &'a str,
     pub migration: &'a str,
     pub source_url: &'a str,
+    /// The source's password, passed as MYSQL_PWD (a command line is visible to all).
+    pub source_password: &'a str,
     pub rows: u64,
     pub max_rows: u64,
     pub budget: &'a str,
@@ -105,6 +107,7 @@ pub async fn run(request: &Request<'_>) -> Result<Estimate> {
     let started = Instant::now();
     let child = tokio::process::Command::new(request.binary)
         .args(&args)
+        .env("MYSQL_PWD", request.source_password)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(log)

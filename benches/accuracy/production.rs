@@ -53,6 +53,7 @@ impl Production {
         let server = LocalServer::start(&LocalOptions {
             buffer_pool_bytes: buffer_pool,
             extra_args,
+            tcp: true,
         })
         .await
         .context("starting the production server")?;
@@ -86,9 +87,15 @@ impl Production {
         connect_to(&self.server, Some(DATABASE)).await
     }
 
-    /// What a user gives `estimate --source`: the production database, read as root.
+    /// What a user gives `estimate --source`: the production database, read as root. The
+    /// password goes through MYSQL_PWD (`password`), never a command line.
     pub fn url(&self) -> String {
         format!("mysql://root@127.0.0.1:{}/{DATABASE}", self.port)
+    }
+
+    /// Root's password (random, held by the server handle).
+    pub fn password(&self) -> &str {
+        self.server.root_password()
     }
 
     /// Generate `rows` rows of the shape, in batches, with progress.

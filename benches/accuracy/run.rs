@@ -113,6 +113,7 @@ pub async fn complete_case(c: &Case, stash: &Stash, context: &CaseContext<'_>) -
             schema: &schema,
             migration: &migration,
             source_url: &production.url(),
+            source_password: production.password(),
             rows: c.rows,
             max_rows,
             budget: context.budget,

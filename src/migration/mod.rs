@@ -6,6 +6,8 @@ mod alter;
 mod classify;
 mod create;
 mod lexer;
+#[cfg(test)]
+mod proptests;
 mod rewrite;
 mod tokens;
 

@@ -52,6 +52,10 @@ pub struct Report {
     /// The probe workload that measured blocking (absent with --no-probe).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<ProbeReport>,
+    /// Where the tables were read (redacted URL) and whether that session was encrypted,
+    /// when they came from a source or a profile of one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::profile::SourceMeta>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 pub mod cleanup;
 pub mod docker;
 pub mod local;
+pub mod postmortem;
 pub mod url;
 
 use crate::server::{self, ServerInfo};
@@ -45,6 +46,27 @@ pub struct Sandbox {
     dropped_database: bool,
 }
 
+/// Server options every sandbox we start gets, local or Docker: loading speed over
+/// durability, since nothing in it matters, and a pool the experiment can resize.
+fn server_args(buffer_pool_bytes: u64) -> Vec<String> {
+    vec![
+        "--skip-log-bin".to_string(),
+        "--character-set-server=utf8mb4".to_string(),
+        "--max-connections=200".to_string(),
+        "--max-allowed-packet=256M".to_string(),
+        format!("--innodb-buffer-pool-size={buffer_pool_bytes}"),
+        // Small chunks, so the experiment can resize the pool to each scale's size.
+        "--loose-innodb-buffer-pool-chunk-size=2M".to_string(),
+        // Durability is worthless in a disposable server and costs loading time.
+        "--loose-innodb-flush-log-at-trx-commit=0".to_string(),
+        "--loose-innodb-doublewrite=0".to_string(),
+        "--loose-innodb-log-file-size=512M".to_string(),
+        "--loose-innodb-log-buffer-size=64M".to_string(),
+        "--loose-mysqlx=0".to_string(),
+        "--loose-performance-schema=0".to_string(),
+    ]
+}
+
 pub fn random_suffix() -> String {
     use rand::Rng;
     let mut rng = rand::thread_rng();
@@ -60,13 +82,14 @@ impl Sandbox {
                 let server = local::LocalServer::start(&local::LocalOptions {
                     buffer_pool_bytes: options.buffer_pool_bytes,
                     extra_args: options.extra_server_args.clone(),
+                    tcp: false,
                 })
                 .await?;
                 let connect = server.connect_options();
                 (Backend::Local(server), connect, "local server".to_string())
             }
             SandboxSpec::Docker { image } => {
-                let container = docker::Container::start(image, options.buffer_pool_bytes).await?;
+                let container = docker::Container::start(image, options).await?;
                 let connect = container.connect_options();
                 (
                     Backend::Docker(container),
@@ -86,6 +109,11 @@ impl Sandbox {
             }
         };
         let connect = server::plain_options(connect);
+        // Our own server is on a socket or loopback: TLS would only add CPU to what is timed.
+        let connect = match backend {
+            Backend::Url { .. } => connect,
+            _ => connect.ssl_mode(sqlx::mysql::MySqlSslMode::Disabled),
+        };
         let database = format!("ddl_eta_{}", random_suffix());
         let mut sandbox = Sandbox {
             server: ServerInfo {
@@ -143,6 +171,15 @@ impl Sandbox {
         Ok(conn)
     }
 
+    /// `error`, with what a local sandbox server can tell about it (a crash, a full disk,
+    /// its error log) copied in before `close` removes its directory.
+    pub async fn explain(&mut self, error: anyhow::Error) -> anyhow::Error {
+        match &mut self.backend {
+            Backend::Local(server) => server.explain(error).await,
+            _ => error,
+        }
+    }
+
     /// Whether the server is ours to reconfigure (never a server the user runs).
     pub fn owns_server(&self) -> bool {
         !matches!(self.backend, Backend::Url { .. })
@@ -152,8 +189,9 @@ impl Sandbox {
         &self.options
     }
 
-    /// Drop our database and stop whatever we started. Dropping the Sandbox does the
-    /// process part too; this is the orderly way that also cleans a user's server.
+    /// Drop our database and stop whatever we started. Dropping the Sandbox stops a local
+    /// server too (a container is left to `cleanup::release_all_blocking`); this is the
+    /// orderly way, which also cleans a user's server.
     pub async fn close(mut self) {
         if !self.dropped_database {
             if let Backend::Url { url } = &self.backend {
@@ -166,13 +204,11 @@ impl Sandbox {
             }
             self.dropped_database = true;
         }
-        self.stop_processes();
-    }
-
-    fn stop_processes(&mut self) {
         match &mut self.backend {
             Backend::Local(server) => server.stop(),
-            Backend::Docker(container) => container.stop(),
+            // A container not stopped here (an error, a signal) is removed by
+            // `cleanup::release_all_blocking` once the runtime is gone.
+            Backend::Docker(container) => container.stop().await,
             Backend::Url { .. } => {}
         }
     }

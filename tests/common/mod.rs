@@ -121,6 +121,21 @@ pub fn example(name: &str) -> String {
     examples().join(name).to_string_lossy().to_string()
 }
 
+/// A long estimate (50M rows): given `--budget 10m`, a fault or a signal finds it
+/// mid-ladder. Progress on stderr unless `--quiet` is added.
+pub fn long_estimate(scratch: &Scratch) -> Command {
+    let mut command = scratch.command();
+    command.args([
+        "estimate",
+        "--schema",
+        &example("courseware_studentmodule.sql"),
+        "--rows",
+        "50M",
+        &example("0017_alter_studentmodule_grade.sql"),
+    ]);
+    command
+}
+
 /// A small estimate that finishes in seconds: tiny ladder, short budget.
 pub const QUICK: [&str; 6] = [
     "--max-rows",

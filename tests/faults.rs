@@ -1,0 +1,150 @@
+//! Faults in the sandbox, caused for real: its server killed mid-ladder, its disk full at
+//! start and mid-ladder (on a small tmpfs; CI runs as root, which may mount one). Each time
+//! the user gets one clear error naming what happened, with the server's error log lines
+//! inline (its directory is gone by then), and nothing is left running or on disk.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The long estimate, mid-ladder for minutes.
+fn estimate(scratch: &Scratch) -> Command {
+    require_server_binary();
+    let mut command = long_estimate(scratch);
+    command.args(["--budget", "10m"]);
+    command
+}
+
+/// Nothing at all left in the run's TMPDIR: no sandbox directory, no stray temp file.
+fn assert_tmp_empty(tmp: &Path) {
+    let left: Vec<PathBuf> = std::fs::read_dir(tmp)
+        .expect("read TMPDIR")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+}
+
+#[test]
+fn a_sandbox_server_killed_mid_ladder_is_named_with_its_error_log() {
+    let scratch = Scratch::new("killed");
+    let mut child = estimate(&scratch)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ddl-eta");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut seen = Vec::new();
+    // Progress lines on stderr: wait for the ladder proper to start.
+    for line in lines.by_ref() {
+        let line = line.expect("read stderr");
+        let seeding = line.contains("seeding");
+        seen.push(line);
+        if seeding {
+            break;
+        }
+    }
+    assert!(
+        seen.last().is_some_and(|l| l.contains("seeding")),
+        "never reached the ladder: {seen:?}"
+    );
+    let dirs = scratch.leftover_dirs();
+    assert_eq!(dirs.len(), 1, "one sandbox directory while running");
+    let pid: i32 = std::fs::read_to_string(dirs[0].join("server.pid"))
+        .expect("server.pid")
+        .trim()
+        .parse()
+        .expect("pid");
+    // SAFETY: a signal to the server our ddl-eta started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("wait");
+    let err = rest.join("\n");
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: the sandbox server crashed (killed by signal 9 (SIGKILL))"),
+        "{err}"
+    );
+    // The log's last lines, inline: a killed server writes nothing, so those of its start.
+    assert!(
+        err.contains("the sandbox server's error log ends with:\n    "),
+        "{err}"
+    );
+    assert!(err.contains("ready for connections"), "{err}");
+    scratch.assert_nothing_left();
+    assert_tmp_empty(&scratch.dir.join("tmp"));
+}
+
+/// A tmpfs of `size` mounted over the scratch's TMPDIR for the test's duration.
+struct SmallDisk {
+    dir: PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(scratch: &Scratch, size: &str) -> SmallDisk {
+        let dir = scratch.dir.join("tmp");
+        std::fs::create_dir_all(&dir).expect("create TMPDIR");
+        let output = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .output()
+            .expect("run mount");
+        assert!(
+            output.status.success(),
+            "cannot mount a {size} tmpfs (the disk-full tests need root, as in CI): {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        SmallDisk { dir }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+    }
+}
+
+/// Run the long estimate with its TMPDIR on a tmpfs of `size` (as `mount` spells it, "8m"),
+/// check the common part of the disk-full error and that nothing is left; the error.
+fn full_disk_error(name: &str, size: &str, size_in_words: &str) -> String {
+    let scratch = Scratch::new(name);
+    let disk = SmallDisk::mount(&scratch, size);
+    let output = estimate(&scratch).arg("--quiet").output().expect("run");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("error: the sandbox's disk is full: its server needed "),
+        "{err}"
+    );
+    let place = format!("and {} has ", disk.dir.display());
+    assert!(err.contains(&place), "{err}");
+    assert!(err.contains(&format!("free of {size_in_words}")), "{err}");
+    assert!(err.contains("point TMPDIR at a larger filesystem"), "{err}");
+    assert_tmp_empty(&disk.dir);
+    scratch.assert_nothing_left();
+    err
+}
+
+#[test]
+fn a_disk_too_small_to_start_the_sandbox_says_how_much_was_needed_and_where() {
+    let err = full_disk_error("tinydisk", "8m", "8 MiB");
+    assert!(err.contains(" bytes) more for ibdata1"), "{err}");
+}
+
+#[test]
+fn a_disk_that_fills_mid_ladder_says_how_much_was_needed_and_where() {
+    // Room for the server (its 512 MiB redo log and system files) and a few MiB of rows.
+    let err = full_disk_error("fulldisk", "640m", "640 MiB");
+    assert!(err.contains(" bytes) more for "), "{err}");
+    assert!(
+        err.contains("seeding table courseware_studentmodule"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error log ends with:\n    ") && err.contains("failed with error 28"),
+        "{err}"
+    );
+}
