@@ -36,10 +36,12 @@ fn total_interval_of_five_fits(bencher: Bencher) {
         .collect();
     let parts: Vec<Spread> = fits
         .iter()
-        .map(|f| Spread {
-            interval: f.estimate(2e6, OperationClass::Rebuild),
-            multiplicative: true,
-            floor: f.physical_low(2e6),
+        .map(|f| {
+            f.spread(
+                2e6,
+                OperationClass::Rebuild,
+                f.estimate(2e6, OperationClass::Rebuild),
+            )
         })
         .collect();
     bencher.bench(|| total_interval(black_box(&parts), black_box(0.9), black_box(0.5)));

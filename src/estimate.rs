@@ -289,11 +289,7 @@ fn build_report(
             curve: curve(&fit, class, &result.measurements, result.target_rows),
             production,
         });
-        parts.push(Spread {
-            floor: fit.physical_low(target).min(interval.seconds_p50),
-            interval,
-            multiplicative: class.rows_bound(),
-        });
+        parts.push(fit.spread(target, class, interval));
     }
     let mut report = Report {
         schema_version: crate::report::SCHEMA_VERSION,

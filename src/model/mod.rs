@@ -479,15 +479,7 @@ impl Fit {
                 p50 + errors.high.max(own).max(0.0),
             )
         };
-        // The ladder's per-row cost holds for production as far as the sandbox runs as fast
-        // per row as production: where the measured errors say production was faster (the
-        // centre of the quantiles below 0), the floor moves down with them.
-        let bias = if class.rows_bound() {
-            ((errors.low + errors.high) / 2.0).min(0.0).exp()
-        } else {
-            1.0
-        };
-        let floor = (self.physical_low(rows) * bias).min(p50);
+        let floor = self.floor(rows, class, errors).min(p50);
         Interval {
             seconds_p50: p50,
             seconds_low: finite_non_negative(low.max(floor)),
@@ -495,10 +487,35 @@ impl Fit {
         }
     }
 
+    /// The least the low end may say: [`Fit::physical_low`], as far as the sandbox runs as
+    /// fast per row as production; where the measured errors say production was faster
+    /// (the centre of the quantiles below 0), the floor moves down with them.
+    pub fn floor(&self, rows: f64, class: OperationClass, errors: &ErrorQuantiles) -> f64 {
+        if !class.rows_bound() {
+            return 0.0;
+        }
+        let bias = ((errors.low + errors.high) / 2.0).min(0.0).exp();
+        self.physical_low(rows) * bias
+    }
+
     /// [`Fit::calibrated_interval`] with the shipped error model at this fit's distance.
     pub fn estimate(&self, rows: f64, class: OperationClass) -> Interval {
-        let errors = error_model().quantiles(class, self.distance(rows));
-        self.calibrated_interval(rows, class, &errors)
+        self.calibrated_interval(rows, class, &self.shipped_errors(rows, class))
+    }
+
+    /// The statement's distribution for a total: `interval` (the estimate, or a widened
+    /// one) over this fit's floor.
+    pub fn spread(&self, rows: f64, class: OperationClass, interval: Interval) -> Spread {
+        let floor = self.floor(rows, class, &self.shipped_errors(rows, class));
+        Spread {
+            floor: floor.min(interval.seconds_low),
+            interval,
+            multiplicative: class.rows_bound(),
+        }
+    }
+
+    fn shipped_errors(&self, rows: f64, class: OperationClass) -> ErrorQuantiles {
+        error_model().quantiles(class, self.distance(rows))
     }
 
     /// Student t around the prediction with the prediction standard error
