@@ -38,6 +38,13 @@ pub enum Command {
     /// Render a saved JSON report in another format (markdown, html, text) without
     /// measuring again.
     Report(ReportArgs),
+    /// Watch DDL running on the live database (read-only): progress, ETA, lock waits,
+    /// against a saved estimate; or run your migration command (`-- COMMAND...`) and
+    /// watch while it runs. Exit 0 when the watched statements ended (the command's code).
+    Watch(Box<crate::watch::WatchArgs>),
+    /// Turn outcomes recorded by `watch --record` into a calibration for
+    /// `estimate --calibration`: per operation kind, real duration over estimate.
+    Calibrate(crate::watch::calibrate::CalibrateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +203,12 @@ pub struct EstimateArgs {
     /// (`--sandbox-url` to an Aurora clone, say) and comparing; 1 assumes equal speed.
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
     pub speed_factor: f64,
+
+    /// A calibration from `ddl-eta calibrate` (recorded real durations): per operation
+    /// kind, the point estimate is multiplied by the median real/estimated ratio, and with
+    /// 3 or more outcomes the interval is their observed spread. Replaces --speed-factor.
+    #[arg(long, value_name = "FILE", conflicts_with = "speed_factor")]
+    pub calibration: Option<PathBuf>,
 
     #[command(flatten)]
     pub probe: ProbeArgs,

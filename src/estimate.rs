@@ -37,6 +37,12 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     if migration.statements.is_empty() {
         bail!("the migration has no SQL statement");
     }
+    // Read before any measuring, so a bad file fails in a second, not after the ladder.
+    let calibration = args
+        .calibration
+        .as_deref()
+        .map(crate::watch::calibrate::load)
+        .transpose()?;
     let progress = Progress::new(args.quiet);
     let (profile, source_identity) = load_profile(args, &migration, &progress).await?;
     check_tables_exist(&migration, &profile)?;
@@ -111,6 +117,13 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     )?;
     report.probe = probe;
     source::annotate_report(&mut report, &profile, sandbox_settings);
+    // The calibration hook: recorded outcomes correct the finished estimate, and the
+    // advice built from it is built again.
+    if let Some(calibration) = &calibration {
+        crate::watch::calibrate::apply(&mut report, calibration);
+        report.guidance = Some(checklist::guidance(&report));
+        report.checklist = checklist::build(&report);
+    }
     Ok(report)
 }
 

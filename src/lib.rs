@@ -19,3 +19,4 @@ pub mod sandbox;
 pub mod seed;
 pub mod server;
 pub mod source;
+pub mod watch;

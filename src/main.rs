@@ -68,6 +68,8 @@ async fn run(cli: Cli, secrets: &[String]) -> ExitCode {
         Command::Report(args) => rerender(args),
         Command::Lint(args) => lint(args),
         Command::Profile(args) => profile(args).await,
+        Command::Watch(args) => ddl_eta::watch::run(args).await.map(ExitCode::from),
+        Command::Calibrate(args) => calibrate(args),
     };
     match outcome {
         Ok(code) => code,
@@ -146,6 +148,13 @@ async fn profile(args: &ddl_eta::cli::ProfileArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn calibrate(args: &ddl_eta::watch::calibrate::CalibrateArgs) -> anyhow::Result<ExitCode> {
+    let calibration = ddl_eta::watch::calibrate::run(args)?;
+    let text = serde_json::to_string_pretty(&calibration)? + "\n";
+    write_output(&text, args.output.as_deref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Passwords that must never be printed: those in the URLs, the password file's and
 /// MYSQL_PWD.
 fn secrets_of(cli: &Cli) -> Vec<String> {
@@ -155,7 +164,10 @@ fn secrets_of(cli: &Cli) -> Vec<String> {
             &args.read,
         ),
         Command::Profile(args) => (vec![Some(args.source.clone())], &args.read),
-        Command::Compare(_) | Command::Report(_) | Command::Lint(_) => return Vec::new(),
+        Command::Watch(args) => return watch_secrets(args),
+        Command::Compare(_) | Command::Report(_) | Command::Lint(_) | Command::Calibrate(_) => {
+            return Vec::new()
+        }
     };
     let mut secrets: Vec<String> = urls
         .iter()
@@ -163,6 +175,14 @@ fn secrets_of(cli: &Cli) -> Vec<String> {
         .flat_map(|url| ddl_eta::sandbox::url::password_forms(url))
         .collect();
     if let Ok(Some(password)) = ddl_eta::source::password_from(read.password_file.as_ref()) {
+        secrets.push(password);
+    }
+    secrets
+}
+
+fn watch_secrets(args: &ddl_eta::watch::WatchArgs) -> Vec<String> {
+    let mut secrets = ddl_eta::sandbox::url::password_forms(&args.source);
+    if let Ok(Some(password)) = ddl_eta::source::password_from(args.password_file.as_ref()) {
         secrets.push(password);
     }
     secrets

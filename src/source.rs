@@ -841,7 +841,8 @@ fn quote_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
-fn quote_literal(text: &str) -> String {
+/// A string literal for SQL text sent to the source (also used by `watch`).
+pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 

@@ -1,0 +1,256 @@
+//! Calibration from outcomes: per operation kind, how real durations compared with the
+//! estimates (`ddl-eta calibrate`), and how a calibration corrects a new estimate
+//! (`estimate --calibration`): the median ratio scales the point estimate, and with at
+//! least `MIN_OUTCOMES` outcomes the observed spread of ratios sets the interval.
+
+use super::outcome::{self, Outcome};
+use crate::migration::Operation;
+use crate::report::Report;
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const SCHEMA_VERSION: u32 = 1;
+/// Fewer outcomes than this for a kind tell too little to replace the model's interval.
+pub const MIN_OUTCOMES: usize = 3;
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Outcome files written by `ddl-eta watch --record` (JSON lines).
+    #[arg(required = true, value_name = "FILE")]
+    pub outcomes: Vec<PathBuf>,
+
+    /// Write the calibration to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Calibration {
+    pub schema_version: u32,
+    /// The level of the observed spread (0.9: 5th to 95th percentile of the ratios).
+    pub interval: f64,
+    pub kinds: Vec<KindCalibration>,
+    /// Outcomes read that carried no estimate (recorded without `--estimate`): not used.
+    pub outcomes_without_estimate: usize,
+}
+
+/// Ratios are real seconds (less any metadata-lock wait) over the estimate's p50.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KindCalibration {
+    pub operation: Operation,
+    pub outcomes: usize,
+    pub ratio_p50: f64,
+    pub ratio_low: f64,
+    pub ratio_high: f64,
+}
+
+/// The `calibrate` command.
+pub fn run(args: &CalibrateArgs) -> Result<Calibration> {
+    let mut outcomes = Vec::new();
+    for path in &args.outcomes {
+        outcomes.extend(outcome::read(path)?);
+    }
+    Ok(calibrate(&outcomes, crate::estimate::INTERVAL))
+}
+
+pub fn calibrate(outcomes: &[Outcome], interval: f64) -> Calibration {
+    let mut ratios: BTreeMap<&'static str, (Operation, Vec<f64>)> = BTreeMap::new();
+    let mut without = 0;
+    for outcome in outcomes {
+        let Some(estimate) = outcome
+            .estimate
+            .as_ref()
+            .filter(|e| e.seconds_p50 > 0.0 && outcome.working_seconds() > 0.0)
+        else {
+            without += 1;
+            continue;
+        };
+        ratios
+            .entry(outcome.operation.as_str())
+            .or_insert_with(|| (outcome.operation, Vec::new()))
+            .1
+            .push(outcome.working_seconds() / estimate.seconds_p50);
+    }
+    let tail = (1.0 - interval) / 2.0;
+    let kinds = ratios
+        .into_values()
+        .map(|(operation, mut values)| {
+            values.sort_by(f64::total_cmp);
+            KindCalibration {
+                operation,
+                outcomes: values.len(),
+                ratio_p50: quantile(&values, 0.5),
+                ratio_low: quantile(&values, tail),
+                ratio_high: quantile(&values, 1.0 - tail),
+            }
+        })
+        .collect();
+    Calibration {
+        schema_version: SCHEMA_VERSION,
+        interval,
+        kinds,
+        outcomes_without_estimate: without,
+    }
+}
+
+/// Linear interpolation between order statistics of sorted values.
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let position = q * (sorted.len() - 1) as f64;
+    let below = position.floor() as usize;
+    let above = position.ceil() as usize;
+    let weight = position - below as f64;
+    sorted[below] * (1.0 - weight) + sorted[above] * weight
+}
+
+pub fn load(path: &Path) -> Result<Calibration> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the calibration {}", path.display()))?;
+    let calibration: Calibration = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a calibration written by `ddl-eta calibrate`",
+            path.display()
+        )
+    })?;
+    if calibration.schema_version != SCHEMA_VERSION {
+        bail!(
+            "{} has schema_version {}; this ddl-eta reads {SCHEMA_VERSION}",
+            path.display(),
+            calibration.schema_version
+        );
+    }
+    Ok(calibration)
+}
+
+/// Correct the estimate's statements of every calibrated kind: the point estimate times
+/// the median ratio; the interval, for a kind with at least `MIN_OUTCOMES` outcomes, the
+/// observed spread of ratios around the calibrated point (it replaces the model's
+/// interval, never adds to it). The total moves by the statements' changes. Each kind
+/// used or left alone is said in the report's assumptions.
+pub fn apply(report: &mut Report, calibration: &Calibration) {
+    let mut changes = [0.0f64; 3];
+    let mut said: Vec<String> = Vec::new();
+    for statement in &mut report.statements {
+        let Some(kind) = calibration
+            .kinds
+            .iter()
+            .find(|k| k.operation == statement.operation)
+        else {
+            continue;
+        };
+        let line = if kind.outcomes < MIN_OUTCOMES {
+            format!(
+                "{}: {} recorded outcome(s) in the calibration, fewer than {MIN_OUTCOMES}: left as estimated",
+                statement.operation.as_str(),
+                kind.outcomes
+            )
+        } else {
+            let estimate = &mut statement.estimate;
+            let before = [
+                estimate.seconds_p50,
+                estimate.seconds_low,
+                estimate.seconds_high,
+            ];
+            let point = before[0];
+            estimate.seconds_p50 = point * kind.ratio_p50;
+            estimate.seconds_low = point * kind.ratio_low;
+            estimate.seconds_high = point * kind.ratio_high;
+            let after = [
+                estimate.seconds_p50,
+                estimate.seconds_low,
+                estimate.seconds_high,
+            ];
+            for i in 0..3 {
+                changes[i] += after[i] - before[i];
+            }
+            format!(
+                "{}: calibrated from {} recorded outcomes: point estimate x{:.2} (their median actual/estimated), \
+                 interval x{:.2} to x{:.2} of the uncalibrated point (their observed spread, in place of the model's)",
+                statement.operation.as_str(),
+                kind.outcomes,
+                kind.ratio_p50,
+                kind.ratio_low,
+                kind.ratio_high
+            )
+        };
+        if !said.contains(&line) {
+            said.push(line);
+        }
+    }
+    report.total.seconds_p50 += changes[0];
+    report.total.seconds_low = (report.total.seconds_low + changes[1]).max(0.0);
+    report.total.seconds_high += changes[2];
+    report.assumptions.extend(said);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::watch::outcome::OutcomeEstimate;
+
+    fn outcome(operation: Operation, seconds: f64, p50: f64) -> Outcome {
+        Outcome {
+            schema_version: 1,
+            server: crate::server::classify_version("10.11.19-MariaDB", None),
+            database: "prod".into(),
+            table: "t".into(),
+            rows_at_start: Some(1000),
+            operation,
+            sql: String::new(),
+            started_at: String::new(),
+            seconds,
+            seconds_uncertainty: 0.5,
+            lock_wait_seconds: 0.0,
+            progress_source: String::new(),
+            estimate: Some(OutcomeEstimate {
+                seconds_p50: p50,
+                seconds_low: p50 / 2.0,
+                seconds_high: p50 * 2.0,
+                interval: 0.9,
+            }),
+        }
+    }
+
+    fn saved_report() -> Report {
+        serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
+            .expect("fixture report parses")
+    }
+
+    #[test]
+    fn three_outcomes_set_point_and_interval_and_fewer_leave_the_kind_alone() {
+        let outcomes = [
+            outcome(Operation::AddIndex, 120.0, 100.0),
+            outcome(Operation::AddIndex, 150.0, 100.0),
+            outcome(Operation::AddIndex, 130.0, 100.0),
+            outcome(Operation::ModifyColumn, 50.0, 100.0),
+        ];
+        let calibration = calibrate(&outcomes, 0.9);
+        let index = &calibration.kinds[0];
+        assert_eq!(index.operation, Operation::AddIndex);
+        assert_eq!(index.outcomes, 3);
+        assert!((index.ratio_p50 - 1.3).abs() < 1e-12);
+        let before = saved_report();
+        let mut after = before.clone();
+        apply(&mut after, &calibration);
+        let (b, a) = (
+            &before.statements[1].estimate,
+            &after.statements[1].estimate,
+        );
+        assert!((a.seconds_p50 - b.seconds_p50 * 1.3).abs() < 1e-9);
+        assert!((a.seconds_low - b.seconds_p50 * index.ratio_low).abs() < 1e-9);
+        assert!((a.seconds_high - b.seconds_p50 * index.ratio_high).abs() < 1e-9);
+        // One modify_column outcome: too few, left as it was, and said.
+        assert_eq!(
+            after.statements[2].estimate.seconds_p50,
+            before.statements[2].estimate.seconds_p50
+        );
+        assert!(after
+            .assumptions
+            .iter()
+            .any(|a| a.starts_with("modify_column: 1 recorded outcome(s)")));
+        let moved = after.total.seconds_p50 - before.total.seconds_p50;
+        assert!((moved - b.seconds_p50 * 0.3).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,528 @@
+//! `watch` and `calibrate` against a disposable server that plays production: a COPY
+//! ALTER run by a wrapped client command, lock waits with and without the metadata-lock
+//! plugin, and recorded outcomes that change the next estimate. ddl-eta reads production
+//! through an account that has only SELECT and PROCESS; the general log shows what it sent.
+
+mod common;
+use common::{example, require_server_binary, stderr, stdout, Scratch, QUICK};
+use ddl_eta::sandbox::local::{LocalOptions, LocalServer};
+use serde_json::Value;
+use sqlx::mysql::MySqlConnection;
+use sqlx::{Connection, Row};
+use std::io::BufRead;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const READER_PASSWORD: &str = "w4tch-r3ader";
+const ADMIN_PASSWORD: &str = "w4tch-adm1n";
+
+struct Production {
+    server: LocalServer,
+}
+
+impl Production {
+    async fn start(rows: u64) -> Production {
+        require_server_binary();
+        let server = LocalServer::start(&LocalOptions {
+            buffer_pool_bytes: 128 << 20,
+            extra_args: Vec::new(),
+            tcp: true,
+        })
+        .await
+        .expect("start the production server");
+        let production = Production { server };
+        let mut root = production.root().await;
+        for sql in [
+            "CREATE DATABASE prod".to_string(),
+            "CREATE TABLE prod.big (id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, a int NOT NULL, \
+             body varchar(200) NOT NULL) DEFAULT CHARSET=utf8mb4"
+                .to_string(),
+            format!(
+                "INSERT INTO prod.big (a, body) SELECT MOD(seq, 1000), REPEAT(CHAR(65 + MOD(seq, 26)), 200) \
+                 FROM prod.seq_1_to_{rows}"
+            ),
+            format!("CREATE USER reader@'%' IDENTIFIED BY '{READER_PASSWORD}'"),
+            "GRANT SELECT ON prod.* TO reader@'%'".to_string(),
+            "GRANT PROCESS ON *.* TO reader@'%'".to_string(),
+            "CREATE USER noproc@'%' IDENTIFIED BY 'noproc-pw'".to_string(),
+            "GRANT SELECT ON prod.* TO noproc@'%'".to_string(),
+            format!("CREATE USER admin@'%' IDENTIFIED BY '{ADMIN_PASSWORD}'"),
+            "GRANT ALL ON *.* TO admin@'%'".to_string(),
+            // Every statement any session sends, to prove ddl-eta's are all reads.
+            "SET GLOBAL log_output = 'TABLE'".to_string(),
+            "SET GLOBAL general_log = 1".to_string(),
+        ] {
+            exec(&mut root, &sql).await;
+        }
+        production
+    }
+
+    async fn root(&self) -> MySqlConnection {
+        let options = ddl_eta::server::plain_options(self.server.connect_options());
+        MySqlConnection::connect_with(&options)
+            .await
+            .expect("connect as root")
+    }
+
+    fn url(&self, user: &str, password: &str) -> String {
+        format!(
+            "mysql://{user}:{password}@127.0.0.1:{}/prod",
+            self.server.port().expect("a TCP port")
+        )
+    }
+
+    fn reader(&self) -> String {
+        self.url("reader", READER_PASSWORD)
+    }
+
+    /// What the reader account sent, from the general log.
+    async fn reader_statements(&self) -> Vec<String> {
+        let mut root = self.root().await;
+        sqlx::raw_sql(
+            "SELECT CAST(argument AS CHAR) FROM mysql.general_log \
+             WHERE command_type = 'Query' AND thread_id IN \
+               (SELECT thread_id FROM mysql.general_log WHERE command_type = 'Connect' AND argument LIKE 'reader@%')",
+        )
+        .fetch_all(&mut root)
+        .await
+        .expect("read the general log")
+        .iter()
+        .map(|row| row.try_get::<String, _>(0).expect("text"))
+        .collect()
+    }
+}
+
+async fn exec(conn: &mut MySqlConnection, sql: &str) {
+    sqlx::raw_sql(sql)
+        .execute(&mut *conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+async fn connection_id(conn: &mut MySqlConnection) -> i64 {
+    sqlx::raw_sql("SELECT CAST(CONNECTION_ID() AS SIGNED)")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("connection id")
+        .try_get(0)
+        .expect("an id")
+}
+
+/// Percentages of the progress lines of one statement, in order.
+fn percents(text: &str) -> Vec<f64> {
+    text.lines()
+        .filter(|l| l.starts_with("ddl-eta watch: prod.big") && l.contains("% ["))
+        .filter_map(|l| {
+            let before = l.split("% [").next()?;
+            before.rsplit(' ').next()?.parse().ok()
+        })
+        .collect()
+}
+
+/// A saved estimate whose first statement is this test's ALTER, predicted at 1 s (0.5-2):
+/// far below what it takes, so the watch must warn.
+fn estimate_file(scratch: &Scratch) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report_0019.json"),
+    )
+    .expect("fixture");
+    let mut report: Value = serde_json::from_str(&text).expect("fixture parses");
+    let statement = &mut report["statements"][0];
+    statement["table"] = "big".into();
+    statement["operation"] = "add_column".into();
+    statement["estimate"]["seconds_p50"] = 1.0.into();
+    statement["estimate"]["seconds_low"] = 0.5.into();
+    statement["estimate"]["seconds_high"] = 2.0.into();
+    scratch.file("estimate.json", &report.to_string())
+}
+
+/// The long COPY: a stored column hashing 20 KB per row makes a modest table copy for
+/// several seconds on any machine, without loading millions of rows first.
+const SLOW_COPY: &str = "ALTER TABLE big ADD COLUMN h char(128) AS (SHA2(REPEAT(body, 100), 512)) STORED, ALGORITHM=COPY";
+
+#[tokio::test]
+async fn watch_follows_a_wrapped_copy_to_its_end_and_only_reads() {
+    let production = Production::start(150_000).await;
+    let scratch = Scratch::new("watch_copy");
+    let estimate = estimate_file(&scratch);
+    let record = scratch.dir.join("outcomes.jsonl");
+    let port = production.server.port().expect("a TCP port").to_string();
+    let admin_password = format!("-p{ADMIN_PASSWORD}");
+    let reader = production.reader();
+    let output = scratch.run(&[
+        "watch",
+        "--source",
+        &reader,
+        "--interval",
+        "1s",
+        "--estimate",
+        estimate.to_str().expect("path"),
+        "--record",
+        record.to_str().expect("path"),
+        "--",
+        "mariadb",
+        "--protocol=tcp",
+        "-h127.0.0.1",
+        "-P",
+        &port,
+        "-uadmin",
+        &admin_password,
+        "prod",
+        "-e",
+        &format!("{SLOW_COPY}; SELECT 'migrated' AS result"),
+    ]);
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    // The command's own output passes through.
+    assert!(out.contains("migrated"), "{out}");
+    // Progress rises, from the COPY's stages, with an ETA, and leaves the estimate.
+    let seen = percents(&err);
+    assert!(seen.len() >= 2, "fewer than two progress lines: {err}");
+    assert!(seen.windows(2).all(|w| w[1] >= w[0]), "{seen:?}: {err}");
+    assert!(seen.last() > seen.first(), "{seen:?}: {err}");
+    assert!(err.contains("[stage 1 of 2]"), "{err}");
+    assert!(err.contains("ETA "), "{err}");
+    assert!(
+        err.contains("outside the estimate's interval"),
+        "no warning: {err}"
+    );
+    // The final line: the real duration against the estimate.
+    let last = out
+        .lines()
+        .find(|l| l.contains("ended after"))
+        .unwrap_or_else(|| panic!("no final line: {out}"));
+    assert!(last.starts_with("prod.big (thread "), "{last}");
+    assert!(last.contains("x the estimate"), "{last}");
+    // One outcome line.
+    let lines = std::fs::read_to_string(&record).expect("record written");
+    let outcomes: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(outcomes.len(), 1, "{lines}");
+    let outcome = &outcomes[0];
+    assert_eq!(outcome["operation"], "add_column");
+    assert_eq!(outcome["table"], "big");
+    assert_eq!(outcome["database"], "prod");
+    assert_eq!(outcome["server"]["flavor"], "mariadb");
+    assert_eq!(outcome["estimate"]["seconds_p50"], 1.0);
+    assert!(outcome["sql"].as_str().expect("sql").contains("SHA2"));
+    let seconds = outcome["seconds"].as_f64().expect("seconds");
+    assert!(seconds > 1.0, "{outcome}");
+    let rows = outcome["rows_at_start"].as_u64().expect("rows");
+    assert!((100_000..=200_000).contains(&rows), "{outcome}");
+    for text in [&out, &err, &lines] {
+        assert!(!text.contains(READER_PASSWORD) && !text.contains(ADMIN_PASSWORD));
+    }
+
+    // A failing command: its output and its exit code come through; nothing to watch.
+    let output = scratch.run(&[
+        "watch",
+        "--source",
+        &reader,
+        "--interval",
+        "1s",
+        "--",
+        "sh",
+        "-c",
+        "echo to-stdout; echo to-stderr >&2; exit 7",
+    ]);
+    assert_eq!(output.status.code(), Some(7), "{}", stderr(&output));
+    assert!(stdout(&output).contains("to-stdout"));
+    assert!(stderr(&output).contains("to-stderr"));
+
+    // Nothing running: one line, exit 0.
+    let output = scratch.run(&["watch", "--source", &reader]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).trim(), "no DDL running");
+
+    // An account without PROCESS: one line naming the grant.
+    let output = scratch.run(&["watch", "--source", &production.url("noproc", "noproc-pw")]);
+    assert_eq!(output.status.code(), Some(1));
+    let error = stderr(&output);
+    assert!(
+        error.starts_with("error: ") && error.contains("GRANT PROCESS"),
+        "{error}"
+    );
+    assert_eq!(error.trim().lines().count(), 1, "{error}");
+
+    // ddl-eta's own session only read (the wrapped client's ALTER is its own).
+    let sent = production.reader_statements().await;
+    assert!(
+        sent.len() > 10,
+        "the general log caught too little: {sent:?}"
+    );
+    for sql in &sent {
+        let upper = sql.trim_start().to_ascii_uppercase();
+        assert!(
+            upper.starts_with("SELECT")
+                || upper.starts_with("SHOW")
+                || upper.starts_with("SET SESSION")
+                // The driver's own session setup on connect.
+                || upper.starts_with("SET NAMES"),
+            "ddl-eta sent `{sql}` to production"
+        );
+    }
+    scratch.assert_nothing_left();
+}
+
+/// `watch` on the source, its stderr lines coming through a channel as they are printed.
+fn spawn_watch(
+    scratch: &Scratch,
+    url: &str,
+    extra: &[&str],
+) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = scratch
+        .command()
+        .args(["watch", "--source", url, "--interval", "1s"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn watch");
+    let (send, receive) = mpsc::channel();
+    let pipe = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    (child, receive)
+}
+
+/// Wait (30 s at most) for a line that has every one of `needles`; `seen` collects the lines.
+fn wait_for_line(lines: &mpsc::Receiver<String>, needles: &[String], seen: &mut String) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Ok(line) = lines.recv_timeout(Duration::from_millis(200)) {
+            seen.push_str(&line);
+            seen.push('\n');
+            if needles.iter().all(|n| line.contains(n.as_str())) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// A transaction that read the table and stays open, an ALTER waiting for it, and a query
+/// queued behind the ALTER. Returns the holder's connection and id and the two threads.
+async fn lock_pile_up(
+    production: &Production,
+    index: &str,
+) -> (MySqlConnection, i64, Vec<std::thread::JoinHandle<()>>) {
+    let mut holder = production.root().await;
+    let holder_id = connection_id(&mut holder).await;
+    exec(&mut holder, "BEGIN").await;
+    exec(&mut holder, "SELECT COUNT(*) FROM prod.big WHERE id < 10").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let options = ddl_eta::server::plain_options(production.server.connect_options());
+    let alter = in_a_session(
+        options.clone(),
+        format!("ALTER TABLE prod.big ADD INDEX {index} (a)"),
+    );
+    // An in-place ALTER asks for its exclusive lock only after preparing: the query must
+    // come after that to queue behind it.
+    let mut root = production.root().await;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
+        let waiting: i64 = sqlx::raw_sql(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+             WHERE STATE = 'Waiting for table metadata lock' AND INFO LIKE 'ALTER%'",
+        )
+        .fetch_one(&mut root)
+        .await
+        .expect("processlist")
+        .try_get(0)
+        .expect("a count");
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let queued = in_a_session(
+        options,
+        "SELECT COUNT(*) FROM prod.big WHERE id < 5".to_string(),
+    );
+    (holder, holder_id, vec![alter, queued])
+}
+
+#[tokio::test]
+async fn a_waiting_alter_names_its_holder_or_its_candidates_and_the_queue() {
+    let production = Production::start(20_000).await;
+    let scratch = Scratch::new("watch_locks");
+    let reader = production.reader();
+    for (plugin, index) in [(false, "ia"), (true, "ib")] {
+        if plugin {
+            let mut root = production.root().await;
+            exec(&mut root, "INSTALL SONAME 'metadata_lock_info'").await;
+        }
+        let (mut holder, holder_id, sessions) = lock_pile_up(&production, index).await;
+        let who = if plugin {
+            format!("held by thread {holder_id} (open ")
+        } else {
+            format!("candidates, transactions open longer than the wait: thread {holder_id} (open ")
+        };
+        let needles = [who, "1 query queued behind it".to_string()];
+        let (child, lines) = spawn_watch(&scratch, &reader, &[]);
+        let mut seen = String::new();
+        let found = wait_for_line(&lines, &needles, &mut seen);
+        exec(&mut holder, "COMMIT").await;
+        let output = child.wait_with_output().expect("watch ends");
+        seen.extend(lines.try_iter().map(|l| l + "\n"));
+        assert!(found, "no line with {needles:?}: {seen}");
+        for session in sessions {
+            session.join().expect("the ALTER and the queued query ran");
+        }
+        let out = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{seen}");
+        assert!(out.contains("add_index ended after"), "{out}");
+        assert!(out.contains("waiting for its metadata lock"), "{out}");
+    }
+
+    // The server stops answering mid-watch: exit 1 within the limits, with the last
+    // progress seen.
+    let (mut holder, _, sessions) = lock_pile_up(&production, "ic").await;
+    let limits = ["--connect-timeout", "2s", "--statement-timeout", "2s"];
+    let (mut child, lines) = spawn_watch(&scratch, &reader, &limits);
+    let mut seen = String::new();
+    let waiting = ["waiting for the table's metadata lock".to_string()];
+    let found = wait_for_line(&lines, &waiting, &mut seen);
+    let pid = production.server.pid().expect("server pid") as i32;
+    // SAFETY: signalling the server process this test started.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let stopped = Instant::now();
+    let status = loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            break Some(status);
+        }
+        if stopped.elapsed() > Duration::from_secs(40) {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    exec(&mut holder, "COMMIT").await;
+    for session in sessions {
+        session.join().expect("the ALTER and the queued query ran");
+    }
+    seen.extend(lines.try_iter().map(|l| l + "\n"));
+    assert!(found, "never saw the wait: {seen}");
+    let status = status
+        .unwrap_or_else(|| panic!("watch still running 40 s after the server stopped: {seen}"));
+    assert_eq!(status.code(), Some(1), "{seen}");
+    assert!(seen.contains("error: "), "{seen}");
+    assert!(
+        seen.contains("last progress seen: prod.big (thread "),
+        "{seen}"
+    );
+    scratch.assert_nothing_left();
+}
+
+/// Run one statement on a connection of its own, on a thread of its own (it blocks).
+fn in_a_session(
+    options: sqlx::mysql::MySqlConnectOptions,
+    sql: String,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let mut conn = MySqlConnection::connect_with(&options)
+                .await
+                .expect("connect");
+            exec(&mut conn, &sql).await;
+        });
+    })
+}
+
+fn outcome_line(operation: &str, seconds: f64, p50: f64) -> String {
+    serde_json::json!({
+        "schema_version": 1,
+        "server": {"flavor": "mariadb", "version": "10.11.19"},
+        "database": "prod", "table": "courseware_studentmodule", "rows_at_start": 1000,
+        "operation": operation, "sql": "", "started_at": "2026-11-29T10:00:00Z",
+        "seconds": seconds, "seconds_uncertainty": 0.5, "progress_source": "stage 1 of 2",
+        "estimate": {"seconds_p50": p50, "seconds_low": p50 / 2.0, "seconds_high": p50 * 2.0, "interval": 0.9}
+    })
+    .to_string()
+}
+
+#[test]
+fn recorded_outcomes_calibrate_the_next_estimate() {
+    require_server_binary();
+    let scratch = Scratch::new("watch_calibrate");
+    // Index builds ran 1.2x, 1.5x and 1.3x their estimates; one column change, 0.5x.
+    let outcomes = [
+        outcome_line("add_index", 12.0, 10.0),
+        outcome_line("add_index", 15.0, 10.0),
+        outcome_line("add_index", 13.0, 10.0),
+        outcome_line("add_column", 5.0, 10.0),
+    ]
+    .join("\n");
+    let file = scratch.file("outcomes.jsonl", &(outcomes + "\n"));
+    let output = scratch.run(&["calibrate", file.to_str().expect("path")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let calibration: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let kinds = calibration["kinds"].as_array().expect("kinds");
+    let index = kinds
+        .iter()
+        .find(|k| k["operation"] == "add_index")
+        .expect("add_index calibrated");
+    assert_eq!(index["outcomes"], 3);
+    let ratio = |name: &str| index[name].as_f64().expect("ratio");
+    assert!((ratio("ratio_p50") - 1.3).abs() < 1e-9, "{index}");
+    let path = scratch.file("calibration.json", &stdout(&output));
+
+    let schema = example("courseware_studentmodule.sql");
+    let migration = scratch.file(
+        "m.sql",
+        "CREATE INDEX `csm_grade` ON `courseware_studentmodule` (`grade`);\n\
+         ALTER TABLE `courseware_studentmodule` ADD COLUMN `extra` integer NULL;\n",
+    );
+    let mut args = vec![
+        "estimate",
+        "--schema",
+        &schema,
+        "--rows",
+        "1M",
+        "--calibration",
+        path.to_str().expect("path"),
+        migration.to_str().expect("path"),
+    ];
+    args.extend(QUICK);
+    args.extend(["--scales", "3", "--no-probe"]);
+    let output = scratch.run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let estimate = &report["statements"][0]["estimate"];
+    let value = |name: &str| estimate[name].as_f64().expect("seconds");
+    // The observed spread is the interval, around the calibrated point.
+    let spread = value("seconds_high") / value("seconds_p50");
+    let expected = ratio("ratio_high") / ratio("ratio_p50");
+    assert!((spread - expected).abs() < 1e-6, "{estimate} {index}");
+    let said = report["assumptions"].to_string();
+    assert!(
+        said.contains("add_index: calibrated from 3 recorded outcomes"),
+        "{said}"
+    );
+    assert!(said.contains("add_column: 1 recorded outcome(s)"), "{said}");
+
+    // Not together with a hand-set speed factor; a bad file is one clear line.
+    let mut both = args.clone();
+    both.extend(["--speed-factor", "2"]);
+    assert_eq!(scratch.run(&both).status.code(), Some(2));
+    let bad = scratch.file("bad.jsonl", "{\"seconds\": 3}\n");
+    let output = scratch.run(&["calibrate", bad.to_str().expect("path")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("bad.jsonl:1: not an outcome"),
+        "{}",
+        stderr(&output)
+    );
+    scratch.assert_nothing_left();
+}
