@@ -24,7 +24,8 @@ pub struct Truth {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CachedEstimate {
     pub date: String,
-    /// The ddl-eta commit whose ladder produced the points (its interval is re-fitted).
+    /// The ddl-eta commit whose ladder produced the points (its interval is re-fitted), or
+    /// the binary given with --ddl-eta.
     pub commit: String,
     pub max_rows: u64,
     pub args: Vec<String>,

@@ -341,6 +341,11 @@ async fn run(args: Args) -> Result<()> {
             "HEAD",
         ],
     );
+    // The ladder is the binary's: another binary's commit is not this worktree's.
+    let ladder_commit = match &args.ddl_eta {
+        None => commit.clone(),
+        Some(path) => format!("{} (worktree at {commit})", path.display()),
+    };
     let load_start = load_average();
     let distances: Vec<u32> = if args.distances.is_empty() {
         DISTANCES.to_vec()
@@ -360,7 +365,7 @@ async fn run(args: Args) -> Result<()> {
             args: &args,
             dir: run_dir.join(&c.name),
             cache: &cache,
-            commit: &commit,
+            commit: &ladder_commit,
             distances: &distances,
         };
         let mut todo = Vec::new();
