@@ -307,15 +307,21 @@ pub struct SandboxArgs {
     /// a busy production table) or cold (evicted; a sandbox ddl-eta starts only).
     #[arg(long, value_enum, default_value_t = CacheState::Warm)]
     pub cache: CacheState,
+
+    /// Directory for a local sandbox's data: the ladder's tables and their clones, which
+    /// need about three times the largest scale's table size (default: the temp dir).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct LadderArgs {
-    /// Number of scales in the geometric ladder.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(2..=20))]
+    /// Number of scales in the geometric ladder, above a small calibration run.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(2..=20))]
     pub scales: u16,
 
-    /// Runs at each of the two smallest scales, to see the noise.
+    /// Runs at the largest scale, which weighs most in the extrapolation, when the budget
+    /// has room for them.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=10))]
     pub repeats: u16,
 

@@ -51,7 +51,10 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         source::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?;
     }
     progress.step("starting the sandbox server");
-    let mut sandbox = Sandbox::start(&sandbox_options(args, &profile)).await?;
+    let starting = Instant::now();
+    let work_dir = args.sandbox.work_dir.as_deref();
+    let mut sandbox = Sandbox::start_in(&sandbox_options(args, &profile), work_dir).await?;
+    let server_start_seconds = starting.elapsed().as_secs_f64();
     let sandbox_settings = source::sandbox_settings(&sandbox).await;
     let ladder = LadderOptions {
         scales: usize::from(args.ladder.scales),
@@ -105,7 +108,8 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     };
     sandbox.close().await;
     progress.finish();
-    let measured = measured?;
+    let mut measured = measured?;
+    measured.ladder.time.server_start_seconds = server_start_seconds;
     let probe = blocking::probe_report(ladder.probe.as_ref(), &measured);
     let mut report = build_report(
         &migration,

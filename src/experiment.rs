@@ -3,6 +3,10 @@
 //! finds the algorithm and lock level the server really uses, by asking for each level in
 //! turn on a small copy. Produces Measurements; knows nothing of statistics.
 
+mod fresh;
+mod plan;
+mod time;
+
 use crate::migration::{self, Migration, Operation, Statement};
 use crate::probe::{MeasuredBlocking, ProbeOptions, ProbeTarget, Prober, RunningProbe};
 use crate::profile::Profile;
@@ -10,11 +14,14 @@ use crate::progress::Progress;
 use crate::rules::{self, TableColumns};
 use crate::sandbox::Sandbox;
 use crate::seed::{self, SeedContext, TableShape};
+pub use time::{CopiedTable, FreshMethod, LadderTime};
+
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sqlx::mysql::{MySqlConnection, MySqlDatabaseError};
 use sqlx::Row;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Prefix of the tables that hold the seeded rows; the migration never sees them.
@@ -33,7 +40,9 @@ const POOL_CHUNK_BYTES: u64 = 2 << 20;
 
 #[derive(Debug, Clone)]
 pub struct LadderOptions {
+    /// Scales of the ladder above the calibration run.
     pub scales: usize,
+    /// Runs at the largest scale, when the budget has room for them.
     pub repeats: usize,
     pub ratio: f64,
     pub max_rows: Option<u64>,
@@ -160,6 +169,9 @@ pub struct LadderSummary {
     /// regime was matched; empty when the pool stayed fixed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buffer_pool_bytes: Vec<u64>,
+    /// Where the time went, and how every run got fresh tables.
+    #[serde(flatten, default)]
+    pub time: LadderTime,
 }
 
 #[derive(Debug, Clone)]
@@ -197,6 +209,7 @@ pub async fn run_with(
     extras: Option<&Extras<'_>>,
 ) -> Result<Measurements> {
     let mut lab = Lab::prepare(sandbox, profile, migration, progress).await?;
+    lab.choose_fresh_method().await?;
     lab.read_columns = extras.is_some_and(|e| e.read_columns);
     lab.prober = options.probe.clone().map(Prober::new);
     lab.pool_ratio = options
@@ -252,12 +265,24 @@ struct Lab<'a> {
     cold_cache: bool,
     pool_sizes: Vec<u64>,
     out_of_regime: usize,
+    /// The directory of our database's table files, where cloning is possible.
+    table_dir: Option<PathBuf>,
+    /// Per table: cloned (else copied) for every run.
+    cloned: Vec<bool>,
+    /// Per cloned table: its secondary indexes as `ADD …` clauses for its base table.
+    index_clauses: Vec<Vec<String>>,
+    /// Whether the base tables carry their secondary indexes now.
+    base_indexed: bool,
+    time: LadderTime,
+    seed_per_fraction: f64,
+    index_per_fraction: f64,
 }
 
 /// What one run at one scale cost, split by activity, to plan the next.
 #[derive(Debug, Clone, Copy, Default)]
 struct RunCost {
     fraction: f64,
+    /// Fresh tables, warming included.
     copy: f64,
     migrate: f64,
 }
@@ -283,6 +308,11 @@ impl<'a> Lab<'a> {
         for (i, shape) in shapes.iter().enumerate() {
             create_base_table(&mut loader, shape, &base_name(i)).await?;
         }
+        let table_dir = if sandbox.owns_server() {
+            sandbox.table_dir()
+        } else {
+            None
+        };
         let seeding_order = seed::seeding_order(&shapes);
         let counters = shapes
             .iter()
@@ -319,6 +349,13 @@ impl<'a> Lab<'a> {
             cold_cache: false,
             pool_sizes: Vec::new(),
             out_of_regime: 0,
+            table_dir,
+            cloned: Vec::new(),
+            index_clauses: Vec::new(),
+            base_indexed: false,
+            time: LadderTime::default(),
+            seed_per_fraction: 0.0,
+            index_per_fraction: 0.0,
         })
     }
 
@@ -352,6 +389,8 @@ impl<'a> Lab<'a> {
         if total == 0 {
             return Ok((0.0, 0));
         }
+        self.unindex_bases().await?;
+        let fraction_before = self.seeded_fraction();
         self.progress
             .counted_step(format!("seeding {} rows", group_digits(total)), total);
         let started = Instant::now();
@@ -387,11 +426,14 @@ impl<'a> Lab<'a> {
         if seconds > 0.0 {
             self.seed_rate = total as f64 / seconds;
         }
+        self.time.seed_seconds += seconds;
+        let grown = self.seeded_fraction() - fraction_before.min(self.seeded_fraction());
+        if grown > 0.0 {
+            self.seed_per_fraction = seconds / grown;
+        }
         Ok((seconds, total))
     }
 
-    /// Fresh tables at `fraction`: drop whatever the last run left, create the schema
-    /// anew, and copy the first rows of each base table in primary-key order.
     /// Evict the tables from the buffer pool: shrink it to the smallest size and back.
     /// The OS page cache still holds the files, so "cold" means a buffer pool miss that
     /// reads from memory, not from disk.
@@ -423,22 +465,6 @@ impl<'a> Lab<'a> {
         Ok(())
     }
 
-    async fn reset_tables(&mut self, fraction: f64) -> Result<f64> {
-        let started = Instant::now();
-        drop_working_tables(&mut self.loader).await?;
-        create_schema(&mut self.loader, self.profile).await?;
-        for position in 0..self.seeding_order.len() {
-            let i = self.seeding_order[position];
-            let rows = self.rows_at(i, fraction);
-            let sql = copy_sql(&self.shapes[i], &base_name(i), rows);
-            sqlx::raw_sql(&sql)
-                .execute(&mut self.loader)
-                .await
-                .with_context(|| format!("copying rows into {}", self.shapes[i].name))?;
-        }
-        Ok(started.elapsed().as_secs_f64())
-    }
-
     /// On a small copy, ask the server for each algorithm and lock level in turn: the
     /// first it accepts is what it really does. Two passes, each on its own fresh copy,
     /// because a probe that succeeds has done the work.
@@ -449,6 +475,7 @@ impl<'a> Lab<'a> {
             .step("finding the algorithm the server uses for each statement");
         self.reset_tables(fraction).await?;
         let mut conn = self.sandbox.connect().await?;
+        let probing = Instant::now();
         for (index, statement) in self.migration.statements.iter().enumerate() {
             if let (true, Some(table)) = (self.read_columns, statement.table.as_deref()) {
                 self.results[index].columns_before =
@@ -458,14 +485,17 @@ impl<'a> Lab<'a> {
                 probe_levels(&mut conn, statement, &ALGORITHMS, migration::with_algorithm).await?;
             self.results[index].algorithm = found;
         }
+        self.time.probe_seconds += probing.elapsed().as_secs_f64();
         self.progress
             .step("finding the lock level the server allows for each statement");
         self.reset_tables(fraction).await?;
         let mut conn = self.sandbox.connect().await?;
+        let probing = Instant::now();
         for (index, statement) in self.migration.statements.iter().enumerate() {
             let found = probe_levels(&mut conn, statement, &LOCKS, migration::with_lock).await?;
             self.results[index].lock = found;
         }
+        self.time.probe_seconds += probing.elapsed().as_secs_f64();
         Ok(())
     }
 
@@ -477,39 +507,106 @@ impl<'a> Lab<'a> {
 
     async fn run_ladder(&mut self, options: &LadderOptions, started: Instant) -> Result<()> {
         self.ladder_started = Instant::now();
-        // Calibrate below the cap, so the ladder's top is still a new, larger scale.
-        let calibration_rows = options
-            .max_rows
-            .map_or(CALIBRATION_ROWS, |cap| CALIBRATION_ROWS.min(cap / 2).max(1));
+        // Calibrate below the cap's whole ladder, so that every scale is a new, larger one.
+        let below = options.ratio.max(1.1).powi(options.scales.max(1) as i32);
+        let calibration_rows = options.max_rows.map_or(CALIBRATION_ROWS, |cap| {
+            CALIBRATION_ROWS.min((cap as f64 / below) as u64).max(1)
+        });
         let calibration = self.fraction_for(calibration_rows);
-        let (seed_seconds, _) = self.grow(calibration).await?;
+        self.grow(calibration).await?;
         let mut last = self.timed_run(calibration, "calibration").await?;
-        let seed_per_fraction = seed_seconds / calibration.max(f64::MIN_POSITIVE);
-
-        let ladder = self.plan_ladder(options, started, seed_per_fraction, last);
-        let steps = ladder.len();
-        for (position, fraction) in ladder.into_iter().enumerate() {
-            let estimate = predicted_cost(&last, fraction)
-                + seed_per_fraction * (fraction - self.seeded_fraction()).max(0.0);
-            let elapsed = started.elapsed().as_secs_f64();
-            let distinct = self.distinct_scales();
-            if elapsed + estimate > options.budget.as_secs_f64() * 1.1 && distinct >= 3 {
-                self.warnings.push(format!(
-                    "the --budget of {} ran out after {} of {steps} ladder runs; the largest scale measured is {} rows",
-                    humantime::format_duration(options.budget),
-                    position,
-                    group_digits(self.scales_run.iter().copied().max().unwrap_or(0))
-                ));
-                break;
+        let max_fraction = options
+            .max_rows
+            .map_or(1.0, |cap| self.fraction_for(cap))
+            .max(calibration);
+        let wanted = options.scales.max(1);
+        let budget = options.budget.as_secs_f64();
+        for done in 0..wanted {
+            let at = plan::Position {
+                remaining_seconds: budget - started.elapsed().as_secs_f64(),
+                top: last.fraction,
+                seeded: self.seeded_fraction(),
+                max_fraction,
+                scales_left: wanted - done,
+                ratio: options.ratio.max(1.1),
+                repeats: options.repeats.max(1),
+            };
+            let mut rest = plan::rest(&self.costs(&last), &at);
+            if rest.is_empty() {
+                if self.distinct_scales() >= 3 || last.fraction >= max_fraction {
+                    break;
+                }
+                // The fit needs three scales: take the next step whatever the budget says.
+                let warning = "the --budget barely covers the calibration run: the ladder stays small, so the estimate is rough";
+                if !self.warnings.iter().any(|w| w == warning) {
+                    self.warnings.push(warning.to_string());
+                }
+                rest = vec![((last.fraction * at.ratio).min(max_fraction), 1)];
             }
+            let (fraction, runs) = rest[0];
+            // Before the ladder starts, room for its planned top; then for each new scale.
+            let room_for = match done {
+                0 => rest.last().map_or(fraction, |r| r.0),
+                _ => fraction,
+            };
+            self.check_disk_space(room_for).await?;
             self.grow(fraction).await?;
-            let label = format!("run {}/{steps}", position + 1);
-            last = self.timed_run(fraction, &label).await?;
+            for run in 0..runs {
+                let expected = plan::run_seconds(&self.costs(&last), fraction);
+                if run > 0 && started.elapsed().as_secs_f64() + expected > budget {
+                    break;
+                }
+                let label = match runs {
+                    1 => format!("scale {}", done + 1),
+                    _ => format!("scale {} run {}/{runs}", done + 1, run + 1),
+                };
+                last = self.timed_run(fraction, &label).await?;
+            }
         }
+        self.repeat_top(options, started, &mut last).await?;
         if options.validate {
             self.run_validation(last.fraction).await?;
         }
         Ok(())
+    }
+
+    /// Spend what the budget has left on repeats of the largest scale: where the next
+    /// scale was out of reach, the top was run once only.
+    async fn repeat_top(
+        &mut self,
+        options: &LadderOptions,
+        started: Instant,
+        last: &mut RunCost,
+    ) -> Result<()> {
+        let top = self.scales_run.last().copied().unwrap_or(0);
+        let mut runs = self.scales_run.iter().filter(|r| **r == top).count();
+        while runs < options.repeats.max(1) {
+            let expected = plan::run_seconds(&self.costs(last), last.fraction);
+            if started.elapsed().as_secs_f64() + expected > options.budget.as_secs_f64() {
+                break;
+            }
+            runs += 1;
+            *last = self
+                .timed_run(last.fraction, &format!("top scale run {runs}"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// What each activity costs per unit of fraction, from the last run and the last
+    /// seeding and index build.
+    fn costs(&self, last: &RunCost) -> plan::Costs {
+        let per_fraction = |seconds: f64| seconds / last.fraction.max(f64::MIN_POSITIVE);
+        plan::Costs {
+            seed: self.seed_per_fraction,
+            index: if self.cloned.iter().any(|c| *c) {
+                self.index_per_fraction
+            } else {
+                0.0
+            },
+            fresh: per_fraction(last.copy),
+            migrate: per_fraction(last.migrate),
+        }
     }
 
     /// One run at three times the ladder's top (production size at most), set aside from
@@ -560,63 +657,23 @@ impl<'a> Lab<'a> {
         scales.len()
     }
 
-    /// The ladder's fractions, smallest first, repeats included: its top is the largest
-    /// scale the remaining budget affords at the costs measured so far, capped by
-    /// `--max-rows` and by production size.
-    fn plan_ladder(
-        &mut self,
-        options: &LadderOptions,
-        started: Instant,
-        seed_per_fraction: f64,
-        calibration: RunCost,
-    ) -> Vec<f64> {
-        let scales = options.scales.max(2);
-        let ratio = options.ratio.max(1.1);
-        // Weight of each scale relative to the top one, with its repeats.
-        let weights: Vec<(f64, usize)> = (0..scales)
-            .map(|i| {
-                let weight = ratio.powi(-((scales - 1 - i) as i32));
-                let runs = if i < 2 { options.repeats.max(1) } else { 1 };
-                (weight, runs)
-            })
-            .collect();
-        let per_run =
-            (calibration.copy + calibration.migrate) / calibration.fraction.max(f64::MIN_POSITIVE);
-        let cost_per_top: f64 = weights
-            .iter()
-            .map(|(w, runs)| w * *runs as f64 * per_run)
-            .sum::<f64>()
-            + seed_per_fraction;
-        // Costs grow a little faster than rows (index builds bend upward): keep a margin.
-        let remaining = options.budget.as_secs_f64() - started.elapsed().as_secs_f64();
-        let affordable = (remaining * 0.85 / (cost_per_top * 1.3).max(1e-9)).max(0.0);
-        let mut top = affordable.min(1.0);
-        if let Some(max_rows) = options.max_rows {
-            top = top.min(self.fraction_for(max_rows));
-        }
-        if top < calibration.fraction {
-            self.warnings.push(
-                "the --budget barely covers the calibration run: the ladder stays small, so the estimate is rough".to_string(),
-            );
-        }
-        let top = top.max(calibration.fraction);
-        weights
-            .iter()
-            .flat_map(|(w, runs)| std::iter::repeat_n(top * w, *runs))
-            .collect()
-    }
-
     /// Reset the tables to `fraction` and run the whole migration, timing each statement.
     async fn timed_run(&mut self, fraction: f64, label: &str) -> Result<RunCost> {
         let largest = (self.profile.largest_rows() as f64 * fraction).round() as u64;
+        let making = match self.method() {
+            FreshMethod::Copy => "copying",
+            FreshMethod::Clone | FreshMethod::Mixed => "cloning",
+        };
         self.progress.step(format!(
-            "{label}: copying {} rows into fresh tables",
+            "{label}: {making} {} rows into fresh tables",
             group_digits(largest)
         ));
-        let copy = self.reset_tables(fraction).await?;
+        let mut copy = self.reset_tables(fraction).await?;
         self.match_memory_regime().await?;
         if self.cold_cache {
             self.empty_buffer_pool().await?;
+        } else if self.cloned.iter().any(|c| *c) {
+            copy += self.warm_clones().await?;
         }
         self.record_row_bytes().await;
         let mut conn = self.sandbox.connect().await?;
@@ -663,6 +720,7 @@ impl<'a> Lab<'a> {
             });
         }
         self.scales_run.push(largest);
+        self.time.statement_seconds += migrate;
         Ok(RunCost {
             fraction,
             copy,
@@ -837,7 +895,12 @@ impl<'a> Lab<'a> {
         }
     }
 
-    fn into_measurements(self) -> Measurements {
+    fn into_measurements(mut self) -> Measurements {
+        self.time.fresh_tables = self.method();
+        if self.time.clone_seconds > 0.0 {
+            self.time.clone_bytes_per_second =
+                Some(self.time.clone_bytes as f64 / self.time.clone_seconds);
+        }
         Measurements {
             statements: self.results,
             ladder: LadderSummary {
@@ -845,6 +908,7 @@ impl<'a> Lab<'a> {
                 seed_rows_per_second: self.seed_rate,
                 seconds: self.ladder_started.elapsed().as_secs_f64(),
                 buffer_pool_bytes: self.pool_sizes,
+                time: self.time,
             },
             warnings: self.warnings,
             online_log_max_bytes: self.online_log_max_bytes,
@@ -858,10 +922,6 @@ async fn online_log_max_bytes(conn: &mut MySqlConnection) -> Option<u64> {
         .await
         .ok()?;
     row.try_get::<u64, _>(0).ok()
-}
-
-fn predicted_cost(last: &RunCost, fraction: f64) -> f64 {
-    (last.copy + last.migrate) * fraction / last.fraction.max(f64::MIN_POSITIVE)
 }
 
 /// Rows of the table a statement works on at production size; statements on tables the
@@ -1102,15 +1162,5 @@ mod tests {
         assert_eq!(group_digits(0), "0");
         assert_eq!(group_digits(1234), "1,234");
         assert_eq!(group_digits(50_000_000), "50,000,000");
-    }
-
-    #[test]
-    fn predicted_cost_scales_with_the_fraction() {
-        let last = RunCost {
-            fraction: 0.1,
-            copy: 1.0,
-            migrate: 1.0,
-        };
-        assert!((predicted_cost(&last, 0.2) - 4.0).abs() < 1e-9);
     }
 }

@@ -408,7 +408,7 @@ pub fn matched_value(column: &ColumnShape, stats: &ColumnStats, salt: usize) -> 
     }
     let index = value_index(stats, salt);
     // A permutation of the index, so value order is unrelated to popularity and seq.
-    let permuted = format!("MOD(({index} + 1) * 48271, 2147483647)");
+    let permuted = permuted_index(&index);
     let fraction = format!("({permuted} / 2147483647.0)");
     let data_type = column.data_type.as_str();
     match data_type {
@@ -444,12 +444,10 @@ pub fn matched_value(column: &ColumnShape, stats: &ColumnStats, salt: usize) -> 
             let lengths = profile.length.as_ref()?;
             let cap = column.max_length.unwrap_or(i64::MAX).max(1) as f64;
             let longest = lengths.max.min(cap).max(1.0);
-            let length = length_expression(
-                lengths,
-                cap,
-                &format!("(MOD({permuted}, 1000003) / 1000003.0)"),
-            );
+            let length = length_expression(lengths, cap, &length_uniform(&permuted));
             let repeats = (longest / 32.0).ceil() as u64 + 1;
+            // LEFT and CONCAT read their arguments left to right, so the text's first
+            // `permuted` is the one computed first (see `share_subexpressions`).
             Some(format!(
                 "LEFT(CONCAT(CONV({permuted}, 10, 36), REPEAT(MD5({permuted}), {repeats})), {length})"
             ))
@@ -462,8 +460,75 @@ pub fn matched_value(column: &ColumnShape, stats: &ColumnStats, salt: usize) -> 
     }
 }
 
+fn permuted_index(index: &str) -> String {
+    format!("MOD(({index} + 1) * 48271, 2147483647)")
+}
+
+/// The uniform draw of a matched string's length, from its permuted value index.
+fn length_uniform(permuted: &str) -> String {
+    format!("(MOD({permuted}, 1000003) / 1000003.0)")
+}
+
+/// A session variable holding one value of the row being generated, per column (`salt`).
+fn row_variable(name: &str, salt: usize) -> String {
+    format!("@ddl_eta_{name}{salt}")
+}
+
+/// The server does not share common subexpressions: a matched string computes its value
+/// index (three POWs) in its value, its padding and its length's every branch. On MariaDB
+/// each is computed once per row instead, into a session variable: its first occurrence
+/// in the text assigns it, the others read it, which holds because the functions used
+/// (LEFT, CONCAT, IF, CASE, comparisons) evaluate their arguments in text order. Returns
+/// the expression and the variables to declare first (a variable unknown when the
+/// statement starts reads as a constant NULL).
+fn share_subexpressions(
+    expression: &str,
+    stats: &ColumnStats,
+    salt: usize,
+) -> (String, Vec<String>) {
+    let permuted = permuted_index(&value_index(stats, salt));
+    let (now, before) = pool_sizes(stats);
+    let p = row_variable("p", salt);
+    let uniform = length_uniform(&p);
+    let parts = [
+        (permuted, p.clone(), "0"),
+        (uniform, row_variable("u", salt), "0e0"),
+        (now, row_variable("n", salt), "0"),
+        (before, row_variable("b", salt), "0"),
+    ];
+    let mut shared = expression.to_string();
+    let mut declared = Vec::new();
+    for (part, variable, initial) in parts {
+        if shared.matches(part.as_str()).count() < 2 {
+            continue;
+        }
+        let assigned = format!("({variable} := {part})");
+        let first = shared.find(part.as_str()).unwrap_or(0);
+        let (head, tail) = shared.split_at(first);
+        let tail = tail[part.len()..].replace(part.as_str(), &variable);
+        shared = format!("{head}{assigned}{tail}");
+        declared.push(format!("{variable} = {initial}"));
+    }
+    (shared, declared)
+}
+
 /// The index (0-based) of the value row `seq` takes: see `matched_value`.
 fn value_index(stats: &ColumnStats, salt: usize) -> String {
+    let profile = &stats.column;
+    let seen = (profile.sample_distinct as f64).max(1.0);
+    let share = profile.top1_share.clamp(1e-12, 1.0);
+    let skew = if seen > 1.0 && share < 1.0 {
+        (seen.ln() / (1.0 / share).ln()).clamp(1.0, 60.0)
+    } else {
+        1.0
+    };
+    let uniform = format!("({} / 4294967296.0)", hash(salt + 700));
+    let (now, before) = pool_sizes(stats);
+    format!("IF({now} > {before}, {before}, FLOOR(POW({uniform}, {skew:.6}) * {now}))")
+}
+
+/// The size of the value pool at this row and at the one before: P(seq) and P(seq - 1).
+fn pool_sizes(stats: &ColumnStats) -> (String, String) {
     let profile = &stats.column;
     let table = stats.table_rows.max(1) as f64;
     let sampled = (stats.sample_rows as f64 * (1.0 - profile.null_fraction)).max(1.0);
@@ -482,15 +547,7 @@ fn value_index(stats: &ColumnStats, salt: usize) -> String {
             format!("LEAST({n}, GREATEST(1, FLOOR({scale:e} * POW({n}, {alpha:.6}))))")
         }
     };
-    let share = profile.top1_share.clamp(1e-12, 1.0);
-    let skew = if seen > 1.0 && share < 1.0 {
-        (seen.ln() / (1.0 / share).ln()).clamp(1.0, 60.0)
-    } else {
-        1.0
-    };
-    let uniform = format!("({} / 4294967296.0)", hash(salt + 700));
-    let (now, before) = (pool("seq"), pool("(seq - 1)"));
-    format!("IF({now} > {before}, {before}, FLOOR(POW({uniform}, {skew:.6}) * {now}))")
+    (pool("seq"), pool("(seq - 1)"))
 }
 
 /// Byte length by inverse sampling of the profiled quantiles (piecewise linear), from a
@@ -590,17 +647,15 @@ fn unique_string(column: &ColumnShape, h: &str) -> String {
     if spread == 0 {
         return prefix;
     }
-    let repeats = spread / 32 + 1;
     format!(
-        "CONCAT({prefix}, LEFT(REPEAT(MD5(seq), {repeats}), MOD({h}, {})))",
+        "CONCAT({prefix}, RPAD('', MOD({h}, {}), MD5(seq)))",
         spread + 1
     )
 }
 
 /// `length` characters of hex text derived from `key`.
 fn filler_text(length: u64, key: &str) -> String {
-    let repeats = length / 32 + 1;
-    format!("LEFT(REPEAT(MD5({key}), {repeats}), {length})")
+    format!("RPAD('', {length}, MD5({key}))")
 }
 
 /// Mean length synthetic strings get when nothing better is known: short strings are
@@ -672,8 +727,7 @@ fn random_length_text(column: &ColumnShape, h: &str, salt: usize) -> String {
     let typical = typical_length(column).max(1);
     let spread = (2 * typical - 1).clamp(1, max);
     let length = format!("1 + MOD({}, {spread})", hash(salt + 2));
-    let repeats = spread / 32 + 1;
-    format!("LEFT(REPEAT(MD5({h}), {repeats}), {length})")
+    format!("RPAD('', {length}, MD5({h}))")
 }
 
 fn enum_members(column_type: &str) -> u64 {
@@ -698,15 +752,29 @@ pub fn insert_batch_sql(
 ) -> Result<String> {
     let mut names = Vec::new();
     let mut expressions = Vec::new();
+    let mut declared = Vec::new();
     for (salt, column) in shape.insertable_columns().enumerate() {
         names.push(format!("`{}`", column.name));
-        expressions.push(column_expression(shape, column, salt, context)?);
+        let expression = column_expression(shape, column, salt, context)?;
+        let stats = shape.stats.get(&column.name.to_ascii_lowercase());
+        match stats.filter(|_| server.is_mariadb()) {
+            Some(stats) => {
+                let (shared, variables) = share_subexpressions(&expression, stats, salt);
+                expressions.push(shared);
+                declared.extend(variables);
+            }
+            None => expressions.push(expression),
+        }
     }
     let names = names.join(", ");
     let select = expressions.join(", ");
     Ok(if server.is_mariadb() {
+        let declare = match declared.is_empty() {
+            true => String::new(),
+            false => format!("SET {}; ", declared.join(", ")),
+        };
         // The SEQUENCE engine's seq_FROM_to_TO table yields the counter in the server.
-        format!("INSERT INTO `{target}` ({names}) SELECT {select} FROM seq_{from}_to_{to}")
+        format!("{declare}INSERT INTO `{target}` ({names}) SELECT {select} FROM seq_{from}_to_{to}")
     } else {
         format!(
             "INSERT INTO `{target}` ({names}) WITH RECURSIVE counter (seq) AS \
@@ -809,6 +877,26 @@ mod tests {
         assert!(!sql.contains("300"), "{sql}");
         assert!(date_literal("2020-01-01 00:00:00").is_some());
         assert!(date_literal("1'; DROP").is_none());
+    }
+
+    #[test]
+    fn a_matched_string_computes_its_value_index_once_per_row_on_mariadb() {
+        let column = column("c", "varchar", "varchar(255)", Some(255));
+        let stats = stats(500_000.0, 60_000, 0.0001);
+        let inline = matched_value(&column, &stats, 4).expect("matched");
+        let (shared, declared) = share_subexpressions(&inline, &stats, 4);
+        assert_eq!(shared.matches("POW(").count(), 3, "{shared}");
+        assert!(inline.matches("POW(").count() > 20, "{inline}");
+        // Each variable is assigned before it is read, in text (and evaluation) order.
+        for variable in ["@ddl_eta_p4", "@ddl_eta_u4", "@ddl_eta_n4", "@ddl_eta_b4"] {
+            let assigned = shared.find(&format!("({variable} := ")).expect(variable);
+            let read = shared.rfind(variable).expect(variable);
+            assert!(assigned < read, "{variable} in {shared}");
+            assert!(
+                declared.iter().any(|d| d.starts_with(variable)),
+                "{declared:?}"
+            );
+        }
     }
 
     #[test]

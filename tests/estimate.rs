@@ -9,13 +9,7 @@ fn estimate_json(scratch: &Scratch, migration: &str, rows: &str) -> Value {
     let schema = example("courseware_studentmodule.sql");
     let mut args = vec!["estimate", "--schema", &schema, "--rows", rows, migration];
     args.extend(QUICK);
-    let output = scratch.run(&args);
-    assert!(
-        output.status.success(),
-        "estimate failed: {}",
-        stderr(&output)
-    );
-    serde_json::from_str(&stdout(&output)).expect("stdout is JSON")
+    json_report(&scratch.run(&args))
 }
 
 #[test]

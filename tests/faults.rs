@@ -135,16 +135,76 @@ fn a_disk_too_small_to_start_the_sandbox_says_how_much_was_needed_and_where() {
 }
 
 #[test]
+fn a_ladder_too_large_for_the_disk_stops_before_it_with_the_bytes_needed() {
+    // Room for the server but not for the ladder's tables at the scales 10 minutes buy.
+    let scratch = Scratch::new("smalldisk");
+    let disk = SmallDisk::mount(&scratch, "640m");
+    let output = estimate(&scratch).arg("--quiet").output().expect("run");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("not enough disk space for the ladder's tables: about "),
+        "{err}"
+    );
+    let place = format!("MB needed in {}", disk.dir.display());
+    assert!(err.contains(&place), "{err}");
+    assert!(err.contains("--work-dir"), "{err}");
+    assert_tmp_empty(&disk.dir);
+    scratch.assert_nothing_left();
+}
+
+#[test]
 fn a_disk_that_fills_mid_ladder_says_how_much_was_needed_and_where() {
-    // Room for the server (its 512 MiB redo log and system files) and a few MiB of rows.
-    let err = full_disk_error("fulldisk", "640m", "640 MiB");
-    assert!(err.contains(" bytes) more for "), "{err}");
+    // The ladder fits when it starts; then something else takes the disk (the test fills
+    // it), as another process on a shared machine would.
+    let scratch = Scratch::new("fulldisk");
+    let disk = SmallDisk::mount(&scratch, "1g");
+    let mut child = estimate(&scratch)
+        .args(["--max-rows", "200000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ddl-eta");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("read stderr");
+        let seeding = line.contains("seeding");
+        seen.push(line);
+        if seeding {
+            break;
+        }
+    }
     assert!(
-        err.contains("seeding table courseware_studentmodule"),
-        "{err}"
+        seen.last().is_some_and(|l| l.contains("seeding")),
+        "never reached the ladder: {seen:?}"
     );
-    assert!(
-        err.contains("error log ends with:\n    ") && err.contains("failed with error 28"),
-        "{err}"
-    );
+    let filler = disk.dir.join("filler");
+    fill(&filler);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().expect("wait");
+    std::fs::remove_file(&filler).expect("remove the filler");
+    let err = rest.join("\n");
+    assert_eq!(status.code(), Some(1), "{err}");
+    // Two guards can see it first, each with the bytes and the place: the check before
+    // every new scale, or the server's own failed write (errno 28, its log inline).
+    let dir = disk.dir.display().to_string();
+    let before_scale = err.contains("not enough disk space for the ladder's tables: about ")
+        && err.contains(&format!("MB needed in {dir}"));
+    let server_write = err.contains("error: the sandbox's disk is full: its server needed ")
+        && err.contains(" bytes) more for ")
+        && err.contains(&format!("and {dir} has "))
+        && err.contains("failed with error 28");
+    assert!(before_scale || server_write, "{err}");
+    assert_tmp_empty(&disk.dir);
+    scratch.assert_nothing_left();
+}
+
+/// Write zeros to `path` until the filesystem has no room left.
+fn fill(path: &Path) {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path).expect("create the filler");
+    let chunk = vec![0u8; 1 << 20];
+    while file.write_all(&chunk).is_ok() {}
+    let _ = file.sync_all();
 }

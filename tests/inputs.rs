@@ -145,6 +145,8 @@ async fn a_user_server_keeps_nothing_of_ours() {
         report["sandbox"]["kind"],
         format!("mysql://tester:***@127.0.0.1:{port}/")
     );
+    // The files of a server the user runs are out of reach: every run copies.
+    assert_eq!(report["ladder"]["fresh_tables"], "copy");
 
     let rows = sqlx::raw_sql("SELECT CAST(SCHEMA_NAME AS CHAR) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'ddl\\_eta\\_%'")
         .fetch_all(&mut admin)

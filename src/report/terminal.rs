@@ -4,6 +4,7 @@
 use super::{
     human_seconds, short_rows, ProductionReport, ProductionSource, Report, StatementReport,
 };
+use crate::experiment::FreshMethod;
 use std::fmt::Write;
 
 pub fn render(report: &Report) -> String {
@@ -25,6 +26,7 @@ pub fn render(report: &Report) -> String {
         write_statement(&mut out, statement, percent);
     }
     write_summary(&mut out, report, percent);
+    write_ladder_time(&mut out, &report.ladder);
     for warning in &report.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }
@@ -212,6 +214,55 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
             .collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
     }
+}
+
+/// One line on where the ladder's time went (absent from reports made before it was kept).
+fn write_ladder_time(out: &mut String, ladder: &crate::experiment::LadderSummary) {
+    let t = &ladder.time;
+    if t.seed_seconds + t.fresh_table_seconds + t.statement_seconds <= 0.0 {
+        return;
+    }
+    let speed = match (t.fresh_tables, t.clone_bytes_per_second) {
+        (FreshMethod::Copy, _) | (_, None) => String::new(),
+        (_, Some(rate)) => format!(", {:.0} MB/s", rate / 1e6),
+    };
+    let method = match (t.fresh_tables, t.clone_fell_back) {
+        (_, true) => "copied after a failed clone",
+        (FreshMethod::Clone, _) => "cloned",
+        (FreshMethod::Mixed, _) => "cloned and copied",
+        (FreshMethod::Copy, _) => "copied",
+    };
+    let mut parts = Vec::new();
+    if t.server_start_seconds > 0.0 {
+        parts.push(format!(
+            "server start {}",
+            human_seconds(t.server_start_seconds)
+        ));
+    }
+    parts.push(format!(
+        "synthetic rows {} ({}/s)",
+        human_seconds(t.seed_seconds),
+        short_rows(ladder.seed_rows_per_second.round() as u64)
+    ));
+    if t.index_seconds > 0.0 {
+        parts.push(format!("indexes {}", human_seconds(t.index_seconds)));
+    }
+    parts.push(format!(
+        "fresh tables {} ({method}{speed})",
+        human_seconds(t.fresh_table_seconds)
+    ));
+    if t.warm_seconds > 0.0 {
+        parts.push(format!("warming {}", human_seconds(t.warm_seconds)));
+    }
+    parts.push(format!("statements {}", human_seconds(t.statement_seconds)));
+    parts.push(format!("probing {}", human_seconds(t.probe_seconds)));
+    let _ = writeln!(
+        out,
+        "ladder: {} up to {} rows: {}",
+        human_seconds(ladder.seconds + t.server_start_seconds),
+        short_rows(ladder.scales.iter().copied().max().unwrap_or(0)),
+        parts.join(", ")
+    );
 }
 
 /// "instant", or "instant→inplace" where production (the estimate's subject) differs.

@@ -69,9 +69,13 @@ fn running_as_root() -> bool {
 
 impl LocalServer {
     pub async fn start(options: &LocalOptions) -> Result<LocalServer> {
+        Self::start_in(options, &std::env::temp_dir()).await
+    }
+
+    /// Start with the sandbox directory under `temp` (`--work-dir`) rather than the temp dir.
+    pub async fn start_in(options: &LocalOptions, temp: &Path) -> Result<LocalServer> {
         let binary = find_server_binary()?;
-        let temp = std::env::temp_dir();
-        cleanup::remove_stale_sandboxes(&temp);
+        cleanup::remove_stale_sandboxes(temp);
         let dir = temp.join(format!(
             "{DIR_PREFIX}{}-{}",
             std::process::id(),
@@ -144,7 +148,8 @@ impl LocalServer {
         &self.dir
     }
 
-    fn data_dir(&self) -> PathBuf {
+    /// The server's data directory: each database is a directory of table files in it.
+    pub fn data_dir(&self) -> PathBuf {
         self.dir.join("data")
     }
 

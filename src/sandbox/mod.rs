@@ -4,6 +4,7 @@
 //! it creates, `ddl_eta_<random>`, and everything it made is gone when it stops.
 
 pub mod cleanup;
+pub mod clone;
 pub mod docker;
 pub mod local;
 pub mod postmortem;
@@ -12,6 +13,7 @@ pub mod url;
 use crate::server::{self, ServerInfo};
 use anyhow::{Context, Result};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Which sandbox to use, as chosen on the command line.
@@ -77,14 +79,21 @@ pub fn random_suffix() -> String {
 
 impl Sandbox {
     pub async fn start(options: &SandboxOptions) -> Result<Sandbox> {
+        Self::start_in(options, None).await
+    }
+
+    /// Start, with a local server's directory (its data and the ladder's tables) under
+    /// `work_dir` instead of the temp dir.
+    pub async fn start_in(options: &SandboxOptions, work_dir: Option<&Path>) -> Result<Sandbox> {
         let (backend, connect, description) = match &options.spec {
             SandboxSpec::Local => {
-                let server = local::LocalServer::start(&local::LocalOptions {
+                let local_options = local::LocalOptions {
                     buffer_pool_bytes: options.buffer_pool_bytes,
                     extra_args: options.extra_server_args.clone(),
                     tcp: false,
-                })
-                .await?;
+                };
+                let temp = work_dir.map_or_else(std::env::temp_dir, Path::to_path_buf);
+                let server = local::LocalServer::start_in(&local_options, &temp).await?;
                 let connect = server.connect_options();
                 (Backend::Local(server), connect, "local server".to_string())
             }
@@ -183,6 +192,15 @@ impl Sandbox {
     /// Whether the server is ours to reconfigure (never a server the user runs).
     pub fn owns_server(&self) -> bool {
         !matches!(self.backend, Backend::Url { .. })
+    }
+
+    /// The directory holding our database's table files, where ddl-eta can reach them (a
+    /// local server of its own); None for Docker and `--sandbox-url`.
+    pub fn table_dir(&self) -> Option<PathBuf> {
+        match &self.backend {
+            Backend::Local(server) => Some(server.data_dir().join(&self.database)),
+            _ => None,
+        }
     }
 
     pub fn connect_options(&self) -> &MySqlConnectOptions {

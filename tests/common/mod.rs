@@ -113,6 +113,16 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).to_string()
 }
 
+/// The JSON report of an estimate that must have succeeded.
+pub fn json_report(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "estimate failed: {}",
+        stderr(output)
+    );
+    serde_json::from_str(&stdout(output)).expect("stdout is JSON")
+}
+
 pub fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/openedx")
 }
