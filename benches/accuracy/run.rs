@@ -59,7 +59,9 @@ pub async fn build_stashes(
         }
         let shape = shape_of(c)?;
         progress::step(format!("building {} with {} rows", shape.table, c.rows));
-        let builder = Production::start(4 << 30, false, server_args).await?;
+        let mut args = server_args.to_vec();
+        args.extend(shape.builder_args());
+        let builder = Production::start(4 << 30, false, &args).await?;
         builder.build(shape, c.rows).await?;
         let stash = builder
             .export(shape, &root.join(format!("{}-{}", c.shape, c.rows)))

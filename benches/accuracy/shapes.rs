@@ -24,6 +24,8 @@ pub struct Shape {
 }
 
 pub struct RealData {
+    /// The file the server loads (its directory is the only one it may read).
+    pub file: fn() -> std::path::PathBuf,
     pub prepare: fn() -> anyhow::Result<Vec<String>>,
     pub cleanup: fn() -> Vec<String>,
 }
@@ -37,6 +39,19 @@ impl Shape {
         self.real_data
             .as_ref()
             .map_or(Ok(Vec::new()), |real| (real.prepare)())
+    }
+
+    /// What the builder server needs to load the real data: reading the data's directory
+    /// (a server ddl-eta starts reads no file outside its own).
+    pub fn builder_args(&self) -> Vec<String> {
+        self.real_data
+            .as_ref()
+            .and_then(|real| {
+                let file = (real.file)();
+                Some(format!("--secure-file-priv={}", file.parent()?.display()))
+            })
+            .into_iter()
+            .collect()
     }
 
     pub fn cleanup(&self) -> Vec<String> {
@@ -110,6 +125,7 @@ pub static SHAPES: [Shape; 4] = [
         quick: &[],
         needs_profile: &["NULL to NOT NULL"],
         real_data: Some(RealData {
+            file: crate::flights::csv_path,
             prepare: crate::flights::prepare,
             cleanup: crate::flights::cleanup,
         }),
