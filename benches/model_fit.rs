@@ -1,7 +1,7 @@
 //! Micro-benchmarks of the timing model: fitting a ladder (every kind plus
 //! leave-one-out) and the Monte Carlo interval of a multi-statement total.
 
-use ddl_eta::model::{fit, total_interval, Fit, FitOptions, Point};
+use ddl_eta::model::{fit, total_interval, Fit, FitOptions, OperationClass, Point, Spread};
 use divan::{black_box, Bencher};
 
 fn main() {
@@ -34,6 +34,15 @@ fn total_interval_of_five_fits(bencher: Bencher) {
     let fits: Vec<Fit> = (1..=5)
         .filter_map(|i| fit(&ladder(1e-5 * i as f64), &FitOptions::default()).ok())
         .collect();
-    let parts: Vec<(&Fit, f64)> = fits.iter().map(|f| (f, 2e6)).collect();
-    bencher.bench(|| total_interval(black_box(&parts), black_box(0.9)));
+    let parts: Vec<Spread> = fits
+        .iter()
+        .map(|f| {
+            f.spread(
+                2e6,
+                OperationClass::Rebuild,
+                f.estimate(2e6, OperationClass::Rebuild),
+            )
+        })
+        .collect();
+    bencher.bench(|| total_interval(black_box(&parts), black_box(0.9), black_box(0.5)));
 }

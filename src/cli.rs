@@ -240,6 +240,20 @@ pub struct GateArgs {
     /// Fail (exit 3) when any statement may block writes longer than this (e.g. 5s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub max_write_block: Option<Duration>,
+
+    /// Fail (exit 3) when production is more than this many times the largest measured
+    /// scale (e.g. 30: the farthest ddl-eta's errors were measured at).
+    #[arg(long, value_name = "TIMES", value_parser = parse_distance)]
+    pub max_distance: Option<f64>,
+}
+
+fn parse_distance(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(times) if times.is_finite() && times >= 1.0 => Ok(times),
+        _ => Err(format!(
+            "expected a number of times, 1 or more (e.g. 30), not '{text}'"
+        )),
+    }
 }
 
 impl SourceReadArgs {

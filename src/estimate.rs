@@ -11,7 +11,7 @@ use crate::cli::{EstimateArgs, SandboxKind};
 use crate::ddl::Algorithm;
 use crate::experiment::{self, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
-use crate::model::{self, Fit, FitOptions, Interval, ModelKind, Point};
+use crate::model::{self, Fit, Interval, OperationClass, Point, Spread};
 use crate::probe::ProbeOptions;
 use crate::profile::{self, Profile};
 use crate::progress::Progress;
@@ -27,8 +27,9 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 pub const INTERVAL: f64 = 0.9;
-/// Beyond this many times the largest measured scale, an extrapolation is a guess.
-const FAR_EXTRAPOLATION: f64 = 100.0;
+/// The error model's farthest distance is a mean over its cells' statements: a ladder a
+/// little short of it is still within reach.
+const REACH_TOLERANCE: f64 = 1.25;
 /// A leave-one-out error above this means the chosen law does not describe the points.
 const POOR_FIT: f64 = 0.25;
 /// Below this a prediction's relative error does not matter to anyone.
@@ -220,7 +221,7 @@ fn build_report(
     args: &EstimateArgs,
 ) -> Result<Report> {
     let mut statements = Vec::new();
-    let mut fits: Vec<(Fit, f64)> = Vec::new();
+    let mut parts: Vec<Spread> = Vec::new();
     for (statement, result) in migration.statements.iter().zip(&measured.statements) {
         let decision = production.map(|p| p.decide(statement, result));
         let production_points = decision
@@ -243,21 +244,23 @@ fn build_report(
                 seconds: m.seconds,
             })
             .collect();
-        let options = FitOptions {
-            // An instant change costs its metadata lock, not its rows (DESIGN.md).
-            // Constant only when both sides are instant: a sandbox rebuild stays a rebuild.
-            force: (algorithm == Some(Algorithm::Instant)
-                && result.algorithm == Some(Algorithm::Instant))
-            .then_some(ModelKind::Constant),
-            min_relative_noise: model::repeat_noise(&points)
-                .max(FitOptions::default().min_relative_noise),
-            grows_with_rows: !production_points.is_empty()
-                || Algorithm::works_through_rows(algorithm, statement.operation),
-        };
-        let fit = model::fit(&points, &options)?;
+        // An instant change costs its metadata lock, not its rows (DESIGN.md).
+        // Constant only when both sides are instant: a sandbox rebuild stays a rebuild.
+        let instant =
+            algorithm == Some(Algorithm::Instant) && result.algorithm == Some(Algorithm::Instant);
+        let grows_with_rows = !production_points.is_empty()
+            || Algorithm::works_through_rows(algorithm, statement.operation);
+        let fit = model::statement_fit(&points, instant, grows_with_rows)?;
+        let class = OperationClass::of(algorithm, statement.operation, grows_with_rows, fit.kind);
         let target = result.target_rows as f64;
-        let mut interval = fit.interval(target, INTERVAL);
-        let validation = validate(&fit, result, !production_points.is_empty(), &mut interval);
+        let mut interval = fit.estimate(target, class);
+        let validation = validate(
+            &fit,
+            class,
+            result,
+            !production_points.is_empty(),
+            &mut interval,
+        );
         let mut warnings = statement_warnings(&fit, result.target_rows);
         warnings.extend(decision.as_ref().and_then(|d| d.warning.clone()));
         let production = decision.map(|d| crate::report::ProductionReport {
@@ -305,13 +308,12 @@ fn build_report(
             blocking,
             validation,
             warnings,
-            curve: curve(&fit, &result.measurements, result.target_rows),
+            curve: curve(&fit, class, &result.measurements, result.target_rows),
             production,
             type_check: None,
         });
-        fits.push((fit, target));
+        parts.push(fit.spread(target, class, interval));
     }
-    let parts: Vec<(&Fit, f64)> = fits.iter().map(|(f, t)| (f, *t)).collect();
     let mut report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         text_version: crate::report::TEXT_VERSION,
@@ -330,7 +332,7 @@ fn build_report(
             })
             .collect(),
         statements,
-        total: model::total_interval(&parts, INTERVAL),
+        total: model::total_interval(&parts, INTERVAL, model::error_model().shared),
         interval: INTERVAL,
         warnings: ladder_warnings(profile, &measured)
             .into_iter()
@@ -359,7 +361,12 @@ fn build_report(
 
 /// Points of the fitted curve and its band, log-spaced from the smallest measured size to
 /// production size, for charts.
-fn curve(fit: &Fit, measured: &[experiment::Measurement], target: u64) -> Vec<CurvePoint> {
+fn curve(
+    fit: &Fit,
+    class: OperationClass,
+    measured: &[experiment::Measurement],
+    target: u64,
+) -> Vec<CurvePoint> {
     const POINTS: usize = 24;
     let smallest = measured.iter().map(|m| m.rows).min().unwrap_or(1).max(1) as f64;
     let target = (target as f64).max(smallest);
@@ -367,7 +374,7 @@ fn curve(fit: &Fit, measured: &[experiment::Measurement], target: u64) -> Vec<Cu
         .map(|i| {
             let t = i as f64 / (POINTS - 1) as f64;
             let rows = (smallest.ln() + t * (target.ln() - smallest.ln())).exp();
-            let interval = fit.interval(rows, INTERVAL);
+            let interval = fit.estimate(rows, class);
             CurvePoint {
                 rows: rows.round() as u64,
                 seconds_p50: interval.seconds_p50,
@@ -446,20 +453,46 @@ fn sorted_by_rows(measurements: &[experiment::Measurement]) -> Vec<experiment::M
     sorted
 }
 
-/// Warnings about the ladder as a whole: the budget, and how far production lies beyond
-/// the largest measured scale.
+/// Warnings about the ladder as a whole: the budget, and production beyond the reach of
+/// the error model.
 fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<String> {
     let mut warnings = measured.warnings.clone();
-    let largest_measured = measured.ladder.scales.iter().copied().max().unwrap_or(0);
-    if largest_measured > 0 {
-        let reach = profile.largest_rows() as f64 / largest_measured as f64;
-        if reach > FAR_EXTRAPOLATION {
-            warnings.push(format!(
-                "production is {reach:.0}x the largest measured scale: raise --budget or --max-rows for a firmer estimate"
-            ));
-        }
-    }
+    warnings.extend(reach_warning(profile, &measured.ladder));
     warnings
+}
+
+/// Production rows over the largest measured scale (None before any scale was measured).
+pub fn distance(production_rows: u64, ladder: &experiment::LadderSummary) -> Option<f64> {
+    let largest = ladder.scales.iter().copied().max().filter(|&l| l > 0)?;
+    Some(production_rows as f64 / largest as f64)
+}
+
+/// When production lies farther beyond the ladder than the error model was measured, the
+/// interval is an extrapolation of the errors too: say so, and what would bring it within
+/// reach, from what this ladder cost.
+fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Option<String> {
+    let production = profile.largest_rows();
+    let distance = distance(production, ladder)?;
+    let reach = model::calibration::reach(model::error_model())?;
+    if distance <= reach * REACH_TOLERANCE {
+        return None;
+    }
+    let largest = ladder.scales.iter().copied().max()? as f64;
+    let rows = round_up_to_two_digits(production as f64 / reach);
+    // The ladder's time grows with its largest scale (the top run and its seeding dominate).
+    let minutes = (ladder.seconds * rows / largest / 60.0).ceil().max(1.0);
+    Some(format!(
+        "production is {distance:.0}x the largest measured scale, beyond the {reach:.0}x at which ddl-eta's errors were measured: the interval is a guess there. --max-rows {rows:.0} with --budget {minutes:.0}m (this ladder's cost at that size) would bring it within reach"
+    ))
+}
+
+/// 1,666,667 -> 1,700,000: a flag value a person would type.
+fn round_up_to_two_digits(x: f64) -> f64 {
+    if x < 100.0 {
+        return x.ceil();
+    }
+    let step = 10f64.powi(x.log10().floor() as i32 - 1);
+    (x / step).ceil() * step
 }
 
 /// Production is `factor` times as fast as the sandbox: predicted durations shrink by it.
@@ -499,6 +532,7 @@ fn buffer_pool_ratio(args: &EstimateArgs, profile: &Profile) -> Option<f64> {
 /// proportion, so the report carries a measured error and not only a claimed one.
 fn validate(
     fit: &Fit,
+    class: OperationClass,
     result: &experiment::StatementMeasurements,
     with_rebuild: bool,
     interval: &mut Interval,
@@ -513,7 +547,7 @@ fn validate(
         } else {
             0.0
         };
-    let there = fit.interval(run.rows as f64, INTERVAL);
+    let there = fit.estimate(run.rows as f64, class);
     let predicted = there.seconds_p50;
     let inside = there.seconds_low <= actual && actual <= there.seconds_high;
     if actual > there.seconds_high && there.seconds_high > predicted {
@@ -560,6 +594,13 @@ mod tests {
             assert_eq!(a.measurements[0].seconds, b.measurements[0].seconds);
         }
         assert_eq!(after.total.seconds_low * 2.0, before.total.seconds_low);
+    }
+
+    #[test]
+    fn a_suggested_row_count_is_rounded_up_to_two_digits() {
+        assert_eq!(round_up_to_two_digits(1_666_667.0), 1_700_000.0);
+        assert_eq!(round_up_to_two_digits(100_000.0), 100_000.0);
+        assert_eq!(round_up_to_two_digits(42.2), 43.0);
     }
 
     #[test]

@@ -273,7 +273,10 @@ fn gates_exit_3_after_printing_the_report() {
         args.extend(gate);
         scratch.run(&args)
     };
-    let passes = run(&copy, &["--max-duration", "1000h"]);
+    let passes = run(
+        &copy,
+        &["--max-duration", "1000h", "--max-distance", "100000"],
+    );
     assert_eq!(passes.status.code(), Some(0), "{}", stderr(&passes));
     let fires = run(&copy, &["--max-duration", "1ms"]);
     assert_eq!(fires.status.code(), Some(3), "{}", stderr(&fires));
@@ -297,6 +300,19 @@ fn gates_exit_3_after_printing_the_report() {
         Some(0),
         "an instant change does not: {}",
         stderr(&online)
+    );
+    // 50M rows from a ladder of 3000: far beyond where the errors were measured.
+    let far = run(&instant, &["--max-distance", "30"]);
+    assert_eq!(far.status.code(), Some(3), "{}", stderr(&far));
+    assert!(
+        stderr(&far).contains("--max-distance 30"),
+        "{}",
+        stderr(&far)
+    );
+    assert!(
+        stdout(&far).contains("within reach") && stdout(&far).contains("--max-rows"),
+        "the report names what would bring production within reach: {}",
+        stdout(&far)
     );
     scratch.assert_nothing_left();
 }

@@ -5,7 +5,7 @@
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
@@ -21,6 +21,15 @@ pub enum Mode {
     Schema,
     /// `--source mysql://...`: ddl-eta reads the production server itself (read-only).
     Source,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Schema => "schema",
+            Mode::Source => "source",
+        }
+    }
 }
 
 /// Whether this ddl-eta has `estimate --source`.
@@ -55,6 +64,7 @@ pub struct Predicted {
     pub low: f64,
     pub high: f64,
     pub algorithm: Option<String>,
+    pub operation: Option<String>,
     pub model: Option<String>,
     /// The ladder's (rows, seconds) points for this statement.
     pub points: Vec<(f64, f64)>,
@@ -63,9 +73,7 @@ pub struct Predicted {
 pub struct Estimate {
     pub args: Vec<String>,
     pub seconds: f64,
-    pub statements: Vec<Predicted>,
-    pub report_file: PathBuf,
-    pub warnings: Vec<String>,
+    pub report: Value,
 }
 
 pub async fn run(request: &Request<'_>) -> Result<Estimate> {
@@ -125,20 +133,23 @@ pub async fn run(request: &Request<'_>) -> Result<Estimate> {
     Ok(Estimate {
         args,
         seconds,
-        statements: statements(&report)?,
-        report_file,
-        warnings: report["warnings"]
-            .as_array()
-            .map(|w| {
-                w.iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        report,
     })
 }
 
-fn statements(report: &Value) -> Result<Vec<Predicted>> {
+/// The report's warnings, for the case's record.
+pub fn warnings(report: &Value) -> Vec<String> {
+    report["warnings"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn statements(report: &Value) -> Result<Vec<Predicted>> {
     let list = report["statements"]
         .as_array()
         .context("ddl-eta's report has no statements")?;
@@ -155,6 +166,7 @@ fn statements(report: &Value) -> Result<Vec<Predicted>> {
                 low: number(&estimate["seconds_low"], "seconds_low")?,
                 high: number(&estimate["seconds_high"], "seconds_high")?,
                 algorithm: s["algorithm"].as_str().map(str::to_string),
+                operation: s["operation"].as_str().map(str::to_string),
                 model: s["model"]["kind"].as_str().map(str::to_string),
                 points: s["measurements"]
                     .as_array()

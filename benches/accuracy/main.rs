@@ -2,29 +2,31 @@
 //! truth, measured on a "production" server of its own with tables of its own, 10x beyond
 //! the largest scale ddl-eta measures. Run it with `scripts/accuracy [--quick]`.
 
+mod cache;
+mod collect;
+mod error_model;
 mod estimator;
+mod flights;
 mod production;
 mod progress;
+mod run;
 mod shapes;
 mod summary;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use estimator::Mode;
-use production::{Production, Stash};
 use serde::Serialize;
-use shapes::Shape;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use summary::{Judged, StatementResult};
+use summary::StatementResult;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "accuracy",
     about = "ddl-eta's accuracy benchmark (see the README, 'The accuracy benchmark')"
 )]
-struct Args {
+pub struct Args {
     /// The short run: one shape at 1M rows, seven statements, with production's buffer
     /// pool larger and much smaller than the table (about 10 minutes).
     #[arg(long)]
@@ -59,6 +61,20 @@ struct Args {
     /// Where results go (default: target/accuracy).
     #[arg(long)]
     out_dir: Option<PathBuf>,
+    /// Ladder caps to measure (1/10 and 1/30 of production's rows by default).
+    #[arg(long, value_delimiter = ',')]
+    distances: Vec<u32>,
+    /// Measure nothing: summarize what the cache holds for the chosen cases.
+    #[arg(long)]
+    from_cache: bool,
+    /// Run ddl-eta again where the cache has its estimate (after the ladder changed); the
+    /// full-size truth stays cached.
+    #[arg(long)]
+    rerun_estimates: bool,
+    /// Write the error model fitted on the tuning cases (source mode) to this file
+    /// (scripts/error-model writes src/model/error_model.json).
+    #[arg(long)]
+    write_error_model: Option<PathBuf>,
     /// Passed by `cargo bench`; without it (`cargo test --benches`) nothing runs.
     #[arg(long, hide = true)]
     bench: bool,
@@ -81,7 +97,13 @@ struct Case {
     rows: u64,
     buffer_pool: u64,
     cache: Cache,
+    /// Judged only: never used to fit the model's constants or the error model.
+    held_out: bool,
 }
+
+/// How far beyond the ladder production lies: each case is estimated with ladders capped
+/// at 1/10 and 1/30 of its rows (the same full-size runs judge both).
+pub const DISTANCES: [u32; 2] = [10, 30];
 
 fn case(shape: &'static str, rows: u64, buffer_pool_mb: u64, cache: Cache, suffix: &str) -> Case {
     Case {
@@ -90,25 +112,48 @@ fn case(shape: &'static str, rows: u64, buffer_pool_mb: u64, cache: Cache, suffi
         rows,
         buffer_pool: buffer_pool_mb << 20,
         cache,
+        held_out: false,
+    }
+}
+
+fn held_out(c: Case) -> Case {
+    Case {
+        held_out: true,
+        ..c
     }
 }
 
 /// The cases: each shape where production's data fits its buffer pool, and where the data
 /// is many times the pool (index builds and copies then read and write through the disk).
+/// The tuning split has one case per generated shape; the held-out split has the other
+/// memory regimes and the real data (flights), which no constant was fitted to.
 fn all_cases(quick: bool) -> Vec<Case> {
     if quick {
         return vec![
             case("studentmodule", 1_000_000, 1024, Cache::Warm, "fits"),
-            case("studentmodule", 1_000_000, 128, Cache::Warm, "pool-128M"),
+            held_out(case(
+                "studentmodule",
+                1_000_000,
+                128,
+                Cache::Warm,
+                "pool-128M",
+            )),
         ];
     }
     vec![
         case("studentmodule", 2_000_000, 3072, Cache::Warm, "fits"),
-        case("studentmodule", 2_000_000, 128, Cache::Warm, "pool-128M"),
-        case("eventlog", 3_000_000, 2048, Cache::Warm, "fits"),
-        case("eventlog", 3_000_000, 2048, Cache::Cold, "fits-cold"),
+        held_out(case(
+            "studentmodule",
+            2_000_000,
+            128,
+            Cache::Warm,
+            "pool-128M",
+        )),
+        held_out(case("eventlog", 3_000_000, 2048, Cache::Warm, "fits")),
+        held_out(case("eventlog", 3_000_000, 2048, Cache::Cold, "fits-cold")),
         case("eventlog", 3_000_000, 32, Cache::Warm, "pool-32M"),
         case("wide", 1_000_000, 4096, Cache::Warm, "fits"),
+        held_out(case("flights", 4_040_000, 2048, Cache::Warm, "fits")),
     ]
 }
 
@@ -197,18 +242,15 @@ struct CaseReport {
     table: String,
     data_bytes: u64,
     index_bytes: u64,
-    rows: u64,
     /// The buffer pool production really got (the server rounds to its chunk size).
     buffer_pool: u64,
     /// (data + index) / buffer pool of production.
     data_to_pool: f64,
-    max_rows: u64,
-    /// Statements of the battery left out because ddl-eta ran without the data (schema mode).
-    left_out: Vec<String>,
-    estimate_seconds: f64,
-    estimate_args: Vec<String>,
-    estimate_warnings: Vec<String>,
-    truth_seconds: f64,
+    truth_date: String,
+    truth_load_average: String,
+    /// Statements of the battery left out in schema mode (ddl-eta's seeder cannot know
+    /// the data they need).
+    left_out_in_schema_mode: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -216,13 +258,19 @@ struct Results {
     schema_version: u32,
     date: String,
     machine: Machine,
+    /// The commit whose model re-fitted every cached ladder for this summary.
     ddl_eta_commit: String,
+    /// The mode this run measured in (the summary covers every mode in the cache).
     mode: Mode,
     quick: bool,
     repeats: usize,
     production_settings: Vec<String>,
     wall_seconds: f64,
+    tuning_cases: Vec<String>,
+    held_out_cases: Vec<String>,
     cases: Vec<CaseReport>,
+    /// Every cached estimate used: when, at which commit, how far the ladder reached.
+    estimates: Vec<collect::EstimateRecord>,
     statements: Vec<StatementResult>,
     summary: summary::Summary,
 }
@@ -243,7 +291,8 @@ async fn run(args: Args) -> Result<()> {
     let mut cases = all_cases(args.quick);
     if args.list {
         for c in &cases {
-            println!("{}", c.name);
+            let split = if c.held_out { "held-out" } else { "tuning" };
+            println!("{} ({split})", c.name);
         }
         return Ok(());
     }
@@ -281,88 +330,173 @@ async fn run(args: Args) -> Result<()> {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/accuracy"));
     let run_dir = out_dir.join(date.replace(':', ""));
     std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
-    progress::step(format!(
-        "accuracy benchmark: {} case(s), ddl-eta {} in {mode:?} mode, {} repeats; results in {}",
-        cases.len(),
-        binary.display(),
-        args.repeats,
-        run_dir.display()
-    ));
+    let cache = cache::Cache::new(out_dir.join("cache"));
+    let commit = command_output(
+        "git",
+        &[
+            "-C",
+            env!("CARGO_MANIFEST_DIR"),
+            "rev-parse",
+            "--short",
+            "HEAD",
+        ],
+    );
+    // The ladder is the binary's: another binary's commit is not this worktree's.
+    let ladder_commit = match &args.ddl_eta {
+        None => commit.clone(),
+        Some(path) => format!("{} (worktree at {commit})", path.display()),
+    };
     let load_start = load_average();
+    let distances: Vec<u32> = if args.distances.is_empty() {
+        DISTANCES.to_vec()
+    } else {
+        args.distances.clone()
+    };
+    if let Some(d) = distances.iter().find(|d| !DISTANCES.contains(d)) {
+        bail!("--distances takes values among {DISTANCES:?}, not {d}");
+    }
 
-    // Named like ddl-eta's sandbox directories (prefix, then our pid): if the benchmark
-    // is SIGKILLed, the next ddl-eta or benchmark run removes the stashed tables.
-    let stash_root = TempDir(std::env::temp_dir().join(format!(
-        "{}{}-accuracy",
-        ddl_eta::sandbox::cleanup::DIR_PREFIX,
-        std::process::id()
-    )));
-    let stashes = build_stashes(&cases, &stash_root.0, &args.server_arg).await?;
-
-    let mut reports = Vec::new();
-    let mut statements = Vec::new();
-    let mut server_version = String::new();
-    for (number, c) in cases.iter().enumerate() {
-        progress::step(format!("case {}/{}: {}", number + 1, cases.len(), c.name));
-        let stash = &stashes[&(c.shape, c.rows)];
-        let context = CaseContext {
+    let mut failed = Vec::new();
+    if !args.from_cache {
+        let context = |c: &Case| run::CaseContext {
             binary: &binary,
             mode,
             budget: &budget,
             args: &args,
             dir: run_dir.join(&c.name),
+            cache: &cache,
+            commit: &ladder_commit,
+            distances: &distances,
         };
-        let (report, results, version) = run_case(c, stash, &context).await?;
-        server_version = version;
-        eprint!("{}", summary::table(&results));
-        reports.push(report);
-        statements.extend(results);
+        let mut todo = Vec::new();
+        for c in &cases {
+            if run::needs_work(c, &context(c))? {
+                todo.push(c);
+            }
+        }
+        progress::step(format!(
+            "accuracy benchmark: {} of {} case(s) to measure (the rest is cached in {}), ddl-eta {} in {} mode, {} repeats; results in {}",
+            todo.len(),
+            cases.len(),
+            out_dir.join("cache").display(),
+            binary.display(),
+            mode.as_str(),
+            args.repeats,
+            run_dir.display()
+        ));
+        // Named like ddl-eta's sandbox directories (prefix, then our pid): if the benchmark
+        // is SIGKILLed, the next ddl-eta or benchmark run removes the stashed tables.
+        let stash_root = TempDir(std::env::temp_dir().join(format!(
+            "{}{}-accuracy",
+            ddl_eta::sandbox::cleanup::DIR_PREFIX,
+            std::process::id()
+        )));
+        for (number, c) in todo.iter().enumerate() {
+            progress::step(format!("case {}/{}: {}", number + 1, todo.len(), c.name));
+            // One case's table at a time on disk: a long run can stop anywhere and resume.
+            let done = async {
+                let stashes = run::build_stashes(&[c], &stash_root.0, &args.server_arg).await?;
+                run::complete_case(c, &stashes[&(c.shape, c.rows)], &context(c)).await
+            };
+            // A failed case is reported and left uncached; the others still run.
+            if let Err(e) = done.await {
+                failed.push(format!("{}: {e:#}", c.name));
+                progress::note(format!("case {} failed: {e:#}", c.name));
+            }
+        }
     }
 
-    let summary = summary::summarize(&statements);
+    for line in &failed {
+        eprintln!("accuracy: case failed (not cached, rerun to retry): {line}");
+    }
+    let collected = collect::collect(&cases, &cache)?;
+    let summary = summary::summarize(&collected.statements);
+    let error_model = args
+        .write_error_model
+        .as_ref()
+        .map(|file| error_model::model(&collected, &commit).map(|m| (file, m)))
+        .transpose()?;
+    let server = collected
+        .truths
+        .first()
+        .map(|(_, t)| t.server.clone())
+        .unwrap_or_default();
+    let reports = collected
+        .truths
+        .iter()
+        .filter_map(|(name, truth)| {
+            let c = cases.iter().find(|c| &c.name == name)?;
+            let size = (truth.data_bytes + truth.index_bytes) as f64;
+            Some(CaseReport {
+                case: c.clone(),
+                table: run::shape_of(c).ok()?.table.to_string(),
+                data_bytes: truth.data_bytes,
+                index_bytes: truth.index_bytes,
+                buffer_pool: truth.buffer_pool,
+                data_to_pool: size / truth.buffer_pool.max(1) as f64,
+                truth_date: truth.date.clone(),
+                truth_load_average: truth.load_average.clone(),
+                left_out_in_schema_mode: run::shape_of(c)
+                    .ok()?
+                    .needs_profile
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+            })
+        })
+        .collect();
+    // The cases the summary stands on: those with a cached truth.
+    let measured = |held_out: bool| -> Vec<String> {
+        cases
+            .iter()
+            .filter(|c| c.held_out == held_out)
+            .filter(|c| collected.truths.iter().any(|(name, _)| name == &c.name))
+            .map(|c| c.name.clone())
+            .collect()
+    };
     let results = Results {
-        schema_version: 1,
+        schema_version: 2,
         date,
         machine: Machine {
             cpu: cpu_model(),
             cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
             memory_gb: memory_gb(),
             kernel: command_output("uname", &["-sr"]),
-            server: server_version,
+            server,
             load_average_start: load_start,
             load_average_end: load_average(),
         },
-        ddl_eta_commit: command_output(
-            "git",
-            &[
-                "-C",
-                env!("CARGO_MANIFEST_DIR"),
-                "rev-parse",
-                "--short",
-                "HEAD",
-            ],
-        ),
+        ddl_eta_commit: commit,
         mode,
         quick: args.quick,
         repeats: args.repeats,
         production_settings: production::production_settings(),
         wall_seconds: progress::elapsed().as_secs_f64(),
+        tuning_cases: measured(false),
+        held_out_cases: measured(true),
         cases: reports,
-        statements,
+        estimates: collected.estimates,
+        statements: collected.statements,
         summary,
     };
     println!();
     println!("{}", summary::table(&results.statements));
     println!(
-        "Summary ({}, {} cores, {:.0} GB, {}; {}; wall time {:.0} min; load average {} at start, {} at end):",
+        "Summary ({}, {} cores, {:.0} GB, {}; {}; model at {}; wall time {:.0} min; load average {} at start, {} at end):",
         results.machine.cpu,
         results.machine.cores,
         results.machine.memory_gb,
         results.machine.server,
         results.date,
+        results.ddl_eta_commit,
         results.wall_seconds / 60.0,
         results.machine.load_average_start,
         results.machine.load_average_end,
+    );
+    println!(
+        "Tuning cases: {}; held-out cases: {}",
+        results.tuning_cases.join(", "),
+        results.held_out_cases.join(", ")
     );
     print!("{}", summary::render(&results.summary));
     let json = serde_json::to_string_pretty(&results)?;
@@ -374,218 +508,21 @@ async fn run(args: Args) -> Result<()> {
         file.display(),
         out_dir.join("latest.json").display()
     );
+    if let Some((file, model)) = error_model {
+        let json = serde_json::to_string_pretty(&model)? + "\n";
+        std::fs::write(file, json).with_context(|| format!("writing {}", file.display()))?;
+        println!("Error model (tuning cases only): {}", file.display());
+    }
     Ok(())
 }
 
-/// Generate each (shape, rows) once on a fast builder server and keep its files.
-async fn build_stashes(
-    cases: &[Case],
-    root: &Path,
-    server_args: &[String],
-) -> Result<HashMap<(&'static str, u64), Stash>> {
-    let mut stashes = HashMap::new();
-    for c in cases {
-        if stashes.contains_key(&(c.shape, c.rows)) {
-            continue;
-        }
-        let shape = shape_of(c)?;
-        progress::step(format!("building {} with {} rows", shape.table, c.rows));
-        let builder = Production::start(4 << 30, false, server_args).await?;
-        builder.build(shape, c.rows).await?;
-        let stash = builder
-            .export(shape, c.rows, &root.join(format!("{}-{}", c.shape, c.rows)))
-            .await?;
-        progress::note(format!(
-            "{}: {:.0} MB data, {:.0} MB indexes",
-            shape.table,
-            stash.data_bytes as f64 / 1e6,
-            stash.index_bytes as f64 / 1e6
-        ));
-        stashes.insert((c.shape, c.rows), stash);
-    }
-    Ok(stashes)
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
-fn shape_of(c: &Case) -> Result<&'static Shape> {
-    shapes::find(c.shape).with_context(|| format!("no shape named {}", c.shape))
-}
-
-struct CaseContext<'a> {
-    binary: &'a Path,
-    mode: Mode,
-    budget: &'a str,
-    args: &'a Args,
-    dir: PathBuf,
-}
-
-/// One case: production with the case's buffer pool, ddl-eta's estimate against it, then
-/// the whole migration on fresh full-size copies, `repeats` times.
-async fn run_case(
-    c: &Case,
-    stash: &Stash,
-    context: &CaseContext<'_>,
-) -> Result<(CaseReport, Vec<StatementResult>, String)> {
-    let shape = shape_of(c)?;
-    let battery = shape.statements(context.args.quick, context.mode == Mode::Source);
-    if context.mode == Mode::Schema {
-        progress::note(format!(
-            "left out in schema mode (ddl-eta's seeder cannot know the data): {}",
-            shape.needs_profile.join(", ")
-        ));
-    }
-    std::fs::create_dir_all(&context.dir)?;
-    progress::note(format!(
-        "starting production with a {} MB buffer pool",
-        c.buffer_pool >> 20
-    ));
-    let production = Production::start(c.buffer_pool, true, &context.args.server_arg).await?;
-    let version = production.version().await?;
-    production.restore(shape, stash).await?;
-    production.analyze(shape.table).await?;
-    let schema = production.show_create(shape.table).await? + ";\n";
-    let migration: String = battery.iter().map(|(_, sql)| format!("{sql};\n")).collect();
-    let max_rows = c.rows / 10;
-
-    progress::step(format!(
-        "{}: ddl-eta estimate up to {max_rows} rows (production: {} rows)",
-        c.name, c.rows
-    ));
-    let estimate = estimator::run(&estimator::Request {
-        binary: context.binary,
-        mode: context.mode,
-        work: &context.dir,
-        schema: &schema,
-        migration: &migration,
-        source_url: &production.url(),
-        source_password: production.password(),
-        rows: c.rows,
-        max_rows,
-        budget: context.budget,
-        extra: &context.args.estimate_arg,
-    })
-    .await?;
-    progress::note(format!("ddl-eta took {:.0} s", estimate.seconds));
-    if estimate.statements.len() != battery.len() {
-        bail!(
-            "ddl-eta reported {} statements for a migration of {}",
-            estimate.statements.len(),
-            battery.len()
-        );
-    }
-
-    let truth_started = std::time::Instant::now();
-    let runs = measure_truth(c, shape, stash, &production, &battery, context.args.repeats).await?;
-    let truth_seconds = truth_started.elapsed().as_secs_f64();
-    let buffer_pool = production.buffer_pool;
-    drop(production);
-
-    let results = battery
-        .iter()
-        .zip(estimate.statements.iter())
-        .zip(runs)
-        .enumerate()
-        .map(|(i, (((label, sql), predicted), runs))| judge(c, i + 1, label, sql, predicted, runs))
-        .collect();
-    let size = (stash.data_bytes + stash.index_bytes) as f64;
-    let report = CaseReport {
-        case: c.clone(),
-        table: shape.table.to_string(),
-        data_bytes: stash.data_bytes,
-        index_bytes: stash.index_bytes,
-        rows: stash.rows,
-        buffer_pool,
-        data_to_pool: size / buffer_pool as f64,
-        max_rows,
-        left_out: if context.mode == Mode::Schema {
-            shape.needs_profile.iter().map(|s| s.to_string()).collect()
-        } else {
-            Vec::new()
-        },
-        estimate_seconds: estimate.seconds,
-        estimate_args: estimate.args,
-        estimate_warnings: estimate.warnings,
-        truth_seconds,
-    };
-    let _ = estimate.report_file;
-    Ok((report, results, version))
-}
-
-/// The whole migration on a fresh full-size copy, `repeats` times: runs[statement][repeat].
-async fn measure_truth(
-    c: &Case,
-    shape: &Shape,
-    stash: &Stash,
-    production: &Production,
-    battery: &[(&str, &str)],
-    repeats: usize,
-) -> Result<Vec<Vec<f64>>> {
-    let mut runs = vec![Vec::new(); battery.len()];
-    for repeat in 1..=repeats {
-        progress::step(format!(
-            "{}: full-size run {repeat}/{repeats}: fresh copy of {} rows",
-            c.name, c.rows
-        ));
-        let seconds = production.restore(shape, stash).await?;
-        progress::note(format!("copy imported in {seconds:.1} s"));
-        if c.cache == Cache::Warm {
-            production.warm(shape.table).await?;
-        }
-        let mut conn = production.connect().await?;
-        for (i, (label, sql)) in battery.iter().enumerate() {
-            progress::step(format!(
-                "{}: full-size run {repeat}/{repeats}: statement {}/{}: {label}",
-                c.name,
-                i + 1,
-                battery.len()
-            ));
-            let seconds = production::time_statement(&mut conn, sql).await?;
-            progress::note(format!("{seconds:.2} s"));
-            runs[i].push(seconds);
-        }
-    }
-    Ok(runs)
-}
-
-fn judge(
-    c: &Case,
-    index: usize,
-    label: &str,
-    sql: &str,
-    predicted: &estimator::Predicted,
-    runs: Vec<f64>,
-) -> StatementResult {
-    let mut sorted = runs.clone();
-    let actual = summary::median(&mut sorted);
-    let spread = (sorted.last().copied().unwrap_or(0.0) - sorted.first().copied().unwrap_or(0.0))
-        / actual.max(1e-9);
-    let rows = c.rows as f64;
-    StatementResult {
-        case: c.name.clone(),
-        index,
-        label: label.to_string(),
-        sql: sql.to_string(),
-        ddl_eta: Judged::new(
-            predicted.p50,
-            Some(predicted.low),
-            Some(predicted.high),
-            actual,
-        ),
-        straight_line: Judged::of_baseline(
-            estimator::straight_line(&predicted.points, rows),
-            actual,
-        ),
-        largest_times_ratio: Judged::of_baseline(
-            estimator::largest_times_ratio(&predicted.points, rows),
-            actual,
-        ),
-        predicted: predicted.clone(),
-        runs,
-        actual,
-        spread,
-    }
-}
-
-fn command_output(program: &str, args: &[&str]) -> String {
+pub fn command_output(program: &str, args: &[&str]) -> String {
     std::process::Command::new(program)
         .args(args)
         .output()
@@ -617,8 +554,13 @@ fn memory_gb() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
+/// The machine in one line, for provenance.
+pub fn machine_line() -> String {
+    format!(
+        "{}, {} cores, {:.0} GB, {}",
+        cpu_model(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        memory_gb(),
+        command_output("uname", &["-sr"])
+    )
 }

@@ -19,7 +19,6 @@ const BATCH: u64 = 100_000;
 pub struct Stash {
     dir: PathBuf,
     pub create: String,
-    pub rows: u64,
     pub data_bytes: u64,
     pub index_bytes: u64,
 }
@@ -103,6 +102,12 @@ impl Production {
     pub async fn build(&self, shape: &Shape, rows: u64) -> Result<()> {
         let mut conn = self.connect().await?;
         sqlx::raw_sql(shape.create).execute(&mut conn).await?;
+        for sql in shape.prepare()? {
+            sqlx::raw_sql(&sql)
+                .execute(&mut conn)
+                .await
+                .with_context(|| format!("preparing the data of {}", shape.table))?;
+        }
         let started = Instant::now();
         let mut from = 1;
         while from <= rows {
@@ -119,6 +124,9 @@ impl Production {
             ));
             from = to + 1;
         }
+        for sql in shape.cleanup() {
+            sqlx::raw_sql(&sql).execute(&mut conn).await?;
+        }
         sqlx::raw_sql(&format!("ANALYZE TABLE {}", shape.table))
             .execute(&mut conn)
             .await?;
@@ -127,7 +135,7 @@ impl Production {
 
     /// Keep the table's files in `dir`: FLUSH TABLES .. FOR EXPORT makes them consistent
     /// and writes the .cfg that IMPORT TABLESPACE checks.
-    pub async fn export(&self, shape: &Shape, rows: u64, dir: &Path) -> Result<Stash> {
+    pub async fn export(&self, shape: &Shape, dir: &Path) -> Result<Stash> {
         std::fs::create_dir_all(dir)?;
         let mut conn = self.connect().await?;
         let create = show_create(&mut conn, shape.table).await?;
@@ -141,7 +149,6 @@ impl Production {
         Ok(Stash {
             dir: dir.to_path_buf(),
             create,
-            rows,
             data_bytes,
             index_bytes,
         })

@@ -1,4 +1,4 @@
-//! The benchmark's production tables: three shapes, each a CREATE TABLE, a row generator
+//! The benchmark's production tables: three generated shapes and one of real data (flights.rs), each a CREATE TABLE, a row generator
 //! of the benchmark's own (plain SQL over MariaDB's sequence engine, deterministic, with
 //! skewed values) and a battery of statements run in order, as one migration.
 
@@ -18,11 +18,46 @@ pub struct Shape {
     /// unique index on a column that is unique only in the real data. A seeder that sees
     /// only the CREATE TABLE puts NULLs and repeats there, and the server rightly refuses.
     pub needs_profile: &'static [&'static str],
+    /// Real data: statements that load it into a staging table before the rows are made,
+    /// and that drop it after.
+    pub real_data: Option<RealData>,
+}
+
+pub struct RealData {
+    /// The file the server loads (its directory is the only one it may read).
+    pub file: fn() -> std::path::PathBuf,
+    pub prepare: fn() -> anyhow::Result<Vec<String>>,
+    pub cleanup: fn() -> Vec<String>,
 }
 
 impl Shape {
     pub fn insert_sql(&self, from: u64, to: u64) -> String {
         (self.insert)(from, to)
+    }
+
+    pub fn prepare(&self) -> anyhow::Result<Vec<String>> {
+        self.real_data
+            .as_ref()
+            .map_or(Ok(Vec::new()), |real| (real.prepare)())
+    }
+
+    /// What the builder server needs to load the real data: reading the data's directory
+    /// (a server ddl-eta starts reads no file outside its own).
+    pub fn builder_args(&self) -> Vec<String> {
+        self.real_data
+            .as_ref()
+            .and_then(|real| {
+                let file = (real.file)();
+                Some(format!("--secure-file-priv={}", file.parent()?.display()))
+            })
+            .into_iter()
+            .collect()
+    }
+
+    pub fn cleanup(&self) -> Vec<String> {
+        self.real_data
+            .as_ref()
+            .map_or(Vec::new(), |real| (real.cleanup)())
     }
 
     /// The statements a run uses: `quick` keeps the shape's quick subset; `with_profile`
@@ -41,7 +76,7 @@ pub fn find(name: &str) -> Option<&'static Shape> {
     SHAPES.iter().find(|s| s.name == name)
 }
 
-pub static SHAPES: [Shape; 3] = [
+pub static SHAPES: [Shape; 4] = [
     Shape {
         name: "studentmodule",
         table: "courseware_studentmodule",
@@ -58,6 +93,7 @@ pub static SHAPES: [Shape; 3] = [
             "force rebuild",
         ],
         needs_profile: &["NULL to NOT NULL"],
+        real_data: None,
     },
     Shape {
         name: "eventlog",
@@ -66,7 +102,9 @@ pub static SHAPES: [Shape; 3] = [
         insert: eventlog_rows,
         battery: EVENTLOG_BATTERY,
         quick: &[],
-        needs_profile: &["NULL to NOT NULL"],
+        // The seeder's 32-character strings repeat within a few hundred thousand rows.
+        needs_profile: &["add unique index", "NULL to NOT NULL"],
+        real_data: None,
     },
     Shape {
         name: "wide",
@@ -76,6 +114,21 @@ pub static SHAPES: [Shape; 3] = [
         battery: WIDE_BATTERY,
         quick: &[],
         needs_profile: &["add unique index", "NULL to NOT NULL"],
+        real_data: None,
+    },
+    Shape {
+        name: "flights",
+        table: "flights",
+        create: crate::flights::CREATE,
+        insert: crate::flights::rows,
+        battery: crate::flights::BATTERY,
+        quick: &[],
+        needs_profile: &["NULL to NOT NULL"],
+        real_data: Some(RealData {
+            file: crate::flights::csv_path,
+            prepare: crate::flights::prepare,
+            cleanup: crate::flights::cleanup,
+        }),
     },
 ];
 

@@ -229,12 +229,13 @@ fn bad_points_are_dropped_and_zero_seconds_skip_power() {
 #[test]
 fn nonsense_queries_do_not_produce_nan() {
     let fit = fit_default(&ladder_points(|n| 2e-5 * n));
-    let mut rng = StdRng::seed_from_u64(7);
     for rows in [f64::NAN, -5.0, 0.0, f64::INFINITY] {
         let iv = fit.interval(rows, f64::NAN);
+        let calibrated = fit.estimate(rows, OperationClass::Rebuild);
         for v in [
             fit.predict(rows),
-            fit.sample(rows, &mut rng),
+            calibrated.seconds_low,
+            calibrated.seconds_p50,
             iv.seconds_low,
             iv.seconds_high,
         ] {
@@ -247,41 +248,6 @@ fn nonsense_queries_do_not_produce_nan() {
     };
     let nan_floor = super::fit(&ladder_points(|n| 2e-5 * n), &options).expect("fits");
     assert!(!nan_floor.interval(TEN_X, 0.9).seconds_high.is_nan());
-}
-
-#[test]
-fn samples_are_non_negative_and_centred() {
-    let fit = fit_default(&ladder_points(|n| 0.01 + 1e-7 * n));
-    let mut rng = StdRng::seed_from_u64(1);
-    let mut draws: Vec<f64> = (0..4001).map(|_| fit.sample(100.0, &mut rng)).collect();
-    assert!(draws.iter().all(|&d| d >= 0.0));
-    draws.sort_by(f64::total_cmp);
-    assert!(relative_gap(draws[2000], fit.predict(100.0)) < 0.05);
-}
-
-#[test]
-fn total_of_two_identical_fits() {
-    let fit = fit_default(&ladder_points(|n| 2e-5 * n));
-    let one = fit.interval(TEN_X, 0.9);
-    let total = total_interval(&[(&fit, TEN_X), (&fit, TEN_X)], 0.9);
-    assert!(
-        relative_gap(total.seconds_p50, 2.0 * one.seconds_p50) < 0.02,
-        "{total:?}"
-    );
-    let width = total.seconds_high - total.seconds_low;
-    assert!(width < 2.0 * (one.seconds_high - one.seconds_low));
-    assert!(width > 0.0);
-    let again = total_interval(&[(&fit, TEN_X), (&fit, TEN_X)], 0.9);
-    assert_eq!(again.seconds_high, total.seconds_high);
-}
-
-#[test]
-fn total_of_nothing_is_zero() {
-    let total = total_interval(&[], 0.9);
-    assert_eq!(
-        (total.seconds_low, total.seconds_p50, total.seconds_high),
-        (0.0, 0.0, 0.0)
-    );
 }
 
 #[test]
@@ -376,32 +342,6 @@ fn work_on_every_row_never_extrapolates_below_linear() {
 }
 
 #[test]
-fn the_interval_spans_every_law_the_points_do_not_rule_out() {
-    // n·log n and a straight line are hard to tell apart over a 16x ladder; far beyond
-    // it they differ, and the interval must hold both.
-    let points = noisy_nlogn_points();
-    let growing = FitOptions {
-        grows_with_rows: true,
-        ..FitOptions::default()
-    };
-    let fit = fit(&points, &growing).expect("fit");
-    let far = 100.0 * TEN_X;
-    let interval = fit.interval(far, 0.9);
-    let linear = fit_line(ModelKind::Linear, &points).expect("line");
-    let linear_there = linear.median_seconds(ModelKind::Linear, far);
-    let nlogn = fit_line(ModelKind::Nlogn, &points).expect("n log n");
-    let nlogn_there = nlogn.median_seconds(ModelKind::Nlogn, far);
-    assert!(
-        interval.seconds_low <= linear_there.min(nlogn_there) * 1.05,
-        "{interval:?}"
-    );
-    assert!(
-        interval.seconds_high >= linear_there.max(nlogn_there) * 0.95,
-        "{interval:?}"
-    );
-}
-
-#[test]
 fn work_on_every_row_grows_at_least_in_proportion_beyond_the_ladder() {
     // A large fixed cost flattens the line; per row, production's work is no cheaper.
     let law = |n: f64| 0.2 + 1e-6 * n;
@@ -422,30 +362,6 @@ fn work_on_every_row_grows_at_least_in_proportion_beyond_the_ladder() {
     // Other work keeps its own law.
     let free = fit_default(&points);
     assert!(free.predict(TEN_X) < proportional);
-}
-
-#[test]
-fn a_total_of_one_statement_is_that_statement() {
-    let points = noisy_nlogn_points();
-    let growing = FitOptions {
-        grows_with_rows: true,
-        ..FitOptions::default()
-    };
-    let fit = fit(&points, &growing).expect("fit");
-    let alone = fit.interval(TEN_X, 0.9);
-    let total = total_interval(&[(&fit, TEN_X)], 0.9);
-    assert!(
-        relative_gap(total.seconds_p50, alone.seconds_p50) < 0.03,
-        "{total:?} vs {alone:?}"
-    );
-    assert!(
-        relative_gap(total.seconds_low, alone.seconds_low) < 0.05,
-        "{total:?} vs {alone:?}"
-    );
-    assert!(
-        relative_gap(total.seconds_high, alone.seconds_high) < 0.05,
-        "{total:?} vs {alone:?}"
-    );
 }
 
 #[test]
@@ -470,18 +386,4 @@ fn a_poor_fit_gets_an_interval_at_least_as_wide_as_its_leave_one_out_error() {
         "{interval:?} with loo {}",
         fit.loo_error
     );
-}
-
-/// n·log n timings with a few percent of scatter: a law and a straight line both fit.
-fn noisy_nlogn_points() -> Vec<Point> {
-    let law = |n: f64| 0.01 + 2e-7 * n * n.ln();
-    let scatter = [1.06, 0.95, 1.05, 0.96, 1.04, 0.97, 1.03];
-    ladder_points(law)
-        .into_iter()
-        .zip(scatter)
-        .map(|(p, s)| Point {
-            rows: p.rows,
-            seconds: p.seconds * s,
-        })
-        .collect()
 }

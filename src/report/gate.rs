@@ -1,5 +1,6 @@
-//! CI gates: `--max-duration` and `--max-write-block`. Each compares the high end of a
-//! statement's interval with its limit; what fires is listed, and main exits 3.
+//! CI gates: `--max-duration` and `--max-write-block` compare the high end of a
+//! statement's interval with their limit, `--max-distance` production's rows with the
+//! largest measured scale; what fires is listed, and main exits 3.
 
 use super::checklist::writes_blocked_high;
 use super::{human_seconds, Report};
@@ -15,6 +16,21 @@ pub struct Gates {
 /// One line per statement and gate that fired; empty when the report passes.
 pub fn check(report: &Report, gates: &Gates) -> Vec<String> {
     let mut fired = Vec::new();
+    if let Some(limit) = gates.max_distance {
+        let production = report
+            .tables
+            .iter()
+            .map(|t| t.target_rows)
+            .max()
+            .unwrap_or(0);
+        if let Some(distance) = crate::estimate::distance(production, &report.ladder) {
+            if distance > limit {
+                fired.push(format!(
+                    "production is {distance:.0}x the largest measured scale, over --max-distance {limit}"
+                ));
+            }
+        }
+    }
     for s in &report.statements {
         if let Some(limit) = gates.max_duration {
             if s.estimate.seconds_high > limit.as_secs_f64() {

@@ -1,0 +1,189 @@
+//! From the cache to judged statements: every cached estimate of the chosen cases (each
+//! mode, each distance) beside its case's full-size truth, matched by statement label.
+
+use crate::cache::{Cache, CachedEstimate, Truth};
+use crate::estimator::{self, Mode, Predicted};
+use crate::summary::{self, Judged, StatementResult};
+use crate::Case;
+use anyhow::Result;
+use ddl_eta::experiment::Algorithm;
+use ddl_eta::migration::Operation;
+use ddl_eta::model::{self, Interval, OperationClass, Point};
+use serde::Serialize;
+
+/// What one cached estimate was, for the results' record.
+#[derive(Debug, Clone, Serialize)]
+pub struct EstimateRecord {
+    pub case: String,
+    pub mode: Mode,
+    pub distance: u32,
+    pub date: String,
+    pub commit: String,
+    pub max_rows: u64,
+    /// The largest scale the ladder measured (it can stop short of max_rows).
+    pub largest_measured: u64,
+    pub seconds: f64,
+    pub args: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+pub struct Collected {
+    pub estimates: Vec<EstimateRecord>,
+    pub statements: Vec<StatementResult>,
+    pub truths: Vec<(String, Truth)>,
+}
+
+pub fn collect(cases: &[Case], cache: &Cache) -> Result<Collected> {
+    let mut collected = Collected {
+        estimates: Vec::new(),
+        statements: Vec::new(),
+        truths: Vec::new(),
+    };
+    for c in cases {
+        let Some(truth) = cache.truth(&c.name)? else {
+            continue;
+        };
+        for mode in [Mode::Source, Mode::Schema] {
+            for distance in crate::DISTANCES {
+                let Some(estimate) = cache.estimate(&c.name, mode.as_str(), distance)? else {
+                    continue;
+                };
+                let predicted = estimator::statements(&estimate.report)?;
+                collected
+                    .estimates
+                    .push(record(c, mode, distance, &estimate, &predicted));
+                for (i, (label, p)) in estimate.labels.iter().zip(predicted).enumerate() {
+                    let Some(t) = truth.labels.iter().position(|l| l == label) else {
+                        continue;
+                    };
+                    collected.statements.push(judge(
+                        c,
+                        mode,
+                        distance,
+                        i + 1,
+                        label,
+                        p,
+                        truth.runs[t].clone(),
+                    ));
+                }
+            }
+        }
+        collected.truths.push((c.name.clone(), truth));
+    }
+    Ok(collected)
+}
+
+fn record(
+    c: &Case,
+    mode: Mode,
+    distance: u32,
+    estimate: &CachedEstimate,
+    predicted: &[Predicted],
+) -> EstimateRecord {
+    EstimateRecord {
+        case: c.name.clone(),
+        mode,
+        distance,
+        date: estimate.date.clone(),
+        commit: estimate.commit.clone(),
+        max_rows: estimate.max_rows,
+        largest_measured: predicted
+            .iter()
+            .flat_map(|p| p.points.iter().map(|q| q.0 as u64))
+            .max()
+            .unwrap_or(0),
+        seconds: estimate.seconds,
+        args: estimate.args.clone(),
+        warnings: estimator::warnings(&estimate.report),
+    }
+}
+
+fn judge(
+    c: &Case,
+    mode: Mode,
+    distance: u32,
+    index: usize,
+    label: &str,
+    predicted: Predicted,
+    runs: Vec<f64>,
+) -> StatementResult {
+    let mut sorted = runs.clone();
+    let actual = summary::median(&mut sorted);
+    let spread = (sorted.last().copied().unwrap_or(0.0) - sorted.first().copied().unwrap_or(0.0))
+        / actual.max(1e-9);
+    let rows = c.rows as f64;
+    let top = predicted.points.iter().map(|p| p.0).fold(0.0, f64::max);
+    let refitted = refit(&predicted);
+    let (p50, low, high) =
+        refitted
+            .as_ref()
+            .map_or((predicted.p50, predicted.low, predicted.high), |r| {
+                (
+                    r.interval.seconds_p50,
+                    r.interval.seconds_low,
+                    r.interval.seconds_high,
+                )
+            });
+    StatementResult {
+        case: c.name.clone(),
+        held_out: c.held_out,
+        mode,
+        distance,
+        reach: if top > 0.0 { rows / top } else { 0.0 },
+        index,
+        label: label.to_string(),
+        below_floor: refitted
+            .as_ref()
+            .filter(|r| r.class.rows_bound())
+            .map(|r| actual < r.floor),
+        class: refitted.map(|r| r.class),
+        ddl_eta: Judged::new(p50, Some(low), Some(high), actual),
+        straight_line: Judged::of_baseline(
+            estimator::straight_line(&predicted.points, rows),
+            actual,
+        ),
+        largest_times_ratio: Judged::of_baseline(
+            estimator::largest_times_ratio(&predicted.points, rows),
+            actual,
+        ),
+        predicted,
+        runs,
+        actual,
+        spread,
+    }
+}
+
+pub struct Refit {
+    pub class: OperationClass,
+    pub interval: Interval,
+    /// The least the work can physically take ([`ddl_eta::model::Fit::physical_low`]).
+    pub floor: f64,
+}
+
+/// The statement's ladder fitted again by this build's model, exactly as `estimate` fits
+/// it (at the row count ddl-eta predicted for), so a cached ladder is judged by the
+/// current interval method and error model. None where the report lacks what it needs.
+pub fn refit(predicted: &Predicted) -> Option<Refit> {
+    let algorithm: Option<Algorithm> = parse(&predicted.algorithm);
+    let operation: Operation = parse(&predicted.operation)?;
+    let points: Vec<Point> = predicted
+        .points
+        .iter()
+        .map(|&(rows, seconds)| Point { rows, seconds })
+        .collect();
+    let instant = algorithm == Some(Algorithm::Instant);
+    let grows = Algorithm::works_through_rows(algorithm, operation);
+    let fit = model::statement_fit(&points, instant, grows).ok()?;
+    let class = OperationClass::of(algorithm, operation, grows, fit.kind);
+    let rows = predicted.rows as f64;
+    Some(Refit {
+        class,
+        interval: fit.estimate(rows, class),
+        floor: fit.physical_low(rows),
+    })
+}
+
+/// A serialized enum name read back.
+fn parse<T: serde::de::DeserializeOwned>(name: &Option<String>) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.clone()?)).ok()
+}
