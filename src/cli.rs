@@ -30,7 +30,7 @@ pub enum Command {
     Profile(ProfileArgs),
     /// Check the migration SQL alone, without a server: data loss, backward
     /// incompatibility, DDL that is not online on the target, missing fail-fast clauses.
-    /// Exit 3 when an error-level rule fires. Rule codes DE001-DE011: see the README.
+    /// Exit 3 when an error-level rule fires. Rule codes DE001-DE011: see docs/lint-rules.md.
     Lint(LintArgs),
     /// Compare two saved JSON reports statement by statement: the change in predicted
     /// duration and blocking (for benchmark reports across versions, servers, settings).
@@ -187,7 +187,7 @@ pub struct EstimateArgs {
 
     /// Production's server when it is not the sandbox's: mysql:8.0.28, aurora-mysql:3.04,
     /// mariadb:10.11. Algorithm, lock and table rebuild then come from ddl-eta's rules for
-    /// that version (README, "Supported targets"); where production rebuilds the table and the sandbox
+    /// that version (docs/target-server.md); where production rebuilds the table and the sandbox
     /// did not, the time comes from a rebuild timed in the sandbox.
     #[arg(long, value_name = "FLAVOR:VERSION", value_parser = crate::online_ddl::parse_target_arg)]
     pub target_server: Option<crate::online_ddl::Target>,

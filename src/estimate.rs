@@ -244,7 +244,7 @@ fn build_report(
                 seconds: m.seconds,
             })
             .collect();
-        // An instant change costs its metadata lock, not its rows (DESIGN.md).
+        // An instant change costs its metadata lock, not its rows.
         // Constant only when both sides are instant: a sandbox rebuild stays a rebuild.
         let instant =
             algorithm == Some(Algorithm::Instant) && result.algorithm == Some(Algorithm::Instant);

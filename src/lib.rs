@@ -1,6 +1,7 @@
 //! ddl-eta: how long a MySQL / MariaDB migration will take on production, and what it
-//! will block, measured in a disposable sandbox. The modules follow the pipeline of
-//! DESIGN.md: profile -> migration -> sandbox -> seed -> experiment -> model -> report.
+//! will block, measured in a disposable sandbox. The modules follow the pipeline
+//! (CONTRIBUTING.md has the map): profile -> migration -> sandbox -> seed -> experiment ->
+//! model -> report.
 
 pub mod cli;
 pub mod commands;

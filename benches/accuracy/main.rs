@@ -24,7 +24,7 @@ use summary::StatementResult;
 #[derive(Debug, Parser)]
 #[command(
     name = "accuracy",
-    about = "ddl-eta's accuracy benchmark (see the README, 'The accuracy benchmark')"
+    about = "ddl-eta's accuracy benchmark (see docs/accuracy.md)"
 )]
 pub struct Args {
     /// The short run: one shape at 1M rows, seven statements, with production's buffer

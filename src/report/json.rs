@@ -1,5 +1,5 @@
-//! `--format json`: the Report as versioned JSON. Fields are only ever added; the README
-//! documents each one.
+//! `--format json`: the Report as versioned JSON. Fields are only ever added;
+//! docs/json.md documents each one.
 
 use super::Report;
 

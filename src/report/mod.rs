@@ -225,7 +225,7 @@ pub struct ValidationReport {
 }
 
 /// The statement on production's server: measured when the sandbox is that server, from
-/// the rules table (README, "Supported targets") when it is not.
+/// the rules table (docs/target-server.md) when it is not.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProductionReport {
     /// "aurora-mysql:3.04", as given.
@@ -282,7 +282,7 @@ pub struct EstimateReport {
 pub enum Format {
     /// A readable table.
     Text,
-    /// Versioned JSON (schema_version 1), documented in the README.
+    /// Versioned JSON (schema_version 1), documented in docs/json.md.
     Json,
     /// A report to paste into a pull request: summary, checklist, assumptions.
     Markdown,
