@@ -277,6 +277,7 @@ impl GateArgs {
         crate::report::gate::Gates {
             max_duration: self.max_duration,
             max_write_block: self.max_write_block,
+            max_distance: self.max_distance,
         }
     }
 }

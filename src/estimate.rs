@@ -461,18 +461,12 @@ fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<String> {
     warnings
 }
 
-/// Production rows over the largest measured scale (None before any scale was measured).
-pub fn distance(production_rows: u64, ladder: &experiment::LadderSummary) -> Option<f64> {
-    let largest = ladder.scales.iter().copied().max().filter(|&l| l > 0)?;
-    Some(production_rows as f64 / largest as f64)
-}
-
 /// When production lies farther beyond the ladder than the error model was measured, the
 /// interval is an extrapolation of the errors too: say so, and what would bring it within
 /// reach, from what this ladder cost.
 fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Option<String> {
     let production = profile.largest_rows();
-    let distance = distance(production, ladder)?;
+    let distance = ladder.distance(production)?;
     let reach = model::calibration::reach(model::error_model())?;
     if distance <= reach * REACH_TOLERANCE {
         return None;

@@ -126,6 +126,14 @@ pub struct LadderSummary {
     pub time: LadderTime,
 }
 
+impl LadderSummary {
+    /// Production rows over the largest measured scale (None before any scale was measured).
+    pub fn distance(&self, production_rows: u64) -> Option<f64> {
+        let largest = self.scales.iter().copied().max().filter(|&l| l > 0)?;
+        Some(production_rows as f64 / largest as f64)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Measurements {
     pub statements: Vec<StatementMeasurements>,

@@ -6,7 +6,7 @@ use crate::estimator::{self, Mode, Predicted};
 use crate::summary::{self, Judged, StatementResult};
 use crate::Case;
 use anyhow::Result;
-use ddl_eta::experiment::Algorithm;
+use ddl_eta::ddl::Algorithm;
 use ddl_eta::migration::Operation;
 use ddl_eta::model::{self, Interval, OperationClass, Point};
 use serde::Serialize;

@@ -2,7 +2,7 @@
 //! work and by extrapolation distance, as the accuracy benchmark's tuning cases measured
 //! it (`error_model.json`, written by `scripts/error-model`). Intervals are built from it.
 
-use crate::experiment::Algorithm;
+use crate::ddl::Algorithm;
 use crate::migration::Operation;
 use crate::model::ModelKind;
 use serde::{Deserialize, Serialize};

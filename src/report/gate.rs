@@ -11,6 +11,8 @@ use std::time::Duration;
 pub struct Gates {
     pub max_duration: Option<Duration>,
     pub max_write_block: Option<Duration>,
+    /// Production rows over the largest measured scale.
+    pub max_distance: Option<f64>,
 }
 
 /// One line per statement and gate that fired; empty when the report passes.
@@ -23,7 +25,7 @@ pub fn check(report: &Report, gates: &Gates) -> Vec<String> {
             .map(|t| t.target_rows)
             .max()
             .unwrap_or(0);
-        if let Some(distance) = crate::estimate::distance(production, &report.ladder) {
+        if let Some(distance) = report.ladder.distance(production) {
             if distance > limit {
                 fired.push(format!(
                     "production is {distance:.0}x the largest measured scale, over --max-distance {limit}"
