@@ -162,8 +162,13 @@ fn a_disk_that_fills_mid_ladder_says_how_much_was_needed_and_where() {
     // it), as another process on a shared machine would.
     let scratch = Scratch::new("fulldisk");
     let disk = SmallDisk::mount(&scratch, "1g");
-    let mut child = estimate(&scratch)
-        .args(["--max-rows", "200000"])
+    require_server_binary();
+    let mut child = scratch
+        .command()
+        .arg("estimate")
+        .args(["--schema", &example("courseware_studentmodule.sql")])
+        .args(["--rows", "50M", "--max-rows", "200000", "--budget", "10m"])
+        .arg(example("0017_alter_studentmodule_grade.sql"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
