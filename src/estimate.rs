@@ -16,11 +16,12 @@ use crate::probe::ProbeOptions;
 use crate::profile::{self, Profile};
 use crate::progress::Progress;
 use crate::report::{
-    checklist, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport, StatementReport,
-    TableReport, ValidationReport,
+    checklist, words, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport,
+    StatementReport, TableReport, ValidationReport,
 };
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use crate::source;
+use crate::warning::Warning;
 use anyhow::{bail, Result};
 use production::Production;
 use std::collections::HashSet;
@@ -307,13 +308,18 @@ fn build_report(
             },
             blocking,
             validation,
-            warnings,
+            warnings: words::warnings(&warnings),
+            warning_codes: warnings,
             curve: curve(&fit, class, &result.measurements, result.target_rows),
             production,
             type_check: None,
         });
         parts.push(fit.spread(target, class, interval));
     }
+    let warning_codes: Vec<Warning> = ladder_warnings(profile, &measured)
+        .into_iter()
+        .chain(blocking::metadata_lock_warning(migration))
+        .collect();
     let mut report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         text_version: crate::report::TEXT_VERSION,
@@ -334,10 +340,8 @@ fn build_report(
         statements,
         total: model::total_interval(&parts, INTERVAL, model::error_model().shared),
         interval: INTERVAL,
-        warnings: ladder_warnings(profile, &measured)
-            .into_iter()
-            .chain(blocking::metadata_lock_warning(migration))
-            .collect(),
+        warnings: words::warnings(&warning_codes),
+        warning_codes,
         ladder: measured.ladder,
         speed_factor: args.speed_factor,
         cache: match args.sandbox.cache {
@@ -432,16 +436,15 @@ fn memory_regime(report: &Report, buffer_pool_bytes: u64) -> String {
     }
 }
 
-fn statement_warnings(fit: &Fit, target_rows: u64) -> Vec<String> {
+fn statement_warnings(fit: &Fit, target_rows: u64) -> Vec<Warning> {
     let mut warnings = Vec::new();
     // Millisecond timings scatter by large fractions without meaning anything.
     let negligible = fit.predict(target_rows as f64) < NEGLIGIBLE_SECONDS;
     if fit.loo_error > POOR_FIT && !negligible {
-        warnings.push(format!(
-            "poor fit: the {} model's leave-one-out error is {:.0}%; timings were noisy or changed regime",
-            fit.kind.as_str(),
-            fit.loo_error * 100.0
-        ));
+        warnings.push(Warning::PoorFit {
+            model: fit.kind.as_str().to_string(),
+            loo_error: fit.loo_error,
+        });
     }
     warnings
 }
@@ -455,7 +458,7 @@ fn sorted_by_rows(measurements: &[experiment::Measurement]) -> Vec<experiment::M
 
 /// Warnings about the ladder as a whole: the budget, and production beyond the reach of
 /// the error model.
-fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<String> {
+fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<Warning> {
     let mut warnings = measured.warnings.clone();
     warnings.extend(reach_warning(profile, &measured.ladder));
     warnings
@@ -464,7 +467,7 @@ fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<String> {
 /// When production lies farther beyond the ladder than the error model was measured, the
 /// interval is an extrapolation of the errors too: say so, and what would bring it within
 /// reach, from what this ladder cost.
-fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Option<String> {
+fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Option<Warning> {
     let production = profile.largest_rows();
     let distance = ladder.distance(production)?;
     let reach = model::calibration::reach(model::error_model())?;
@@ -475,9 +478,12 @@ fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Optio
     let rows = round_up_to_two_digits(production as f64 / reach);
     // The ladder's time grows with its largest scale (the top run and its seeding dominate).
     let minutes = (ladder.seconds * rows / largest / 60.0).ceil().max(1.0);
-    Some(format!(
-        "production is {distance:.0}x the largest measured scale, beyond the {reach:.0}x at which ddl-eta's errors were measured: the interval is a guess there. --max-rows {rows:.0} with --budget {minutes:.0}m (this ladder's cost at that size) would bring it within reach"
-    ))
+    Some(Warning::BeyondReach {
+        distance,
+        reach,
+        max_rows: rows,
+        budget_minutes: minutes,
+    })
 }
 
 /// 1,666,667 -> 1,700,000: a flag value a person would type.

@@ -18,17 +18,20 @@ use crate::model::{Interval, ModelKind};
 use crate::probe::Phase;
 use crate::text::trim_number;
 pub use crate::text::{human_bytes, human_seconds, short_rows};
+use crate::warning::Warning;
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
 /// The wording rules of this build (see `Report::text_version`).
-pub const TEXT_VERSION: u32 = 1;
+pub const TEXT_VERSION: u32 = 2;
+/// The first wording rules whose warnings carry codes (`warning_codes`).
+const CODED_WARNINGS: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     /// Which wording rules wrote the report's words (checklist, guidance notes, blocking
-    /// summaries). 0, or absent, for a report saved before the data carried the codes and
+    /// summaries; from 2, warnings). 0, or absent, for a report saved before the data carried the codes and
     /// numbers those words are written from: it renders with its words as saved. Any
     /// later report renders in the current wording (`reworded`).
     #[serde(default)]
@@ -40,7 +43,12 @@ pub struct Report {
     /// The interval level of every range in the report (0.9: 5th to 95th percentile).
     pub interval: f64,
     pub ladder: LadderSummary,
+    /// The warnings in words, as `warning_codes` says them in this build's wording.
     pub warnings: Vec<String>,
+    /// The same warnings as codes and values, one for each of `warnings` (from text_version
+    /// 2; empty before, when `warnings` renders as saved).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warning_codes: Vec<Warning>,
     /// Production's speed relative to the sandbox's (`--speed-factor`); every prediction
     /// is already divided by it.
     #[serde(default = "one")]
@@ -68,6 +76,14 @@ pub struct Report {
     /// when they came from a source or a profile of one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::profile::SourceMeta>,
+}
+
+impl Report {
+    /// Add a warning: its code, and its words in the current wording.
+    pub fn warn(&mut self, warning: Warning) {
+        self.warnings.push(words::warning(&warning));
+        self.warning_codes.push(warning);
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -178,6 +194,9 @@ pub struct StatementReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocking: Option<BlockingReport>,
     pub warnings: Vec<String>,
+    /// The same as codes and values, like the report's `warning_codes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warning_codes: Vec<Warning>,
     /// The fitted model and its interval from the smallest measured size to production
     /// size, at log-spaced row counts: what the charts draw.
     #[serde(default)]
@@ -301,14 +320,22 @@ pub fn render(report: &Report, format: Format) -> String {
 }
 
 /// The report with its words written again from its codes and numbers, in the current
-/// wording: the checklist, the guidance and each statement's blocking summary. A report
+/// wording: the checklist, the guidance, each statement's blocking summary and, from
+/// text_version 2, the warnings. A report
 /// saved before the codes existed (`text_version` 0) comes back as it was saved.
 pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
     if report.text_version == 0 {
         return std::borrow::Cow::Borrowed(report);
     }
     let mut report = report.clone();
+    let coded = report.text_version >= CODED_WARNINGS;
+    if coded {
+        report.warnings = words::warnings(&report.warning_codes);
+    }
     for statement in &mut report.statements {
+        if coded {
+            statement.warnings = words::warnings(&statement.warning_codes);
+        }
         if let Some(blocking) = &mut statement.blocking {
             blocking.summary = blocks_in_words(
                 statement.algorithm,
