@@ -439,6 +439,40 @@ mod tests {
     }
 
     #[test]
+    fn coded_warnings_render_from_saved_json_in_the_current_wording() {
+        let mut report: Report =
+            serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
+                .expect("fixture report parses");
+        report.warnings = vec!["old words for the budget".to_string()];
+        report.statements[0].warnings = vec!["old words for the fit".to_string()];
+        // Saved before warnings had codes: the words stay as saved.
+        report.text_version = CODED_WARNINGS - 1;
+        let before = render(&report, Format::Markdown);
+        assert!(before.contains("old words for the budget"), "{before}");
+        assert!(before.contains("old words for the fit"), "{before}");
+
+        report.text_version = TEXT_VERSION;
+        report.warning_codes = vec![Warning::BudgetRanOut];
+        report.statements[0].warning_codes = vec![Warning::PoorFit {
+            model: "linear".to_string(),
+            loo_error: 0.42,
+        }];
+        let saved = json::render(&report);
+        assert!(saved.contains(r#""code": "budget_ran_out""#), "{saved}");
+        let loaded: Report = serde_json::from_str(&saved).expect("saved report parses");
+        let current = render(&loaded, Format::Markdown);
+        assert!(!current.contains("old words"), "{current}");
+        assert!(
+            current.contains(&words::warning(&Warning::BudgetRanOut)),
+            "{current}"
+        );
+        assert!(
+            current.contains("poor fit: the linear model's leave-one-out error is 42%"),
+            "{current}"
+        );
+    }
+
+    #[test]
     fn durations_read_naturally() {
         assert_eq!(human_seconds(0.0123), "0.012 s");
         assert_eq!(human_seconds(14.24), "14.2 s");
