@@ -47,7 +47,7 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// The same warnings as codes and values, one for each of `warnings` (from text_version
     /// 2; empty before, when `warnings` renders as saved).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub warning_codes: Vec<Warning>,
     /// Production's speed relative to the sandbox's (`--speed-factor`); every prediction
     /// is already divided by it.
@@ -195,7 +195,7 @@ pub struct StatementReport {
     pub blocking: Option<BlockingReport>,
     pub warnings: Vec<String>,
     /// The same as codes and values, like the report's `warning_codes`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub warning_codes: Vec<Warning>,
     /// The fitted model and its interval from the smallest measured size to production
     /// size, at log-spaced row counts: what the charts draw.
@@ -321,8 +321,8 @@ pub fn render(report: &Report, format: Format) -> String {
 
 /// The report with its words written again from its codes and numbers, in the current
 /// wording: the checklist, the guidance, each statement's blocking summary and, from
-/// text_version 2, the warnings. A report
-/// saved before the codes existed (`text_version` 0) comes back as it was saved.
+/// text_version 2, the warnings. A report saved before the codes existed (`text_version`
+/// 0) comes back as it was saved.
 pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
     if report.text_version == 0 {
         return std::borrow::Cow::Borrowed(report);
@@ -347,7 +347,8 @@ pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
     }
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
-    report.text_version = TEXT_VERSION;
+    // Not stamped with this build's version: a report without warning codes must keep
+    // its warnings as saved when it is rendered again.
     std::borrow::Cow::Owned(report)
 }
 
@@ -450,6 +451,10 @@ mod tests {
         let before = render(&report, Format::Markdown);
         assert!(before.contains("old words for the budget"), "{before}");
         assert!(before.contains("old words for the fit"), "{before}");
+        let resaved: Report =
+            serde_json::from_str(&render(&report, Format::Json)).expect("resaved report parses");
+        let again = render(&resaved, Format::Markdown);
+        assert!(again.contains("old words for the budget"), "{again}");
 
         report.text_version = TEXT_VERSION;
         report.warning_codes = vec![Warning::BudgetRanOut];
