@@ -16,7 +16,7 @@ use crate::probe::ProbeOptions;
 use crate::profile::{self, Profile};
 use crate::progress::Progress;
 use crate::report::{
-    checklist, words, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport,
+    checklist, words, Assumption, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport,
     StatementReport, TableReport, ValidationReport,
 };
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
@@ -352,11 +352,14 @@ fn build_report(
         probe: None,
         source: None,
         assumptions: Vec::new(),
+        assumption_codes: Vec::new(),
         guidance: None,
         checklist: Vec::new(),
     };
     apply_speed_factor(&mut report, args.speed_factor);
-    report.assumptions = assumptions(&report, args.sandbox.buffer_pool);
+    for assumption in assumptions(&report, args.sandbox.buffer_pool) {
+        report.assume(assumption);
+    }
     type_check::annotate(&mut report, args)?;
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
@@ -390,49 +393,40 @@ fn curve(
 }
 
 /// What the estimate takes for granted, said aloud.
-fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<String> {
+fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<Assumption> {
     vec![
-        format!(
-            "Production runs the same server as the sandbox ({} {}); where production differs (MySQL 8.0 or Aurora MySQL against a MariaDB sandbox), the algorithm can differ too.",
-            report.sandbox.flavor, report.sandbox.version
-        ),
-        if report.speed_factor == 1.0 {
-            "Production hardware is as fast as the sandbox's (speed factor 1, --speed-factor to change).".to_string()
-        } else {
-            format!(
-                "Production hardware is {}x as fast as the sandbox's (--speed-factor): predictions are divided by it.",
-                report.speed_factor
-            )
+        Assumption::SameServer {
+            flavor: report.sandbox.flavor.to_string(),
+            version: report.sandbox.version.clone(),
+        },
+        Assumption::SpeedFactor {
+            factor: report.speed_factor,
         },
         memory_regime(report, buffer_pool_bytes),
         if report.cache == "cold" {
-            "Caches are cold (--cache cold): each statement starts with its table out of the buffer pool, though still in the OS page cache.".to_string()
+            Assumption::ColdCache
         } else {
-            "Caches are warm: each statement runs right after its table was copied, as on a busy production table (--cache cold for the other case).".to_string()
+            Assumption::WarmCache
         },
-        "The sandbox's temp sort files go through the OS page cache, which can hide disk speed.".to_string(),
-        if report.settings.is_some() {
-            "Synthetic rows reproduce the profiled null fractions, lengths, distinct counts and skew, not production's values.".to_string()
-        } else {
-            "Synthetic rows: realistic lengths and NULLs, but not production's value distribution (give --source or --profile for that).".to_string()
+        Assumption::PageCache,
+        Assumption::SyntheticRows {
+            profiled: report.settings.is_some(),
         },
     ]
 }
 
 /// Which memory regime the ladder ran in: production's ratio of buffer pool to tables at
 /// every scale, or a fixed pool whatever the tables' size.
-fn memory_regime(report: &Report, buffer_pool_bytes: u64) -> String {
+fn memory_regime(report: &Report, buffer_pool_bytes: u64) -> Assumption {
     let pools = &report.ladder.buffer_pool_bytes;
     match (pools.first(), pools.last()) {
-        (Some(first), Some(last)) => format!(
-            "The sandbox's buffer pool kept production's ratio to the tables' size: from {} MiB at the smallest scale to {} MiB at the largest, so index builds spill to disk where production's would.",
-            first >> 20,
-            last >> 20
-        ),
-        _ => format!(
-            "The sandbox's buffer pool stayed at {} MiB at every scale; production's memory regime (buffer pool relative to the table) decides whether index builds sort in memory (--buffer-pool-ratio, or a --source/--profile, to keep it).",
-            buffer_pool_bytes >> 20
-        ),
+        (Some(first), Some(last)) => Assumption::BufferPoolRatio {
+            smallest_mib: first >> 20,
+            largest_mib: last >> 20,
+        },
+        _ => Assumption::FixedBufferPool {
+            mib: buffer_pool_bytes >> 20,
+        },
     }
 }
 

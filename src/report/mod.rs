@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA_VERSION: u32 = 1;
 /// The wording rules of this build (see `Report::text_version`).
 pub const TEXT_VERSION: u32 = 2;
-/// The first wording rules whose warnings carry codes (`warning_codes`).
+/// The first wording rules whose warnings and assumptions carry codes.
 const CODED_WARNINGS: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -59,6 +59,9 @@ pub struct Report {
     /// What the estimate takes for granted (hardware, memory regime, server differences).
     #[serde(default)]
     pub assumptions: Vec<String>,
+    /// The same as codes and values, one for each of `assumptions` (from text_version 2).
+    #[serde(default)]
+    pub assumption_codes: Vec<Assumption>,
     /// Release advice: CI job timeout, lock wait bound, online schema change tools.
     #[serde(default)]
     pub guidance: Option<Guidance>,
@@ -84,6 +87,59 @@ impl Report {
         self.warnings.push(words::warning(&warning));
         self.warning_codes.push(warning);
     }
+
+    /// Add an assumption: its code, and its words in the current wording.
+    pub fn assume(&mut self, assumption: Assumption) {
+        self.assumptions.push(words::assumption(&assumption));
+        self.assumption_codes.push(assumption);
+    }
+}
+
+/// Something the estimate takes for granted, as data; `words::assumption` says it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Assumption {
+    /// Production runs the sandbox's server.
+    SameServer {
+        flavor: String,
+        version: String,
+    },
+    /// Production's speed relative to the sandbox's (`--speed-factor`).
+    SpeedFactor {
+        factor: f64,
+    },
+    /// The buffer pool kept production's ratio to the tables, from the smallest scale's
+    /// pool to the largest's.
+    BufferPoolRatio {
+        smallest_mib: u64,
+        largest_mib: u64,
+    },
+    /// The buffer pool stayed fixed at every scale.
+    FixedBufferPool {
+        mib: u64,
+    },
+    ColdCache,
+    WarmCache,
+    /// Temp sort files go through the OS page cache.
+    PageCache,
+    /// Synthetic rows, reproducing the profile's statistics when `profiled`.
+    SyntheticRows {
+        profiled: bool,
+    },
+    /// `watch calibrate`: too few outcomes of this kind to calibrate it.
+    TooFewOutcomes {
+        operation: Operation,
+        outcomes: usize,
+        needed: usize,
+    },
+    /// `watch calibrate`: the kind's estimates scaled by the recorded outcomes' ratios.
+    Calibrated {
+        operation: Operation,
+        outcomes: usize,
+        ratio_p50: f64,
+        ratio_low: f64,
+        ratio_high: f64,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -321,7 +377,7 @@ pub fn render(report: &Report, format: Format) -> String {
 
 /// The report with its words written again from its codes and numbers, in the current
 /// wording: the checklist, the guidance, each statement's blocking summary and, from
-/// text_version 2, the warnings. A report saved before the codes existed (`text_version`
+/// text_version 2, the warnings and assumptions. A report saved before the codes existed (`text_version`
 /// 0) comes back as it was saved.
 pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
     if report.text_version == 0 {
@@ -331,6 +387,11 @@ pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
     let coded = report.text_version >= CODED_WARNINGS;
     if coded {
         report.warnings = words::warnings(&report.warning_codes);
+        report.assumptions = report
+            .assumption_codes
+            .iter()
+            .map(words::assumption)
+            .collect();
     }
     for statement in &mut report.statements {
         if coded {
@@ -440,12 +501,13 @@ mod tests {
     }
 
     #[test]
-    fn coded_warnings_render_from_saved_json_in_the_current_wording() {
+    fn coded_warnings_and_assumptions_render_from_saved_json_in_the_current_wording() {
         let mut report: Report =
             serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
                 .expect("fixture report parses");
         report.warnings = vec!["old words for the budget".to_string()];
         report.statements[0].warnings = vec!["old words for the fit".to_string()];
+        report.assumptions = vec!["old words for the cache".to_string()];
         // Saved before warnings had codes: the words stay as saved.
         report.text_version = CODED_WARNINGS - 1;
         let before = render(&report, Format::Markdown);
@@ -462,6 +524,7 @@ mod tests {
             model: "linear".to_string(),
             loo_error: 0.42,
         }];
+        report.assumption_codes = vec![Assumption::ColdCache];
         let saved = json::render(&report);
         assert!(saved.contains(r#""code": "budget_ran_out""#), "{saved}");
         let loaded: Report = serde_json::from_str(&saved).expect("saved report parses");
@@ -473,6 +536,10 @@ mod tests {
         );
         assert!(
             current.contains("poor fit: the linear model's leave-one-out error is 42%"),
+            "{current}"
+        );
+        assert!(
+            current.contains("Caches are cold (--cache cold)"),
             "{current}"
         );
     }

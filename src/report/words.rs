@@ -2,7 +2,7 @@
 //! production's side and the validation run. Written from the report's numbers and
 //! codes, so the text and HTML reports say the same thing; and each warning from its code.
 
-use super::{BlockingReport, ProductionReport, ProductionSource, ValidationReport};
+use super::{Assumption, BlockingReport, ProductionReport, ProductionSource, ValidationReport};
 use crate::ddl::LockLevel;
 use crate::text::{group_digits, human_bytes, human_seconds, or_dash, short_rows};
 use crate::warning::Warning;
@@ -143,5 +143,40 @@ pub fn warning(w: &Warning) -> String {
             human_bytes(*limit_bytes)
         ),
         Warning::Text { text } => text.clone(),
+    }
+}
+
+/// One assumption in the current wording.
+pub fn assumption(a: &Assumption) -> String {
+    match a {
+        Assumption::SameServer { flavor, version } => format!(
+            "Production runs the same server as the sandbox ({flavor} {version}); where production differs (MySQL 8.0 or Aurora MySQL against a MariaDB sandbox), the algorithm can differ too."
+        ),
+        Assumption::SpeedFactor { factor } if *factor == 1.0 => {
+            "Production hardware is as fast as the sandbox's (speed factor 1, --speed-factor to change).".to_string()
+        }
+        Assumption::SpeedFactor { factor } => format!(
+            "Production hardware is {factor}x as fast as the sandbox's (--speed-factor): predictions are divided by it."
+        ),
+        Assumption::BufferPoolRatio { smallest_mib, largest_mib } => format!(
+            "The sandbox's buffer pool kept production's ratio to the tables' size: from {smallest_mib} MiB at the smallest scale to {largest_mib} MiB at the largest, so index builds spill to disk where production's would."
+        ),
+        Assumption::FixedBufferPool { mib } => format!(
+            "The sandbox's buffer pool stayed at {mib} MiB at every scale; production's memory regime (buffer pool relative to the table) decides whether index builds sort in memory (--buffer-pool-ratio, or a --source/--profile, to keep it)."
+        ),
+        Assumption::ColdCache => "Caches are cold (--cache cold): each statement starts with its table out of the buffer pool, though still in the OS page cache.".to_string(),
+        Assumption::WarmCache => "Caches are warm: each statement runs right after its table was copied, as on a busy production table (--cache cold for the other case).".to_string(),
+        Assumption::PageCache => "The sandbox's temp sort files go through the OS page cache, which can hide disk speed.".to_string(),
+        Assumption::SyntheticRows { profiled: true } => "Synthetic rows reproduce the profiled null fractions, lengths, distinct counts and skew, not production's values.".to_string(),
+        Assumption::SyntheticRows { profiled: false } => "Synthetic rows: realistic lengths and NULLs, but not production's value distribution (give --source or --profile for that).".to_string(),
+        Assumption::TooFewOutcomes { operation, outcomes, needed } => format!(
+            "{}: {outcomes} recorded outcome(s) in the calibration, fewer than {needed}: left as estimated",
+            operation.as_str()
+        ),
+        Assumption::Calibrated { operation, outcomes, ratio_p50, ratio_low, ratio_high } => format!(
+            "{}: calibrated from {outcomes} recorded outcomes: point estimate x{ratio_p50:.2} (their median actual/estimated), \
+             interval x{ratio_low:.2} to x{ratio_high:.2} of the uncalibrated point (their observed spread, in place of the model's)",
+            operation.as_str()
+        ),
     }
 }
