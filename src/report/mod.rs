@@ -31,9 +31,10 @@ const CODED_WARNINGS: u32 = 2;
 pub struct Report {
     pub schema_version: u32,
     /// Which wording rules wrote the report's words (checklist, guidance notes, blocking
-    /// summaries; from 2, warnings). 0, or absent, for a report saved before the data carried the codes and
-    /// numbers those words are written from: it renders with its words as saved. Any
-    /// later report renders in the current wording (`reworded`).
+    /// summaries; from 2, warnings and assumptions). 0, or absent, for a report saved
+    /// before the data carried the codes and numbers those words are written from: it
+    /// renders with its words as saved. Any later report renders in the current wording
+    /// (`reworded`), its warnings and assumptions only from 2.
     #[serde(default)]
     pub text_version: u32,
     pub sandbox: SandboxReport,
