@@ -89,6 +89,10 @@ pub enum Warning {
         p50_bytes: u64,
         limit_bytes: u64,
     },
+    /// Production was read in plain text over a network.
+    PlaintextSource {
+        url: String,
+    },
     /// A warning that exists only in words (from a stage that stores sentences).
     Text {
         text: String,

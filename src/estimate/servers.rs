@@ -61,7 +61,7 @@ pub fn annotate_report(
         .as_ref()
         .and_then(SourceMeta::plaintext_warning)
     {
-        report.warn(Warning::Text { text: warning });
+        report.warn(warning);
     }
     if let Some(activity) = &profile.activity {
         // A profile stores its activity warnings as sentences.

@@ -142,6 +142,10 @@ pub fn warning(w: &Warning) -> String {
             human_bytes(*p50_bytes),
             human_bytes(*limit_bytes)
         ),
+        Warning::PlaintextSource { url } => format!(
+            "the source {url} was read in plain text (the server offered no TLS, or \
+             ssl-mode=DISABLED): add ssl-mode=VERIFY_IDENTITY to the URL to require TLS"
+        ),
         Warning::Text { text } => text.clone(),
     }
 }
