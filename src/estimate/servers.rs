@@ -64,7 +64,8 @@ pub fn annotate_report(
         report.warn(warning);
     }
     if let Some(activity) = &profile.activity {
-        // A profile stores its activity warnings as sentences.
+        // A profile stores its activity warnings as sentences (its source stage sits below
+        // the report, whose words module would write them).
         for text in &activity.warnings {
             report.warn(Warning::Text { text: text.clone() });
         }
