@@ -22,4 +22,5 @@ pub mod seed;
 pub mod server;
 pub mod source;
 pub mod text;
+pub mod warning;
 pub mod watch;
