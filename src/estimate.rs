@@ -16,11 +16,12 @@ use crate::probe::ProbeOptions;
 use crate::profile::{self, Profile};
 use crate::progress::Progress;
 use crate::report::{
-    checklist, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport, StatementReport,
-    TableReport, ValidationReport,
+    checklist, words, Assumption, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport,
+    StatementReport, TableReport, ValidationReport,
 };
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use crate::source;
+use crate::warning::Warning;
 use anyhow::{bail, Result};
 use production::Production;
 use std::collections::HashSet;
@@ -307,13 +308,18 @@ fn build_report(
             },
             blocking,
             validation,
-            warnings,
+            warnings: words::warnings(&warnings),
+            warning_codes: warnings,
             curve: curve(&fit, class, &result.measurements, result.target_rows),
             production,
             type_check: None,
         });
         parts.push(fit.spread(target, class, interval));
     }
+    let warning_codes: Vec<Warning> = ladder_warnings(profile, &measured)
+        .into_iter()
+        .chain(blocking::metadata_lock_warning(migration))
+        .collect();
     let mut report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         text_version: crate::report::TEXT_VERSION,
@@ -334,10 +340,8 @@ fn build_report(
         statements,
         total: model::total_interval(&parts, INTERVAL, model::error_model().shared),
         interval: INTERVAL,
-        warnings: ladder_warnings(profile, &measured)
-            .into_iter()
-            .chain(blocking::metadata_lock_warning(migration))
-            .collect(),
+        warnings: words::warnings(&warning_codes),
+        warning_codes,
         ladder: measured.ladder,
         speed_factor: args.speed_factor,
         cache: match args.sandbox.cache {
@@ -348,11 +352,14 @@ fn build_report(
         probe: None,
         source: None,
         assumptions: Vec::new(),
+        assumption_codes: Vec::new(),
         guidance: None,
         checklist: Vec::new(),
     };
     apply_speed_factor(&mut report, args.speed_factor);
-    report.assumptions = assumptions(&report, args.sandbox.buffer_pool);
+    for assumption in assumptions(&report, args.sandbox.buffer_pool) {
+        report.assume(assumption);
+    }
     type_check::annotate(&mut report, args)?;
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
@@ -386,62 +393,52 @@ fn curve(
 }
 
 /// What the estimate takes for granted, said aloud.
-fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<String> {
+fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<Assumption> {
     vec![
-        format!(
-            "Production runs the same server as the sandbox ({} {}); where production differs (MySQL 8.0 or Aurora MySQL against a MariaDB sandbox), the algorithm can differ too.",
-            report.sandbox.flavor, report.sandbox.version
-        ),
-        if report.speed_factor == 1.0 {
-            "Production hardware is as fast as the sandbox's (speed factor 1, --speed-factor to change).".to_string()
-        } else {
-            format!(
-                "Production hardware is {}x as fast as the sandbox's (--speed-factor): predictions are divided by it.",
-                report.speed_factor
-            )
+        Assumption::SameServer {
+            flavor: report.sandbox.flavor.to_string(),
+            version: report.sandbox.version.clone(),
+        },
+        Assumption::SpeedFactor {
+            factor: report.speed_factor,
         },
         memory_regime(report, buffer_pool_bytes),
         if report.cache == "cold" {
-            "Caches are cold (--cache cold): each statement starts with its table out of the buffer pool, though still in the OS page cache.".to_string()
+            Assumption::ColdCache
         } else {
-            "Caches are warm: each statement runs right after its table was copied, as on a busy production table (--cache cold for the other case).".to_string()
+            Assumption::WarmCache
         },
-        "The sandbox's temp sort files go through the OS page cache, which can hide disk speed.".to_string(),
-        if report.settings.is_some() {
-            "Synthetic rows reproduce the profiled null fractions, lengths, distinct counts and skew, not production's values.".to_string()
-        } else {
-            "Synthetic rows: realistic lengths and NULLs, but not production's value distribution (give --source or --profile for that).".to_string()
+        Assumption::PageCache,
+        Assumption::SyntheticRows {
+            profiled: report.settings.is_some(),
         },
     ]
 }
 
 /// Which memory regime the ladder ran in: production's ratio of buffer pool to tables at
 /// every scale, or a fixed pool whatever the tables' size.
-fn memory_regime(report: &Report, buffer_pool_bytes: u64) -> String {
+fn memory_regime(report: &Report, buffer_pool_bytes: u64) -> Assumption {
     let pools = &report.ladder.buffer_pool_bytes;
     match (pools.first(), pools.last()) {
-        (Some(first), Some(last)) => format!(
-            "The sandbox's buffer pool kept production's ratio to the tables' size: from {} MiB at the smallest scale to {} MiB at the largest, so index builds spill to disk where production's would.",
-            first >> 20,
-            last >> 20
-        ),
-        _ => format!(
-            "The sandbox's buffer pool stayed at {} MiB at every scale; production's memory regime (buffer pool relative to the table) decides whether index builds sort in memory (--buffer-pool-ratio, or a --source/--profile, to keep it).",
-            buffer_pool_bytes >> 20
-        ),
+        (Some(first), Some(last)) => Assumption::BufferPoolRatio {
+            smallest_mib: first >> 20,
+            largest_mib: last >> 20,
+        },
+        _ => Assumption::FixedBufferPool {
+            mib: buffer_pool_bytes >> 20,
+        },
     }
 }
 
-fn statement_warnings(fit: &Fit, target_rows: u64) -> Vec<String> {
+fn statement_warnings(fit: &Fit, target_rows: u64) -> Vec<Warning> {
     let mut warnings = Vec::new();
     // Millisecond timings scatter by large fractions without meaning anything.
     let negligible = fit.predict(target_rows as f64) < NEGLIGIBLE_SECONDS;
     if fit.loo_error > POOR_FIT && !negligible {
-        warnings.push(format!(
-            "poor fit: the {} model's leave-one-out error is {:.0}%; timings were noisy or changed regime",
-            fit.kind.as_str(),
-            fit.loo_error * 100.0
-        ));
+        warnings.push(Warning::PoorFit {
+            model: fit.kind.as_str().to_string(),
+            loo_error: fit.loo_error,
+        });
     }
     warnings
 }
@@ -455,7 +452,7 @@ fn sorted_by_rows(measurements: &[experiment::Measurement]) -> Vec<experiment::M
 
 /// Warnings about the ladder as a whole: the budget, and production beyond the reach of
 /// the error model.
-fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<String> {
+fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<Warning> {
     let mut warnings = measured.warnings.clone();
     warnings.extend(reach_warning(profile, &measured.ladder));
     warnings
@@ -464,7 +461,7 @@ fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<String> {
 /// When production lies farther beyond the ladder than the error model was measured, the
 /// interval is an extrapolation of the errors too: say so, and what would bring it within
 /// reach, from what this ladder cost.
-fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Option<String> {
+fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Option<Warning> {
     let production = profile.largest_rows();
     let distance = ladder.distance(production)?;
     let reach = model::calibration::reach(model::error_model())?;
@@ -475,9 +472,12 @@ fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Optio
     let rows = round_up_to_two_digits(production as f64 / reach);
     // The ladder's time grows with its largest scale (the top run and its seeding dominate).
     let minutes = (ladder.seconds * rows / largest / 60.0).ceil().max(1.0);
-    Some(format!(
-        "production is {distance:.0}x the largest measured scale, beyond the {reach:.0}x at which ddl-eta's errors were measured: the interval is a guess there. --max-rows {rows:.0} with --budget {minutes:.0}m (this ladder's cost at that size) would bring it within reach"
-    ))
+    Some(Warning::BeyondReach {
+        distance,
+        reach,
+        max_rows: rows,
+        budget_minutes: minutes,
+    })
 }
 
 /// 1,666,667 -> 1,700,000: a flag value a person would type.

@@ -22,6 +22,7 @@ use crate::sandbox::{buffer_pool, Sandbox};
 use crate::seed::tables::{self, base_name, create_base_table, create_schema};
 use crate::seed::{self, TableShape};
 use crate::text::group_digits;
+use crate::warning::Warning;
 pub use time::{CopiedTable, FreshMethod, LadderTime};
 
 use anyhow::{Context, Result};
@@ -138,7 +139,7 @@ impl LadderSummary {
 pub struct Measurements {
     pub statements: Vec<StatementMeasurements>,
     pub ladder: LadderSummary,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// The sandbox's innodb_online_alter_log_max_size, where it has one.
     pub online_log_max_bytes: Option<u64>,
 }
@@ -190,12 +191,10 @@ pub async fn run_with(
     }
     lab.run_ladder(options, started).await?;
     if lab.out_of_regime > 0 {
-        lab.warnings.push(format!(
-            "{} of the ladder's runs were too small to keep production's buffer pool ratio \
-             (the pool cannot go below {} MiB): their tables fit in memory where production's do not",
-            lab.out_of_regime,
-            buffer_pool::MIN_POOL_BYTES >> 20
-        ));
+        lab.warnings.push(Warning::OutOfRegime {
+            runs: lab.out_of_regime,
+            min_pool_mib: buffer_pool::MIN_POOL_BYTES >> 20,
+        });
     }
     lab.online_log_max_bytes = online_log_max_bytes(&mut lab.loader).await;
     Ok(lab.into_measurements())
@@ -215,7 +214,7 @@ struct Lab<'a> {
     results: Vec<StatementMeasurements>,
     scales_run: Vec<u64>,
     seed_rate: f64,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     ladder_started: Instant,
     read_columns: bool,
     rebuild_before: Vec<bool>,
@@ -379,9 +378,8 @@ impl<'a> Lab<'a> {
                     break;
                 }
                 // The fit needs three scales: take the next step whatever the budget says.
-                let warning = "the --budget barely covers the calibration run: the ladder stays small, so the estimate is rough";
-                if !self.warnings.iter().any(|w| w == warning) {
-                    self.warnings.push(warning.to_string());
+                if !self.warnings.contains(&Warning::BudgetRanOut) {
+                    self.warnings.push(Warning::BudgetRanOut);
                 }
                 rest = vec![((last.fraction * at.ratio).min(max_fraction), 1)];
             }
@@ -457,9 +455,7 @@ impl<'a> Lab<'a> {
     async fn run_validation(&mut self, top: f64) -> Result<()> {
         let fraction = (top * 3.0).min(1.0);
         if fraction <= top * 1.01 {
-            self.warnings.push(
-                "--validate: the ladder already reached production size; nothing to validate beyond it".to_string(),
-            );
+            self.warnings.push(Warning::NothingToValidate);
             return Ok(());
         }
         self.grow(fraction).await?;

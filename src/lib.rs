@@ -23,4 +23,5 @@ pub mod seed;
 pub mod server;
 pub mod source;
 pub mod text;
+pub mod warning;
 pub mod watch;

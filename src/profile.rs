@@ -5,6 +5,7 @@
 
 use crate::migration;
 use crate::server::ServerInfo;
+use crate::warning::Warning;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -282,7 +283,7 @@ pub struct SourceMeta {
 impl SourceMeta {
     /// A warning when production was read in plain text over a network (a unix socket or a
     /// loopback address never leaves the machine).
-    pub fn plaintext_warning(&self) -> Option<String> {
+    pub fn plaintext_warning(&self) -> Option<Warning> {
         if self.encrypted != Some(false) {
             return None;
         }
@@ -299,12 +300,8 @@ impl SourceMeta {
             || host
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
-        (!local).then(|| {
-            format!(
-                "the source {} was read in plain text (the server offered no TLS, or \
-                 ssl-mode=DISABLED): add ssl-mode=VERIFY_IDENTITY to the URL to require TLS",
-                self.url
-            )
+        (!local).then(|| Warning::PlaintextSource {
+            url: self.url.clone(),
         })
     }
 }
@@ -572,9 +569,11 @@ mod tests {
         let warning = meta(remote, Some(false))
             .plaintext_warning()
             .expect("warned");
-        assert!(
-            warning.contains(remote) && warning.contains("plain text"),
-            "{warning}"
+        assert_eq!(
+            warning,
+            Warning::PlaintextSource {
+                url: remote.to_string()
+            }
         );
         for quiet in [
             meta(remote, Some(true)),

@@ -70,7 +70,12 @@ fn json_shape(value: &serde_json::Value, path: &str, out: &mut Vec<String>) {
             out.push(format!("{path}: array"));
             // Arrays of objects by their first item; whether a list of numbers is empty
             // this run (e.g. statements advised an online tool) is a measured fact.
-            if let Some(first) = items.first().filter(|f| f.is_object()) {
+            // Which warnings a run raises is measured too: coded ones by their code alone.
+            if path.ends_with("warning_codes") {
+                if !items.is_empty() {
+                    out.push(format!("{path}[].code: string"));
+                }
+            } else if let Some(first) = items.first().filter(|f| f.is_object()) {
                 json_shape(first, &format!("{path}[]"), out);
             }
         }

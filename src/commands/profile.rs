@@ -3,6 +3,7 @@
 use crate::cli::ProfileArgs;
 use crate::output::{self, write_output};
 use crate::profile::SourceMeta;
+use crate::report::words;
 use crate::source::Source;
 use anyhow::Result;
 use std::process::ExitCode;
@@ -18,7 +19,7 @@ pub async fn run(args: &ProfileArgs) -> Result<ExitCode> {
         .as_ref()
         .and_then(SourceMeta::plaintext_warning)
     {
-        output::say(&format!("warning: {warning}"));
+        output::say(&format!("warning: {}", words::warning(&warning)));
     }
     write_output(&(serde_json::to_string_pretty(&profile)? + "\n"), None)?;
     Ok(ExitCode::SUCCESS)

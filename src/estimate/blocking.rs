@@ -10,6 +10,7 @@ use crate::model::blocking::{blocked_at, BlockedPoint, Prior};
 use crate::model::Interval;
 use crate::probe::{MeasuredBlocking, Phase, ProbeOptions, BLOCK_THRESHOLD};
 use crate::report::{blocks_in_words, BlockingReport, ProbeReport};
+use crate::warning::Warning;
 
 /// The wait to allow a statement for its metadata lock. Long enough for the short
 /// transactions of a web application (milliseconds to a second or two) to finish and
@@ -25,7 +26,7 @@ pub fn predict(
     duration: &Interval,
     write_rate: Option<f64>,
     online_log_max_bytes: Option<u64>,
-) -> Option<(BlockingReport, Vec<String>)> {
+) -> Option<(BlockingReport, Vec<Warning>)> {
     let measured: Vec<(f64, f64, &MeasuredBlocking)> = result
         .measurements
         .iter()
@@ -103,12 +104,11 @@ pub fn predict(
     let mut warnings = Vec::new();
     if let (Some((p50, high)), Some(limit)) = (log, online_log_max_bytes) {
         if high > limit {
-            warnings.push(format!(
-                "the online alter log may reach {} ({} at the median), over innodb_online_alter_log_max_size = {} (the sandbox's; check production's): the ALTER would fail at the end, after doing all its work. Raise it for this session's server, or run the change at a quieter time",
-                mib(high),
-                mib(p50),
-                mib(limit)
-            ));
+            warnings.push(Warning::OnlineLogOverflow {
+                high_bytes: high,
+                p50_bytes: p50,
+                limit_bytes: limit,
+            });
         }
     }
     let summary = blocks_in_words(result.algorithm, &reads, &writes, &phases);
@@ -131,10 +131,6 @@ pub fn predict(
 /// for a table rebuild.
 fn log_bytes(rows_per_second: f64, seconds: f64, row_bytes: f64) -> u64 {
     (rows_per_second * seconds * row_bytes).max(0.0).round() as u64
-}
-
-fn mib(bytes: u64) -> String {
-    crate::text::human_bytes(bytes)
 }
 
 /// Phases at production size: "throughout" when the extrapolation says so; a brief
@@ -162,15 +158,12 @@ fn phases(measured: &[(f64, f64, &MeasuredBlocking)], throughout: bool) -> Vec<P
 }
 
 /// The metadata-lock hazard, once per migration that changes a table's definition.
-pub fn metadata_lock_warning(migration: &Migration) -> Option<String> {
+pub fn metadata_lock_warning(migration: &Migration) -> Option<Warning> {
     let ddl = migration.statements.iter().any(|s| {
         s.table.is_some() && !matches!(s.operation, Operation::CreateTable | Operation::Unknown)
     });
-    ddl.then(|| {
-        format!(
-            "each ALTER takes an exclusive metadata lock on its table at start and end: if a transaction that touched the table is still open on production, the ALTER waits for it and every query on the table queues behind the ALTER, for as long as that transaction lasts. Bound the wait: run `SET SESSION lock_wait_timeout = {n};` before the migration (MariaDB also takes `ALTER TABLE ... WAIT {n}`), so a blocked ALTER fails after {n} s with error 1205 and can be retried, instead of stalling user queries",
-            n = LOCK_WAIT_SECONDS
-        )
+    ddl.then_some(Warning::MetadataLockWait {
+        lock_wait_seconds: LOCK_WAIT_SECONDS,
     })
 }
 
@@ -276,7 +269,13 @@ mod tests {
         assert_eq!(blocking.phases, vec![Phase::End]);
         assert!(blocking.writes_blocked_seconds.seconds_p50 < 0.1);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("innodb_online_alter_log_max_size"));
+        assert!(matches!(
+            warnings[0],
+            Warning::OnlineLogOverflow {
+                limit_bytes: 134_217_728,
+                ..
+            }
+        ));
         // A tenth of the rate stays under the limit.
         let (_, warnings) =
             predict(&result, &duration(600.0), Some(100.0), Some(128 << 20)).expect("probe");

@@ -8,6 +8,7 @@ use crate::migration::Statement;
 use crate::online_ddl::{lookup, Lookup, TableColumns, Target, Verdict};
 use crate::report::{ProductionReport, ProductionSource};
 use crate::server::{Flavor, ServerInfo};
+use crate::warning::Warning;
 use anyhow::{Context, Result};
 
 /// Production's server: `--target-server` wins over the one a source profile recorded.
@@ -42,7 +43,7 @@ pub struct Decision {
     pub report: ProductionReport,
     /// Production rebuilds the table where the sandbox did not: time a rebuild.
     pub needs_rebuild_timing: bool,
-    pub warning: Option<String>,
+    pub warning: Option<Warning>,
 }
 
 impl Production {
@@ -68,10 +69,9 @@ impl Production {
             _ => self.by_measurement(found.as_ref(), sandbox_side),
         };
         if found.is_none() && !self.same_server && statement.is_online_ddl() {
-            decision.warning = Some(format!(
-                "no rule covers this statement on {}: production is assumed to do what the sandbox did",
-                self.target
-            ));
+            decision.warning = Some(Warning::NoRule {
+                server: self.target.to_string(),
+            });
         }
         decision
     }
@@ -97,10 +97,10 @@ impl Production {
             },
             needs_rebuild_timing: verdict.rebuilds_table && !sandbox_rebuilds,
             warning: (sandbox_rebuilds && !verdict.rebuilds_table).then(|| {
-                format!(
-                    "{} does this without rebuilding the table (rule {}); the time is the sandbox's rebuild, an upper bound",
-                    self.target, verdict.rule_id
-                )
+                Warning::NoRebuildInProduction {
+                    server: self.target.to_string(),
+                    rule: verdict.rule_id.clone(),
+                }
             }),
         }
     }
@@ -113,15 +113,14 @@ impl Production {
         // On production's own server the rules row is only a cross-check.
         let agrees = verdict.filter(|v| Some(v.algorithm) == algorithm && Some(v.lock) == lock);
         let warning = match (verdict, agrees, self.same_server, algorithm) {
-            (Some(v), None, true, Some(measured)) => Some(format!(
-                "rules row {} says {} / lock {} on {}, the sandbox measured {} / lock {}: the measurement stands",
-                v.rule_id,
-                v.algorithm.as_str(),
-                v.lock.as_str(),
-                self.target,
-                measured.as_str(),
-                lock.map_or("-", LockLevel::as_str)
-            )),
+            (Some(v), None, true, Some(measured)) => Some(Warning::RuleDisagrees {
+                rule: v.rule_id.clone(),
+                rule_algorithm: v.algorithm,
+                rule_lock: v.lock,
+                server: self.target.to_string(),
+                algorithm: measured,
+                lock,
+            }),
             _ => None,
         };
         Decision {
@@ -261,10 +260,10 @@ mod tests {
         );
         assert_eq!(odd.report.algorithm, Some(Algorithm::Copy));
         assert_eq!(odd.report.rule, None);
-        assert!(odd
-            .warning
-            .expect("warns")
-            .contains("mariadb-drop-column-instant"));
+        assert!(matches!(
+            odd.warning.expect("warns"),
+            Warning::RuleDisagrees { rule, .. } if rule == "mariadb-drop-column-instant"
+        ));
     }
 
     #[test]
@@ -278,7 +277,10 @@ mod tests {
             production.decide(&statement, &measured(Algorithm::Inplace, LockLevel::None));
         assert_eq!(decision.report.source, ProductionSource::Measured);
         assert!(decision.report.rebuilds_table);
-        assert!(decision.warning.expect("warns").contains("no rule covers"));
+        assert!(matches!(
+            decision.warning.expect("warns"),
+            Warning::NoRule { .. }
+        ));
     }
 
     #[test]

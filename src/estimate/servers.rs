@@ -6,6 +6,7 @@ use crate::profile::{Profile, ServerSettings, SourceMeta};
 use crate::sandbox::url;
 use crate::server::{self, ServerIdentity};
 use crate::source::{quote_literal, refuse_same_server, settings_from_rows};
+use crate::warning::Warning;
 use anyhow::{Context, Result};
 use std::time::Duration;
 
@@ -60,16 +61,22 @@ pub fn annotate_report(
         .as_ref()
         .and_then(SourceMeta::plaintext_warning)
     {
-        report.warnings.push(warning);
+        report.warn(warning);
     }
     if let Some(activity) = &profile.activity {
-        report.warnings.extend(activity.warnings.iter().cloned());
+        // A profile stores its activity warnings as sentences (its source stage sits below
+        // the report, whose words module would write them).
+        for text in &activity.warnings {
+            report.warn(Warning::Text { text: text.clone() });
+        }
         if let Some(locks) = &activity.metadata_locks {
             for lock in locks {
-                report.warnings.push(format!(
-                    "thread {} holds a {} metadata lock on {} ({}): the migration would wait for it",
-                    lock.thread_id, lock.lock_type, lock.table, lock.status
-                ));
+                report.warn(Warning::MetadataLockHeld {
+                    thread_id: lock.thread_id,
+                    lock_type: lock.lock_type.clone(),
+                    table: lock.table.clone(),
+                    status: lock.status.clone(),
+                });
             }
         }
     }

@@ -9,6 +9,7 @@ use crate::seed::tables::{
     base_name, copy_sql, create_schema, drop_working_tables, working_table_bytes,
 };
 use crate::text::group_digits;
+use crate::warning::Warning;
 use anyhow::{Context, Result};
 use std::time::Instant;
 
@@ -120,9 +121,9 @@ impl Lab<'_> {
     /// A clone that failed (disk full, an import refused) is not retried: every run from
     /// here copies, and the report says so.
     async fn fall_back_to_copy(&mut self, error: &anyhow::Error) -> Result<()> {
-        self.warnings.push(format!(
-            "cloning the tables failed ({error:#}); they are copied with INSERT … SELECT instead from here on"
-        ));
+        self.warnings.push(Warning::CloneFellBack {
+            error: format!("{error:#}"),
+        });
         self.time.clone_fell_back = true;
         self.cloned.iter_mut().for_each(|c| *c = false);
         self.recreate_working_tables().await

@@ -4,6 +4,7 @@
 use super::Lab;
 use crate::migration::Statement;
 use crate::probe::{MeasuredBlocking, ProbeTarget, RunningProbe};
+use crate::warning::Warning;
 use std::time::Instant;
 
 impl Lab<'_> {
@@ -42,11 +43,11 @@ impl Lab<'_> {
         match prober.start(self.sandbox, &target).await {
             Ok(running) => Some(running),
             Err(e) => {
-                let warning = format!(
-                    "no probe beside statement {} ({}): {e:#}",
-                    statement.index + 1,
-                    statement.summary()
-                );
+                let warning = Warning::NoProbe {
+                    statement: statement.index + 1,
+                    summary: statement.summary(),
+                    error: format!("{e:#}"),
+                };
                 if !self.warnings.contains(&warning) {
                     self.warnings.push(warning);
                 }
@@ -65,7 +66,9 @@ impl Lab<'_> {
         match prober.finish(running, started, ended).await {
             Ok(blocking) => Some(blocking),
             Err(e) => {
-                self.warnings.push(format!("the probe failed: {e:#}"));
+                self.warnings.push(Warning::ProbeFailed {
+                    error: format!("{e:#}"),
+                });
                 None
             }
         }
@@ -99,18 +102,18 @@ impl Lab<'_> {
     }
 
     pub(super) fn warn_failed_under_writes(&mut self, statement: &Statement, error: &sqlx::Error) {
-        let prefix = format!("statement {} failed", statement.index + 1);
-        if self.warnings.iter().any(|w| w.starts_with(&prefix)) {
+        let number = statement.index + 1;
+        let warned = |w: &Warning| matches!(w, Warning::FailedUnderWrites { statement, .. } if *statement == number);
+        if self.warnings.iter().any(warned) {
             return;
         }
         let message = error
             .as_database_error()
             .map_or_else(|| error.to_string(), |db| db.message().to_string());
-        self.warnings.push(format!(
-            "{prefix} while the probe wrote rows as the running application would ({message}); \
-             without those writes it succeeded and was timed. In production, concurrent writes \
-             can make it fail the same way, after doing all its work."
-        ));
+        self.warnings.push(Warning::FailedUnderWrites {
+            statement: number,
+            message,
+        });
     }
 
     /// Probe queries that failed measure nothing: say so once per statement.
@@ -122,13 +125,14 @@ impl Lab<'_> {
         let Some(error) = blocking.and_then(|b| b.first_error.as_ref()) else {
             return;
         };
-        let prefix = format!(
-            "probe queries failed beside statement {}",
-            statement.index + 1
-        );
-        if !self.warnings.iter().any(|w| w.starts_with(&prefix)) {
-            self.warnings
-                .push(format!("{prefix} ({}): {error}", statement.summary()));
+        let number = statement.index + 1;
+        let warned = |w: &Warning| matches!(w, Warning::ProbeErrors { statement, .. } if *statement == number);
+        if !self.warnings.iter().any(warned) {
+            self.warnings.push(Warning::ProbeErrors {
+                statement: number,
+                summary: statement.summary(),
+                error: error.to_string(),
+            });
         }
     }
 }

@@ -18,19 +18,23 @@ use crate::model::{Interval, ModelKind};
 use crate::probe::Phase;
 use crate::text::trim_number;
 pub use crate::text::{human_bytes, human_seconds, short_rows};
+use crate::warning::Warning;
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA_VERSION: u32 = 1;
 /// The wording rules of this build (see `Report::text_version`).
-pub const TEXT_VERSION: u32 = 1;
+pub const TEXT_VERSION: u32 = 2;
+/// The first wording rules whose warnings and assumptions carry codes.
+const CODED_WARNINGS: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub schema_version: u32,
     /// Which wording rules wrote the report's words (checklist, guidance notes, blocking
-    /// summaries). 0, or absent, for a report saved before the data carried the codes and
-    /// numbers those words are written from: it renders with its words as saved. Any
-    /// later report renders in the current wording (`reworded`).
+    /// summaries; from 2, warnings and assumptions). 0, or absent, for a report saved
+    /// before the data carried the codes and numbers those words are written from: it
+    /// renders with its words as saved. Any later report renders in the current wording
+    /// (`reworded`), its warnings and assumptions only from 2.
     #[serde(default)]
     pub text_version: u32,
     pub sandbox: SandboxReport,
@@ -40,7 +44,12 @@ pub struct Report {
     /// The interval level of every range in the report (0.9: 5th to 95th percentile).
     pub interval: f64,
     pub ladder: LadderSummary,
+    /// The warnings in words, as `warning_codes` says them in this build's wording.
     pub warnings: Vec<String>,
+    /// The same warnings as codes and values, one for each of `warnings` (from text_version
+    /// 2; empty before, when `warnings` renders as saved).
+    #[serde(default)]
+    pub warning_codes: Vec<Warning>,
     /// Production's speed relative to the sandbox's (`--speed-factor`); every prediction
     /// is already divided by it.
     #[serde(default = "one")]
@@ -51,6 +60,9 @@ pub struct Report {
     /// What the estimate takes for granted (hardware, memory regime, server differences).
     #[serde(default)]
     pub assumptions: Vec<String>,
+    /// The same as codes and values, one for each of `assumptions` (from text_version 2).
+    #[serde(default)]
+    pub assumption_codes: Vec<Assumption>,
     /// Release advice: CI job timeout, lock wait bound, online schema change tools.
     #[serde(default)]
     pub guidance: Option<Guidance>,
@@ -68,6 +80,67 @@ pub struct Report {
     /// when they came from a source or a profile of one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::profile::SourceMeta>,
+}
+
+impl Report {
+    /// Add a warning: its code, and its words in the current wording.
+    pub fn warn(&mut self, warning: Warning) {
+        self.warnings.push(words::warning(&warning));
+        self.warning_codes.push(warning);
+    }
+
+    /// Add an assumption: its code, and its words in the current wording.
+    pub fn assume(&mut self, assumption: Assumption) {
+        self.assumptions.push(words::assumption(&assumption));
+        self.assumption_codes.push(assumption);
+    }
+}
+
+/// Something the estimate takes for granted, as data; `words::assumption` says it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Assumption {
+    /// Production runs the sandbox's server.
+    SameServer {
+        flavor: String,
+        version: String,
+    },
+    /// Production's speed relative to the sandbox's (`--speed-factor`).
+    SpeedFactor {
+        factor: f64,
+    },
+    /// The buffer pool kept production's ratio to the tables, from the smallest scale's
+    /// pool to the largest's.
+    BufferPoolRatio {
+        smallest_mib: u64,
+        largest_mib: u64,
+    },
+    /// The buffer pool stayed fixed at every scale.
+    FixedBufferPool {
+        mib: u64,
+    },
+    ColdCache,
+    WarmCache,
+    /// Temp sort files go through the OS page cache.
+    PageCache,
+    /// Synthetic rows, reproducing the profile's statistics when `profiled`.
+    SyntheticRows {
+        profiled: bool,
+    },
+    /// `watch calibrate`: too few outcomes of this kind to calibrate it.
+    TooFewOutcomes {
+        operation: Operation,
+        outcomes: usize,
+        needed: usize,
+    },
+    /// `watch calibrate`: the kind's estimates scaled by the recorded outcomes' ratios.
+    Calibrated {
+        operation: Operation,
+        outcomes: usize,
+        ratio_p50: f64,
+        ratio_low: f64,
+        ratio_high: f64,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -178,6 +251,9 @@ pub struct StatementReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocking: Option<BlockingReport>,
     pub warnings: Vec<String>,
+    /// The same as codes and values, like the report's `warning_codes`.
+    #[serde(default)]
+    pub warning_codes: Vec<Warning>,
     /// The fitted model and its interval from the smallest measured size to production
     /// size, at log-spaced row counts: what the charts draw.
     #[serde(default)]
@@ -301,14 +377,27 @@ pub fn render(report: &Report, format: Format) -> String {
 }
 
 /// The report with its words written again from its codes and numbers, in the current
-/// wording: the checklist, the guidance and each statement's blocking summary. A report
-/// saved before the codes existed (`text_version` 0) comes back as it was saved.
+/// wording: the checklist, the guidance, each statement's blocking summary and, from
+/// text_version 2, the warnings and assumptions. A report saved before the codes existed (`text_version`
+/// 0) comes back as it was saved.
 pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
     if report.text_version == 0 {
         return std::borrow::Cow::Borrowed(report);
     }
     let mut report = report.clone();
+    let coded = report.text_version >= CODED_WARNINGS;
+    if coded {
+        report.warnings = words::warnings(&report.warning_codes);
+        report.assumptions = report
+            .assumption_codes
+            .iter()
+            .map(words::assumption)
+            .collect();
+    }
     for statement in &mut report.statements {
+        if coded {
+            statement.warnings = words::warnings(&statement.warning_codes);
+        }
         if let Some(blocking) = &mut statement.blocking {
             blocking.summary = blocks_in_words(
                 statement.algorithm,
@@ -320,7 +409,8 @@ pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
     }
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
-    report.text_version = TEXT_VERSION;
+    // Not stamped with this build's version: a report without warning codes must keep
+    // its warnings as saved when it is rendered again.
     std::borrow::Cow::Owned(report)
 }
 
@@ -409,6 +499,50 @@ mod tests {
         let rebuilt = checklist::build(&saved);
         assert!(current.contains(&rebuilt[0].evidence), "{current}");
         assert_eq!(rebuilt[0].code.as_deref(), Some("data_loss"));
+    }
+
+    #[test]
+    fn coded_warnings_and_assumptions_render_from_saved_json_in_the_current_wording() {
+        let mut report: Report =
+            serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
+                .expect("fixture report parses");
+        report.warnings = vec!["old words for the budget".to_string()];
+        report.statements[0].warnings = vec!["old words for the fit".to_string()];
+        report.assumptions = vec!["old words for the cache".to_string()];
+        // Saved before warnings had codes: the words stay as saved.
+        report.text_version = CODED_WARNINGS - 1;
+        let before = render(&report, Format::Markdown);
+        assert!(before.contains("old words for the budget"), "{before}");
+        assert!(before.contains("old words for the fit"), "{before}");
+        let resaved: Report =
+            serde_json::from_str(&render(&report, Format::Json)).expect("resaved report parses");
+        let again = render(&resaved, Format::Markdown);
+        assert!(again.contains("old words for the budget"), "{again}");
+
+        report.text_version = TEXT_VERSION;
+        report.warning_codes = vec![Warning::BudgetRanOut];
+        report.statements[0].warning_codes = vec![Warning::PoorFit {
+            model: "linear".to_string(),
+            loo_error: 0.42,
+        }];
+        report.assumption_codes = vec![Assumption::ColdCache];
+        let saved = json::render(&report);
+        assert!(saved.contains(r#""code": "budget_ran_out""#), "{saved}");
+        let loaded: Report = serde_json::from_str(&saved).expect("saved report parses");
+        let current = render(&loaded, Format::Markdown);
+        assert!(!current.contains("old words"), "{current}");
+        assert!(
+            current.contains(&words::warning(&Warning::BudgetRanOut)),
+            "{current}"
+        );
+        assert!(
+            current.contains("poor fit: the linear model's leave-one-out error is 42%"),
+            "{current}"
+        );
+        assert!(
+            current.contains("Caches are cold (--cache cold)"),
+            "{current}"
+        );
     }
 
     #[test]

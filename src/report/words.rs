@@ -1,9 +1,11 @@
 //! Sentences about one statement that more than one format prints: its blocking detail,
 //! production's side and the validation run. Written from the report's numbers and
-//! codes, so the text and HTML reports say the same thing.
+//! codes, so the text and HTML reports say the same thing; and each warning from its code.
 
-use super::{BlockingReport, ProductionReport, ProductionSource, ValidationReport};
+use super::{Assumption, BlockingReport, ProductionReport, ProductionSource, ValidationReport};
+use crate::ddl::LockLevel;
 use crate::text::{group_digits, human_bytes, human_seconds, or_dash, short_rows};
+use crate::warning::Warning;
 
 /// "blocks: ... (reads .., writes ..; longest stall ...)", and the online alter log.
 pub fn blocking(b: &BlockingReport) -> Vec<String> {
@@ -77,4 +79,108 @@ pub fn production(p: &ProductionReport) -> Vec<String> {
         lines.push(format!("measured rebuild: {}", rebuilt.join(" | ")));
     }
     lines
+}
+
+/// Each warning in words, in order.
+pub fn warnings(codes: &[Warning]) -> Vec<String> {
+    codes.iter().map(warning).collect()
+}
+
+/// One warning in the current wording.
+pub fn warning(w: &Warning) -> String {
+    match w {
+        Warning::OutOfRegime { runs, min_pool_mib } => format!(
+            "{runs} of the ladder's runs were too small to keep production's buffer pool ratio \
+             (the pool cannot go below {min_pool_mib} MiB): their tables fit in memory where production's do not"
+        ),
+        Warning::BudgetRanOut => "the --budget barely covers the calibration run: the ladder stays small, so the estimate is rough".to_string(),
+        Warning::NothingToValidate => "--validate: the ladder already reached production size; nothing to validate beyond it".to_string(),
+        Warning::CloneFellBack { error } => format!(
+            "cloning the tables failed ({error}); they are copied with INSERT … SELECT instead from here on"
+        ),
+        Warning::NoProbe { statement, summary, error } => {
+            format!("no probe beside statement {statement} ({summary}): {error}")
+        }
+        Warning::ProbeFailed { error } => format!("the probe failed: {error}"),
+        Warning::FailedUnderWrites { statement, message } => format!(
+            "statement {statement} failed while the probe wrote rows as the running application would ({message}); \
+             without those writes it succeeded and was timed. In production, concurrent writes \
+             can make it fail the same way, after doing all its work."
+        ),
+        Warning::ProbeErrors { statement, summary, error } => {
+            format!("probe queries failed beside statement {statement} ({summary}): {error}")
+        }
+        Warning::BeyondReach { distance, reach, max_rows, budget_minutes } => format!(
+            "production is {distance:.0}x the largest measured scale, beyond the {reach:.0}x at which ddl-eta's errors were measured: the interval is a guess there. --max-rows {max_rows:.0} with --budget {budget_minutes:.0}m (this ladder's cost at that size) would bring it within reach"
+        ),
+        Warning::MetadataLockWait { lock_wait_seconds: n } => format!(
+            "each ALTER takes an exclusive metadata lock on its table at start and end: if a transaction that touched the table is still open on production, the ALTER waits for it and every query on the table queues behind the ALTER, for as long as that transaction lasts. Bound the wait: run `SET SESSION lock_wait_timeout = {n};` before the migration (MariaDB also takes `ALTER TABLE ... WAIT {n}`), so a blocked ALTER fails after {n} s with error 1205 and can be retried, instead of stalling user queries"
+        ),
+        Warning::MetadataLockHeld { thread_id, lock_type, table, status } => format!(
+            "thread {thread_id} holds a {lock_type} metadata lock on {table} ({status}): the migration would wait for it"
+        ),
+        Warning::PoorFit { model, loo_error } => format!(
+            "poor fit: the {model} model's leave-one-out error is {:.0}%; timings were noisy or changed regime",
+            loo_error * 100.0
+        ),
+        Warning::NoRule { server } => format!(
+            "no rule covers this statement on {server}: production is assumed to do what the sandbox did"
+        ),
+        Warning::RuleDisagrees { rule, rule_algorithm, rule_lock, server, algorithm, lock } => format!(
+            "rules row {rule} says {} / lock {} on {server}, the sandbox measured {} / lock {}: the measurement stands",
+            rule_algorithm.as_str(),
+            rule_lock.as_str(),
+            algorithm.as_str(),
+            lock.map_or("-", LockLevel::as_str)
+        ),
+        Warning::NoRebuildInProduction { server, rule } => format!(
+            "{server} does this without rebuilding the table (rule {rule}); the time is the sandbox's rebuild, an upper bound"
+        ),
+        Warning::OnlineLogOverflow { high_bytes, p50_bytes, limit_bytes } => format!(
+            "the online alter log may reach {} ({} at the median), over innodb_online_alter_log_max_size = {} (the sandbox's; check production's): the ALTER would fail at the end, after doing all its work. Raise it for this session's server, or run the change at a quieter time",
+            human_bytes(*high_bytes),
+            human_bytes(*p50_bytes),
+            human_bytes(*limit_bytes)
+        ),
+        Warning::PlaintextSource { url } => format!(
+            "the source {url} was read in plain text (the server offered no TLS, or \
+             ssl-mode=DISABLED): add ssl-mode=VERIFY_IDENTITY to the URL to require TLS"
+        ),
+        Warning::Text { text } => text.clone(),
+    }
+}
+
+/// One assumption in the current wording.
+pub fn assumption(a: &Assumption) -> String {
+    match a {
+        Assumption::SameServer { flavor, version } => format!(
+            "Production runs the same server as the sandbox ({flavor} {version}); where production differs (MySQL 8.0 or Aurora MySQL against a MariaDB sandbox), the algorithm can differ too."
+        ),
+        Assumption::SpeedFactor { factor } if *factor == 1.0 => {
+            "Production hardware is as fast as the sandbox's (speed factor 1, --speed-factor to change).".to_string()
+        }
+        Assumption::SpeedFactor { factor } => format!(
+            "Production hardware is {factor}x as fast as the sandbox's (--speed-factor): predictions are divided by it."
+        ),
+        Assumption::BufferPoolRatio { smallest_mib, largest_mib } => format!(
+            "The sandbox's buffer pool kept production's ratio to the tables' size: from {smallest_mib} MiB at the smallest scale to {largest_mib} MiB at the largest, so index builds spill to disk where production's would."
+        ),
+        Assumption::FixedBufferPool { mib } => format!(
+            "The sandbox's buffer pool stayed at {mib} MiB at every scale; production's memory regime (buffer pool relative to the table) decides whether index builds sort in memory (--buffer-pool-ratio, or a --source/--profile, to keep it)."
+        ),
+        Assumption::ColdCache => "Caches are cold (--cache cold): each statement starts with its table out of the buffer pool, though still in the OS page cache.".to_string(),
+        Assumption::WarmCache => "Caches are warm: each statement runs right after its table was copied, as on a busy production table (--cache cold for the other case).".to_string(),
+        Assumption::PageCache => "The sandbox's temp sort files go through the OS page cache, which can hide disk speed.".to_string(),
+        Assumption::SyntheticRows { profiled: true } => "Synthetic rows reproduce the profiled null fractions, lengths, distinct counts and skew, not production's values.".to_string(),
+        Assumption::SyntheticRows { profiled: false } => "Synthetic rows: realistic lengths and NULLs, but not production's value distribution (give --source or --profile for that).".to_string(),
+        Assumption::TooFewOutcomes { operation, outcomes, needed } => format!(
+            "{}: {outcomes} recorded outcome(s) in the calibration, fewer than {needed}: left as estimated",
+            operation.as_str()
+        ),
+        Assumption::Calibrated { operation, outcomes, ratio_p50, ratio_low, ratio_high } => format!(
+            "{}: calibrated from {outcomes} recorded outcomes: point estimate x{ratio_p50:.2} (their median actual/estimated), \
+             interval x{ratio_low:.2} to x{ratio_high:.2} of the uncalibrated point (their observed spread, in place of the model's)",
+            operation.as_str()
+        ),
+    }
 }

@@ -5,7 +5,7 @@
 
 use super::outcome::{self, Outcome};
 use crate::migration::Operation;
-use crate::report::Report;
+use crate::report::{Assumption, Report};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde::{Deserialize, Serialize};
@@ -131,7 +131,7 @@ pub fn load(path: &Path) -> Result<Calibration> {
 /// used or left alone is said in the report's assumptions.
 pub fn apply(report: &mut Report, calibration: &Calibration) {
     let mut changes = [0.0f64; 3];
-    let mut said: Vec<String> = Vec::new();
+    let mut said: Vec<Assumption> = Vec::new();
     for statement in &mut report.statements {
         let Some(kind) = calibration
             .kinds
@@ -141,11 +141,11 @@ pub fn apply(report: &mut Report, calibration: &Calibration) {
             continue;
         };
         let line = if kind.outcomes < MIN_OUTCOMES {
-            format!(
-                "{}: {} recorded outcome(s) in the calibration, fewer than {MIN_OUTCOMES}: left as estimated",
-                statement.operation.as_str(),
-                kind.outcomes
-            )
+            Assumption::TooFewOutcomes {
+                operation: statement.operation,
+                outcomes: kind.outcomes,
+                needed: MIN_OUTCOMES,
+            }
         } else {
             let estimate = &mut statement.estimate;
             let before = [
@@ -165,15 +165,13 @@ pub fn apply(report: &mut Report, calibration: &Calibration) {
             for i in 0..3 {
                 changes[i] += after[i] - before[i];
             }
-            format!(
-                "{}: calibrated from {} recorded outcomes: point estimate x{:.2} (their median actual/estimated), \
-                 interval x{:.2} to x{:.2} of the uncalibrated point (their observed spread, in place of the model's)",
-                statement.operation.as_str(),
-                kind.outcomes,
-                kind.ratio_p50,
-                kind.ratio_low,
-                kind.ratio_high
-            )
+            Assumption::Calibrated {
+                operation: statement.operation,
+                outcomes: kind.outcomes,
+                ratio_p50: kind.ratio_p50,
+                ratio_low: kind.ratio_low,
+                ratio_high: kind.ratio_high,
+            }
         };
         if !said.contains(&line) {
             said.push(line);
@@ -182,7 +180,9 @@ pub fn apply(report: &mut Report, calibration: &Calibration) {
     report.total.seconds_p50 += changes[0];
     report.total.seconds_low = (report.total.seconds_low + changes[1]).max(0.0);
     report.total.seconds_high += changes[2];
-    report.assumptions.extend(said);
+    for assumption in said {
+        report.assume(assumption);
+    }
 }
 
 #[cfg(test)]
