@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStderr, Command, Stdio};
 
 /// The long estimate, mid-ladder for minutes.
 fn estimate(scratch: &Scratch) -> Command {
@@ -27,6 +27,22 @@ fn assert_tmp_empty(tmp: &Path) {
     assert!(left.is_empty(), "left in TMPDIR: {left:?}");
 }
 
+/// Read the child's progress lines on stderr until the ladder proper starts seeding; the
+/// rest of its stderr.
+fn wait_for_seeding(child: &mut Child) -> std::io::Lines<BufReader<ChildStderr>> {
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("read stderr");
+        let seeding = line.contains("seeding");
+        seen.push(line);
+        if seeding {
+            return lines;
+        }
+    }
+    panic!("never reached the ladder: {seen:?}");
+}
+
 #[test]
 fn a_sandbox_server_killed_mid_ladder_is_named_with_its_error_log() {
     let scratch = Scratch::new("killed");
@@ -35,21 +51,7 @@ fn a_sandbox_server_killed_mid_ladder_is_named_with_its_error_log() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn ddl-eta");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut seen = Vec::new();
-    // Progress lines on stderr: wait for the ladder proper to start.
-    for line in lines.by_ref() {
-        let line = line.expect("read stderr");
-        let seeding = line.contains("seeding");
-        seen.push(line);
-        if seeding {
-            break;
-        }
-    }
-    assert!(
-        seen.last().is_some_and(|l| l.contains("seeding")),
-        "never reached the ladder: {seen:?}"
-    );
+    let lines = wait_for_seeding(&mut child);
     let dirs = scratch.leftover_dirs();
     assert_eq!(dirs.len(), 1, "one sandbox directory while running");
     let pid: i32 = std::fs::read_to_string(dirs[0].join("server.pid"))
@@ -173,20 +175,7 @@ fn a_disk_that_fills_mid_ladder_says_how_much_was_needed_and_where() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn ddl-eta");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut seen = Vec::new();
-    for line in lines.by_ref() {
-        let line = line.expect("read stderr");
-        let seeding = line.contains("seeding");
-        seen.push(line);
-        if seeding {
-            break;
-        }
-    }
-    assert!(
-        seen.last().is_some_and(|l| l.contains("seeding")),
-        "never reached the ladder: {seen:?}"
-    );
+    let lines = wait_for_seeding(&mut child);
     let filler = disk.dir.join("filler");
     fill(&filler);
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
