@@ -3,62 +3,29 @@
 //! distributions, read through an account that has only SELECT and PROCESS.
 
 mod common;
-use common::{require_server_binary, stderr, stdout, Scratch, QUICK};
-use ddl_eta::sandbox::local::{LocalOptions, LocalServer};
+use common::production::{exec, Production};
+use common::{stderr, stdout, Scratch, QUICK};
 use serde_json::Value;
 use sqlx::mysql::MySqlConnection;
-use sqlx::{Connection, Row};
+use sqlx::Row;
 use std::time::{Duration, Instant};
 
 const ROWS: u64 = 30_000;
 const READER_PASSWORD: &str = "r3ad-0nly-pw";
 const ADMIN_PASSWORD: &str = "adm1n-pw";
 
-/// The production stand-in: a server of its own with database `prod`.
-struct Production {
-    server: LocalServer,
-}
-
 impl Production {
     async fn start() -> Production {
-        require_server_binary();
-        let server = LocalServer::start(&LocalOptions {
-            buffer_pool_bytes: 128 << 20,
-            extra_args: vec!["--innodb-sort-buffer-size=2097152".to_string()],
-            tcp: true,
-        })
-        .await
-        .expect("start the production server");
-        let production = Production { server };
+        let production =
+            Production::start_with(vec!["--innodb-sort-buffer-size=2097152".to_string()]).await;
         let mut conn = production.root().await;
         load(&mut conn).await;
         production
     }
 
-    async fn root(&self) -> MySqlConnection {
-        let options = ddl_eta::server::plain_options(self.server.connect_options());
-        MySqlConnection::connect_with(&options)
-            .await
-            .expect("connect as root")
-    }
-
-    fn url(&self, user: &str, password: &str) -> String {
-        format!(
-            "mysql://{user}:{password}@127.0.0.1:{}/prod",
-            self.server.port().expect("listens on TCP")
-        )
-    }
-
     fn reader(&self) -> String {
         self.url("reader", READER_PASSWORD)
     }
-}
-
-async fn exec(conn: &mut MySqlConnection, sql: &str) {
-    sqlx::raw_sql(sql)
-        .execute(&mut *conn)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// Rows of known distributions, from the SEQUENCE engine and arithmetic of the row number:

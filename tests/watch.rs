@@ -4,8 +4,8 @@
 //! through an account that has only SELECT and PROCESS; the general log shows what it sent.
 
 mod common;
+use common::production::{exec, Production};
 use common::{example, require_server_binary, stderr, stdout, Scratch, QUICK};
-use ddl_eta::sandbox::local::{LocalOptions, LocalServer};
 use serde_json::Value;
 use sqlx::mysql::MySqlConnection;
 use sqlx::{Connection, Row};
@@ -17,21 +17,9 @@ use std::time::{Duration, Instant};
 const READER_PASSWORD: &str = "w4tch-r3ader";
 const ADMIN_PASSWORD: &str = "w4tch-adm1n";
 
-struct Production {
-    server: LocalServer,
-}
-
 impl Production {
     async fn start(rows: u64) -> Production {
-        require_server_binary();
-        let server = LocalServer::start(&LocalOptions {
-            buffer_pool_bytes: 128 << 20,
-            extra_args: Vec::new(),
-            tcp: true,
-        })
-        .await
-        .expect("start the production server");
-        let production = Production { server };
+        let production = Production::start_with(Vec::new()).await;
         let mut root = production.root().await;
         for sql in [
             "CREATE DATABASE prod".to_string(),
@@ -58,20 +46,6 @@ impl Production {
         production
     }
 
-    async fn root(&self) -> MySqlConnection {
-        let options = ddl_eta::server::plain_options(self.server.connect_options());
-        MySqlConnection::connect_with(&options)
-            .await
-            .expect("connect as root")
-    }
-
-    fn url(&self, user: &str, password: &str) -> String {
-        format!(
-            "mysql://{user}:{password}@127.0.0.1:{}/prod",
-            self.server.port().expect("a TCP port")
-        )
-    }
-
     fn reader(&self) -> String {
         self.url("reader", READER_PASSWORD)
     }
@@ -91,13 +65,6 @@ impl Production {
         .map(|row| row.try_get::<String, _>(0).expect("text"))
         .collect()
     }
-}
-
-async fn exec(conn: &mut MySqlConnection, sql: &str) {
-    sqlx::raw_sql(sql)
-        .execute(&mut *conn)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 async fn connection_id(conn: &mut MySqlConnection) -> i64 {
