@@ -136,6 +136,7 @@ fn judge(
             .as_ref()
             .filter(|r| r.class.rows_bound())
             .map(|r| actual < r.floor),
+        fitted_p50: refitted.as_ref().map(|r| r.fitted),
         class: refitted.map(|r| r.class),
         ddl_eta: Judged::new(p50, Some(low), Some(high), actual),
         straight_line: Judged::of_baseline(
@@ -156,6 +157,8 @@ fn judge(
 pub struct Refit {
     pub class: OperationClass,
     pub interval: Interval,
+    /// The fitted law's own point at production's rows (`Fit::predict`).
+    pub fitted: f64,
     /// The least the work can physically take ([`ddl_eta::model::Fit::physical_low`]).
     pub floor: f64,
 }
@@ -179,6 +182,7 @@ pub fn refit(predicted: &Predicted) -> Option<Refit> {
     Some(Refit {
         class,
         interval: fit.estimate(rows, class),
+        fitted: fit.predict(rows),
         floor: fit.physical_low(rows),
     })
 }

@@ -15,9 +15,11 @@ use ddl_eta::model::calibration::{
 const SHARED_FALLBACK: f64 = 0.5;
 
 /// The error a cell is made of: ln(actual / predicted) for work on rows (statements over
-/// one second, as judged), actual - predicted seconds for metadata work (all).
+/// one second, as judged), actual - predicted seconds for metadata work (all). Predicted
+/// is the fitted law's point, not the one the current error model centred, so a model
+/// regenerated from the same cache is the same model.
 fn error_of(r: &StatementResult, class: OperationClass) -> Option<f64> {
-    let p50 = r.ddl_eta.p50;
+    let p50 = r.fitted_p50?;
     if class.rows_bound() {
         (r.actual > JUDGED_ABOVE_SECONDS && p50 > 0.0).then(|| (r.actual / p50).ln())
     } else {

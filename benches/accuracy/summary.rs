@@ -35,6 +35,9 @@ pub struct StatementResult {
     /// (max - min) / median of the runs: how noisy the truth itself is.
     pub spread: f64,
     pub ddl_eta: Judged,
+    /// The fitted law alone at production's rows, before the error model's centre moved
+    /// it: the error model is measured from this point (none: not refitted).
+    pub fitted_p50: Option<f64>,
     pub straight_line: Option<Judged>,
     pub largest_times_ratio: Option<Judged>,
 }

@@ -72,6 +72,14 @@ pub struct ErrorQuantiles {
     pub high: f64,
 }
 
+impl ErrorQuantiles {
+    /// The middle of the two: the bias of the point prediction the errors were measured
+    /// from (a log ratio for rows-bound work).
+    pub fn centre(&self) -> f64 {
+        (self.low + self.high) / 2.0
+    }
+}
+
 /// One measured cell: a class at a distance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {

@@ -90,6 +90,40 @@ fn ninety_percent_intervals_from_measured_errors_cover_nine_in_ten() {
 }
 
 #[test]
+fn the_point_moves_to_the_centre_of_the_measured_errors() {
+    // A ladder that fits a straight line exactly, and errors measured 20% to 80% above it:
+    // the point is the law's times e^0.5, the ends e^0.2 and e^0.8 of the law.
+    let points: Vec<Point> = [10e3, 20e3, 40e3, 80e3, 160e3, 160e3]
+        .iter()
+        .map(|&rows| Point {
+            rows,
+            seconds: 0.01 + rows * 1e-5,
+        })
+        .collect();
+    let fit = statement_fit(&points, false, true).expect("fits");
+    let production = 1.6e6;
+    let law = fit.predict(production);
+    let errors = ErrorQuantiles {
+        low: 0.2,
+        high: 0.8,
+    };
+    let interval = fit.calibrated_interval(production, OperationClass::IndexBuild, &errors);
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6 * b;
+    assert!(
+        close(interval.seconds_p50, law * 0.5f64.exp()),
+        "{interval:?}"
+    );
+    assert!(
+        close(interval.seconds_low, law * 0.2f64.exp()),
+        "{interval:?}"
+    );
+    assert!(
+        close(interval.seconds_high, law * 0.8f64.exp()),
+        "{interval:?}"
+    );
+}
+
+#[test]
 fn the_low_end_never_implies_faster_rows_than_the_ladder_measured() {
     // Noisy top scales and a very wide measured error: the floor decides the low end.
     let rows = [10e3, 10e3, 20e3, 20e3, 40e3, 80e3, 160e3];

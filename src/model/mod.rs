@@ -452,6 +452,12 @@ impl Fit {
     /// widened to the fit's own error where that is larger, and the low end never below
     /// [`Fit::physical_low`].
     ///
+    /// For work on rows the point itself moves to the centre of the measured errors: a law
+    /// fitted to the ladder misses how the cost per row keeps growing beyond it (deeper
+    /// B-trees, more merge passes of a sort, fewer cache hits), and the tuning cases
+    /// measured that bias by class and distance (`docs/accuracy.md`). [`Fit::predict`] is
+    /// the fitted law alone, the reference the errors are measured from.
+    ///
     /// The fit's own error is its leave-one-out error, a prediction error measured on this
     /// ladder's own points: neither end is nearer the median than it. Wider versions did
     /// not pay on the tuning cases (docs/accuracy.md): the textbook t interval of the
@@ -464,19 +470,23 @@ impl Fit {
         class: OperationClass,
         errors: &ErrorQuantiles,
     ) -> Interval {
-        let p50 = self.predict(rows);
+        let fitted = self.predict(rows);
         let own = self.loo_error;
-        let (low, high) = if class.rows_bound() {
+        let (p50, low, high) = if class.rows_bound() {
+            let centre = errors.centre();
+            let p50 = fitted * centre.exp();
             let own = own.ln_1p();
             (
-                p50 * errors.low.min(-own).min(0.0).exp(),
-                p50 * errors.high.max(own).max(0.0).exp(),
+                p50,
+                p50 * (errors.low - centre).min(-own).min(0.0).exp(),
+                p50 * (errors.high - centre).max(own).max(0.0).exp(),
             )
         } else {
-            let own = own * p50;
+            let own = own * fitted;
             (
-                p50 + errors.low.min(-own).min(0.0),
-                p50 + errors.high.max(own).max(0.0),
+                fitted,
+                fitted + errors.low.min(-own).min(0.0),
+                fitted + errors.high.max(own).max(0.0),
             )
         };
         let floor = self.floor(rows, class, errors).min(p50);
@@ -494,7 +504,7 @@ impl Fit {
         if !class.rows_bound() {
             return 0.0;
         }
-        let bias = ((errors.low + errors.high) / 2.0).min(0.0).exp();
+        let bias = errors.centre().min(0.0).exp();
         self.physical_low(rows) * bias
     }
 
