@@ -365,6 +365,32 @@ fn work_on_every_row_grows_at_least_in_proportion_beyond_the_ladder() {
 }
 
 #[test]
+fn work_on_every_row_extrapolates_the_largest_scale_as_n_log_n() {
+    // Two repeats at the top (1.0 s and 1.2 s): their median, 1.1 s, grown as n·log n.
+    let mut points = ladder_points(|n| 0.05 + 1e-5 * n);
+    let top = LADDER[LADDER.len() - 1];
+    points.retain(|p| p.rows < top);
+    points.extend([1.0, 1.2].map(|seconds| Point { rows: top, seconds }));
+    let fit = statement_fit(&points, false, true).expect("fit");
+    let expected = 1.1 * (TEN_X * TEN_X.ln()) / (top * top.ln());
+    assert!(
+        (fit.predict(TEN_X) - expected).abs() < 1e-9 * expected,
+        "{} vs {expected}",
+        fit.predict(TEN_X)
+    );
+}
+
+#[test]
+fn a_ladder_that_grows_is_work_on_rows_whatever_the_server_said() {
+    // Not known to rewrite rows (a NOCOPY character-set conversion), yet it grows.
+    let points = ladder_points(|n| 0.01 + 2e-6 * n);
+    let fit = statement_fit(&points, false, false).expect("fit");
+    let top = LADDER[LADDER.len() - 1];
+    let proportional = (0.01 + 2e-6 * top) * TEN_X / top;
+    assert!(fit.predict(TEN_X) >= proportional, "{fit:?}");
+}
+
+#[test]
 fn a_poor_fit_gets_an_interval_at_least_as_wide_as_its_leave_one_out_error() {
     // A knee at the top of the ladder: no law fits all the points.
     let seconds = [0.15, 0.15, 0.28, 0.28, 0.67, 1.3, 6.7];
