@@ -329,6 +329,18 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "R", value_parser = parse_pool_ratio)]
     pub buffer_pool_ratio: Option<f64>,
 
+    /// Production's InnoDB buffer pool (bytes; suffixes K, M, G), for when no --source or
+    /// --profile tells it: at every scale the sandbox's pool is this times the scale's
+    /// share of production's rows, so index builds and rebuilds read and sort in
+    /// production's memory regime. Overrides the ratio a --source or --profile gives.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        value_parser = parse_size,
+        conflicts_with = "buffer_pool_ratio"
+    )]
+    pub production_buffer_pool: Option<u64>,
+
     /// The cache state each statement starts in: warm (its table in the buffer pool, as on
     /// a busy production table) or cold (evicted; a sandbox ddl-eta starts only).
     #[arg(long, value_enum, default_value_t = CacheState::Warm)]

@@ -71,7 +71,9 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
             rate_per_connection: args.probe.probe_rate,
         }),
         validate: args.ladder.validate,
-        buffer_pool_ratio: buffer_pool_ratio(args, &profile),
+        buffer_pool_ratio: buffer_pool_ratio(args, &profile)
+            .filter(|_| args.sandbox.production_buffer_pool.is_none()),
+        production_buffer_pool: args.sandbox.production_buffer_pool,
         cold_cache: args.sandbox.cache == crate::cli::CacheState::Cold,
     };
     // A source profile's server plugs in here (the second argument) once profiles carry one.
@@ -357,7 +359,7 @@ fn build_report(
         checklist: Vec::new(),
     };
     apply_speed_factor(&mut report, args.speed_factor);
-    for assumption in assumptions(&report, args.sandbox.buffer_pool) {
+    for assumption in assumptions(&report, &args.sandbox) {
         report.assume(assumption);
     }
     type_check::annotate(&mut report, args)?;
@@ -393,7 +395,7 @@ fn curve(
 }
 
 /// What the estimate takes for granted, said aloud.
-fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<Assumption> {
+fn assumptions(report: &Report, sandbox: &crate::cli::SandboxArgs) -> Vec<Assumption> {
     vec![
         Assumption::SameServer {
             flavor: report.sandbox.flavor.to_string(),
@@ -402,7 +404,7 @@ fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<Assumption> {
         Assumption::SpeedFactor {
             factor: report.speed_factor,
         },
-        memory_regime(report, buffer_pool_bytes),
+        memory_regime(report, sandbox.buffer_pool, sandbox.production_buffer_pool),
         if report.cache == "cold" {
             Assumption::ColdCache
         } else {
@@ -417,10 +419,15 @@ fn assumptions(report: &Report, buffer_pool_bytes: u64) -> Vec<Assumption> {
 
 /// Which memory regime the ladder ran in: production's ratio of buffer pool to tables at
 /// every scale, or a fixed pool whatever the tables' size.
-fn memory_regime(report: &Report, buffer_pool_bytes: u64) -> Assumption {
+fn memory_regime(report: &Report, buffer_pool_bytes: u64, production: Option<u64>) -> Assumption {
     let pools = &report.ladder.buffer_pool_bytes;
-    match (pools.first(), pools.last()) {
-        (Some(first), Some(last)) => Assumption::BufferPoolRatio {
+    match (pools.first(), pools.last(), production) {
+        (Some(first), Some(last), Some(production)) => Assumption::ProductionBufferPool {
+            production_mib: production >> 20,
+            smallest_mib: first >> 20,
+            largest_mib: last >> 20,
+        },
+        (Some(first), Some(last), None) => Assumption::BufferPoolRatio {
             smallest_mib: first >> 20,
             largest_mib: last >> 20,
         },

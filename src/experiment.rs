@@ -57,6 +57,10 @@ pub struct LadderOptions {
     /// resized at every scale to keep that ratio (the memory regime decides whether an
     /// index build sorts in memory or spills).
     pub buffer_pool_ratio: Option<f64>,
+    /// Production's buffer pool in bytes, where its tables' bytes are unknown (schema
+    /// mode): at every scale the sandbox's pool is this times the scale's share of
+    /// production's rows, the same regime without knowing the bytes.
+    pub production_buffer_pool: Option<u64>,
     /// Run each statement with its table out of the buffer pool (`--cache cold`) instead
     /// of warm from the copy that just wrote it.
     pub cold_cache: bool,
@@ -173,9 +177,15 @@ pub async fn run_with(
     lab.choose_fresh_method().await?;
     lab.read_columns = extras.is_some_and(|e| e.read_columns);
     lab.prober = options.probe.clone().map(Prober::new);
-    lab.pool_ratio = options
-        .buffer_pool_ratio
-        .filter(|r| *r > 0.0 && sandbox.owns_server());
+    lab.regime = if !sandbox.owns_server() {
+        Regime::Fixed
+    } else if let Some(ratio) = options.buffer_pool_ratio.filter(|r| *r > 0.0) {
+        Regime::TableBytes(ratio)
+    } else if let Some(pool) = options.production_buffer_pool.filter(|p| *p > 0) {
+        Regime::ShareOfRows(pool)
+    } else {
+        Regime::Fixed
+    };
     lab.cold_cache = options.cold_cache;
     if options.cold_cache && !sandbox.owns_server() {
         anyhow::bail!("--cache cold resizes the buffer pool, which ddl-eta does only on a sandbox it started, not on --sandbox-url");
@@ -200,6 +210,17 @@ pub async fn run_with(
     Ok(lab.into_measurements())
 }
 
+/// How the sandbox's buffer pool follows the ladder.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Regime {
+    /// The pool the sandbox started with, whatever the tables' size.
+    Fixed,
+    /// Production's pool over its tables' bytes, kept at every scale.
+    TableBytes(f64),
+    /// Production's pool in bytes, scaled by each scale's share of production's rows.
+    ShareOfRows(u64),
+}
+
 /// The state of one experiment: the tables, what has been seeded so far, and the results.
 struct Lab<'a> {
     sandbox: &'a Sandbox,
@@ -220,7 +241,10 @@ struct Lab<'a> {
     rebuild_before: Vec<bool>,
     prober: Option<Prober>,
     online_log_max_bytes: Option<u64>,
-    pool_ratio: Option<f64>,
+    regime: Regime,
+    /// The pool the sandbox started with, restored before each new scale is seeded (a
+    /// pool sized for production's regime would slow the seeding down).
+    full_pool: Option<u64>,
     cold_cache: bool,
     pool_sizes: Vec<u64>,
     out_of_regime: usize,
@@ -304,7 +328,8 @@ impl<'a> Lab<'a> {
             rebuild_before: Vec::new(),
             prober: None,
             online_log_max_bytes: None,
-            pool_ratio: None,
+            regime: Regime::Fixed,
+            full_pool: None,
             cold_cache: false,
             pool_sizes: Vec::new(),
             out_of_regime: 0,
@@ -323,21 +348,35 @@ impl<'a> Lab<'a> {
         buffer_pool::empty(&mut self.loader).await
     }
 
-    /// Resize the buffer pool to production's ratio of the tables as they are now. The
-    /// smallest pool MariaDB runs with is a few MiB, so small scales may sit above the
-    /// ratio: they are named in a warning.
-    async fn match_memory_regime(&mut self) -> Result<()> {
-        let Some(ratio) = self.pool_ratio else {
-            return Ok(());
+    /// Resize the buffer pool to production's regime at this scale (`fraction` of
+    /// production's rows). The smallest pool MariaDB runs with is a few MiB, so small
+    /// scales may sit above the regime: they are named in a warning.
+    async fn match_memory_regime(&mut self, fraction: f64) -> Result<()> {
+        let (size, below_minimum) = match self.regime {
+            Regime::Fixed => return Ok(()),
+            Regime::TableBytes(ratio) => {
+                let bytes = tables::working_table_bytes(&mut self.loader).await?;
+                buffer_pool::size_for(ratio, bytes)
+            }
+            Regime::ShareOfRows(pool) => buffer_pool::size_for(fraction, pool),
         };
-        let bytes = tables::working_table_bytes(&mut self.loader).await?;
-        let (size, below_minimum) = buffer_pool::size_for(ratio, bytes);
+        if self.full_pool.is_none() {
+            self.full_pool = Some(buffer_pool::current(&mut self.loader).await?);
+        }
         buffer_pool::resize(&mut self.loader, size).await?;
         self.pool_sizes.push(size);
         if below_minimum {
             self.out_of_regime += 1;
         }
         Ok(())
+    }
+
+    /// Give seeding and index building back the pool the sandbox started with.
+    async fn restore_full_pool(&mut self) -> Result<()> {
+        match self.full_pool {
+            Some(size) => buffer_pool::resize(&mut self.loader, size).await,
+            None => Ok(()),
+        }
     }
 
     /// The fraction of every target at which the largest table has `rows` rows.
@@ -466,7 +505,7 @@ impl<'a> Lab<'a> {
             .collect();
         self.timed_run(fraction, "validation").await?;
         self.scales_run.pop();
-        if self.pool_ratio.is_some() {
+        if self.regime != Regime::Fixed {
             self.pool_sizes.pop();
         }
         for (result, (measured, rebuilt)) in self.results.iter_mut().zip(runs_before) {
@@ -499,7 +538,7 @@ impl<'a> Lab<'a> {
             group_digits(largest)
         ));
         let mut copy = self.reset_tables(fraction).await?;
-        self.match_memory_regime().await?;
+        self.match_memory_regime(fraction).await?;
         if self.cold_cache {
             self.empty_buffer_pool().await?;
         } else if self.cloned.iter().any(|c| *c) {

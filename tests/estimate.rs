@@ -209,6 +209,61 @@ fn the_buffer_pool_follows_production_ratio_at_every_scale() {
 }
 
 #[test]
+fn the_buffer_pool_follows_production_pool_by_rows() {
+    require_server_binary();
+    let scratch = Scratch::new("production-pool");
+    let schema = example("courseware_studentmodule.sql");
+    let migration = example("0015_add_courseware_stats_index.sql");
+    // 8 GiB for 1M rows: a scale of r rows gets 8 GiB x r / 1M, in 2 MiB chunks.
+    let mut args = vec!["estimate", "--schema", &schema, "--rows", "1M", &migration];
+    args.extend(["--production-buffer-pool", "8G"]);
+    args.extend(QUICK);
+    let output = scratch.run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let scales = report["ladder"]["scales"].as_array().expect("scales");
+    let pools = report["ladder"]["buffer_pool_bytes"]
+        .as_array()
+        .expect("pools");
+    assert_eq!(pools.len(), scales.len(), "one pool per measured scale");
+    for (rows, pool) in scales.iter().zip(pools) {
+        let rows = rows.as_u64().expect("rows") as f64;
+        let pool = pool.as_u64().expect("pool") as f64;
+        let wanted = (8u64 << 30) as f64 * rows / 1e6;
+        let chunk = (2u64 << 20) as f64;
+        assert!(
+            pool >= wanted.max(8.0 * 1024.0 * 1024.0)
+                && pool < wanted.max(8.0 * 1024.0 * 1024.0) + chunk,
+            "{rows} rows got a {pool}-byte pool, wanted {wanted}"
+        );
+    }
+    let assumptions = report["assumption_codes"].to_string();
+    assert!(
+        assumptions.contains("production_buffer_pool"),
+        "{assumptions}"
+    );
+    assert!(report["assumptions"]
+        .to_string()
+        .contains("followed production's 8192 MiB"));
+
+    // Not with a ratio: one way of saying the regime at a time.
+    let both = scratch.run(&[
+        "estimate",
+        "--schema",
+        &schema,
+        "--rows",
+        "1M",
+        &migration,
+        "--production-buffer-pool",
+        "8G",
+        "--buffer-pool-ratio",
+        "0.1",
+    ]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    scratch.assert_nothing_left();
+}
+
+#[test]
 fn a_cold_cache_run_says_so() {
     require_server_binary();
     let scratch = Scratch::new("cold");

@@ -115,6 +115,13 @@ pub enum Assumption {
         smallest_mib: u64,
         largest_mib: u64,
     },
+    /// The buffer pool followed production's (`--production-buffer-pool`), scaled by each
+    /// scale's share of production's rows.
+    ProductionBufferPool {
+        production_mib: u64,
+        smallest_mib: u64,
+        largest_mib: u64,
+    },
     /// The buffer pool stayed fixed at every scale.
     FixedBufferPool {
         mib: u64,

@@ -165,6 +165,9 @@ pub fn assumption(a: &Assumption) -> String {
         Assumption::BufferPoolRatio { smallest_mib, largest_mib } => format!(
             "The sandbox's buffer pool kept production's ratio to the tables' size: from {smallest_mib} MiB at the smallest scale to {largest_mib} MiB at the largest, so index builds spill to disk where production's would."
         ),
+        Assumption::ProductionBufferPool { production_mib, smallest_mib, largest_mib } => format!(
+            "The sandbox's buffer pool followed production's {production_mib} MiB (--production-buffer-pool) in proportion to the rows: from {smallest_mib} MiB at the smallest scale to {largest_mib} MiB at the largest, so reads and sorts leave the pool where production's would."
+        ),
         Assumption::FixedBufferPool { mib } => format!(
             "The sandbox's buffer pool stayed at {mib} MiB at every scale; production's memory regime (buffer pool relative to the table) decides whether index builds sort in memory (--buffer-pool-ratio, or a --source/--profile, to keep it)."
         ),

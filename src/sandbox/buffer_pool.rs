@@ -20,15 +20,20 @@ pub fn size_for(ratio: f64, table_bytes: u64) -> (u64, bool) {
     (size, wanted < MIN_POOL_BYTES)
 }
 
-/// Evict the tables from the buffer pool: shrink it to the smallest size and back.
-/// The OS page cache still holds the files, so "cold" means a buffer pool miss that
-/// reads from memory, not from disk.
-pub async fn empty(conn: &mut MySqlConnection) -> Result<()> {
+/// The buffer pool's size now.
+pub async fn current(conn: &mut MySqlConnection) -> Result<u64> {
     let row = sqlx::raw_sql("SELECT CAST(@@innodb_buffer_pool_size AS UNSIGNED)")
         .fetch_one(&mut *conn)
         .await
         .context("reading the buffer pool's size")?;
-    let size: u64 = row.try_get(0)?;
+    Ok(row.try_get(0)?)
+}
+
+/// Evict the tables from the buffer pool: shrink it to the smallest size and back.
+/// The OS page cache still holds the files, so "cold" means a buffer pool miss that
+/// reads from memory, not from disk.
+pub async fn empty(conn: &mut MySqlConnection) -> Result<()> {
+    let size = current(conn).await?;
     resize(conn, MIN_POOL_BYTES).await?;
     resize(conn, size).await
 }
