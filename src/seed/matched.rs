@@ -126,14 +126,15 @@ pub(super) fn share_subexpressions(
     salt: usize,
 ) -> (String, Vec<String>) {
     let permuted = permuted_index(&value_index(stats, salt));
-    let (now, before) = pool_sizes(stats);
     let p = row_variable("p", salt);
     let mut parts = vec![(permuted, p.clone())];
     if let Some((length, _)) = string_length(column, stats, &p) {
         parts.push((length, row_variable("l", salt)));
     }
-    parts.push((now, row_variable("n", salt)));
-    parts.push((before, row_variable("b", salt)));
+    if let Pool::Growing { now, before } = pool(stats) {
+        parts.push((now, row_variable("n", salt)));
+        parts.push((before, row_variable("b", salt)));
+    }
     let mut shared = expression.to_string();
     let mut declared = Vec::new();
     for (part, variable) in parts {
@@ -166,12 +167,23 @@ pub(super) fn value_index(stats: &ColumnStats, salt: usize) -> String {
     } else {
         uniform
     };
-    let (now, before) = pool_sizes(stats);
-    format!("IF({now} > {before}, {before}, FLOOR({draw} * {now}))")
+    match pool(stats) {
+        // The first D rows take the D values in turn.
+        Pool::Fixed(values) => format!("IF(seq <= {values}, seq - 1, FLOOR({draw} * {values}))"),
+        Pool::Growing { now, before } => {
+            format!("IF({now} > {before}, {before}, FLOOR({draw} * {now}))")
+        }
+    }
 }
 
-/// The size of the value pool at this row and at the one before: P(seq) and P(seq - 1).
-pub(super) fn pool_sizes(stats: &ColumnStats) -> (String, String) {
+/// The values a row can take: a fixed number, whatever the table's size, or a pool that
+/// grows with the rows, P(seq) at this row and P(seq - 1) at the one before.
+pub(super) enum Pool {
+    Fixed(u64),
+    Growing { now: String, before: String },
+}
+
+pub(super) fn pool(stats: &ColumnStats) -> Pool {
     let profile = &stats.column;
     let table = stats.table_rows.max(1) as f64;
     let sampled = (stats.sample_rows as f64 * (1.0 - profile.null_fraction)).max(1.0);
@@ -182,15 +194,16 @@ pub(super) fn pool_sizes(stats: &ColumnStats) -> (String, String) {
     } else {
         0.0
     };
-    let pool = |n: &str| {
-        if alpha < 1e-6 {
-            format!("LEAST({n}, {})", distinct.round())
-        } else {
-            let scale = distinct / table.powf(alpha);
-            format!("LEAST({n}, GREATEST(1, FLOOR({scale:e} * POW({n}, {alpha:.6e}))))")
-        }
-    };
-    (pool("seq"), pool("(seq - 1)"))
+    if alpha < 1e-6 {
+        return Pool::Fixed(distinct.round() as u64);
+    }
+    let scale = distinct / table.powf(alpha);
+    let size =
+        |n: &str| format!("LEAST({n}, GREATEST(1, FLOOR({scale:e} * POW({n}, {alpha:.6e}))))");
+    Pool::Growing {
+        now: size("seq"),
+        before: size("(seq - 1)"),
+    }
 }
 
 /// Byte length of the value `permuted` stands for: a lookup (ELT reads only the entry it
