@@ -79,7 +79,7 @@ pub fn matched_value(column: &ColumnShape, stats: &ColumnStats, salt: usize) -> 
         "char" | "varchar" | "binary" | "varbinary" | "tinytext" | "text" | "mediumtext"
         | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
             let (length, longest) = string_length(column, stats, &permuted)?;
-            Some(keyed_text(&permuted, &length, longest))
+            Some(keyed_text(&permuted, &permuted, &length, longest))
         }
         "enum" => {
             let members = enum_members(&column.column_type).max(1);

@@ -204,14 +204,20 @@ const FILLER_BYTES: u64 = 4096;
 /// Places a string's filler may start at, so that values differ beyond their key.
 const FILLER_OFFSETS: u64 = 97;
 
-/// Text of `length` bytes (an SQL integer expression) that is a function of `key` (an
-/// integer expression): the key's base-36 digits, which keep distinct keys apart, then
-/// filler. At most `longest` bytes.
-pub(super) fn keyed_text(key: &str, length: &str, longest: u64) -> String {
+/// Text of `length` bytes (an SQL integer expression), at most `longest`: the base-36
+/// digits of `key` (an integer expression), which keep distinct keys apart, then filler
+/// from a place chosen by `offset` (an integer expression).
+pub(super) fn keyed_text(key: &str, offset: &str, length: &str, longest: u64) -> String {
     format!(
         "LEFT(CONCAT(CONV({key}, 10, 36), {}), {length})",
-        filler_cut(key, length, longest)
+        filler_cut(offset, length, longest)
     )
+}
+
+/// Text of `length` bytes that looks random, from the hash `h`: `keyed_text` of the hash
+/// below 36^6, so that even its first character takes any of 36 values about as often.
+fn hashed_text(h: &str, length: &str, longest: u64) -> String {
+    keyed_text(&format!("MOD({h}, 2176782336)"), "seq", length, longest)
 }
 
 /// `length` bytes cut from a fixed pseudo-random text at an offset chosen by `key`. The
@@ -247,11 +253,6 @@ fn filler_literal(bytes: u64) -> String {
         })
         .collect();
     format!("_binary'{text}'")
-}
-
-/// `length` characters of hex text derived from `key`.
-pub(super) fn filler_text(length: u64, key: &str) -> String {
-    format!("RPAD('', {length}, MD5({key}))")
 }
 
 /// Mean length synthetic strings get when nothing better is known: short strings are
@@ -297,7 +298,10 @@ pub(super) fn random_value(column: &ColumnShape, salt: usize) -> String {
             format!("TIMESTAMPADD(SECOND, MOD({h}, 400000000), '2012-01-01 00:00:00')")
         }
         "time" => format!("SEC_TO_TIME(MOD({h}, 86400))"),
-        "char" | "binary" => filler_text(column.max_length.unwrap_or(1).max(1) as u64, &h),
+        "char" | "binary" => {
+            let length = column.max_length.unwrap_or(1).max(1) as u64;
+            hashed_text(&h, &length.to_string(), length)
+        }
         "varchar" | "varbinary" | "tinytext" | "text" | "mediumtext" | "longtext" | "tinyblob"
         | "blob" | "mediumblob" | "longblob" => random_length_text(column, &h, salt),
         "enum" => format!("1 + MOD({h}, {})", enum_members(&column.column_type).max(1)),
@@ -323,7 +327,7 @@ pub(super) fn random_length_text(column: &ColumnShape, h: &str, salt: usize) -> 
     let typical = typical_length(column).max(1);
     let spread = (2 * typical - 1).clamp(1, max);
     let length = format!("1 + MOD({}, {spread})", hash(salt + 2));
-    format!("RPAD('', {length}, MD5({h}))")
+    hashed_text(h, &length, spread as u64)
 }
 
 pub(super) fn enum_members(column_type: &str) -> u64 {
