@@ -165,8 +165,10 @@ pub(super) fn unique_value(shape: &TableShape, column: &ColumnShape) -> Result<S
         | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
             unique_string(column, &hash(column.name.len() + 300))
         }
-        "date" => "DATE_ADD('1000-01-01', INTERVAL seq DAY)".to_string(),
-        "datetime" | "timestamp" => "TIMESTAMPADD(SECOND, seq, '2000-01-01 00:00:00')".to_string(),
+        "date" => "(DATE'1000-01-01' + INTERVAL seq DAY)".to_string(),
+        "datetime" | "timestamp" => {
+            "(TIMESTAMP'2000-01-01 00:00:00' + INTERVAL seq SECOND)".to_string()
+        }
         "uuid" => "UUID()".to_string(),
         "year" | "tinyint" | "enum" | "set" | "bit" | "time" => "seq".to_string(),
         other => bail!(
@@ -293,9 +295,10 @@ pub(super) fn random_value(column: &ColumnShape, salt: usize) -> String {
             format!("MOD({h}, {})", 1u64 << bits)
         }
         "year" => format!("1970 + MOD({h}, 130)"),
-        "date" => format!("DATE_ADD('2012-01-01', INTERVAL MOD({h}, 5000) DAY)"),
+        "date" => format!("(DATE'2012-01-01' + INTERVAL MOD({h}, 5000) DAY)"),
         "datetime" | "timestamp" => {
-            format!("TIMESTAMPADD(SECOND, MOD({h}, 400000000), '2012-01-01 00:00:00')")
+            // A typed literal is read once per statement, a string once per row.
+            format!("(TIMESTAMP'2012-01-01 00:00:00' + INTERVAL MOD({h}, 400000000) SECOND)")
         }
         "time" => format!("SEC_TO_TIME(MOD({h}, 86400))"),
         "char" | "binary" => {
