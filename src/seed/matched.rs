@@ -3,7 +3,9 @@
 //! Per row this is integer and floating-point arithmetic and table lookups only: decimal
 //! arithmetic, MD5 and cutting UTF-8 text made matched seeding twice as slow as plain.
 
-use super::values::{enum_members, hash, is_integer, keyed_text};
+use super::values::{
+    enum_members, filler, filler_for, hash, is_integer, keyed_text, keyed_text_of,
+};
 use super::{ColumnShape, ColumnStats};
 use crate::profile::LengthStats;
 
@@ -78,6 +80,9 @@ pub fn matched_value(column: &ColumnShape, stats: &ColumnStats, salt: usize) -> 
         }
         "char" | "varchar" | "binary" | "varbinary" | "tinytext" | "text" | "mediumtext"
         | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
+            if let Some(listed) = listed_texts(column, stats, &index) {
+                return Some(listed);
+            }
             let (length, longest) = string_length(column, stats, &permuted)?;
             Some(keyed_text(&permuted, &permuted, &length, longest))
         }
@@ -91,6 +96,43 @@ pub fn matched_value(column: &ColumnShape, stats: &ColumnStats, salt: usize) -> 
 
 pub(super) fn permuted_index(index: &str) -> String {
     format!("MOD(({index} + 1) * 48271, 2147483647)")
+}
+
+/// `permuted_index`, for an index known here.
+fn permuted(index: u64) -> u64 {
+    (index + 1) * 48_271 % 2_147_483_647
+}
+
+/// Statement bytes a fixed pool's texts may take when written out.
+const LISTED_BYTES: u64 = 512 * 1024;
+
+/// A string column with a fixed pool of values, written out: the text of each value
+/// once in the statement, picked by its index (ELT evaluates only the entry it returns),
+/// instead of its text computed on every row. The texts are those `keyed_text` would
+/// compute. None for a growing pool, or one too long to write out.
+fn listed_texts(column: &ColumnShape, stats: &ColumnStats, index: &str) -> Option<String> {
+    let Pool::Fixed(values) = pool(stats) else {
+        return None;
+    };
+    let lengths = stats.column.length.as_ref()?;
+    let cap = column.max_length.unwrap_or(i64::MAX).max(1) as f64;
+    let table = length_table(lengths, cap);
+    let longest = table.iter().copied().max().unwrap_or(0);
+    let filler = filler(filler_for(longest)?);
+    let bytes: u64 = (0..values)
+        .map(|i| table[(permuted(i) % LENGTH_STEPS as u64) as usize] + 4)
+        .sum();
+    if bytes > LISTED_BYTES {
+        return None;
+    }
+    let texts = (0..values)
+        .map(|i| {
+            let key = permuted(i);
+            let length = table[(key % LENGTH_STEPS as u64) as usize];
+            keyed_text_of(key, length, &filler).map(|text| format!("'{text}'"))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(format!("ELT(1 + {index}, {})", texts.join(", ")))
 }
 
 /// A string column's byte length for the value `permuted` stands for (so a value has

@@ -111,8 +111,9 @@ fn lengths_follow_the_profile_and_stay_within_the_column_limit() {
     // The top 1% spreads from p99 to the longest.
     assert!(table[LENGTH_STEPS - 1] > 250, "{}", table[LENGTH_STEPS - 1]);
     assert!(table.windows(2).all(|w| w[0] <= w[1]), "{table:?}");
+    // A growing pool looks each value's length up in the table.
     let column = column("c", "varchar", "varchar(20)", Some(20));
-    let sql = matched_value(&column, &stats(5.0, 5, 0.7), 1).expect("matched");
+    let sql = matched_value(&column, &stats(5e5, 60_000, 0.001), 1).expect("matched");
     assert!(sql.contains("ELT(1 + MOD("), "{sql}");
 }
 
@@ -223,4 +224,28 @@ fn mariadb_batches_come_from_the_sequence_engine() {
     };
     let sql = insert_batch_sql(&mysql, "b", &shape(), &context, 11, 20).expect("sql");
     assert!(sql.contains("WITH RECURSIVE counter"), "{sql}");
+}
+
+#[test]
+fn a_fixed_pool_of_strings_is_written_out_with_the_texts_computed_per_row_elsewhere() {
+    let column = column("done", "varchar", "varchar(8)", Some(8));
+    let mut two = stats(2.0, 2, 0.95);
+    two.column.length = Some(LengthStats {
+        mean: 2.0,
+        min: 2.0,
+        p10: 2.0,
+        p25: 2.0,
+        p50: 2.0,
+        p75: 2.0,
+        p90: 2.0,
+        p99: 2.0,
+        max: 2.0,
+    });
+    let sql = matched_value(&column, &two, 3).expect("matched");
+    // CONV(48271, 10, 36) = 118V and CONV(96542, 10, 36) = 22HQ, cut to two bytes.
+    assert!(sql.starts_with("ELT(1 + IF(seq <= 2, seq - 1, "), "{sql}");
+    assert!(sql.ends_with(", '11', '22')"), "{sql}");
+    // A pool that grows with the table computes its texts per row.
+    let growing = matched_value(&column, &stats(5e5, 60_000, 0.001), 3).expect("matched");
+    assert!(growing.starts_with("LEFT(CONCAT(CONV("), "{growing}");
 }

@@ -241,20 +241,55 @@ pub(super) fn filler_cut(key: &str, length: &str, longest: u64) -> String {
     )
 }
 
-/// A binary literal of `bytes` pseudo-random lower-case letters and digits, the same on
-/// every call (an xorshift generator with a fixed seed).
+/// A binary literal of the filler's first `bytes` bytes.
 fn filler_literal(bytes: u64) -> String {
+    format!("_binary'{}'", filler(bytes))
+}
+
+/// `bytes` pseudo-random lower-case letters and digits, the same on every call (an
+/// xorshift generator with a fixed seed).
+pub(super) fn filler(bytes: u64) -> String {
     const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let text: String = (0..bytes)
+    (0..bytes)
         .map(|_| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             char::from(ALPHABET[(state % 36) as usize])
         })
-        .collect();
-    format!("_binary'{text}'")
+        .collect()
+}
+
+/// What `keyed_text` computes, for a key and length known here: `None` for a length the
+/// filler literal is too short for.
+pub(super) fn keyed_text_of(key: u64, length: u64, filler: &str) -> Option<String> {
+    let start = (key % FILLER_OFFSETS) as usize;
+    let cut = filler.get(start..start + length as usize)?;
+    let mut text = base36(key);
+    text.push_str(cut);
+    text.truncate(length as usize);
+    Some(text)
+}
+
+/// Bytes of filler `keyed_text_of` needs for lengths up to `longest`, or `None` past
+/// the literal `keyed_text` cuts from.
+pub(super) fn filler_for(longest: u64) -> Option<u64> {
+    (longest <= FILLER_BYTES).then_some(longest + FILLER_OFFSETS)
+}
+
+/// The digits CONV(n, 10, 36) gives: upper-case letters.
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut digits = Vec::new();
+    loop {
+        digits.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().map(|&d| char::from(d)).collect()
 }
 
 /// Mean length synthetic strings get when nothing better is known: short strings are
