@@ -143,3 +143,172 @@ async fn every_column_type_gets_values_and_unique_keys_hold() {
     assert_eq!(enum_values, 3.0);
     sandbox.close().await;
 }
+
+/// On MariaDB a matched column computes its value index and length once per row, into
+/// session variables; that relies on the server evaluating arguments in text order. The
+/// values must be exactly those of the expressions written out in full (as on MySQL),
+/// and stay in the profile's ranges, lengths beyond the filler's 4096 bytes included.
+#[tokio::test]
+async fn matched_values_computed_once_per_row_equal_the_written_out_ones() {
+    use ddl_eta::profile::{ColumnProfile, LengthStats};
+    use ddl_eta::seed::ColumnStats;
+
+    let sandbox = sandbox().await;
+    let mut conn = sandbox.connect_loader().await.expect("connect");
+    let create = "CREATE TABLE m (id int NOT NULL PRIMARY KEY, kind varchar(16) NOT NULL,
+        body mediumtext NULL, score double NULL, n int NOT NULL, at datetime NOT NULL,
+        day date NULL, e enum('a','b','c') NOT NULL) DEFAULT CHARSET=utf8mb4";
+    sqlx::raw_sql(&format!("{create}; CREATE TABLE w LIKE m"))
+        .execute(&mut conn)
+        .await
+        .expect("create");
+    let mut shape = seed::read_shape(&mut conn, "m").await.expect("shape");
+    let lengths = |p50: f64, max: f64| LengthStats {
+        mean: p50,
+        min: 1.0,
+        p10: p50 / 4.0,
+        p25: p50 / 2.0,
+        p50,
+        p75: p50 * 2.0,
+        p90: p50 * 3.0,
+        p99: p50 * 4.0,
+        max,
+    };
+    let profiled = [
+        ("kind", 6.0, 0.0, 0.5, Some(lengths(8.0, 16.0)), None),
+        ("body", 5e5, 0.3, 0.001, Some(lengths(900.0, 9000.0)), None),
+        (
+            "score",
+            200.0,
+            0.2,
+            0.1,
+            None,
+            Some((0.0.into(), 5.0.into())),
+        ),
+        (
+            "n",
+            5e4,
+            0.0,
+            0.01,
+            None,
+            Some((10.into(), 1_000_000.into())),
+        ),
+        (
+            "at",
+            1e6,
+            0.0,
+            0.001,
+            None,
+            Some(("2015-01-01 00:00:00".into(), "2020-06-30 12:00:00".into())),
+        ),
+        (
+            "day",
+            900.0,
+            0.1,
+            0.01,
+            None,
+            Some(("2019-01-01".into(), "2021-12-31".into())),
+        ),
+        ("e", 3.0, 0.0, 0.6, None, None),
+    ];
+    for (name, distinct, nulls, top1, length, range) in profiled {
+        let (min, max) = range.unzip();
+        let column = ColumnProfile {
+            name: name.to_string(),
+            data_type: String::new(),
+            nullable: nulls > 0.0,
+            null_fraction: nulls,
+            distinct,
+            sample_distinct: (distinct as u64).min(20_000),
+            top1_share: top1,
+            top10_share: (top1 * 5.0).min(1.0),
+            length,
+            min,
+            max,
+        };
+        let stats = ColumnStats {
+            column,
+            table_rows: 1_000_000,
+            sample_rows: 20_000,
+        };
+        shape.stats.insert(name.to_string(), stats);
+    }
+    let targets = HashMap::from([("m".to_string(), 1_000_000u64)]);
+    let counters = HashMap::new();
+    let context = SeedContext {
+        targets: &targets,
+        counter_columns: &counters,
+    };
+    let rows = 20_000;
+    let shared =
+        seed::insert_batch_sql(&sandbox.server, "m", &shape, &context, 1, rows).expect("sql");
+    assert!(
+        shared.contains(":= "),
+        "MariaDB shares subexpressions: {shared}"
+    );
+    let mut names = Vec::new();
+    let mut written_out = Vec::new();
+    for (salt, column) in shape.insertable_columns().enumerate() {
+        names.push(column.name.clone());
+        written_out.push(seed::column_expression(&shape, column, salt, &context).expect("expr"));
+    }
+    let inline = format!(
+        "INSERT INTO w ({}) SELECT {} FROM seq_1_to_{rows}",
+        names.join(", "),
+        written_out.join(", ")
+    );
+    for sql in [&shared, &inline] {
+        sqlx::raw_sql(sql).execute(&mut conn).await.expect("seed");
+    }
+    let differ = names
+        .iter()
+        .map(|c| format!("NOT (m.{c} <=> w.{c})"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let number = |sql: &str| format!("SELECT CAST(({sql}) AS DOUBLE)");
+    let mismatches = single_number(
+        &mut conn,
+        &number(&format!(
+            "SELECT COUNT(*) FROM m JOIN w USING (id) WHERE {differ}"
+        )),
+    )
+    .await;
+    assert_eq!(mismatches, 0.0, "shared and written-out values differ");
+    let checks = [
+        ("SELECT COUNT(*) FROM m", rows as f64, 0.0),
+        ("SELECT COUNT(DISTINCT kind) FROM m", 6.0, 0.0),
+        ("SELECT COUNT(DISTINCT e) FROM m", 3.0, 0.0),
+        ("SELECT MAX(LENGTH(kind)) <= 16 FROM m", 1.0, 0.0),
+        // The top 1% of bodies reach past the filler's 4096 bytes, to 9000.
+        (
+            "SELECT MAX(LENGTH(body)) > 4096 AND MAX(LENGTH(body)) <= 9000 FROM m",
+            1.0,
+            0.0,
+        ),
+        ("SELECT AVG(body IS NULL) FROM m", 0.3, 0.03),
+        ("SELECT AVG(score IS NULL) FROM m", 0.2, 0.03),
+        (
+            "SELECT MIN(score) >= 0 AND MAX(score) <= 5 FROM m",
+            1.0,
+            0.0,
+        ),
+        ("SELECT MIN(n) >= 10 AND MAX(n) <= 1000000 FROM m", 1.0, 0.0),
+        (
+            "SELECT MIN(at) >= '2015-01-01' AND MAX(at) <= '2020-06-30 12:00:00' FROM m",
+            1.0,
+            0.0,
+        ),
+        (
+            "SELECT MIN(day) >= '2019-01-01' AND MAX(day) <= '2021-12-31' FROM m",
+            1.0,
+            0.0,
+        ),
+        // Distinct datetimes are not capped by the precision of the value's fraction.
+        ("SELECT COUNT(DISTINCT at) > 15000 FROM m", 1.0, 0.0),
+    ];
+    for (sql, want, tolerance) in checks {
+        let got = single_number(&mut conn, &number(sql)).await;
+        assert!((got - want).abs() <= tolerance, "{sql}: {got}");
+    }
+    sandbox.close().await;
+}

@@ -6,17 +6,20 @@
 //! reproduces the real one at every scale: null fraction, distinct values relative to
 //! the table size, skew and lengths (see `matched_value`).
 
+mod matched;
 pub mod tables;
 mod values;
 
 use crate::profile::{ColumnProfile, TableProfile};
 use crate::server::ServerInfo;
 use anyhow::{bail, Context, Result};
+pub use matched::matched_value;
+use matched::share_subexpressions;
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
-pub use values::{column_expression, matched_value};
-use values::{is_integer, share_subexpressions};
+pub use values::column_expression;
+use values::is_integer;
 
 #[derive(Debug, Clone)]
 pub struct ColumnShape {
@@ -293,7 +296,7 @@ pub fn insert_batch_sql(
         let stats = shape.stats.get(&column.name.to_ascii_lowercase());
         match stats.filter(|_| server.is_mariadb()) {
             Some(stats) => {
-                let (shared, variables) = share_subexpressions(&expression, stats, salt);
+                let (shared, variables) = share_subexpressions(&expression, column, stats, salt);
                 expressions.push(shared);
                 declared.extend(variables);
             }

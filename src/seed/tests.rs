@@ -1,5 +1,6 @@
 //! Seeding: keys, values and batches, checked on the SQL they produce.
 
+use super::matched::*;
 use super::values::*;
 use super::*;
 use crate::profile::LengthStats;
@@ -80,19 +81,86 @@ fn stats(distinct: f64, seen: u64, top1: f64) -> ColumnStats {
 fn categories_keep_a_fixed_pool_and_ids_grow_with_the_table() {
     // Five values seen in the sample and estimated in the table: a constant pool.
     let categories = value_index(&stats(5.0, 5, 0.7), 1);
-    assert!(categories.contains("LEAST(seq, 5)"), "{categories}");
+    assert!(
+        categories.contains("IF(seq <= 5, seq - 1, "),
+        "{categories}"
+    );
     // A column whose distinct count grows with the rows: a pool that grows too.
     let ids = value_index(&stats(500_000.0, 60_000, 0.0001), 1);
     assert!(ids.contains("POW(seq"), "{ids}");
 }
 
 #[test]
-fn lengths_stay_within_the_column_limit() {
+fn lengths_follow_the_profile_and_stay_within_the_column_limit() {
+    let lengths = stats(5.0, 5, 0.7).column.length.expect("lengths");
+    let table = length_table(&lengths, 20.0);
+    assert_eq!(table.len(), LENGTH_STEPS);
+    assert!(table.iter().all(|&l| l <= 20), "{table:?}");
+    // Without the cap: the profile's quantiles, within one step of the table.
+    let table = length_table(&lengths, f64::INFINITY);
+    let quantile = |q: f64| table[(q * LENGTH_STEPS as f64) as usize] as f64;
+    for (q, want) in [
+        (0.10, 6.0),
+        (0.25, 8.0),
+        (0.50, 10.0),
+        (0.75, 12.0),
+        (0.90, 14.0),
+    ] {
+        assert!((quantile(q) - want).abs() <= 1.0, "q{q}: {}", quantile(q));
+    }
+    // The top 1% spreads from p99 to the longest.
+    assert!(table[LENGTH_STEPS - 1] > 250, "{}", table[LENGTH_STEPS - 1]);
+    assert!(table.windows(2).all(|w| w[0] <= w[1]), "{table:?}");
+    // A growing pool looks each value's length up in the table.
     let column = column("c", "varchar", "varchar(20)", Some(20));
-    let sql = matched_value(&column, &stats(5.0, 5, 0.7), 1).expect("matched");
-    assert!(!sql.contains("300"), "{sql}");
-    assert!(date_literal("2020-01-01 00:00:00").is_some());
-    assert!(date_literal("1'; DROP").is_none());
+    let sql = matched_value(&column, &stats(5e5, 60_000, 0.001), 1).expect("matched");
+    assert!(sql.contains("ELT(1 + MOD("), "{sql}");
+}
+
+#[test]
+fn profile_dates_are_checked_and_counted_in_days_and_seconds() {
+    let day = |text: &str| Moment::parse(text).map(|m| m.days);
+    assert_eq!(day("1970-01-01"), Some(0));
+    assert_eq!(day("2000-03-01 00:00:00"), Some(11_017));
+    assert_eq!(day("2024-02-29 23:59:59.123456"), Some(19_782));
+    for bad in [
+        "1'; DROP",
+        "2023-02-29",
+        "2013-13-01",
+        "0000-00-00",
+        "2013-01-01 24:00:00",
+    ] {
+        assert_eq!(Moment::parse(bad), None, "{bad}");
+    }
+    let mut dated = stats(4e7, 90_000, 0.0001);
+    dated.column.min = Some("2013-01-01 00:00:00".into());
+    dated.column.max = Some("2013-01-02 00:00:00.5".into());
+    let column = column("created", "datetime", "datetime(6)", None);
+    let sql = matched_value(&column, &dated, 1).expect("matched");
+    // A typed literal and the whole span: 86 400 seconds and the last one.
+    assert!(
+        sql.contains("TIMESTAMP'2013-01-01 00:00:00' + INTERVAL"),
+        "{sql}"
+    );
+    assert!(sql.contains("* 86401) SECOND"), "{sql}");
+}
+
+#[test]
+fn matched_values_use_no_decimal_arithmetic_and_no_md5() {
+    let mut numeric = stats(150.0, 150, 0.3);
+    numeric.column.min = Some(0.0.into());
+    numeric.column.max = Some(1.0.into());
+    let text = stats(5e5, 60_000, 0.001);
+    for (data_type, stats) in [("double", &numeric), ("varchar", &text)] {
+        let column = column("c", data_type, data_type, Some(255));
+        let sql = matched_value(&column, stats, 2).expect("matched");
+        // A literal like 1.0 is DECIMAL, and DECIMAL arithmetic is the server's slowest.
+        let decimal = sql
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+            .find(|word| word.contains('.') && !word.contains('e'));
+        assert_eq!(decimal, None, "{sql}");
+        assert!(!sql.contains("MD5"), "{sql}");
+    }
 }
 
 #[test]
@@ -100,11 +168,12 @@ fn a_matched_string_computes_its_value_index_once_per_row_on_mariadb() {
     let column = column("c", "varchar", "varchar(255)", Some(255));
     let stats = stats(500_000.0, 60_000, 0.0001);
     let inline = matched_value(&column, &stats, 4).expect("matched");
-    let (shared, declared) = share_subexpressions(&inline, &stats, 4);
+    let (shared, declared) = share_subexpressions(&inline, &column, &stats, 4);
     assert_eq!(shared.matches("POW(").count(), 3, "{shared}");
-    assert!(inline.matches("POW(").count() > 20, "{inline}");
+    assert!(inline.matches("POW(").count() >= 4 * 3, "{inline}");
+    assert_eq!(shared.matches("ELT(").count(), 1, "{shared}");
     // Each variable is assigned before it is read, in text (and evaluation) order.
-    for variable in ["@ddl_eta_p4", "@ddl_eta_u4", "@ddl_eta_n4", "@ddl_eta_b4"] {
+    for variable in ["@ddl_eta_p4", "@ddl_eta_l4", "@ddl_eta_n4", "@ddl_eta_b4"] {
         let assigned = shared.find(&format!("({variable} := ")).expect(variable);
         let read = shared.rfind(variable).expect(variable);
         assert!(assigned < read, "{variable} in {shared}");
@@ -155,4 +224,28 @@ fn mariadb_batches_come_from_the_sequence_engine() {
     };
     let sql = insert_batch_sql(&mysql, "b", &shape(), &context, 11, 20).expect("sql");
     assert!(sql.contains("WITH RECURSIVE counter"), "{sql}");
+}
+
+#[test]
+fn a_fixed_pool_of_strings_is_written_out_with_the_texts_computed_per_row_elsewhere() {
+    let column = column("done", "varchar", "varchar(8)", Some(8));
+    let mut two = stats(2.0, 2, 0.95);
+    two.column.length = Some(LengthStats {
+        mean: 2.0,
+        min: 2.0,
+        p10: 2.0,
+        p25: 2.0,
+        p50: 2.0,
+        p75: 2.0,
+        p90: 2.0,
+        p99: 2.0,
+        max: 2.0,
+    });
+    let sql = matched_value(&column, &two, 3).expect("matched");
+    // CONV(48271, 10, 36) = 118V and CONV(96542, 10, 36) = 22HQ, cut to two bytes.
+    assert!(sql.starts_with("ELT(1 + IF(seq <= 2, seq - 1, "), "{sql}");
+    assert!(sql.ends_with(", '11', '22')"), "{sql}");
+    // A pool that grows with the table computes its texts per row.
+    let growing = matched_value(&column, &stats(5e5, 60_000, 0.001), 3).expect("matched");
+    assert!(growing.starts_with("LEFT(CONCAT(CONV("), "{growing}");
 }

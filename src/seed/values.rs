@@ -1,9 +1,9 @@
 //! The SQL expression of each column's values, computed from the row counter `seq`:
 //! injective keys, pseudo-random values of realistic length, enum members, dates, and
-//! with a profile the real column's null fraction, distinct values, skew and lengths.
+//! with a profile the real column's values (see `matched`).
 
-use super::{ColumnShape, ColumnStats, SeedContext, TableShape};
-use crate::profile::LengthStats;
+use super::matched::matched_value;
+use super::{ColumnShape, SeedContext, TableShape};
 use anyhow::{bail, Result};
 use std::collections::BTreeSet;
 
@@ -125,199 +125,6 @@ pub fn column_expression(
     })
 }
 
-/// A value that reproduces the profiled column at every scale of the ladder. Rows are
-/// seeded in key order (`seq`), and a table at scale n is the first n rows, so each row's
-/// value depends on `seq` alone:
-/// - the pool of distinct values grows with the rows as the column's does on the source,
-///   P(n) = D·(n/N)^α, α fitted from the sample's distinct count against the table's, so
-///   a category column keeps its few values and an id-like column grows with the table;
-///   a row where P grows takes the new value, so the first n rows hold exactly P(n);
-/// - other rows pick among the pool with a power law, index = ⌊P·u^k⌋, k chosen so the
-///   most frequent value's share is the sample's (k = 1 is uniform);
-/// - a value index maps to a value of the column's range and length distribution.
-///
-/// None when the column's type or statistics give nothing to match (the plain generator
-/// is used then).
-pub fn matched_value(column: &ColumnShape, stats: &ColumnStats, salt: usize) -> Option<String> {
-    let profile = &stats.column;
-    if profile.sample_distinct == 0 {
-        return None;
-    }
-    let index = value_index(stats, salt);
-    // A permutation of the index, so value order is unrelated to popularity and seq.
-    let permuted = permuted_index(&index);
-    let fraction = format!("({permuted} / 2147483647.0)");
-    let data_type = column.data_type.as_str();
-    match data_type {
-        t if is_integer(t) || t == "year" || t == "bit" => {
-            let low = profile.min.as_ref()?.as_f64()?.floor() as i64;
-            let high = profile.max.as_ref()?.as_f64()?.ceil() as i64;
-            let range = (high as i128 - low as i128 + 1).max(1);
-            if profile.distinct * 4.0 >= range as f64 {
-                // Few values in a narrow range: take them in turn, so none collide.
-                Some(format!("{low} + MOD({index}, {range})"))
-            } else {
-                Some(format!(
-                    "LEAST({high}, {low} + FLOOR({fraction} * {range}))"
-                ))
-            }
-        }
-        "decimal" | "numeric" | "float" | "double" | "real" => {
-            let low = profile.min.as_ref()?.as_f64()?;
-            let high = profile.max.as_ref()?.as_f64()?;
-            Some(format!("({low:e} + {fraction} * {:e})", high - low))
-        }
-        "date" | "datetime" | "timestamp" => {
-            let low = date_literal(profile.min.as_ref()?.as_str()?)?;
-            let high = date_literal(profile.max.as_ref()?.as_str()?)?;
-            Some(if data_type == "date" {
-                format!("DATE_ADD({low}, INTERVAL FLOOR({fraction} * (DATEDIFF({high}, {low}) + 1)) DAY)")
-            } else {
-                format!("TIMESTAMPADD(SECOND, FLOOR({fraction} * (TIMESTAMPDIFF(SECOND, {low}, {high}) + 1)), {low})")
-            })
-        }
-        "char" | "varchar" | "binary" | "varbinary" | "tinytext" | "text" | "mediumtext"
-        | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
-            let lengths = profile.length.as_ref()?;
-            let cap = column.max_length.unwrap_or(i64::MAX).max(1) as f64;
-            let longest = lengths.max.min(cap).max(1.0);
-            let length = length_expression(lengths, cap, &length_uniform(&permuted));
-            let repeats = (longest / 32.0).ceil() as u64 + 1;
-            // LEFT and CONCAT read their arguments left to right, so the text's first
-            // `permuted` is the one computed first (see `share_subexpressions`).
-            Some(format!(
-                "LEFT(CONCAT(CONV({permuted}, 10, 36), REPEAT(MD5({permuted}), {repeats})), {length})"
-            ))
-        }
-        "enum" => {
-            let members = enum_members(&column.column_type).max(1);
-            Some(format!("1 + MOD({index}, {members})"))
-        }
-        _ => None,
-    }
-}
-
-pub(super) fn permuted_index(index: &str) -> String {
-    format!("MOD(({index} + 1) * 48271, 2147483647)")
-}
-
-/// The uniform draw of a matched string's length, from its permuted value index.
-pub(super) fn length_uniform(permuted: &str) -> String {
-    format!("(MOD({permuted}, 1000003) / 1000003.0)")
-}
-
-/// A session variable holding one value of the row being generated, per column (`salt`).
-pub(super) fn row_variable(name: &str, salt: usize) -> String {
-    format!("@ddl_eta_{name}{salt}")
-}
-
-/// The server does not share common subexpressions: a matched string computes its value
-/// index (three POWs) in its value, its padding and its length's every branch. On MariaDB
-/// each is computed once per row instead, into a session variable: its first occurrence
-/// in the text assigns it, the others read it, which holds because the functions used
-/// (LEFT, CONCAT, IF, CASE, comparisons) evaluate their arguments in text order. Returns
-/// the expression and the variables to declare first (a variable unknown when the
-/// statement starts reads as a constant NULL).
-pub(super) fn share_subexpressions(
-    expression: &str,
-    stats: &ColumnStats,
-    salt: usize,
-) -> (String, Vec<String>) {
-    let permuted = permuted_index(&value_index(stats, salt));
-    let (now, before) = pool_sizes(stats);
-    let p = row_variable("p", salt);
-    let uniform = length_uniform(&p);
-    let parts = [
-        (permuted, p.clone(), "0"),
-        (uniform, row_variable("u", salt), "0e0"),
-        (now, row_variable("n", salt), "0"),
-        (before, row_variable("b", salt), "0"),
-    ];
-    let mut shared = expression.to_string();
-    let mut declared = Vec::new();
-    for (part, variable, initial) in parts {
-        if shared.matches(part.as_str()).count() < 2 {
-            continue;
-        }
-        let assigned = format!("({variable} := {part})");
-        let first = shared.find(part.as_str()).unwrap_or(0);
-        let (head, tail) = shared.split_at(first);
-        let tail = tail[part.len()..].replace(part.as_str(), &variable);
-        shared = format!("{head}{assigned}{tail}");
-        declared.push(format!("{variable} = {initial}"));
-    }
-    (shared, declared)
-}
-
-/// The index (0-based) of the value row `seq` takes: see `matched_value`.
-pub(super) fn value_index(stats: &ColumnStats, salt: usize) -> String {
-    let profile = &stats.column;
-    let seen = (profile.sample_distinct as f64).max(1.0);
-    let share = profile.top1_share.clamp(1e-12, 1.0);
-    let skew = if seen > 1.0 && share < 1.0 {
-        (seen.ln() / (1.0 / share).ln()).clamp(1.0, 60.0)
-    } else {
-        1.0
-    };
-    let uniform = format!("({} / 4294967296.0)", hash(salt + 700));
-    let (now, before) = pool_sizes(stats);
-    format!("IF({now} > {before}, {before}, FLOOR(POW({uniform}, {skew:.6}) * {now}))")
-}
-
-/// The size of the value pool at this row and at the one before: P(seq) and P(seq - 1).
-pub(super) fn pool_sizes(stats: &ColumnStats) -> (String, String) {
-    let profile = &stats.column;
-    let table = stats.table_rows.max(1) as f64;
-    let sampled = (stats.sample_rows as f64 * (1.0 - profile.null_fraction)).max(1.0);
-    let distinct = profile.distinct.max(1.0);
-    let seen = (profile.sample_distinct as f64).max(1.0);
-    let alpha = if table > sampled * 1.01 && distinct > seen {
-        ((distinct / seen).ln() / (table / sampled).ln()).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let pool = |n: &str| {
-        if alpha < 1e-6 {
-            format!("LEAST({n}, {})", distinct.round())
-        } else {
-            let scale = distinct / table.powf(alpha);
-            format!("LEAST({n}, GREATEST(1, FLOOR({scale:e} * POW({n}, {alpha:.6}))))")
-        }
-    };
-    (pool("seq"), pool("(seq - 1)"))
-}
-
-/// Byte length by inverse sampling of the profiled quantiles (piecewise linear), from a
-/// uniform `u` in [0, 1), capped at the column's limit.
-pub(super) fn length_expression(lengths: &LengthStats, cap: f64, u: &str) -> String {
-    let points = lengths.points();
-    let mut cases = String::from("CASE");
-    for pair in points.windows(2) {
-        let ((p0, l0), (p1, l1)) = (pair[0], pair[1]);
-        let (l0, l1) = (l0.min(cap), l1.min(cap));
-        if p1 <= p0 {
-            continue;
-        }
-        cases.push_str(&format!(
-            " WHEN {u} < {p1} THEN {l0} + ({u} - {p0}) * {} / {}",
-            l1 - l0,
-            p1 - p0
-        ));
-    }
-    cases.push_str(&format!(" ELSE {} END", lengths.max.min(cap)));
-    format!("ROUND({cases})")
-}
-
-/// A date/time from the profile as an SQL literal, only if it looks like one (the
-/// profile is a file anyone may have edited).
-pub(super) fn date_literal(text: &str) -> Option<String> {
-    let plausible = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | ' ' | '.'));
-    plausible.then(|| format!("'{text}'"))
-}
-
 pub(super) fn satisfiable_foreign_key(
     shape: &TableShape,
     column: &ColumnShape,
@@ -358,8 +165,10 @@ pub(super) fn unique_value(shape: &TableShape, column: &ColumnShape) -> Result<S
         | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
             unique_string(column, &hash(column.name.len() + 300))
         }
-        "date" => "DATE_ADD('1000-01-01', INTERVAL seq DAY)".to_string(),
-        "datetime" | "timestamp" => "TIMESTAMPADD(SECOND, seq, '2000-01-01 00:00:00')".to_string(),
+        "date" => "(DATE'1000-01-01' + INTERVAL seq DAY)".to_string(),
+        "datetime" | "timestamp" => {
+            "(TIMESTAMP'2000-01-01 00:00:00' + INTERVAL seq SECOND)".to_string()
+        }
         "uuid" => "UUID()".to_string(),
         "year" | "tinyint" | "enum" | "set" | "bit" | "time" => "seq".to_string(),
         other => bail!(
@@ -384,15 +193,103 @@ pub(super) fn unique_string(column: &ColumnShape, h: &str) -> String {
     if spread == 0 {
         return prefix;
     }
+    let length = format!("MOD({h}, {})", spread + 1);
     format!(
-        "CONCAT({prefix}, RPAD('', MOD({h}, {}), MD5(seq)))",
-        spread + 1
+        "CONCAT({prefix}, {})",
+        filler_cut("seq", &length, spread as u64)
     )
 }
 
-/// `length` characters of hex text derived from `key`.
-pub(super) fn filler_text(length: u64, key: &str) -> String {
-    format!("RPAD('', {length}, MD5({key}))")
+/// Bytes of the filler literal strings are cut from (plus `FILLER_OFFSETS`): the longest
+/// a column usually takes; longer values cut from repeats of it.
+const FILLER_BYTES: u64 = 4096;
+/// Places a string's filler may start at, so that values differ beyond their key.
+const FILLER_OFFSETS: u64 = 97;
+
+/// Text of `length` bytes (an SQL integer expression), at most `longest`: the base-36
+/// digits of `key` (an integer expression), which keep distinct keys apart, then filler
+/// from a place chosen by `offset` (an integer expression).
+pub(super) fn keyed_text(key: &str, offset: &str, length: &str, longest: u64) -> String {
+    format!(
+        "LEFT(CONCAT(CONV({key}, 10, 36), {}), {length})",
+        filler_cut(offset, length, longest)
+    )
+}
+
+/// Text of `length` bytes that looks random, from the hash `h`: `keyed_text` of the hash
+/// below 36^6, so that even its first character takes any of 36 values about as often.
+fn hashed_text(h: &str, length: &str, longest: u64) -> String {
+    keyed_text(&format!("MOD({h}, 2176782336)"), "seq", length, longest)
+}
+
+/// `length` bytes cut from a fixed pseudo-random text at an offset chosen by `key`. The
+/// text is a binary literal: cutting binary takes the same time at any length, where
+/// LEFT, SUBSTRING or RPAD count a UTF-8 string's characters one by one, and hashing
+/// (MD5) for filler cost more per row than the insert itself. A column stores the
+/// result in its own character set (it is ASCII).
+pub(super) fn filler_cut(key: &str, length: &str, longest: u64) -> String {
+    let literal = filler_literal(longest.min(FILLER_BYTES) + FILLER_OFFSETS);
+    let start = format!("1 + MOD({key}, {FILLER_OFFSETS})");
+    if longest <= FILLER_BYTES {
+        return format!("SUBSTRING({literal}, {start}, {length})");
+    }
+    // Repeating the literal costs its bytes on every row: only for the long values.
+    let repeats = longest.div_ceil(FILLER_BYTES) + 1;
+    format!(
+        "IF({length} <= {FILLER_BYTES}, SUBSTRING({literal}, {start}, {length}), \
+         SUBSTRING(REPEAT({literal}, {repeats}), {start}, {length}))"
+    )
+}
+
+/// A binary literal of the filler's first `bytes` bytes.
+fn filler_literal(bytes: u64) -> String {
+    format!("_binary'{}'", filler(bytes))
+}
+
+/// `bytes` pseudo-random lower-case letters and digits, the same on every call (an
+/// xorshift generator with a fixed seed).
+pub(super) fn filler(bytes: u64) -> String {
+    const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..bytes)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(ALPHABET[(state % 36) as usize])
+        })
+        .collect()
+}
+
+/// What `keyed_text` computes, for a key and length known here: `None` for a length the
+/// filler literal is too short for.
+pub(super) fn keyed_text_of(key: u64, length: u64, filler: &str) -> Option<String> {
+    let start = (key % FILLER_OFFSETS) as usize;
+    let cut = filler.get(start..start + length as usize)?;
+    let mut text = base36(key);
+    text.push_str(cut);
+    text.truncate(length as usize);
+    Some(text)
+}
+
+/// Bytes of filler `keyed_text_of` needs for lengths up to `longest`, or `None` past
+/// the literal `keyed_text` cuts from.
+pub(super) fn filler_for(longest: u64) -> Option<u64> {
+    (longest <= FILLER_BYTES).then_some(longest + FILLER_OFFSETS)
+}
+
+/// The digits CONV(n, 10, 36) gives: upper-case letters.
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    let mut digits = Vec::new();
+    loop {
+        digits.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.iter().rev().map(|&d| char::from(d)).collect()
 }
 
 /// Mean length synthetic strings get when nothing better is known: short strings are
@@ -433,12 +330,16 @@ pub(super) fn random_value(column: &ColumnShape, salt: usize) -> String {
             format!("MOD({h}, {})", 1u64 << bits)
         }
         "year" => format!("1970 + MOD({h}, 130)"),
-        "date" => format!("DATE_ADD('2012-01-01', INTERVAL MOD({h}, 5000) DAY)"),
+        "date" => format!("(DATE'2012-01-01' + INTERVAL MOD({h}, 5000) DAY)"),
         "datetime" | "timestamp" => {
-            format!("TIMESTAMPADD(SECOND, MOD({h}, 400000000), '2012-01-01 00:00:00')")
+            // A typed literal is read once per statement, a string once per row.
+            format!("(TIMESTAMP'2012-01-01 00:00:00' + INTERVAL MOD({h}, 400000000) SECOND)")
         }
         "time" => format!("SEC_TO_TIME(MOD({h}, 86400))"),
-        "char" | "binary" => filler_text(column.max_length.unwrap_or(1).max(1) as u64, &h),
+        "char" | "binary" => {
+            let length = column.max_length.unwrap_or(1).max(1) as u64;
+            hashed_text(&h, &length.to_string(), length)
+        }
         "varchar" | "varbinary" | "tinytext" | "text" | "mediumtext" | "longtext" | "tinyblob"
         | "blob" | "mediumblob" | "longblob" => random_length_text(column, &h, salt),
         "enum" => format!("1 + MOD({h}, {})", enum_members(&column.column_type).max(1)),
@@ -464,7 +365,7 @@ pub(super) fn random_length_text(column: &ColumnShape, h: &str, salt: usize) -> 
     let typical = typical_length(column).max(1);
     let spread = (2 * typical - 1).clamp(1, max);
     let length = format!("1 + MOD({}, {spread})", hash(salt + 2));
-    format!("RPAD('', {length}, MD5({h}))")
+    hashed_text(h, &length, spread as u64)
 }
 
 pub(super) fn enum_members(column_type: &str) -> u64 {
