@@ -33,9 +33,11 @@ pub struct Position {
     pub repeats: usize,
 }
 
-/// Index builds and statements bend upward with the rows (sorts that stop fitting in
-/// memory): plan with a margin over the straight line through the last scale.
-const SUPERLINEAR_MARGIN: f64 = 1.3;
+/// Index builds and statements bend upward with the rows (a sort's merge passes, deeper
+/// B-trees): plan with a margin over the straight line through the last scale. n·log n
+/// from 1.8M to 4M rows is 1.06 more per row; 1.15 leaves room for the noise (1.3 left
+/// a seventh of the demo's budget unspent).
+const SUPERLINEAR_MARGIN: f64 = 1.15;
 /// The share of the remaining budget the plan spends, for the noise of a shared machine.
 const BUDGET_SHARE: f64 = 0.9;
 /// Repeats are planned for when they add at most this share to the ladder's cost.
