@@ -170,30 +170,37 @@ fn validate_runs_one_scale_beyond_the_ladder_and_reports_the_error() {
     scratch.assert_nothing_left();
 }
 
-#[test]
-fn the_buffer_pool_follows_production_ratio_at_every_scale() {
-    require_server_binary();
-    let scratch = Scratch::new("regime");
+/// The example's estimate at 1M rows with `regime` (the memory regime's flags): the report,
+/// and each measured scale with its buffer pool.
+fn pools_by_scale(scratch: &Scratch, regime: &[&str]) -> (Value, Vec<(u64, u64)>) {
     let schema = example("courseware_studentmodule.sql");
     let migration = example("0015_add_courseware_stats_index.sql");
     let mut args = vec!["estimate", "--schema", &schema, "--rows", "1M", &migration];
-    args.extend(["--buffer-pool-ratio", "0.1"]);
+    args.extend(regime);
     args.extend(QUICK);
     let output = scratch.run(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     let report: Value = serde_json::from_str(&stdout(&output)).expect("json");
-    let scales = report["ladder"]["scales"].as_array().expect("scales");
-    let pools = report["ladder"]["buffer_pool_bytes"]
-        .as_array()
-        .expect("pools");
+    let numbers = |key: &str| -> Vec<u64> {
+        let values = report["ladder"][key].as_array().expect(key);
+        values.iter().map(|v| v.as_u64().expect(key)).collect()
+    };
+    let (scales, pools) = (numbers("scales"), numbers("buffer_pool_bytes"));
     assert_eq!(
         pools.len(),
         scales.len(),
         "one pool size per measured scale"
     );
-    assert!(pools
-        .iter()
-        .all(|p| p.as_u64().is_some_and(|b| b >= 8 << 20)));
+    let pairs = scales.into_iter().zip(pools).collect();
+    (report, pairs)
+}
+
+#[test]
+fn the_buffer_pool_follows_production_ratio_at_every_scale() {
+    require_server_binary();
+    let scratch = Scratch::new("regime");
+    let (report, pools) = pools_by_scale(&scratch, &["--buffer-pool-ratio", "0.1"]);
+    assert!(pools.iter().all(|(_, pool)| *pool >= 8 << 20));
     // A few thousand rows make a table of a few MiB: a tenth of it is below the floor.
     let warnings = report["warnings"].to_string();
     assert!(warnings.contains("buffer pool ratio"), "{warnings}");
@@ -203,6 +210,7 @@ fn the_buffer_pool_follows_production_ratio_at_every_scale() {
         "{assumptions}"
     );
 
+    let migration = example("0015_add_courseware_stats_index.sql");
     let fixed = estimate_json(&scratch, &migration, "1M");
     assert!(fixed["ladder"].get("buffer_pool_bytes").is_none());
     scratch.assert_nothing_left();
@@ -212,28 +220,13 @@ fn the_buffer_pool_follows_production_ratio_at_every_scale() {
 fn the_buffer_pool_follows_production_pool_by_rows() {
     require_server_binary();
     let scratch = Scratch::new("production-pool");
-    let schema = example("courseware_studentmodule.sql");
-    let migration = example("0015_add_courseware_stats_index.sql");
-    // 8 GiB for 1M rows: a scale of r rows gets 8 GiB x r / 1M, in 2 MiB chunks.
-    let mut args = vec!["estimate", "--schema", &schema, "--rows", "1M", &migration];
-    args.extend(["--production-buffer-pool", "8G"]);
-    args.extend(QUICK);
-    let output = scratch.run(&args);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let report: Value = serde_json::from_str(&stdout(&output)).expect("json");
-    let scales = report["ladder"]["scales"].as_array().expect("scales");
-    let pools = report["ladder"]["buffer_pool_bytes"]
-        .as_array()
-        .expect("pools");
-    assert_eq!(pools.len(), scales.len(), "one pool per measured scale");
-    for (rows, pool) in scales.iter().zip(pools) {
-        let rows = rows.as_u64().expect("rows") as f64;
-        let pool = pool.as_u64().expect("pool") as f64;
-        let wanted = (8u64 << 30) as f64 * rows / 1e6;
-        let chunk = (2u64 << 20) as f64;
+    // 8 GiB for 1M rows: a scale of r rows gets 8 GiB x r / 1M (at least 8 MiB), in
+    // 2 MiB chunks.
+    let (report, pools) = pools_by_scale(&scratch, &["--production-buffer-pool", "8G"]);
+    for (rows, pool) in pools {
+        let wanted = ((8u64 << 30) as f64 * rows as f64 / 1e6).max((8u64 << 20) as f64);
         assert!(
-            pool >= wanted.max(8.0 * 1024.0 * 1024.0)
-                && pool < wanted.max(8.0 * 1024.0 * 1024.0) + chunk,
+            pool as f64 >= wanted && (pool as f64) < wanted + (2u64 << 20) as f64,
             "{rows} rows got a {pool}-byte pool, wanted {wanted}"
         );
     }
@@ -242,11 +235,12 @@ fn the_buffer_pool_follows_production_pool_by_rows() {
         assumptions.contains("production_buffer_pool"),
         "{assumptions}"
     );
-    assert!(report["assumptions"]
-        .to_string()
-        .contains("followed production's 8192 MiB"));
+    let words = report["assumptions"].to_string();
+    assert!(words.contains("followed production's 8192 MiB"), "{words}");
 
     // Not with a ratio: one way of saying the regime at a time.
+    let schema = example("courseware_studentmodule.sql");
+    let migration = example("0015_add_courseware_stats_index.sql");
     let both = scratch.run(&[
         "estimate",
         "--schema",
