@@ -4,6 +4,7 @@
 //! every run copies the first rows of the base tables with `INSERT … SELECT`.
 
 use super::{CopiedTable, FreshMethod, Lab};
+use crate::sandbox::buffer_pool;
 use crate::sandbox::clone::{self, Refusal};
 use crate::seed::tables::{
     base_name, copy_sql, create_schema, drop_working_tables, working_table_bytes,
@@ -194,19 +195,25 @@ impl Lab<'_> {
     /// the same state either way (and a table in use, as production's is).
     pub(super) async fn warm_clones(&mut self) -> Result<f64> {
         let started = Instant::now();
+        let mut second = self.sandbox.connect().await.ok();
         for i in 0..self.shapes.len() {
             if !self.cloned[i] {
                 continue;
             }
-            // USE INDEX (): no secondary index, so the scan reads the clustered one.
-            let sql = format!(
-                "SELECT COUNT(*) FROM `{}` USE INDEX ()",
-                self.shapes[i].name
-            );
-            sqlx::raw_sql(&sql)
-                .fetch_all(&mut self.loader)
-                .await
-                .with_context(|| format!("reading {} into the buffer pool", self.shapes[i].name))?;
+            let shape = &self.shapes[i];
+            let integer_key = shape.primary_key.first().filter(|key| {
+                shape
+                    .columns
+                    .iter()
+                    .any(|c| &c.name == *key && crate::seed::is_integer(&c.data_type))
+            });
+            buffer_pool::warm(
+                &mut self.loader,
+                second.as_mut(),
+                &shape.name,
+                integer_key.map(String::as_str),
+            )
+            .await?;
         }
         let seconds = started.elapsed().as_secs_f64();
         self.time.warm_seconds += seconds;

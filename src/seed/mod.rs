@@ -18,8 +18,7 @@ use matched::share_subexpressions;
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
-pub use values::column_expression;
-use values::is_integer;
+pub use values::{column_expression, is_integer};
 
 #[derive(Debug, Clone)]
 pub struct ColumnShape {

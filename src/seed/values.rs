@@ -57,7 +57,7 @@ pub(super) fn value_space_rank(column: &ColumnShape) -> u32 {
     }
 }
 
-pub(super) fn is_integer(data_type: &str) -> bool {
+pub fn is_integer(data_type: &str) -> bool {
     matches!(
         data_type,
         "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
