@@ -473,11 +473,11 @@ impl Fit {
     /// widened to the fit's own error where that is larger, and the low end never below
     /// [`Fit::physical_low`].
     ///
-    /// For work on rows the point itself moves to the centre of the measured errors: a law
-    /// fitted to the ladder misses how the cost per row keeps growing beyond it (deeper
-    /// B-trees, more merge passes of a sort, fewer cache hits), and the tuning cases
-    /// measured that bias by class and distance (`docs/accuracy.md`). [`Fit::predict`] is
-    /// the fitted law alone, the reference the errors are measured from.
+    /// For work on rows the point itself moves to the centre of the measured errors: what
+    /// n·log n from the largest scale still misses (production's cost per row against
+    /// the sandbox's, growth faster or slower than n·log n) the tuning cases measured as a
+    /// bias by class and distance (`docs/accuracy.md`). [`Fit::predict`] is the
+    /// extrapolation alone, the reference the errors are measured from.
     ///
     /// The fit's own error is its leave-one-out error, a prediction error measured on this
     /// ladder's own points: neither end is nearer the median than it. Wider versions did
