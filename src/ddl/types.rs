@@ -2,6 +2,14 @@
 //! change keeps every value (a widening) or can lose some (a narrowing), and to spell
 //! one type one way. Shared by the linter and the online-DDL rules.
 
+/// An integer type, by INFORMATION_SCHEMA's DATA_TYPE ("int", "bigint", ...).
+pub fn is_integer(data_type: &str) -> bool {
+    matches!(
+        data_type,
+        "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
+    )
+}
+
 /// What a column type can hold.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ColumnType {

@@ -201,17 +201,11 @@ impl Lab<'_> {
                 continue;
             }
             let shape = &self.shapes[i];
-            let integer_key = shape.primary_key.first().filter(|key| {
-                shape
-                    .columns
-                    .iter()
-                    .any(|c| &c.name == *key && crate::seed::is_integer(&c.data_type))
-            });
             buffer_pool::warm(
                 &mut self.loader,
                 second.as_mut(),
                 &shape.name,
-                integer_key.map(String::as_str),
+                shape.integer_key(),
             )
             .await?;
         }

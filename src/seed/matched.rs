@@ -3,10 +3,9 @@
 //! Per row this is integer and floating-point arithmetic and table lookups only: decimal
 //! arithmetic, MD5 and cutting UTF-8 text made matched seeding twice as slow as plain.
 
-use super::values::{
-    enum_members, filler, filler_for, hash, is_integer, keyed_text, keyed_text_of,
-};
+use super::values::{enum_members, filler, filler_for, hash, keyed_text, keyed_text_of};
 use super::{ColumnShape, ColumnStats};
+use crate::ddl::types::is_integer;
 use crate::profile::LengthStats;
 
 /// Converts a permuted index (1 ..= 2^31 - 2) to a fraction in (0, 1).

@@ -10,6 +10,7 @@ mod matched;
 pub mod tables;
 mod values;
 
+use crate::ddl::types::is_integer;
 use crate::profile::{ColumnProfile, TableProfile};
 use crate::server::ServerInfo;
 use anyhow::{bail, Context, Result};
@@ -18,7 +19,7 @@ use matched::share_subexpressions;
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
-pub use values::{column_expression, is_integer};
+pub use values::column_expression;
 
 #[derive(Debug, Clone)]
 pub struct ColumnShape {
@@ -86,10 +87,16 @@ impl TableShape {
     /// The single integer primary key column, which gets `seq` itself, so rows go in key
     /// order and children can point at 1..=rows.
     pub fn counter_column(&self) -> Option<&str> {
-        let [pk] = self.primary_key.as_slice() else {
+        let [_] = self.primary_key.as_slice() else {
             return None;
         };
-        let column = self.columns.iter().find(|c| &c.name == pk)?;
+        self.integer_key()
+    }
+
+    /// The first primary key column when it is an integer: its range splits the table.
+    pub fn integer_key(&self) -> Option<&str> {
+        let first = self.primary_key.first()?;
+        let column = self.columns.iter().find(|c| &c.name == first)?;
         is_integer(&column.data_type).then_some(column.name.as_str())
     }
 

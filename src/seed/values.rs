@@ -4,6 +4,7 @@
 
 use super::matched::matched_value;
 use super::{ColumnShape, SeedContext, TableShape};
+use crate::ddl::types::is_integer;
 use anyhow::{bail, Result};
 use std::collections::BTreeSet;
 
@@ -55,13 +56,6 @@ pub(super) fn value_space_rank(column: &ColumnShape) -> u32 {
         "tinyint" | "enum" | "set" | "bit" | "year" => 5,
         _ => 10,
     }
-}
-
-pub fn is_integer(data_type: &str) -> bool {
-    matches!(
-        data_type,
-        "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
-    )
 }
 
 /// Largest value an integer column takes.

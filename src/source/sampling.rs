@@ -3,6 +3,7 @@
 
 use super::session::{quote_ident, quote_literal, text_at};
 use super::Source;
+use crate::ddl::types::is_integer;
 use crate::profile::{ColumnProfile, IndexProfile, LengthStats, SampleInfo, TableProfile};
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::MySqlRow;
@@ -252,11 +253,7 @@ fn integer_pk_column(table: &TableProfile, columns: &[(String, String, bool)]) -
     let primary = table.indexes.iter().find(|i| i.name == "PRIMARY")?;
     let first = primary.columns.first()?;
     let (_, data_type, _) = columns.iter().find(|(n, _, _)| n == first)?;
-    matches!(
-        data_type.as_str(),
-        "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
-    )
-    .then(|| first.clone())
+    is_integer(data_type).then(|| first.clone())
 }
 
 /// Statistics of one column from the sampled rows (its values start at `offset`).
