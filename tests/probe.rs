@@ -3,11 +3,11 @@
 //! Thresholds are stated with wide margins, for a slow, shared 2-core machine.
 
 mod common;
-use common::require_server_binary;
+use common::local_sandbox;
 use ddl_eta::probe::{
     MeasuredBlocking, Phase, ProbeOptions, ProbeTarget, Prober, QueryKind, RunningProbe, Sample,
 };
-use ddl_eta::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
+use ddl_eta::sandbox::Sandbox;
 use ddl_eta::seed::{self, SeedContext};
 use sqlx::mysql::{MySqlConnection, MySqlDatabaseError};
 use std::collections::HashMap;
@@ -27,14 +27,7 @@ struct Lab {
 
 impl Lab {
     async fn start(rows: u64) -> Lab {
-        require_server_binary();
-        let sandbox = Sandbox::start(&SandboxOptions {
-            spec: SandboxSpec::Local,
-            buffer_pool_bytes: 256 << 20,
-            extra_server_args: Vec::new(),
-        })
-        .await
-        .expect("start a sandbox");
+        let sandbox = local_sandbox(256 << 20).await;
         let mut loader = sandbox.connect_loader().await.expect("loader");
         let schema = std::fs::read_to_string(common::example("courseware_studentmodule.sql"))
             .expect("example schema");

@@ -4,9 +4,8 @@
 //! TCP, as root and as another local user (`runuser -u nobody`).
 
 mod common;
-use common::require_server_binary;
+use common::{local_sandbox, require_server_binary};
 use ddl_eta::sandbox::local::{LocalOptions, LocalServer};
-use ddl_eta::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::Row;
 use std::path::Path;
@@ -191,14 +190,7 @@ async fn a_server_on_tcp_refuses_root_without_its_password_from_any_user() {
 
 #[tokio::test]
 async fn the_sandbox_ddl_eta_starts_is_the_socket_only_kind() {
-    require_server_binary();
-    let sandbox = Sandbox::start(&SandboxOptions {
-        spec: SandboxSpec::Local,
-        buffer_pool_bytes: 64 << 20,
-        extra_server_args: Vec::new(),
-    })
-    .await
-    .expect("start the sandbox");
+    let sandbox = local_sandbox(64 << 20).await;
     assert!(sandbox.connect_options().get_socket().is_some());
     let mut conn = sandbox.connect().await.expect("connect");
     assert_eq!(

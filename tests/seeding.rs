@@ -2,23 +2,12 @@
 //! server accepts gets values, and nullable columns get NULLs.
 
 mod common;
-use common::require_server_binary;
-use ddl_eta::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
+use common::local_sandbox;
+use ddl_eta::sandbox::Sandbox;
 use ddl_eta::seed::{self, SeedContext};
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 use std::collections::HashMap;
-
-async fn sandbox() -> Sandbox {
-    require_server_binary();
-    Sandbox::start(&SandboxOptions {
-        spec: SandboxSpec::Local,
-        buffer_pool_bytes: 256 << 20,
-        extra_server_args: Vec::new(),
-    })
-    .await
-    .expect("start a local sandbox")
-}
 
 async fn seed(sandbox: &Sandbox, conn: &mut MySqlConnection, table: &str, rows: u64) {
     let shape = seed::read_shape(conn, table).await.expect("shape");
@@ -50,7 +39,7 @@ async fn single_number(conn: &mut MySqlConnection, sql: &str) -> f64 {
 
 #[tokio::test]
 async fn unique_keys_survive_seeding_at_100k_rows() {
-    let sandbox = sandbox().await;
+    let sandbox = local_sandbox(256 << 20).await;
     let mut conn = sandbox.connect_loader().await.expect("connect");
     let schema = std::fs::read_to_string(common::example("courseware_studentmodule.sql"))
         .expect("example schema");
@@ -104,7 +93,7 @@ async fn unique_keys_survive_seeding_at_100k_rows() {
 
 #[tokio::test]
 async fn every_column_type_gets_values_and_unique_keys_hold() {
-    let sandbox = sandbox().await;
+    let sandbox = local_sandbox(256 << 20).await;
     let mut conn = sandbox.connect_loader().await.expect("connect");
     let create = "CREATE TABLE every_type (
         id int unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -153,7 +142,7 @@ async fn matched_values_computed_once_per_row_equal_the_written_out_ones() {
     use ddl_eta::profile::{ColumnProfile, LengthStats};
     use ddl_eta::seed::ColumnStats;
 
-    let sandbox = sandbox().await;
+    let sandbox = local_sandbox(256 << 20).await;
     let mut conn = sandbox.connect_loader().await.expect("connect");
     let create = "CREATE TABLE m (id int NOT NULL PRIMARY KEY, kind varchar(16) NOT NULL,
         body mediumtext NULL, score double NULL, n int NOT NULL, at datetime NOT NULL,

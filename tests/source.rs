@@ -4,7 +4,7 @@
 
 mod common;
 use common::production::{exec, Production};
-use common::{stderr, stdout, Scratch, QUICK};
+use common::{local_sandbox, stderr, stdout, Scratch, QUICK};
 use serde_json::Value;
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
@@ -259,7 +259,6 @@ async fn the_profile_matches_known_distributions_through_a_select_process_accoun
 #[tokio::test]
 async fn profile_matched_seeding_reproduces_the_columns_at_every_scale() {
     use ddl_eta::profile::Profile;
-    use ddl_eta::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
     use ddl_eta::seed::{self, SeedContext};
     use std::collections::HashMap;
 
@@ -277,13 +276,7 @@ async fn profile_matched_seeding_reproduces_the_columns_at_every_scale() {
     let profile: Profile = serde_json::from_str(&stdout(&output)).expect("profile");
     let events = profile.table("events").expect("events").clone();
 
-    let sandbox = Sandbox::start(&SandboxOptions {
-        spec: SandboxSpec::Local,
-        buffer_pool_bytes: 128 << 20,
-        extra_server_args: Vec::new(),
-    })
-    .await
-    .expect("sandbox");
+    let sandbox = local_sandbox(128 << 20).await;
     let mut conn = sandbox.connect_loader().await.expect("connect");
     // The loader session has foreign_key_checks = 0, so the parent need not exist.
     exec(&mut conn, &events.create_table).await;

@@ -3,8 +3,8 @@
 //! integer and over one otherwise.
 
 mod common;
-use common::require_server_binary;
-use ddl_eta::sandbox::{buffer_pool, Sandbox, SandboxOptions, SandboxSpec};
+use common::local_sandbox;
+use ddl_eta::sandbox::buffer_pool;
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 
@@ -34,14 +34,7 @@ async fn table_of(conn: &mut MySqlConnection, name: &str, key: &str, rows: u64) 
 
 #[tokio::test]
 async fn warming_reads_every_row_of_the_clustered_index_back() {
-    require_server_binary();
-    let sandbox = Sandbox::start(&SandboxOptions {
-        spec: SandboxSpec::Local,
-        buffer_pool_bytes: 64 << 20,
-        extra_server_args: Vec::new(),
-    })
-    .await
-    .expect("start a local sandbox");
+    let sandbox = local_sandbox(64 << 20).await;
     let mut first = sandbox.connect().await.expect("first connection");
     let mut second = sandbox.connect().await.expect("second connection");
     let rows = 60_000;

@@ -172,3 +172,16 @@ pub fn require_server_binary() {
         "no mariadbd or mysqld on PATH: run scripts/test (it installs mariadb-server)"
     );
 }
+
+/// A local sandbox as ddl-eta starts one (socket only, its own temp directory), with this
+/// buffer pool; failing, never skipping, when the machine has no server binary.
+pub async fn local_sandbox(buffer_pool_bytes: u64) -> ddl_eta::sandbox::Sandbox {
+    require_server_binary();
+    ddl_eta::sandbox::Sandbox::start(&ddl_eta::sandbox::SandboxOptions {
+        spec: ddl_eta::sandbox::SandboxSpec::Local,
+        buffer_pool_bytes,
+        extra_server_args: Vec::new(),
+    })
+    .await
+    .expect("start a local sandbox")
+}
