@@ -63,9 +63,10 @@ pub struct LintArgs {
     )]
     pub target_server: crate::lint::Target,
 
-    /// CREATE TABLE statements of the current tables (mysqldump --no-data or SHOW CREATE
-    /// TABLE output): lets the rules compare a MODIFY with the column it replaces.
-    /// Without it they say "cannot tell" rather than guess.
+    /// CREATE TABLE statements of the current tables (mysqldump --no-data, mariadb-dump
+    /// --no-data --routines --triggers, or SHOW CREATE TABLE output; triggers, routines,
+    /// views and events are skipped with one note): lets the rules compare a MODIFY with
+    /// the column it replaces. Without it they say "cannot tell" rather than guess.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
 
@@ -162,8 +163,9 @@ pub struct EstimateArgs {
     #[arg(required = true, value_name = "MIGRATION")]
     pub migrations: Vec<PathBuf>,
 
-    /// CREATE TABLE statements of the production tables (mysqldump or SHOW CREATE TABLE
-    /// output; one or several tables).
+    /// CREATE TABLE statements of the production tables (mysqldump, mariadb-dump --no-data
+    /// --routines --triggers, or SHOW CREATE TABLE output; one or several tables).
+    /// Triggers, routines, views and events in it are skipped with one note.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
 

@@ -411,17 +411,18 @@ pub fn parse_count(text: &str) -> Option<u64> {
 }
 
 /// Build a Profile from CREATE TABLE statements (as mysqldump or SHOW CREATE TABLE print
-/// them) and the target row counts. Statements other than CREATE TABLE are ignored.
+/// them) and the target row counts. Other statements are ignored; triggers, routines,
+/// views and events get one note on stderr (`migration::parse_schema`).
 pub fn from_schema_file(path: &Path, rows: &[RowsArg]) -> Result<Profile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read schema file {}", path.display()))?;
     let name = path.display().to_string();
-    let statements = migration::parse_sql(&name, &text, 0)?;
+    let schema = migration::parse_schema(&name, &text)?;
+    if let Some(note) = migration::skipped_note(&name, &schema.skipped) {
+        crate::output::say(&format!("ddl-eta: {note}"));
+    }
     let mut tables: Vec<TableProfile> = Vec::new();
-    for statement in statements {
-        if statement.operation != migration::Operation::CreateTable {
-            continue;
-        }
+    for statement in schema.tables {
         let Some(table) = statement.creates_table.clone() else {
             continue;
         };

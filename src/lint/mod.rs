@@ -238,7 +238,12 @@ fn read_schema(path: &Path) -> Result<Vec<TableDefinition>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read schema file {}", path.display()))?;
     let name = path.display().to_string();
-    let tables: Vec<TableDefinition> = migration::parse_sql(&name, &text, 0)?
+    let schema = migration::parse_schema(&name, &text)?;
+    if let Some(note) = migration::skipped_note(&name, &schema.skipped) {
+        crate::output::say(&format!("ddl-eta: {note}"));
+    }
+    let tables: Vec<TableDefinition> = schema
+        .tables
         .iter()
         .filter_map(migration::table_definition)
         .collect();

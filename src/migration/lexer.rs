@@ -1,5 +1,6 @@
 //! Hand-written lexer for MySQL/MariaDB migration scripts: tokens with byte offsets and
-//! line numbers, and the split of a script into statements on top-level `;`.
+//! line numbers, and the split of a script into statements on top-level `;`, or on the
+//! delimiter a `DELIMITER` line sets, as the mysql client does for dumps with routines.
 //! Comments are skipped, except executable `/*! ... */` comments, which stay as text.
 
 use thiserror::Error;
@@ -18,6 +19,8 @@ pub(crate) enum TokenKind {
     Punct,
     /// `/*! ... */` or `/*M! ... */`: the server runs it, so it is SQL, not a comment.
     Executable,
+    /// The delimiter a `DELIMITER` line set (not `;`): ends a statement.
+    Delimiter,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -73,7 +76,7 @@ pub(crate) enum LexError {
     UnterminatedIdentifier { line: usize },
     #[error("unterminated comment starting here")]
     UnterminatedComment { line: usize },
-    #[error("DELIMITER is not supported")]
+    #[error("DELIMITER without a delimiter after it")]
     Delimiter { line: usize },
 }
 
@@ -89,22 +92,26 @@ impl LexError {
 }
 
 /// Splits a script into statements (each a non-empty token list), on `;` outside
-/// strings and comments.
+/// strings and comments. A `DELIMITER xx` line where a statement would start is the mysql
+/// client's command, not SQL: statements end at `xx` from there on (`;` inside a routine's
+/// body then stays in the statement), until `DELIMITER ;`.
 pub(crate) fn split_statements(src: &str) -> Result<Vec<Vec<Token<'_>>>, LexError> {
     let mut statements = Vec::new();
     let mut current = Vec::new();
-    for token in Lexer::new(src) {
+    let mut lexer = Lexer::new(src);
+    while let Some(token) = lexer.next() {
         let token = token?;
-        if token.is_punct(';') {
+        let ends = token.kind == TokenKind::Delimiter
+            || (lexer.delimiter.is_none() && token.is_punct(';'));
+        if ends {
             if !current.is_empty() {
                 statements.push(std::mem::take(&mut current));
             }
             continue;
         }
-        // After DELIMITER the rest of the file would split in the wrong places: refuse
-        // instead of producing garbage statements.
         if current.is_empty() && token.is_kw("DELIMITER") {
-            return Err(LexError::Delimiter { line: token.line });
+            lexer.read_delimiter(token.line)?;
+            continue;
         }
         current.push(token);
     }
@@ -123,6 +130,8 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     line: usize,
+    /// The statement delimiter a DELIMITER line set; None while it is `;`.
+    delimiter: Option<String>,
 }
 
 /// Every non-ASCII byte counts as a word byte, so token boundaries always fall on ASCII
@@ -138,7 +147,37 @@ impl<'a> Lexer<'a> {
             bytes: src.as_bytes(),
             pos: 0,
             line: 1,
+            delimiter: None,
         }
+    }
+
+    /// True when the custom delimiter starts at byte `at`. A match of a whole UTF-8
+    /// string starts and ends on character boundaries, so slicing there stays valid.
+    fn delimiter_at(&self, at: usize) -> bool {
+        self.delimiter.as_ref().is_some_and(|d| {
+            self.bytes
+                .get(at..)
+                .is_some_and(|rest| rest.starts_with(d.as_bytes()))
+        })
+    }
+
+    /// The rest of a `DELIMITER` line: its first word (quotes removed) is the new
+    /// delimiter, as the mysql client reads it; `;` goes back to the default.
+    fn read_delimiter(&mut self, line: usize) -> Result<(), LexError> {
+        let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+        let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        let text = self.src.get(self.pos..self.pos + len).unwrap_or("");
+        self.advance_to(self.pos + len);
+        let word = text.split_whitespace().next().unwrap_or("");
+        let unquoted = ['\'', '"', '`']
+            .iter()
+            .find_map(|&q| word.strip_prefix(q).and_then(|w| w.strip_suffix(q)))
+            .unwrap_or(word);
+        if unquoted.is_empty() {
+            return Err(LexError::Delimiter { line });
+        }
+        self.delimiter = (unquoted != ";").then(|| unquoted.to_string());
+        Ok(())
     }
 
     fn byte_at(&self, offset: usize) -> Option<u8> {
@@ -231,7 +270,8 @@ impl<'a> Lexer<'a> {
 
     fn word(&mut self) -> Token<'a> {
         let mut end = self.pos;
-        while self.bytes.get(end).is_some_and(|&b| is_word_byte(b)) {
+        // `END$$` is a word and a `$$` delimiter.
+        while self.bytes.get(end).is_some_and(|&b| is_word_byte(b)) && !self.delimiter_at(end) {
             end += 1;
         }
         let run = self.bytes.get(self.pos..end).unwrap_or(&[]);
@@ -251,6 +291,10 @@ impl<'a> Iterator for Lexer<'a> {
         loop {
             self.skip_whitespace();
             let first = self.byte_at(0)?;
+            if self.delimiter_at(self.pos) {
+                let len = self.delimiter.as_ref().map_or(1, String::len);
+                return Some(Ok(self.token(TokenKind::Delimiter, self.pos + len)));
+            }
             let quoted_kind = match first {
                 b'\'' => Some(TokenKind::String),
                 b'"' => Some(TokenKind::DoubleQuoted),
@@ -383,8 +427,36 @@ mod tests {
     }
 
     #[test]
-    fn delimiter_is_refused() {
-        let err = split_statements("SELECT 1;\nDELIMITER $$\nSELECT 2$$").unwrap_err();
-        assert_eq!(err, LexError::Delimiter { line: 2 });
+    fn delimiter_lines_set_where_statements_end() {
+        let script =
+            "SELECT 1;\nDELIMITER $$\nCREATE PROCEDURE p() BEGIN SELECT 'a$$b'; SELECT 2; END$$\n\
+                      delimiter ;;\nSELECT 3;;\nDELIMITER ;\nSELECT 4; SELECT 5";
+        assert_eq!(
+            statement_texts(script),
+            vec![
+                "SELECT 1",
+                "CREATE PROCEDURE p ( ) BEGIN SELECT 'a$$b' ; SELECT 2 ; END",
+                "SELECT 3",
+                "SELECT 4",
+                "SELECT 5"
+            ]
+        );
+        let lines: Vec<usize> = split_statements(script)
+            .expect("splits")
+            .iter()
+            .map(|toks| toks[0].line)
+            .collect();
+        assert_eq!(lines, vec![1, 3, 5, 7, 7]);
+        assert_eq!(
+            split_statements("SELECT 1;\nDELIMITER   \nSELECT 2").unwrap_err(),
+            LexError::Delimiter { line: 2 }
+        );
+        // A quoted delimiter, and one that is not ASCII.
+        assert_eq!(
+            statement_texts(
+                "DELIMITER '//'\nSELECT 1; SELECT 2 //\nDELIMITER §\nSELECT é§SELECT 3§"
+            ),
+            vec!["SELECT 1 ; SELECT 2", "SELECT é", "SELECT 3"]
+        );
     }
 }

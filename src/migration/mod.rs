@@ -9,6 +9,7 @@ mod lexer;
 #[cfg(test)]
 mod proptests;
 mod rewrite;
+mod schema;
 mod tokens;
 
 use std::io::Read;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use self::classify::{classify, StatementKind};
 pub use self::create::{table_definition, TableDefinition};
 use self::lexer::{split_statements, tokenize, Token};
+pub use self::schema::{parse_schema, skipped_note, Schema, Skipped};
 pub use crate::ddl::Operation;
 
 /// One migration: statements in execution order, from one or several files.
@@ -147,7 +149,7 @@ fn read_migration_file(path: &Path) -> Result<(String, String)> {
 ///
 /// # Errors
 /// Only when the text cannot be split: an unterminated string, identifier or comment, or
-/// a DELIMITER command. A statement that is not understood is Unknown, not an error.
+/// a DELIMITER line that names no delimiter. A statement that is not understood is Unknown, not an error.
 pub fn parse_sql(file: &str, text: &str, first_index: usize) -> Result<Vec<Statement>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let statements =
@@ -322,8 +324,11 @@ COMMIT;
             err.to_string(),
             "m.sql:2: unterminated comment starting here"
         );
-        let err = parse_sql("m.sql", "\nDELIMITER //\n", 0).unwrap_err();
-        assert_eq!(err.to_string(), "m.sql:2: DELIMITER is not supported");
+        let err = parse_sql("m.sql", "\nDELIMITER\n", 0).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m.sql:2: DELIMITER without a delimiter after it"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! second in CI.
 
 use super::lexer::{split_statements, tokenize};
-use super::{parse_sql, with_algorithm, with_lock};
+use super::{parse_schema, parse_sql, with_algorithm, with_lock};
 use proptest::prelude::*;
 
 /// 'single quoted' text with `;`, quotes of the other kinds, comment openers, newlines,
@@ -93,6 +93,7 @@ fn sql_noise() -> impl Strategy<Value = String> {
 fn check_no_panic(text: &str) {
     let _ = tokenize(text);
     let _ = split_statements(text);
+    let _ = parse_schema("s.sql", text);
     match parse_sql("m.sql", text, 0) {
         Ok(statements) => {
             for statement in &statements {
@@ -122,6 +123,29 @@ proptest! {
     #[test]
     fn no_input_panics(text in any::<String>()) {
         check_no_panic(&text);
+    }
+
+    #[test]
+    fn no_script_after_a_delimiter_line_panics(delimiter in "[^\n]{0,4}", text in any::<String>()) {
+        check_no_panic(&format!("DELIMITER {delimiter}\n{text}"));
+        check_no_panic(&format!("DELIMITER {delimiter}\n{text}\nDELIMITER ;\n{text}"));
+    }
+
+    #[test]
+    fn statements_ended_by_a_custom_delimiter_split_back(
+        statements in prop::collection::vec(statement(), 1..5),
+    ) {
+        // `$$` never occurs inside a generated statement; `;` does, inside quotes and comments.
+        let mut script = "DELIMITER $$\n".to_string();
+        for statement in &statements {
+            script.push_str(statement);
+            script.push_str("$$\n");
+        }
+        let parsed = parse_sql("m.sql", &script, 0)
+            .map_err(|e| TestCaseError::fail(format!("{e}: {script:?}")))?;
+        let texts: Vec<&str> = parsed.iter().map(|s| s.sql.as_str()).collect();
+        let expected: Vec<&str> = statements.iter().map(|s| s.trim()).collect();
+        prop_assert_eq!(texts, expected, "script: {:?}", script);
     }
 
     #[test]
