@@ -362,7 +362,7 @@ fn build_report(
     for assumption in assumptions(&report, &args.sandbox) {
         report.assume(assumption);
     }
-    type_check::annotate(&mut report, args)?;
+    type_check::annotate(&mut report, migration, args.schema.as_deref())?;
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
     Ok(report)

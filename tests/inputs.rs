@@ -159,3 +159,46 @@ async fn a_user_server_keeps_nothing_of_ours() {
     drop(server);
     scratch.assert_nothing_left();
 }
+
+/// A narrowing MODIFY read from standard input is checked like one read from a file: the
+/// type check uses the statements as parsed (issue 19 part 6: it read the files again,
+/// found nothing on stdin and answered "keeps every value").
+#[test]
+fn a_narrowing_change_on_standard_input_narrows() {
+    require_server_binary();
+    let scratch = Scratch::new("stdin_narrow");
+    let mut child = scratch
+        .command()
+        .args([
+            "estimate",
+            "--schema",
+            &example("courseware_studentmodule.sql"),
+            "--rows",
+            "1M",
+            "-",
+        ])
+        .args(QUICK)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"ALTER TABLE `courseware_studentmodule` MODIFY `grade` float NULL;\n")
+        .expect("write");
+    let output = child.wait_with_output().expect("wait");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    let check = &report["statements"][0]["type_check"];
+    assert_eq!(check["verdict"], "narrows", "{check}");
+    assert!(
+        check["findings"][0]
+            .as_str()
+            .is_some_and(|f| f.contains("grade")),
+        "{check}"
+    );
+    scratch.assert_nothing_left();
+}

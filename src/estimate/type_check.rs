@@ -2,26 +2,36 @@
 //! (DE003 narrowing-type, DE009 lossy-charset) tells the checklist whether a statement
 //! that changes a column keeps every value, instead of "possibly".
 
-use crate::cli::EstimateArgs;
-use crate::lint::{self, LintOptions};
-use crate::migration::Operation;
+use crate::lint;
+use crate::migration::{self, Migration, Operation};
 use crate::report::{Report, TypeCheck, TypeVerdict};
-use anyhow::Result;
+use anyhow::{Context, Result};
+use std::path::Path;
 
 /// The linter's rules that compare what a column holds before and after.
 const VALUE_RULES: [&str; 2] = ["DE003", "DE009"];
 
 /// Sets `type_check` on every statement that changes a column's type or character set.
-pub fn annotate(report: &mut Report, args: &EstimateArgs) -> Result<()> {
-    let Some(schema) = args.schema.as_deref() else {
+/// The rules run on the statements as parsed, never on the files read again: a migration
+/// on standard input can be read only once.
+pub fn annotate(report: &mut Report, migration: &Migration, schema: Option<&Path>) -> Result<()> {
+    let Some(schema) = schema else {
         return Ok(());
     };
-    let found = lint::run(&LintOptions {
-        migrations: &args.migrations,
-        schema: Some(schema),
-        target: lint::Target::parse_current(lint::DEFAULT_TARGET)?,
-        allow: &[],
-    })?;
+    let name = schema.display().to_string();
+    let text = std::fs::read_to_string(schema)
+        .with_context(|| format!("cannot read schema file {name}"))?;
+    let tables: Vec<migration::TableDefinition> = migration::parse_schema(&name, &text)?
+        .tables
+        .iter()
+        .filter_map(migration::table_definition)
+        .collect();
+    let found = lint::lint(
+        &migration.statements,
+        Some(&tables),
+        lint::Target::parse_current(lint::DEFAULT_TARGET)?,
+        |_| false,
+    );
     for statement in &mut report.statements {
         let changes = [Operation::ModifyColumn, Operation::ConvertCharset];
         let changes_values = changes.contains(&statement.operation)
