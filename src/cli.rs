@@ -54,7 +54,8 @@ pub struct LintArgs {
     pub migrations: Vec<PathBuf>,
 
     /// Server the migration will run on: mysql:8.0, mysql:8.0.28, aurora-mysql:3.04,
-    /// mariadb:10.11. A version without patch number means a current release of it.
+    /// mariadb:10.11. A version without patch number means the newest release of its
+    /// series (as in estimate); a note names the rules an older release of it would use.
     #[arg(
         long,
         value_name = "FLAVOR:VERSION",
@@ -190,7 +191,9 @@ pub struct EstimateArgs {
     /// Production's server when it is not the sandbox's: mysql:8.0.28, aurora-mysql:3.04,
     /// mariadb:10.11. Algorithm, lock and table rebuild then come from ddl-eta's rules for
     /// that version (docs/target-server.md); where production rebuilds the table and the sandbox
-    /// did not, the time comes from a rebuild timed in the sandbox.
+    /// did not, the time comes from a rebuild timed in the sandbox. Without it, the server a
+    /// --source or --profile recorded is used; the flag wins over it. A version without
+    /// patch level (mysql:8.0) is the newest of its series, as in lint.
     #[arg(long, value_name = "FLAVOR:VERSION", value_parser = crate::online_ddl::parse_target_arg)]
     pub target_server: Option<crate::online_ddl::Target>,
 

@@ -17,7 +17,7 @@ use crate::profile::{self, Profile};
 use crate::progress::Progress;
 use crate::report::{
     checklist, words, Assumption, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport,
-    StatementReport, TableReport, ValidationReport,
+    ServerOrigin, StatementReport, StatementSeriesChange, TableReport, ValidationReport,
 };
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use crate::source;
@@ -76,9 +76,21 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         production_buffer_pool: args.sandbox.production_buffer_pool,
         cold_cache: args.sandbox.cache == crate::cli::CacheState::Cold,
     };
-    // A source profile's server plugs in here (the second argument) once profiles carry one.
-    let production = production::production_target(args.target_server.as_ref(), None)?
-        .map(|target| Production::new(target, &sandbox.server));
+    // Production's server: --target-server, else the one the profile or source recorded.
+    let recorded_by = match args.profile {
+        Some(_) => ServerOrigin::Profile,
+        None => ServerOrigin::Source,
+    };
+    let production = production::production_server(
+        args.target_server.as_ref(),
+        profile.server.as_ref(),
+        recorded_by,
+    )?
+    .map(|(target, origin, overrides)| Production {
+        origin,
+        overrides,
+        ..Production::new(target, &sandbox.server)
+    });
     let measured = match &production {
         None => experiment::run(&sandbox, &profile, &migration, &ladder, &progress, started).await,
         Some(production) => {
@@ -225,8 +237,20 @@ fn build_report(
 ) -> Result<Report> {
     let mut statements = Vec::new();
     let mut parts: Vec<Spread> = Vec::new();
+    let mut series_changes = Vec::new();
     for (statement, result) in migration.statements.iter().zip(&measured.statements) {
         let decision = production.map(|p| p.decide(statement, result));
+        if let Some(p) = production {
+            let columns = result.columns_before.as_ref();
+            series_changes.extend(
+                crate::online_ddl::series_changes(&p.target, statement, columns)
+                    .into_iter()
+                    .map(|change| StatementSeriesChange {
+                        statement: statement.index,
+                        change,
+                    }),
+            );
+        }
         let production_points = decision
             .as_ref()
             .map(|d| production::production_measurements(d, result))
@@ -359,7 +383,13 @@ fn build_report(
         checklist: Vec::new(),
     };
     apply_speed_factor(&mut report, args.speed_factor);
-    for assumption in assumptions(&report, &args.sandbox) {
+    let production_server = production.map(|p| Assumption::ProductionServer {
+        server: p.target.label.clone(),
+        origin: p.origin,
+        overrides: p.overrides.clone(),
+        series_changes,
+    });
+    for assumption in assumptions(&report, &args.sandbox, production_server) {
         report.assume(assumption);
     }
     type_check::annotate(&mut report, migration, args.schema.as_deref())?;
@@ -395,12 +425,18 @@ fn curve(
 }
 
 /// What the estimate takes for granted, said aloud.
-fn assumptions(report: &Report, sandbox: &crate::cli::SandboxArgs) -> Vec<Assumption> {
+/// `production_server` stands where production's server is known to differ from the
+/// sandbox's (or is named at all); otherwise production is assumed to run the sandbox's.
+fn assumptions(
+    report: &Report,
+    sandbox: &crate::cli::SandboxArgs,
+    production_server: Option<Assumption>,
+) -> Vec<Assumption> {
     vec![
-        Assumption::SameServer {
+        production_server.unwrap_or_else(|| Assumption::SameServer {
             flavor: report.sandbox.flavor.to_string(),
             version: report.sandbox.version.clone(),
-        },
+        }),
         Assumption::SpeedFactor {
             factor: report.speed_factor,
         },

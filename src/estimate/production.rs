@@ -6,10 +6,29 @@ use crate::ddl::{Algorithm, LockLevel};
 use crate::experiment::{Measurement, StatementMeasurements};
 use crate::migration::Statement;
 use crate::online_ddl::{lookup, Lookup, TableColumns, Target, Verdict};
-use crate::report::{ProductionReport, ProductionSource};
+use crate::report::{ProductionReport, ProductionSource, ServerOrigin};
 use crate::server::{Flavor, ServerInfo};
 use crate::warning::Warning;
 use anyhow::{Context, Result};
+
+/// Where production's server comes from: `--target-server` when given, else the server a
+/// `--profile` or `--source` recorded (`origin` names which); with the flag, the recorded
+/// one it overrides, for the report.
+pub fn production_server(
+    flag: Option<&Target>,
+    profile_server: Option<&ServerInfo>,
+    recorded_by: ServerOrigin,
+) -> Result<Option<(Target, ServerOrigin, Option<String>)>> {
+    let target = production_target(flag, profile_server)?;
+    Ok(target.map(|target| match flag {
+        Some(_) => (
+            target,
+            ServerOrigin::TargetServer,
+            profile_server.map(ServerInfo::label),
+        ),
+        None => (target, recorded_by, None),
+    }))
+}
 
 /// Production's server: `--target-server` wins over the one a source profile recorded.
 pub fn production_target(
@@ -31,6 +50,9 @@ pub fn production_target(
 #[derive(Debug, Clone)]
 pub struct Production {
     pub target: Target,
+    /// Who named production's server, and the recorded one a flag overrode.
+    pub origin: ServerOrigin,
+    pub overrides: Option<String>,
     /// None when the rules know nothing of the sandbox's version.
     pub sandbox: Option<Target>,
     /// The sandbox runs production's flavor and version: measurements stand.
@@ -52,6 +74,8 @@ impl Production {
         let same_server = sandbox.as_ref().is_some_and(|s| target.same_server(s));
         Production {
             target,
+            origin: ServerOrigin::TargetServer,
+            overrides: None,
             sandbox,
             same_server,
         }
@@ -287,12 +311,23 @@ mod tests {
     fn the_flag_wins_over_the_profile() {
         let flag = Target::parse("mysql:8.0.28").expect("target");
         let chosen = production_target(Some(&flag), Some(&maria())).expect("ok");
-        assert_eq!(chosen, Some(flag));
+        assert_eq!(chosen, Some(flag.clone()));
         let from_profile = production_target(None, Some(&maria())).expect("ok");
         assert_eq!(
             from_profile.map(|t| t.label),
             Some("mariadb:10.11.19".to_string())
         );
         assert_eq!(production_target(None, None).expect("ok"), None);
+        // The report says which: the flag, over the profile's server.
+        let (_, origin, overrides) =
+            production_server(Some(&flag), Some(&maria()), ServerOrigin::Profile)
+                .expect("ok")
+                .expect("a server");
+        assert_eq!(origin, ServerOrigin::TargetServer);
+        assert_eq!(overrides.as_deref(), Some("mariadb:10.11.19"));
+        let (_, origin, overrides) = production_server(None, Some(&maria()), ServerOrigin::Source)
+            .expect("ok")
+            .expect("a server");
+        assert_eq!((origin, overrides), (ServerOrigin::Source, None));
     }
 }

@@ -105,6 +105,16 @@ pub struct Finding {
     pub statement: String,
 }
 
+/// A statement whose algorithm, lock or rebuild changes within the target's series.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeriesChange {
+    pub file: String,
+    pub line: usize,
+    pub statement_index: usize,
+    #[serde(flatten)]
+    pub change: crate::online_ddl::SeriesChange,
+}
+
 /// Everything `lint` found; the JSON output is this struct.
 #[derive(Debug, Clone, Serialize)]
 pub struct LintReport {
@@ -118,6 +128,10 @@ pub struct LintReport {
     pub warnings: usize,
     /// Findings silenced by `--allow` or `-- ddl-eta: ignore` comments.
     pub ignored: usize,
+    /// With a target version without patch level (the newest of its series): statements
+    /// an older release of the series treats otherwise, and the rules that change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub series_changes: Vec<SeriesChange>,
     pub findings: Vec<Finding>,
 }
 
@@ -182,7 +196,16 @@ pub fn lint(
     let mut ctx = Context::new(target, schema);
     let mut findings = Vec::new();
     let mut ignored = 0;
+    let mut series_changes = Vec::new();
     for statement in statements {
+        let columns = online::table_columns(&ctx, statement.table.as_deref());
+        let changes = crate::online_ddl::series_changes(&ctx.target, statement, columns.as_ref());
+        series_changes.extend(changes.into_iter().map(|change| SeriesChange {
+            file: statement.file.clone(),
+            line: statement.line,
+            statement_index: statement.index,
+            change,
+        }));
         for rule in rules::ALL {
             for hit in (rule.check)(&ctx, statement) {
                 let finding = Finding {
@@ -217,6 +240,7 @@ pub fn lint(
         warnings: findings.len() - errors,
         ignored,
         findings,
+        series_changes,
     }
 }
 

@@ -240,7 +240,7 @@ fn with_effective_charset(ctx: &Context, table: Option<&str>, clause: &Clause) -
 
 /// The table's columns as the rules read them from information_schema, when the whole
 /// column list is known.
-fn table_columns(ctx: &Context, table: Option<&str>) -> Option<TableColumns> {
+pub(crate) fn table_columns(ctx: &Context, table: Option<&str>) -> Option<TableColumns> {
     let columns = ctx.columns(table)?;
     Some(TableColumns {
         columns: columns

@@ -190,6 +190,82 @@ impl RuleTable {
     }
 }
 
+/// Where a statement's answer changes within the series a target names ("mysql:8.0" is
+/// the newest 8.0; an older 8.0 release may differ): from `from` on, `rule` decides; before
+/// it, `before` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SeriesChange {
+    /// The first release with the newer answer, "8.0.29".
+    pub from: String,
+    pub rule: String,
+    pub before: String,
+}
+
+/// For a target that names a series (`Version::series`), each release within it where the
+/// rules give `statement` another algorithm, lock or rebuild, in version order; empty for
+/// an exact version, and where the rules cannot tell.
+pub fn series_changes(
+    target: &Target,
+    statement: &Statement,
+    table: Option<&TableColumns>,
+) -> Vec<SeriesChange> {
+    let Some(series) = target.version.series() else {
+        return Vec::new();
+    };
+    let within =
+        |v: &Version| v.0.len() > series.len() && v.0.iter().zip(series).all(|(a, b)| a == b);
+    let rules = self::table();
+    // Aurora's answers change where its MySQL version does, or where its own rows do.
+    let aurora_bounds = rules.aurora.iter().flat_map(|a| [&a.from, &a.to]);
+    let rule_bounds = rules
+        .rules
+        .iter()
+        .filter(|r| r.flavor == target.flavor)
+        .flat_map(|r| [&r.from, &r.to]);
+    let mut versions: Vec<Version> = rule_bounds
+        .chain(aurora_bounds.filter(|_| target.flavor == Flavor::AuroraMysql))
+        .flatten()
+        .filter(|v| within(v))
+        .cloned()
+        .collect();
+    versions.sort();
+    versions.dedup();
+    let first = Version(series.iter().copied().chain([0]).collect());
+    let mut changes = Vec::new();
+    let mut previous = lookup(&target.at(first), statement, table).verdict();
+    for version in versions {
+        let verdict = lookup(&target.at(version.clone()), statement, table).verdict();
+        if let (Some(before), Some(now)) = (&previous, &verdict) {
+            let answer = |v: &Verdict| (v.algorithm, v.lock, v.rebuilds_table);
+            if answer(before) != answer(now) {
+                changes.push(SeriesChange {
+                    from: written(target.flavor, &version),
+                    rule: now.rule_id.clone(),
+                    before: before.rule_id.clone(),
+                });
+            }
+        }
+        if verdict.is_some() {
+            previous = verdict;
+        }
+    }
+    changes
+}
+
+/// A version as its flavor writes it: Aurora's minor has two digits ("3.05").
+fn written(flavor: Flavor, version: &Version) -> String {
+    match (flavor, version.0.as_slice()) {
+        (Flavor::AuroraMysql, [major, minor, rest @ ..]) => {
+            let mut text = format!("{major}.{minor:02}");
+            for part in rest {
+                text.push_str(&format!(".{part}"));
+            }
+            text
+        }
+        _ => version.to_string(),
+    }
+}
+
 /// What the session running a statement has set, where it changes a clause's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Session {

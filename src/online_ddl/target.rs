@@ -1,11 +1,16 @@
 //! Production's server as the rules know it: a flavor and a version, parsed from
 //! `--target-server mysql:8.0.28` / `aurora-mysql:3.04` / `mariadb:10.11` or taken from a
-//! `ServerInfo`. Versions compare numerically, part by part (3.04 < 3.10).
+//! `ServerInfo`. Versions compare numerically, part by part (3.04 < 3.10). A version
+//! without its patch level names the newest release of its series, in every command.
 
 use crate::server::{Flavor, ServerInfo};
 use anyhow::{bail, Result};
 use std::cmp::Ordering;
 use std::fmt;
+
+/// The last part of a version that names the newest release of its series: above every
+/// patch level ever released.
+const NEWEST: u32 = u32::MAX;
 
 /// A dotted version, compared part by part; missing parts count as 0 (10.11 == 10.11.0).
 #[derive(Debug, Clone)]
@@ -34,9 +39,21 @@ impl Version {
         self.0.get(i).copied().unwrap_or(0)
     }
 
-    /// True when `self` names `other` at `self`'s precision: 10.11 matches 10.11.19.
+    /// True when `self` names `other` at `self`'s precision: 10.11 matches 10.11.19, and
+    /// so does the newest of the series 10.11 (whose last part, `NEWEST`, matches any).
     pub fn matches(&self, other: &Version) -> bool {
-        self.0.iter().enumerate().all(|(i, p)| other.part(i) == *p)
+        self.0
+            .iter()
+            .enumerate()
+            .all(|(i, p)| *p == NEWEST || other.part(i) == *p)
+    }
+
+    /// For the newest release of a series ("8.0" as a target): the series' parts ([8, 0]).
+    pub fn series(&self) -> Option<&[u32]> {
+        match self.0.split_last() {
+            Some((&NEWEST, series)) => Some(series),
+            _ => None,
+        }
     }
 }
 
@@ -58,7 +75,17 @@ impl PartialOrd for Version {
 
 impl fmt::Display for Version {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(u32::to_string).collect();
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|&p| {
+                if p == NEWEST {
+                    "x".to_string()
+                } else {
+                    p.to_string()
+                }
+            })
+            .collect();
         f.write_str(&parts.join("."))
     }
 }
@@ -75,7 +102,11 @@ pub struct Target {
 const EXAMPLES: &str = "examples: mysql:8.0.28, aurora-mysql:3.04, mariadb:10.11";
 
 impl Target {
-    /// Parses `flavor:version`; the error says what is wrong and what would work.
+    /// Parses `flavor:version`; the error says what is wrong and what would work. A
+    /// version without its patch number ("mysql:8.0", "mariadb:10.11", "aurora-mysql:3")
+    /// means the newest release of that series, for `lint` and `estimate` alike:
+    /// "mysql:8.0" drops a column INSTANTly (8.0.29+); `series_changes` names what an older
+    /// release of the series does otherwise. The label stays as written.
     pub fn parse(text: &str) -> Result<Target> {
         let Some((flavor_text, version_text)) = text.trim().split_once(':') else {
             bail!("'{text}' is not FLAVOR:VERSION ({EXAMPLES})");
@@ -97,19 +128,26 @@ impl Target {
             version,
         };
         target.check_supported()?;
+        let mut target = target;
+        if target.version.0.len() < 3 {
+            target.version.0.push(NEWEST);
+        }
         Ok(target)
     }
 
-    /// Like `parse`, but a version without its patch number ("mysql:8.0", "mariadb:10.11",
-    /// "aurora-mysql:3") means the newest release of that series, as `lint
-    /// --target-server` takes it: "mysql:8.0" drops a column INSTANTly (8.0.29+). The
-    /// label stays as written.
+    /// `parse`: kept for the callers that named the newest-of-series reading apart when
+    /// only `lint` had it.
     pub fn parse_current(text: &str) -> Result<Target> {
-        let mut target = Target::parse(text)?;
-        if target.version.0.len() < 3 {
-            target.version.0.push(u32::MAX);
+        Target::parse(text)
+    }
+
+    /// The same server at another version (for comparing releases within a series).
+    pub fn at(&self, version: Version) -> Target {
+        Target {
+            flavor: self.flavor,
+            label: format!("{}:{version}", self.flavor.as_str()),
+            version,
         }
-        Ok(target)
     }
 
     pub fn from_server(server: &ServerInfo) -> Result<Target> {
@@ -181,7 +219,7 @@ mod tests {
     fn targets_parse_with_their_labels() {
         let target = Target::parse("aurora-mysql:3.04").expect("parses");
         assert_eq!(target.flavor, Flavor::AuroraMysql);
-        assert_eq!(target.version, Version(vec![3, 4]));
+        assert_eq!(target.version.series(), Some(&[3, 4][..]));
         assert_eq!(target.to_string(), "aurora-mysql:3.04");
         assert_eq!(
             Target::parse("MariaDB:10.11").expect("parses").flavor,
@@ -222,11 +260,15 @@ mod tests {
         assert_eq!(maria.to_string(), "mariadb:10.11");
         let aurora = Target::parse_current("aurora-mysql:3").expect("parses");
         assert!(aurora.version > v("3.11") && aurora.version < v("4"));
-        // `parse` itself keeps the short version as written (estimate's matching).
+        // One meaning in every command: `parse` (estimate) reads it as `parse_current`
+        // (lint) does.
         assert_eq!(
-            Target::parse("mysql:8.0").expect("parses").version,
-            v("8.0")
+            Target::parse("mysql:8.0").expect("parses"),
+            Target::parse_current("mysql:8.0").expect("parses")
         );
+        assert_eq!(current.version.series(), Some(&[8, 0][..]));
+        assert_eq!(exact.version.series(), None);
+        assert_eq!(current.version.to_string(), "8.0.x");
         assert!(Target::parse_current("postgres:16").is_err());
     }
 
@@ -242,5 +284,13 @@ mod tests {
         assert!(!Target::parse("mysql:10.11")
             .expect("parses")
             .same_server(&sandbox));
+        // The newest 8.0 is an 8.0.36 sandbox's server too.
+        let mysql = Target::parse("mysql:8.0.36").expect("parses");
+        assert!(Target::parse("mysql:8.0")
+            .expect("parses")
+            .same_server(&mysql));
+        assert!(!Target::parse("mysql:8.4")
+            .expect("parses")
+            .same_server(&mysql));
     }
 }

@@ -328,3 +328,42 @@ fn malformed_tables_are_refused_with_the_line() {
         assert!(message.contains("targets.txt:"), "{message}");
     }
 }
+
+#[test]
+fn a_series_names_the_rules_that_change_within_it() {
+    let middle = statement("ALTER TABLE t ADD COLUMN extra int NULL AFTER id");
+    let columns = columns();
+    let table = Some(&columns);
+    let changes = series_changes(&target("mysql:8.0"), &middle, table);
+    assert_eq!(
+        changes,
+        vec![SeriesChange {
+            from: "8.0.29".to_string(),
+            rule: "mysql-add-column-middle-instant".to_string(),
+            before: "mysql-add-column-middle-inplace".to_string(),
+        }]
+    );
+    let drop = statement("ALTER TABLE t DROP COLUMN grade");
+    let changes = series_changes(&target("mysql:8.0"), &drop, None);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].rule, "mysql-drop-column-instant");
+    // Adding a last column: INSTANT from 8.0.12.
+    let last = statement("ALTER TABLE t ADD COLUMN extra int NULL");
+    let changes = series_changes(&target("mysql:8.0"), &last, None);
+    assert_eq!(changes[0].from, "8.0.12");
+    // An exact version names no series; an index build is the same all through 8.0.
+    assert!(series_changes(&target("mysql:8.0.28"), &middle, table).is_empty());
+    let index = statement("CREATE INDEX t_name ON t (name)");
+    assert!(series_changes(&target("mysql:8.0"), &index, None).is_empty());
+    // Aurora 3 follows its MySQL versions: 3.04 (8.0.28) rebuilds, 3.05 (8.0.32) does not.
+    let changes = series_changes(&target("aurora-mysql:3"), &middle, table);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].from, "3.05");
+    // The newest of the series is what lookup answers.
+    assert_eq!(
+        lookup(&target("mysql:8.0"), &middle, table)
+            .verdict()
+            .map(|v| v.rule_id),
+        Some("mysql-add-column-middle-instant".to_string())
+    );
+}

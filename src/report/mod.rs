@@ -148,6 +148,37 @@ pub enum Assumption {
         ratio_low: f64,
         ratio_high: f64,
     },
+    /// Production runs `server` (not the sandbox's), known from `origin`: its rules give
+    /// the algorithm, lock and rebuild where they differ from what the sandbox did.
+    ProductionServer {
+        server: String,
+        origin: ServerOrigin,
+        /// The server a profile or source recorded, when `--target-server` overrode it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overrides: Option<String>,
+        /// For a version without patch level (the newest of its series): where an older
+        /// release of the series answers a statement otherwise.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        series_changes: Vec<StatementSeriesChange>,
+    },
+}
+
+/// Where production's server (flavor and version) came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerOrigin {
+    TargetServer,
+    Profile,
+    Source,
+}
+
+/// A statement whose algorithm, lock or rebuild changes within production's series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementSeriesChange {
+    /// 0-based statement index.
+    pub statement: usize,
+    #[serde(flatten)]
+    pub change: crate::online_ddl::SeriesChange,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -153,6 +153,12 @@ pub fn warning(w: &Warning) -> String {
 /// One assumption in the current wording.
 pub fn assumption(a: &Assumption) -> String {
     match a {
+        Assumption::ProductionServer {
+            server,
+            origin,
+            overrides,
+            series_changes,
+        } => production_server(server, *origin, overrides.as_deref(), series_changes),
         Assumption::SameServer { flavor, version } => format!(
             "Production runs the same server as the sandbox ({flavor} {version}); where production differs (MySQL 8.0 or Aurora MySQL against a MariaDB sandbox), the algorithm can differ too."
         ),
@@ -185,5 +191,65 @@ pub fn assumption(a: &Assumption) -> String {
              interval x{ratio_low:.2} to x{ratio_high:.2} of the uncalibrated point (their observed spread, in place of the model's)",
             operation.as_str()
         ),
+    }
+}
+
+/// Which server production runs and who said so; for a series ("mysql:8.0"), the rules
+/// that an older release of it would use instead.
+fn production_server(
+    server: &str,
+    origin: super::ServerOrigin,
+    overrides: Option<&str>,
+    changes: &[super::StatementSeriesChange],
+) -> String {
+    use super::ServerOrigin;
+    let from = match (origin, overrides) {
+        (ServerOrigin::TargetServer, Some(recorded)) => {
+            format!("--target-server, over the {recorded} the profile recorded")
+        }
+        (ServerOrigin::TargetServer, None) => "--target-server".to_string(),
+        (ServerOrigin::Profile, _) => "recorded in the --profile".to_string(),
+        (ServerOrigin::Source, _) => "read from the --source".to_string(),
+    };
+    let mut text = format!(
+        "Production runs {server} ({from}): where its rules give another algorithm, lock or table rebuild than the sandbox's server, the estimate follows production's rules."
+    );
+    if !changes.is_empty() {
+        let listed: Vec<String> = changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "statement {}: {} from {} (before it, {})",
+                    c.statement + 1,
+                    c.change.rule,
+                    c.change.from,
+                    c.change.before
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            " A version without patch level is the newest release of its series, and within it the rules change: {}. Give the exact version (e.g. --target-server {}) if production runs an older release.",
+            listed.join("; "),
+            older_example(server, changes)
+        ));
+    }
+    text
+}
+
+/// "mysql:8.0.28": the release just before the first change, as an example to give.
+fn older_example(server: &str, changes: &[super::StatementSeriesChange]) -> String {
+    let flavor = server.split(':').next().unwrap_or(server);
+    let first = changes
+        .iter()
+        .map(|c| c.change.from.as_str())
+        .next()
+        .unwrap_or("");
+    let (head, last) = first.rsplit_once('.').unwrap_or(("", first));
+    match last.parse::<u32>() {
+        // Keep the written width: Aurora's "3.05" comes after "3.04".
+        Ok(n) if n > 0 && !head.is_empty() => {
+            format!("{flavor}:{head}.{:0width$}", n - 1, width = last.len())
+        }
+        _ => format!("{flavor}:{first}"),
     }
 }

@@ -32,8 +32,51 @@ pub fn render(report: &LintReport) -> String {
         let _ = writeln!(out, "  why: {}", f.explanation);
         let _ = writeln!(out, "  instead: {}\n", f.alternative);
     }
+    if let Some(note) = series_note(report) {
+        let _ = writeln!(out, "{note}\n");
+    }
     let _ = writeln!(out, "{}", summary(report));
     out
+}
+
+/// One line for a target named without patch level: the releases of its series where the
+/// rules for these statements change, with the rules that apply from there on.
+fn series_note(report: &LintReport) -> Option<String> {
+    let mut at: Vec<(&str, Vec<&str>)> = Vec::new();
+    for c in &report.series_changes {
+        let rule = c.change.rule.as_str();
+        match at.iter_mut().find(|(from, _)| *from == c.change.from) {
+            Some((_, rules)) if !rules.contains(&rule) => rules.push(rule),
+            Some(_) => {}
+            None => at.push((c.change.from.as_str(), vec![rule])),
+        }
+    }
+    if at.is_empty() {
+        return None;
+    }
+    at.sort_by(|a, b| {
+        let parts = |v: &str| -> Vec<u32> { v.split('.').filter_map(|p| p.parse().ok()).collect() };
+        parts(a.0).cmp(&parts(b.0))
+    });
+    let listed: Vec<String> = at
+        .iter()
+        .map(|(from, rules)| format!("from {from}: {}", rules.join(", ")))
+        .collect();
+    let mut statements: Vec<usize> = report
+        .series_changes
+        .iter()
+        .map(|c| c.statement_index)
+        .collect();
+    statements.dedup();
+    let count = match statements.len() {
+        1 => "1 statement".to_string(),
+        n => format!("{n} statements"),
+    };
+    Some(format!(
+        "note: {} is the newest release of its series; older releases answer otherwise for {count} ({}); give the exact version for an older server",
+        report.target_server,
+        listed.join("; ")
+    ))
 }
 
 fn summary(report: &LintReport) -> String {
