@@ -4,8 +4,9 @@
 //! killed from a second connection).
 
 use super::SourceOptions;
+use crate::online_ddl::Version;
 use crate::sandbox::url;
-use crate::server::{self, ServerIdentity, ServerInfo};
+use crate::server::{self, Flavor, ServerIdentity, ServerInfo};
 use crate::text::one_line;
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlRow};
@@ -115,7 +116,42 @@ impl Source {
         // Our reads must never queue long behind a DDL on production.
         self.query(&format!("SET SESSION lock_wait_timeout = {seconds:.0}"))
             .await?;
+        // MySQL 8 caches information_schema's row counts and sizes for up to a day.
+        if let Some(set) = fresh_statistics_sql(&self.server) {
+            let exists = self
+                .query("SHOW SESSION VARIABLES LIKE 'information_schema_stats_expiry'")
+                .await?;
+            if !exists.is_empty() {
+                self.query(set).await?;
+            }
+        }
         Ok(())
+    }
+
+    /// The query that lists every other session's thread, for this server
+    /// (`processlist_sql`).
+    pub fn processlist_sql(&self) -> &'static str {
+        processlist_sql(&self.server)
+    }
+
+    /// What the account may do, with the privileges of its active (default) roles: SHOW
+    /// GRANTS lists them, where information_schema.USER_PRIVILEGES has the account's own
+    /// grants only.
+    pub async fn privileges(&mut self) -> Result<Privileges> {
+        let roles = if self.server.is_mariadb() {
+            None
+        } else {
+            // MySQL 8: "NONE", or the active roles as `r`@`%`,`s`@`%`; MySQL 5.7 has none.
+            let rows = self
+                .query("SELECT CAST(CURRENT_ROLE() AS CHAR)")
+                .await
+                .unwrap_or_default();
+            rows.first().and_then(|row| text_at(row, 0).ok())
+        };
+        let sql = grants_sql(&self.server, roles.as_deref());
+        let rows = self.query(&sql).await?;
+        let grants: Vec<String> = rows.iter().filter_map(|row| text_at(row, 0).ok()).collect();
+        Ok(Privileges::from_grants(&grants, &self.database))
     }
 
     /// Run one statement under the limits. Only SELECT, SHOW and session SET pass.
@@ -192,6 +228,105 @@ impl Source {
     }
 }
 
+/// `SET SESSION information_schema_stats_expiry = 0` where the server has the variable
+/// (MySQL 8.0 and Aurora MySQL 3): otherwise row counts and sizes may be a day old. None
+/// for MariaDB and MySQL 5.7 / Aurora 2.
+pub fn fresh_statistics_sql(server: &ServerInfo) -> Option<&'static str> {
+    (mysql_version(server)? >= Version(vec![8, 0, 3]))
+        .then_some("SET SESSION information_schema_stats_expiry = 0")
+}
+
+/// The MySQL version a MySQL or Aurora MySQL server behaves as (Aurora 3 is 8.0.23 and
+/// later, Aurora 2 is 5.7); None for MariaDB.
+fn mysql_version(server: &ServerInfo) -> Option<Version> {
+    let version = Version::parse(&server.version)?;
+    match server.flavor {
+        Flavor::Mariadb => None,
+        Flavor::Mysql => Some(version),
+        Flavor::AuroraMysql => Some(if version >= Version(vec![3]) {
+            Version(vec![8, 0, 23])
+        } else {
+            Version(vec![5, 7, 12])
+        }),
+    }
+}
+
+/// Every other session's thread, one row each: id, database, command, milliseconds in the
+/// state, state, statement (first 4000 characters), and MariaDB's stage, stage count and
+/// progress (zeros elsewhere). MySQL 8.0.22 and later read performance_schema.processlist
+/// (information_schema.PROCESSLIST is deprecated there and takes a global mutex).
+pub fn processlist_sql(server: &ServerInfo) -> &'static str {
+    if server.is_mariadb() {
+        return "SELECT CAST(ID AS SIGNED), CAST(IFNULL(DB, '') AS CHAR), CAST(COMMAND AS CHAR), \
+                CAST(TIME_MS AS DOUBLE), CAST(IFNULL(STATE, '') AS CHAR), CAST(LEFT(INFO, 4000) AS CHAR), \
+                CAST(STAGE AS SIGNED), CAST(MAX_STAGE AS SIGNED), CAST(PROGRESS AS DOUBLE) \
+         FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()";
+    }
+    if mysql_version(server).is_some_and(|v| v >= Version(vec![8, 0, 22])) {
+        return "SELECT CAST(ID AS SIGNED), CAST(IFNULL(DB, '') AS CHAR), CAST(COMMAND AS CHAR), \
+                CAST(TIME * 1000 AS DOUBLE), CAST(IFNULL(STATE, '') AS CHAR), CAST(LEFT(INFO, 4000) AS CHAR), \
+                0, 0, CAST(0 AS DOUBLE) \
+         FROM performance_schema.processlist WHERE ID <> CONNECTION_ID()";
+    }
+    "SELECT CAST(ID AS SIGNED), CAST(IFNULL(DB, '') AS CHAR), CAST(COMMAND AS CHAR), \
+            CAST(TIME * 1000 AS DOUBLE), CAST(IFNULL(STATE, '') AS CHAR), CAST(LEFT(INFO, 4000) AS CHAR), \
+            0, 0, CAST(0 AS DOUBLE) \
+     FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()"
+}
+
+/// SHOW GRANTS with the active roles' privileges: MariaDB's lists the current role's
+/// grants itself; MySQL 8's needs `USING` the roles `CURRENT_ROLE()` names.
+pub fn grants_sql(server: &ServerInfo, current_roles: Option<&str>) -> String {
+    let roles = current_roles
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && !r.eq_ignore_ascii_case("NONE"));
+    match roles {
+        Some(roles) if !server.is_mariadb() && !roles.contains(';') => {
+            format!("SHOW GRANTS FOR CURRENT_USER() USING {roles}")
+        }
+        _ => "SHOW GRANTS".to_string(),
+    }
+}
+
+/// What SHOW GRANTS says the account may do, for what ddl-eta reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Privileges {
+    /// PROCESS: other sessions' statements in the process list.
+    pub process: bool,
+    /// SELECT on the whole database (or on every database).
+    pub select: bool,
+}
+
+impl Privileges {
+    /// Reads `GRANT privs ON what TO ...` lines (the account's and its roles').
+    pub fn from_grants(grants: &[String], database: &str) -> Privileges {
+        let mut found = Privileges::default();
+        let quoted_db = format!("`{}`.*", database.replace('`', "``"));
+        for grant in grants {
+            let upper = grant.to_ascii_uppercase();
+            let Some(rest) = upper.strip_prefix("GRANT ") else {
+                continue;
+            };
+            let Some((privs, after)) = rest.split_once(" ON ") else {
+                continue;
+            };
+            let on = grant
+                .get(grant.len() - after.len()..)
+                .unwrap_or("")
+                .split(" TO ")
+                .next()
+                .unwrap_or("")
+                .trim();
+            let all = privs.contains("ALL PRIVILEGES");
+            let has = |p: &str| all || privs.split(',').any(|x| x.trim() == p);
+            let global = on == "*.*";
+            found.process |= global && has("PROCESS");
+            found.select |= (global || on == quoted_db) && has("SELECT");
+        }
+        found
+    }
+}
+
 /// The guard that makes "read-only" provable: nothing else can be sent on the source
 /// session (KILL QUERY goes on a separate connection, for our own statement only).
 fn ensure_read_only(sql: &str) -> Result<()> {
@@ -248,6 +383,118 @@ mod tests {
         assert!(ensure_read_only("SET GLOBAL x = 1").is_err());
         assert!(ensure_read_only("DROP TABLE t").is_err());
         assert!(ensure_read_only("SELECT 1; DROP TABLE t").is_err());
+    }
+
+    fn server(flavor: Flavor, version: &str) -> ServerInfo {
+        ServerInfo {
+            flavor,
+            version: version.to_string(),
+        }
+    }
+
+    #[test]
+    fn statistics_are_fresh_where_mysql_caches_them() {
+        let set = Some("SET SESSION information_schema_stats_expiry = 0");
+        assert_eq!(fresh_statistics_sql(&server(Flavor::Mysql, "8.0.28")), set);
+        assert_eq!(fresh_statistics_sql(&server(Flavor::Mysql, "8.4.3")), set);
+        assert_eq!(
+            fresh_statistics_sql(&server(Flavor::AuroraMysql, "3.04.0")),
+            set
+        );
+        assert_eq!(fresh_statistics_sql(&server(Flavor::Mysql, "5.7.44")), None);
+        assert_eq!(
+            fresh_statistics_sql(&server(Flavor::AuroraMysql, "2.11.2")),
+            None
+        );
+        assert_eq!(
+            fresh_statistics_sql(&server(Flavor::Mariadb, "10.11.19")),
+            None
+        );
+    }
+
+    #[test]
+    fn the_process_list_comes_from_performance_schema_from_mysql_8_0_22() {
+        let from = |flavor, version| {
+            let sql = processlist_sql(&server(flavor, version));
+            assert!(ensure_read_only(sql).is_ok(), "{sql}");
+            sql.split(" FROM ").last().unwrap_or("").to_string()
+        };
+        let p_s = "performance_schema.processlist WHERE ID <> CONNECTION_ID()";
+        let i_s = "information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()";
+        assert_eq!(from(Flavor::Mysql, "8.0.22"), p_s);
+        assert_eq!(from(Flavor::Mysql, "8.4.3"), p_s);
+        assert_eq!(from(Flavor::AuroraMysql, "3.01.0"), p_s);
+        assert_eq!(from(Flavor::Mysql, "8.0.21"), i_s);
+        assert_eq!(from(Flavor::Mysql, "5.7.44"), i_s);
+        assert_eq!(from(Flavor::AuroraMysql, "2.11.2"), i_s);
+        assert_eq!(from(Flavor::Mariadb, "10.11.19"), i_s);
+        // MariaDB's has the stage columns watch reads progress from.
+        assert!(processlist_sql(&server(Flavor::Mariadb, "10.11.19")).contains("MAX_STAGE"));
+    }
+
+    #[test]
+    fn grants_include_the_active_roles() {
+        let mysql = server(Flavor::Mysql, "8.0.36");
+        assert_eq!(
+            grants_sql(&mysql, Some("`watcher`@`%`,`reader`@`%`")),
+            "SHOW GRANTS FOR CURRENT_USER() USING `watcher`@`%`,`reader`@`%`"
+        );
+        assert_eq!(grants_sql(&mysql, Some("NONE")), "SHOW GRANTS");
+        assert_eq!(grants_sql(&mysql, None), "SHOW GRANTS");
+        // MariaDB's SHOW GRANTS lists the current role's grants itself.
+        let maria = server(Flavor::Mariadb, "10.11.19");
+        assert_eq!(grants_sql(&maria, Some("watcher")), "SHOW GRANTS");
+        for sql in [
+            grants_sql(&mysql, Some("`r`@`%`")),
+            grants_sql(&maria, None),
+        ] {
+            assert!(ensure_read_only(&sql).is_ok(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn privileges_are_read_from_grants_of_account_and_roles() {
+        let grants =
+            |lines: &[&str]| -> Vec<String> { lines.iter().map(|l| l.to_string()).collect() };
+        let through_role = grants(&[
+            "GRANT `watcher` TO `u`@`localhost`",
+            "GRANT USAGE ON *.* TO `u`@`localhost`",
+            "GRANT PROCESS ON *.* TO `watcher`",
+            "GRANT SELECT ON `prod`.* TO `watcher`",
+        ]);
+        assert_eq!(
+            Privileges::from_grants(&through_role, "prod"),
+            Privileges {
+                process: true,
+                select: true
+            }
+        );
+        assert_eq!(
+            Privileges::from_grants(&through_role, "other"),
+            Privileges {
+                process: true,
+                select: false
+            }
+        );
+        let all = grants(&["GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION"]);
+        assert_eq!(
+            Privileges::from_grants(&all, "prod"),
+            Privileges {
+                process: true,
+                select: true
+            }
+        );
+        let narrow = grants(&[
+            "GRANT SELECT (a) ON `prod`.`t` TO `u`@`%`",
+            "GRANT SELECT, PROCESSING ON `prod`.* TO `u`@`%`",
+        ]);
+        assert_eq!(
+            Privileges::from_grants(&narrow, "prod"),
+            Privileges {
+                process: false,
+                select: true
+            }
+        );
     }
 
     #[test]

@@ -77,17 +77,8 @@ impl Filter {
 
 /// Every thread but our own.
 pub async fn threads(source: &mut Source) -> Result<Vec<Thread>> {
-    let sql = if source.server.is_mariadb() {
-        "SELECT CAST(ID AS SIGNED), CAST(IFNULL(DB, '') AS CHAR), CAST(COMMAND AS CHAR), \
-                CAST(TIME_MS AS DOUBLE), CAST(IFNULL(STATE, '') AS CHAR), CAST(LEFT(INFO, 4000) AS CHAR), \
-                CAST(STAGE AS SIGNED), CAST(MAX_STAGE AS SIGNED), CAST(PROGRESS AS DOUBLE) \
-         FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()"
-    } else {
-        "SELECT CAST(ID AS SIGNED), CAST(IFNULL(DB, '') AS CHAR), CAST(COMMAND AS CHAR), \
-                CAST(TIME * 1000 AS DOUBLE), CAST(IFNULL(STATE, '') AS CHAR), CAST(LEFT(INFO, 4000) AS CHAR), \
-                0, 0, CAST(0 AS DOUBLE) \
-         FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()"
-    };
+    // The source session picks the table by version (performance_schema from MySQL 8.0.22).
+    let sql = source.processlist_sql();
     let rows = source
         .query(sql)
         .await
@@ -224,17 +215,12 @@ fn table_after_keyword(sql: &str) -> Option<String> {
 /// Fail with one line when the account cannot see other sessions' statements: without
 /// PROCESS, PROCESSLIST silently shows only the account's own threads.
 pub async fn require_process_privilege(source: &mut Source) -> Result<()> {
-    let rows = source
-        .query(
-            "SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES \
-             WHERE PRIVILEGE_TYPE = 'PROCESS'",
-        )
+    // SHOW GRANTS with the default roles' grants, not USER_PRIVILEGES (the account's own).
+    let granted = source
+        .privileges()
         .await
-        .context("reading the account's privileges")?;
-    let granted = match rows.first() {
-        Some(row) => row.try_get::<i64, _>(0)? > 0,
-        None => false,
-    };
+        .context("reading the account's privileges")?
+        .process;
     if !granted {
         bail!(
             "the account cannot see other sessions' statements: it needs the PROCESS privilege \
