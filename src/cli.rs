@@ -122,8 +122,9 @@ pub struct ProfileArgs {
 /// How the source is read: credentials, sampling and time limits.
 #[derive(Debug, Args)]
 pub struct SourceReadArgs {
-    /// Read the source's password from the first line of FILE (else from the URL, else
-    /// from the MYSQL_PWD environment variable).
+    /// Read the source's password from the first line of FILE. The order: this file, else
+    /// the URL's password, else the MYSQL_PWD environment variable. A file (or MYSQL_PWD)
+    /// keeps the password off the command line, where `ps` shows it.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 

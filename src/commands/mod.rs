@@ -55,7 +55,7 @@ pub fn secrets_of(cli: &Cli) -> Vec<String> {
         .flat_map(|url| crate::sandbox::url::password_forms(url))
         .collect();
     if let Ok(Some(password)) = crate::source::password_from(password_file) {
-        secrets.push(password);
+        secrets.push(password.text().to_string());
     }
     secrets
 }

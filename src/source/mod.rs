@@ -25,8 +25,9 @@ use std::time::{Duration, SystemTime};
 pub struct SourceOptions {
     /// mysql://user[:password]@host[:port]/database
     pub url: String,
-    /// A password from `--password-file` or `MYSQL_PWD`, used when the URL has none.
-    pub password: Option<String>,
+    /// A password from `--password-file` (it wins over the URL's) or `MYSQL_PWD` (used
+    /// when the URL has none).
+    pub password: Option<Password>,
     pub exact_rowcount: bool,
     pub sample_rows: u64,
     /// `--write-rate`: rows written per second, when performance_schema cannot tell.
@@ -36,15 +37,47 @@ pub struct SourceOptions {
     pub profile_timeout: Duration,
 }
 
-/// The password, from `--password-file` (first line) or else `MYSQL_PWD`.
-pub fn password_from(file: Option<&PathBuf>) -> Result<Option<String>> {
+/// A password given beside the URL, and where it came from. The order, safest first: the
+/// file a user wrote for this (`--password-file`), then the URL's (visible to `ps` when
+/// typed on a command line), then `MYSQL_PWD` (inherited by every child process, and
+/// often left over from another job).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Password {
+    File(String),
+    Environment(String),
+}
+
+impl Password {
+    pub fn text(&self) -> &str {
+        match self {
+            Password::File(p) | Password::Environment(p) => p,
+        }
+    }
+
+    /// The password to connect with, where the URL has `in_url`: the file's wins over the
+    /// URL's, the URL's over MYSQL_PWD. None: the URL's own (or no password).
+    pub fn over_url<'a>(given: Option<&'a Password>, in_url: Option<&str>) -> Option<&'a str> {
+        match (given, in_url) {
+            (Some(Password::File(p)), _) => Some(p),
+            (Some(Password::Environment(p)), None) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// The password from `--password-file` (first line), else `MYSQL_PWD`; which one the
+/// session uses beside a URL that has its own is `Password::over_url`.
+pub fn password_from(file: Option<&PathBuf>) -> Result<Option<Password>> {
     if let Some(path) = file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read password file {}", path.display()))?;
         let password = text.lines().next().unwrap_or("").to_string();
-        return Ok(Some(password));
+        return Ok(Some(Password::File(password)));
     }
-    Ok(std::env::var("MYSQL_PWD").ok().filter(|p| !p.is_empty()))
+    Ok(std::env::var("MYSQL_PWD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(Password::Environment))
 }
 
 impl Source {
@@ -163,5 +196,20 @@ mod tests {
         assert_eq!(url::password_of("mysql://u:pw@h/db").as_deref(), Some("pw"));
         assert_eq!(url::password_of("mysql://u@h/db"), None);
         assert_eq!(url::password_of("mysql://u:@h/db"), None);
+    }
+
+    #[test]
+    fn the_password_file_wins_then_the_url_then_mysql_pwd() {
+        use super::Password;
+        let file = Password::File("from-file".to_string());
+        let env = Password::Environment("from-env".to_string());
+        assert_eq!(
+            Password::over_url(Some(&file), Some("in-url")),
+            Some("from-file")
+        );
+        assert_eq!(Password::over_url(Some(&file), None), Some("from-file"));
+        assert_eq!(Password::over_url(Some(&env), Some("in-url")), None);
+        assert_eq!(Password::over_url(Some(&env), None), Some("from-env"));
+        assert_eq!(Password::over_url(None, Some("in-url")), None);
     }
 }

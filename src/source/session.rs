@@ -3,7 +3,7 @@
 //! SELECT, SHOW and session SET is refused before it leaves; a query past its limit is
 //! killed from a second connection).
 
-use super::SourceOptions;
+use super::{Password, SourceOptions};
 use crate::online_ddl::Version;
 use crate::sandbox::url;
 use crate::server::{self, Flavor, ServerIdentity, ServerInfo};
@@ -42,10 +42,9 @@ impl Source {
             .with_context(|| {
                 format!("the source URL {redacted} names no database: write mysql://user@host:3306/DATABASE")
             })?;
-        if let Some(password) = &settings.password {
-            if url::password_of(&settings.url).is_none() {
-                options = options.password(password);
-            }
+        let in_url = url::password_of(&settings.url);
+        if let Some(password) = Password::over_url(settings.password.as_ref(), in_url.as_deref()) {
+            options = options.password(password);
         }
         let started = Instant::now();
         let conn = server::connect(&options, settings.connect_timeout)

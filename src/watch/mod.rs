@@ -64,7 +64,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
 
-    /// Read the password from the first line of FILE (else from the URL, else MYSQL_PWD).
+    /// Read the password from the first line of FILE. The order: this file, else the URL's
+    /// password, else MYSQL_PWD.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
