@@ -381,6 +381,15 @@ async fn a_waiting_alter_names_its_holder_or_its_candidates_and_the_queue() {
         .unwrap_or_else(|| panic!("watch still running 40 s after the server stopped: {seen}"));
     assert_eq!(status.code(), Some(1), "{seen}");
     assert!(seen.contains("error: "), "{seen}");
+    // Each cause once: the error line's parts are all different.
+    let error = seen
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or("");
+    let parts: Vec<&str> = error.split(": ").collect();
+    for part in &parts {
+        assert_eq!(parts.iter().filter(|p| *p == part).count(), 1, "{error}");
+    }
     assert!(
         seen.contains("last progress seen: prod.big (thread "),
         "{seen}"
@@ -772,4 +781,75 @@ fn a_source_that_refuses_says_its_cause_once() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("warning: "), "{err}");
     assert_eq!(err.matches("Connection refused").count(), 1, "{err}");
+}
+
+/// ddl-eta run as a terminal's foreground job (on a pseudo-terminal of the test's own):
+/// the terminal's Ctrl-C reaches the wrapped command once, not once from the terminal
+/// and again from ddl-eta, and ddl-eta exits with the command's code.
+#[test]
+fn a_terminals_ctrl_c_reaches_the_command_once() {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: posix_openpt/grantpt/unlockpt/ptsname_r on the fd just opened, into a
+    // buffer of ours; open of the returned path.
+    let (master, slave) = unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(master >= 0, "no pseudo-terminal");
+        assert_eq!(libc::grantpt(master), 0);
+        assert_eq!(libc::unlockpt(master), 0);
+        let mut name = [0 as libc::c_char; 128];
+        assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
+        let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
+        assert!(slave >= 0, "cannot open the terminal's slave side");
+        (master, slave)
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let scratch = Scratch::new("watch_ctrl_c");
+    let url = format!("mysql://u@127.0.0.1:{port}/db");
+    let script = "trap 'echo got-int' INT; echo ready; \
+                  i=0; while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; exit 9";
+    let mut command = scratch.command();
+    command
+        .args(["watch", "--source", &url, "--", "sh", "-c", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: only async-signal-safe calls between fork and exec: a new session whose
+    // controlling terminal (and standard input) is the pseudo-terminal, as a shell's job.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setsid() == -1
+                || libc::ioctl(slave, libc::TIOCSCTTY, 0) == -1
+                || libc::dup2(slave, 0) == -1
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("spawn watch");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut ready = String::new();
+    out.read_line(&mut ready).expect("ready");
+    // Ctrl-C typed on the terminal.
+    // SAFETY: writing one byte from our buffer to our own fd.
+    let written = unsafe { libc::write(master, b"\x03".as_ptr().cast(), 1) };
+    assert_eq!(written, 1);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).expect("the rest");
+    let output = child.wait_with_output().expect("watch ends");
+    // SAFETY: closing the fds opened above, once.
+    unsafe {
+        libc::close(slave);
+        libc::close(master);
+    }
+    let err = stderr(&output);
+    assert_eq!(ready.trim(), "ready", "{err}");
+    assert_eq!(rest.matches("got-int").count(), 1, "{rest}{err}");
+    assert_eq!(output.status.code(), Some(9), "{rest}{err}");
+    assert!(
+        err.contains("SIGINT received, sent by the terminal to `sh`"),
+        "{err}"
+    );
 }
