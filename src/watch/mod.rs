@@ -74,7 +74,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
-    /// Time limit to connect, and to reconnect after a lost connection.
+    /// Time limit to connect, and to reconnect after a lost connection (with a COMMAND,
+    /// reconnecting goes on in the background after a warning).
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
 
@@ -82,8 +83,10 @@ pub struct WatchArgs {
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub statement_timeout: Duration,
 
-    /// Your migration command, after `--`: run it, pass its output through, watch while
-    /// it runs, and exit with its exit code.
+    /// Your migration command, after `--`: run it on ddl-eta's own stdin, stdout and
+    /// stderr, watch while it runs, and exit with its exit code. Trouble with the watching
+    /// (source lost, --record unwritable) is a warning and never stops it; SIGINT and
+    /// SIGTERM sent to ddl-eta are passed on to it.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
@@ -150,7 +153,7 @@ pub fn observing() -> bool {
 const FINAL_POLL_LIMIT: Duration = Duration::from_secs(5);
 
 /// `watch -- COMMAND`: the command runs whatever becomes of the watching. It is started
-/// first; the watching runs beside it as a task of its own, and anything that stops it
+/// first; the watching runs beside it (its panics caught), and anything that stops it
 /// (the source lost, no PROCESS, an unreadable --estimate, an unwritable --record, a
 /// panic) is one warning line. Signals ddl-eta receives are passed on to the command;
 /// ddl-eta returns when the command has exited, with its exit code. `Err` only when the
