@@ -596,7 +596,12 @@ async fn a_source_that_goes_away_and_comes_back_never_stops_the_command() {
 
     let args = stop_server(&production);
     let mut seen = String::new();
-    let lost = ["warning: ".to_string(), "lost the connection".to_string()];
+    // "lost the connection", or, when the server went while ddl-eta was still checking the
+    // account's privileges, "cannot connect": either way it keeps trying.
+    let lost = [
+        "warning: ".to_string(),
+        "connecting again in the background".to_string(),
+    ];
     let found_lost = wait_for_line(&lines, &lost, &mut seen);
     let restarted = Restarted(
         std::process::Command::new(&args[0])
@@ -687,6 +692,17 @@ async fn the_watchers_own_trouble_and_death_leave_the_command_alone() {
     let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning: ")).collect();
     assert_eq!(warnings.len(), 1, "{err}");
     assert!(warnings[0].contains("missing/outcomes.jsonl"), "{err}");
+
+    // An account without PROCESS: the watching stops with one warning naming the grant.
+    let noproc = production.url("noproc", "noproc-pw");
+    let output = scratch.run(&["watch", "--source", &noproc, "--", "sh", "-c", "exit 2"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("GRANT PROCESS"),
+        "{err}"
+    );
 
     // ddl-eta SIGKILLed mid-command: the command keeps writing to the same stdout (never
     // through ddl-eta, whose end would be its SIGPIPE) and finishes its work.

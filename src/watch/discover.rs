@@ -224,6 +224,17 @@ fn table_after_keyword(sql: &str) -> Option<String> {
 /// Fail with one line when the account cannot see other sessions' statements: without
 /// PROCESS, PROCESSLIST silently shows only the account's own threads.
 pub async fn require_process_privilege(source: &mut Source) -> Result<()> {
+    if !has_process_privilege(source).await? {
+        bail!(NO_PROCESS);
+    }
+    Ok(())
+}
+
+pub const NO_PROCESS: &str = "the account cannot see other sessions' statements: it needs the \
+     PROCESS privilege (GRANT PROCESS ON *.* TO the watching account)";
+
+/// Does the account hold PROCESS? `Err` when the server could not be asked.
+pub async fn has_process_privilege(source: &mut Source) -> Result<bool> {
     let rows = source
         .query(
             "SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES \
@@ -231,17 +242,10 @@ pub async fn require_process_privilege(source: &mut Source) -> Result<()> {
         )
         .await
         .context("reading the account's privileges")?;
-    let granted = match rows.first() {
+    Ok(match rows.first() {
         Some(row) => row.try_get::<i64, _>(0)? > 0,
         None => false,
-    };
-    if !granted {
-        bail!(
-            "the account cannot see other sessions' statements: it needs the PROCESS privilege \
-             (GRANT PROCESS ON *.* TO the watching account)"
-        );
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -307,7 +307,7 @@ impl Observer {
         });
         // The URL and the password file do not get better by retrying: these stop it.
         let options = session_options(args)?;
-        let mut session = match Session::connect(&options).await {
+        let mut session = match Session::ready(&options).await? {
             Ok(session) => session,
             Err(error) => {
                 let then = format!(
@@ -315,13 +315,12 @@ impl Observer {
                     self.command
                 );
                 self.warn(&error, &then);
-                match self.reconnect(&options).await {
+                match self.reconnect(&options).await? {
                     Some(session) => session,
                     None => return Ok(()),
                 }
             }
         };
-        discover::require_process_privilege(&mut session.source).await?;
         note_instruments_off(&mut session.source, &self.screen).await;
         let mut watch = Watch::new(args, self.screen.clone(), estimate);
         watch.record = record;
@@ -337,7 +336,7 @@ impl Observer {
                         self.command
                     );
                     self.warn(&error, &then);
-                    session = match self.reconnect(&options).await {
+                    session = match self.reconnect(&options).await? {
                         Some(session) => session,
                         None => return Ok(()),
                     };
@@ -362,28 +361,28 @@ impl Observer {
     }
 
     /// Connect again with backoff until the source answers (`Some`, said in one line) or
-    /// the command has exited (`None`).
-    async fn reconnect(&mut self, options: &SourceOptions) -> Option<Session> {
+    /// the command has exited (`None`). `Err` when the account lacks PROCESS.
+    async fn reconnect(&mut self, options: &SourceOptions) -> Result<Option<Session>> {
         let mut pause = Duration::from_millis(500);
         loop {
             if *self.finishing.borrow() {
-                return None;
+                return Ok(None);
             }
             tokio::select! {
                 _ = tokio::time::sleep(pause) => {}
-                changed = self.finishing.changed() => if changed.is_err() { return None },
+                changed = self.finishing.changed() => if changed.is_err() { return Ok(None) },
             }
             if *self.finishing.borrow() {
-                return None;
+                return Ok(None);
             }
             let attempt = tokio::select! {
-                attempt = Session::connect(options) => attempt,
-                _ = self.finishing.changed() => return None,
+                attempt = Session::ready(options) => attempt?,
+                _ = self.finishing.changed() => return Ok(None),
             };
             if let Ok(session) = attempt {
                 self.screen
                     .note("the source answers again: watching resumed");
-                return Some(session);
+                return Ok(Some(session));
             }
             pause = (pause * 2).min(Duration::from_secs(5));
         }
@@ -450,6 +449,20 @@ impl Session {
             options: options.clone(),
             recovered: None,
         })
+    }
+
+    /// Connected, and the account may see other sessions: the inner `Err` is worth trying
+    /// again (the server did not answer), the outer one is not (no PROCESS).
+    async fn ready(options: &SourceOptions) -> Result<Result<Session>> {
+        let mut session = match Session::connect(options).await {
+            Ok(session) => session,
+            Err(error) => return Ok(Err(error)),
+        };
+        match discover::has_process_privilege(&mut session.source).await {
+            Ok(true) => Ok(Ok(session)),
+            Ok(false) => Err(anyhow::anyhow!(discover::NO_PROCESS)),
+            Err(error) => Ok(Err(error)),
+        }
     }
 
     /// PROCESSLIST; on failure, reconnect with backoff for up to --connect-timeout. The
