@@ -135,7 +135,7 @@ mod tests {
         let mut wrapped = Wrapped::spawn(&command("exit 7")).expect("runs");
         assert_eq!(wrapped.exited().await.expect("exits"), 7);
         assert_eq!(wrapped.pass_on(SIGTERM), PassedOn::Gone);
-        let mut wrapped = Wrapped::spawn(&command("sleep 30")).expect("runs");
+        let mut wrapped = Wrapped::spawn(&command("exec sleep 30")).expect("runs");
         assert_eq!(wrapped.pass_on(SIGTERM), PassedOn::Sent);
         assert_eq!(wrapped.exited().await.expect("exits"), 128 + 15);
         assert!(Wrapped::spawn(&["/no/such/program".to_string()]).is_err());
