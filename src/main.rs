@@ -1,12 +1,14 @@
 //! Entry point: parse arguments, dispatch to `commands`, map errors to exit codes.
-//! Ctrl-C and SIGTERM stop the command, and with it every server it started.
+//! Ctrl-C and SIGTERM stop the command, and with it every server it started; under
+//! `watch -- COMMAND` they are passed on to COMMAND instead, which decides when it ends.
 
 use clap::Parser;
-use ddl_eta::cli::Cli;
+use ddl_eta::cli::{Cli, Command};
 use ddl_eta::commands::{self, secrets_of, FAILURE};
 use ddl_eta::output;
 use ddl_eta::sandbox::cleanup;
 use ddl_eta::sandbox::url::redact_all;
+use ddl_eta::watch::wrap::{Signal, SIGINT, SIGTERM};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -14,6 +16,11 @@ fn main() -> ExitCode {
     let secrets = secrets_of(&cli);
     let hidden = secrets.clone();
     std::panic::set_hook(Box::new(move |info| {
+        // A panic in the watching beside a wrapped command stops only the watching: the
+        // supervisor says so in its one warning, and nothing is to be cleaned up.
+        if ddl_eta::watch::observing() {
+            return;
+        }
         cleanup::release_all_blocking();
         let message = redact_all(&format!("error: internal error: {info}"), &hidden);
         output::say(&message);
@@ -37,28 +44,40 @@ fn main() -> ExitCode {
 async fn run_until_signal(cli: Cli, secrets: Vec<String>) -> ExitCode {
     // Handlers go in before any work starts: a signal that arrives while the command is
     // still setting up must find them, or it kills ddl-eta with nothing cleaned up.
-    let signals = match Termination::listen() {
+    let mut signals = match Termination::listen() {
         Ok(signals) => signals,
         Err(e) => {
             eprintln!("error: cannot listen for signals: {e}");
             return ExitCode::from(FAILURE);
         }
     };
+    if let Command::Watch(args) = &cli.command {
+        if !args.command.is_empty() {
+            // The wrapped command gets the signals; ddl-eta waits for it to end.
+            let (send, receive) = tokio::sync::mpsc::unbounded_channel();
+            let relay =
+                tokio::spawn(async move { while send.send(signals.received().await).is_ok() {} });
+            let result = ddl_eta::watch::run_wrapped(args, receive, secrets.clone()).await;
+            relay.abort();
+            return exit_code(result.map(ExitCode::from), &secrets);
+        }
+    }
     tokio::select! {
         // Poll the signal branch first (its handlers are already installed above), so a
         // signal wins over a command that happens to finish in the same instant.
         biased;
         signal = signals.received() => {
             // The command's future is dropped here, which stops its sandbox.
-            output::say(&format!("ddl-eta: {signal} received, stopped"));
-            ExitCode::from(if signal == "SIGTERM" { 143 } else { 130 })
+            output::say(&format!("ddl-eta: {} received, stopped", signal.name));
+            ExitCode::from(if signal == SIGTERM { 143 } else { 130 })
         }
-        code = run(cli, &secrets) => code,
+        result = commands::run(&cli) => exit_code(result, &secrets),
     }
 }
 
-async fn run(cli: Cli, secrets: &[String]) -> ExitCode {
-    match commands::run(&cli).await {
+/// The command's own code, or FAILURE after one line with each cause once.
+fn exit_code(result: anyhow::Result<ExitCode>, secrets: &[String]) -> ExitCode {
+    match result {
         Ok(code) => code,
         Err(error) => {
             output::say(&format!("error: {}", output::error_line(&error, secrets)));
@@ -82,10 +101,10 @@ impl Termination {
         })
     }
 
-    async fn received(mut self) -> &'static str {
+    async fn received(&mut self) -> Signal {
         tokio::select! {
-            _ = self.term.recv() => "SIGTERM",
-            _ = self.interrupt.recv() => "SIGINT",
+            _ = self.term.recv() => SIGTERM,
+            _ = self.interrupt.recv() => SIGINT,
         }
     }
 }

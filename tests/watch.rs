@@ -381,6 +381,15 @@ async fn a_waiting_alter_names_its_holder_or_its_candidates_and_the_queue() {
         .unwrap_or_else(|| panic!("watch still running 40 s after the server stopped: {seen}"));
     assert_eq!(status.code(), Some(1), "{seen}");
     assert!(seen.contains("error: "), "{seen}");
+    // Each cause once: the error line's parts are all different.
+    let error = seen
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or("");
+    let parts: Vec<&str> = error.split(": ").collect();
+    for part in &parts {
+        assert_eq!(parts.iter().filter(|p| *p == part).count(), 1, "{error}");
+    }
     assert!(
         seen.contains("last progress seen: prod.big (thread "),
         "{seen}"
@@ -492,4 +501,385 @@ fn recorded_outcomes_calibrate_the_next_estimate() {
         stderr(&output)
     );
     scratch.assert_nothing_left();
+}
+
+/// The reader account's sessions on the server (ddl-eta's watching connection).
+async fn reader_sessions(root: &mut MySqlConnection) -> Vec<i64> {
+    sqlx::raw_sql(
+        "SELECT CAST(ID AS SIGNED) FROM information_schema.PROCESSLIST WHERE USER = 'reader'",
+    )
+    .fetch_all(&mut *root)
+    .await
+    .expect("processlist")
+    .iter()
+    .map(|row| row.try_get::<i64, _>(0).expect("an id"))
+    .collect()
+}
+
+/// Wait (30 s at most) until the reader account has a session on the server.
+async fn wait_for_reader(options: &sqlx::mysql::MySqlConnectOptions) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Ok(mut root) = MySqlConnection::connect_with(options).await {
+            if !reader_sessions(&mut root).await.is_empty() {
+                return true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Wait (30 s at most) until ddl-eta has read PROCESSLIST once (the general log shows it):
+/// it is past connecting and checking the account, into its polling.
+async fn wait_for_first_poll(production: &Production) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        let polls = production
+            .reader_statements()
+            .await
+            .iter()
+            .filter(|sql| sql.contains("information_schema.PROCESSLIST"))
+            .count();
+        if polls > 0 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// A shell script that waits (60 s at most) for the file `go` to appear, then says so and
+/// exits `code`: a command that outlasts whatever the test does to the watching.
+fn wait_for_go(go: &std::path::Path, code: u8) -> String {
+    format!(
+        "i=0; while [ ! -f '{}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; echo finished; exit {code}",
+        go.display()
+    )
+}
+
+/// The production server restarted by hand: `LocalServer` starts a server only once.
+/// Killed on drop, before the server's directory goes.
+struct Restarted(std::process::Child);
+
+impl Drop for Restarted {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Stop the server as an administrator would (SIGTERM, a clean shutdown), wait for it to
+/// be gone, and return its command line for starting it again on the same data and port.
+fn stop_server(production: &Production) -> Vec<String> {
+    let pid = production.server.pid().expect("server pid");
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).expect("the server's command line");
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).to_string())
+        // Root's password came in through a pipe that is gone; the data directory has it.
+        .filter(|a| !a.starts_with("--init-file="))
+        .collect();
+    // SAFETY: signalling the server process this test started.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    let started = Instant::now();
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.trim_start().chars().next());
+        if matches!(state, None | Some(Some('Z'))) {
+            return args;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn a_source_that_goes_away_and_comes_back_never_stops_the_command() {
+    let production = Production::start(1_000).await;
+    let scratch = Scratch::new("watch_restart");
+    let go = scratch.dir.join("go");
+    let limits = ["--connect-timeout", "2s", "--statement-timeout", "2s"];
+    let script = wait_for_go(&go, 5);
+    let mut extra = limits.to_vec();
+    extra.extend(["--", "sh", "-c", &script]);
+    let (child, lines) = spawn_watch(&scratch, &production.reader(), &extra);
+    let options = ddl_eta::server::plain_options(production.server.connect_options());
+    assert!(wait_for_first_poll(&production).await, "watch never polled");
+
+    let args = stop_server(&production);
+    let mut seen = String::new();
+    let lost = ["warning: ".to_string(), "lost the connection".to_string()];
+    let found_lost = wait_for_line(&lines, &lost, &mut seen);
+    let restarted = Restarted(
+        std::process::Command::new(&args[0])
+            .args(&args[1..])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the server again"),
+    );
+    let resumed = ["watching resumed".to_string()];
+    let found_resumed = wait_for_line(&lines, &resumed, &mut seen);
+    let back = wait_for_reader(&options).await;
+    std::fs::write(&go, "").expect("go");
+    let output = child.wait_with_output().expect("watch ends");
+    drop(restarted);
+    seen.extend(lines.try_iter().map(|l| l + "\n"));
+    assert!(found_lost, "no warning about the lost source: {seen}");
+    assert!(found_resumed && back, "watching did not resume: {seen}");
+    // The command ran to its end, and its exit code is ddl-eta's.
+    assert_eq!(output.status.code(), Some(5), "{seen}");
+    assert!(stdout(&output).contains("finished"), "{seen}");
+    let warnings: Vec<&str> = seen.lines().filter(|l| l.contains("warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{seen}");
+    assert!(warnings[0].contains("`sh` runs on"), "{seen}");
+    for line in seen.lines() {
+        assert!(
+            line.matches("os error").count() <= 1,
+            "a cause said twice: {line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_watchers_own_trouble_and_death_leave_the_command_alone() {
+    let production = Production::start(1_000).await;
+    let scratch = Scratch::new("watch_trouble");
+    let reader = production.reader();
+    let port = production.server.port().expect("a TCP port");
+
+    // The watcher's session KILLed by a DBA: it reconnects, says so once, watches on; the
+    // command (an ALTER waiting for a transaction's metadata lock) is untouched.
+    let mut holder = production.root().await;
+    exec(&mut holder, "BEGIN").await;
+    exec(&mut holder, "SELECT COUNT(*) FROM prod.big").await;
+    let script = format!(
+        "mariadb --protocol=tcp -h127.0.0.1 -P{port} -uadmin -p{ADMIN_PASSWORD} prod \
+         -e 'ALTER TABLE big ADD COLUMN k int' && exit 4"
+    );
+    let (child, lines) = spawn_watch(&scratch, &reader, &["--", "sh", "-c", &script]);
+    let mut seen = String::new();
+    let waiting = ["waiting for the table's metadata lock".to_string()];
+    let found_waiting = wait_for_line(&lines, &waiting, &mut seen);
+    let mut root = production.root().await;
+    let sessions = reader_sessions(&mut root).await;
+    for id in &sessions {
+        exec(&mut root, &format!("KILL {id}")).await;
+    }
+    let back = ["was lost".to_string(), "is back".to_string()];
+    let found_back = wait_for_line(&lines, &back, &mut seen);
+    let found_again = wait_for_line(&lines, &waiting, &mut seen);
+    exec(&mut holder, "COMMIT").await;
+    let output = child.wait_with_output().expect("watch ends");
+    seen.extend(lines.try_iter().map(|l| l + "\n"));
+    assert!(found_waiting && !sessions.is_empty(), "{seen}");
+    assert!(found_back, "no line about the reconnection: {seen}");
+    assert!(found_again, "watching did not go on: {seen}");
+    assert_eq!(output.status.code(), Some(4), "{seen}");
+    assert!(stdout(&output).contains("add_column ended after"), "{seen}");
+    assert!(!seen.contains("warning: "), "{seen}");
+
+    // --record into a directory that is not there: one warning, the command runs.
+    let record = scratch.dir.join("missing/outcomes.jsonl");
+    let output = scratch.run(&[
+        "watch",
+        "--source",
+        &reader,
+        "--record",
+        record.to_str().expect("path"),
+        "--",
+        "sh",
+        "-c",
+        "echo ran; exit 6",
+    ]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(6), "{err}");
+    assert_eq!(stdout(&output).trim(), "ran", "{err}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(warnings[0].contains("missing/outcomes.jsonl"), "{err}");
+
+    // An account without PROCESS: the watching stops with one warning naming the grant.
+    let noproc = production.url("noproc", "noproc-pw");
+    let output = scratch.run(&["watch", "--source", &noproc, "--", "sh", "-c", "exit 2"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("GRANT PROCESS"),
+        "{err}"
+    );
+
+    // ddl-eta SIGKILLed mid-command: the command keeps writing to the same stdout (never
+    // through ddl-eta, whose end would be its SIGPIPE) and finishes its work.
+    let marker = scratch.dir.join("marker");
+    let script = format!(
+        "for i in 1 2 3 4 5 6 7 8; do echo line $i; sleep 0.25; done; echo finished > '{}'",
+        marker.display()
+    );
+    let mut child = scratch
+        .command()
+        .args(["watch", "--source", &reader, "--", "sh", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn watch");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    out.read_line(&mut first).expect("a first line");
+    child.kill().expect("SIGKILL ddl-eta");
+    child.wait().expect("ddl-eta ended");
+    // The pipe ends when the command does: what it wrote after ddl-eta died is here.
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).expect("the rest");
+    assert_eq!(first.trim(), "line 1");
+    assert!(rest.contains("line 8"), "{rest}");
+    assert!(marker.exists(), "the command did not finish: {rest}");
+
+    // SIGTERM and SIGINT to ddl-eta reach the command once each; ddl-eta waits for it and
+    // exits with its code. A command that does not catch SIGTERM ends as 143.
+    let script = "trap 'echo got-term' TERM; trap 'echo got-int' INT; echo ready; \
+                  i=0; while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done; exit 9";
+    for (script, signals, code) in [
+        (script, vec![libc::SIGTERM, libc::SIGINT], 9),
+        ("echo ready; exec sleep 30", vec![libc::SIGTERM], 143),
+    ] {
+        let mut child = scratch
+            .command()
+            .args(["watch", "--source", &reader, "--", "sh", "-c", script])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn watch");
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut ready = String::new();
+        out.read_line(&mut ready).expect("ready");
+        for signal in signals {
+            // SAFETY: signalling the ddl-eta this test started, which is still running.
+            unsafe { libc::kill(child.id() as i32, signal) };
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut out, &mut rest).expect("the rest");
+        let output = child.wait_with_output().expect("watch ends");
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(code), "{rest}{err}");
+        if code == 9 {
+            assert_eq!(rest.matches("got-term").count(), 1, "{rest}");
+            assert_eq!(rest.matches("got-int").count(), 1, "{rest}");
+        }
+        assert!(err.contains("SIGTERM received, passed on to `sh`"), "{err}");
+    }
+    scratch.assert_nothing_left();
+}
+
+#[test]
+fn a_source_that_refuses_says_its_cause_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let scratch = Scratch::new("watch_refused");
+    let url = format!("mysql://u@127.0.0.1:{port}/db");
+    let output = scratch.run(&["watch", "--source", &url, "--connect-timeout", "1s"]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert_eq!(err.matches("Connection refused").count(), 1, "{err}");
+    // Beside a command: one warning, the command's code.
+    let output = scratch.run(&[
+        "watch",
+        "--source",
+        &url,
+        "--connect-timeout",
+        "1s",
+        "--",
+        "sh",
+        "-c",
+        "exit 3",
+    ]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("warning: "), "{err}");
+    assert_eq!(err.matches("Connection refused").count(), 1, "{err}");
+}
+
+/// ddl-eta run as a terminal's foreground job (on a pseudo-terminal of the test's own):
+/// the terminal's Ctrl-C reaches the wrapped command once, not once from the terminal
+/// and again from ddl-eta, and ddl-eta exits with the command's code.
+#[test]
+fn a_terminals_ctrl_c_reaches_the_command_once() {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: posix_openpt/grantpt/unlockpt/ptsname_r on the fd just opened, into a
+    // buffer of ours; open of the returned path.
+    let (master, slave) = unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(master >= 0, "no pseudo-terminal");
+        assert_eq!(libc::grantpt(master), 0);
+        assert_eq!(libc::unlockpt(master), 0);
+        let mut name = [0 as libc::c_char; 128];
+        assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
+        let slave = libc::open(name.as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
+        assert!(slave >= 0, "cannot open the terminal's slave side");
+        (master, slave)
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let scratch = Scratch::new("watch_ctrl_c");
+    let url = format!("mysql://u@127.0.0.1:{port}/db");
+    let script = "trap 'echo got-int' INT; echo ready; \
+                  i=0; while [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; exit 9";
+    let mut command = scratch.command();
+    command
+        .args(["watch", "--source", &url, "--", "sh", "-c", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: only async-signal-safe calls between fork and exec: a new session whose
+    // controlling terminal (and standard input) is the pseudo-terminal, as a shell's job.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::setsid() == -1
+                || libc::ioctl(slave, libc::TIOCSCTTY, 0) == -1
+                || libc::dup2(slave, 0) == -1
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().expect("spawn watch");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut ready = String::new();
+    out.read_line(&mut ready).expect("ready");
+    // Ctrl-C typed on the terminal.
+    // SAFETY: writing one byte from our buffer to our own fd.
+    let written = unsafe { libc::write(master, b"\x03".as_ptr().cast(), 1) };
+    assert_eq!(written, 1);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).expect("the rest");
+    let output = child.wait_with_output().expect("watch ends");
+    // SAFETY: closing the fds opened above, once.
+    unsafe {
+        libc::close(slave);
+        libc::close(master);
+    }
+    let err = stderr(&output);
+    assert_eq!(ready.trim(), "ready", "{err}");
+    assert_eq!(rest.matches("got-int").count(), 1, "{rest}{err}");
+    assert_eq!(output.status.code(), Some(9), "{rest}{err}");
+    assert!(
+        err.contains("SIGINT received, sent by the terminal to `sh`"),
+        "{err}"
+    );
 }

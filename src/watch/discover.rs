@@ -215,19 +215,23 @@ fn table_after_keyword(sql: &str) -> Option<String> {
 /// Fail with one line when the account cannot see other sessions' statements: without
 /// PROCESS, PROCESSLIST silently shows only the account's own threads.
 pub async fn require_process_privilege(source: &mut Source) -> Result<()> {
+    if !has_process_privilege(source).await? {
+        bail!(NO_PROCESS);
+    }
+    Ok(())
+}
+
+pub const NO_PROCESS: &str = "the account cannot see other sessions' statements: it needs the \
+     PROCESS privilege (GRANT PROCESS ON *.* TO the watching account)";
+
+/// Does the account hold PROCESS? `Err` when the server could not be asked.
+pub async fn has_process_privilege(source: &mut Source) -> Result<bool> {
     // SHOW GRANTS with the default roles' grants, not USER_PRIVILEGES (the account's own).
-    let granted = source
+    Ok(source
         .privileges()
         .await
         .context("reading the account's privileges")?
-        .process;
-    if !granted {
-        bail!(
-            "the account cannot see other sessions' statements: it needs the PROCESS privilege \
-             (GRANT PROCESS ON *.* TO the watching account)"
-        );
-    }
-    Ok(())
+        .process)
 }
 
 #[cfg(test)]

@@ -15,20 +15,26 @@ pub mod wrap;
 use crate::cli::parse_duration;
 use crate::source::{Source, SourceOptions};
 use crate::text::human_seconds;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use discover::{Ddl, Filter};
 use screen::Screen;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedReceiver;
 use track::Tracked;
+use wrap::{PassedOn, Signal, Wrapped};
 
 /// How often the server is read between printed lines: statement ends are timed to it.
 const POLL: Duration = Duration::from_secs(1);
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct WatchArgs {
     /// The live database, read-only: mysql://user[:password]@host[:port]/database. The
     /// account needs PROCESS (to see other sessions) and SELECT.
@@ -69,7 +75,8 @@ pub struct WatchArgs {
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
 
-    /// Time limit to connect, and to reconnect after a lost connection.
+    /// Time limit to connect, and to reconnect after a lost connection (with a COMMAND,
+    /// reconnecting goes on in the background after a warning).
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
 
@@ -77,103 +84,326 @@ pub struct WatchArgs {
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub statement_timeout: Duration,
 
-    /// Your migration command, after `--`: run it, pass its output through, watch while
-    /// it runs, and exit with its exit code.
+    /// Your migration command, after `--`: run it on ddl-eta's own stdin, stdout and
+    /// stderr, watch while it runs, and exit with its exit code. Trouble with the watching
+    /// (source lost, --record unwritable) is a warning and never stops it; SIGINT and
+    /// SIGTERM sent to ddl-eta are passed on to it.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
 
-/// The `watch` command; returns the exit code (the wrapped command's, when there is one).
+/// `watch` without a command: an error (the source lost for longer than
+/// --connect-timeout, an unwritable --record) ends it with exit 1.
 pub async fn run(args: &WatchArgs) -> Result<u8> {
-    let estimate = args
-        .estimate
-        .as_deref()
-        .map(crate::compare::load)
-        .transpose()?;
-    let mut session = Session::connect(args).await?;
+    let estimate = load_estimate(args)?;
+    if let Some(path) = &args.record {
+        outcome::check_writable(path)?;
+    }
+    let mut session = Session::connect(&session_options(args)?).await?;
     discover::require_process_privilege(&mut session.source).await?;
     let screen = Arc::new(Screen::new());
-    let off = sources::mysql_instruments_off(&mut session.source).await;
-    if !off.is_empty() {
-        screen.note(&format!(
-            "performance_schema stage progress is off ({}); a read-only account cannot turn it on",
-            off.join(", ")
-        ));
-    }
-    let mut wrapped = match args.command.is_empty() {
-        true => None,
-        false => Some(wrap::Wrapped::spawn(&args.command, screen.clone())?),
-    };
-    let filter = Filter {
-        tables: args.tables.clone(),
-        database: args.database.clone(),
-    };
-    let mut watch = Watch {
-        args,
-        screen,
-        estimate,
-        tracked: BTreeMap::new(),
-        used_estimates: Vec::new(),
-        seen_any: false,
-        last_line: String::new(),
-    };
-    let mut last_print: Option<Instant> = None;
+    note_instruments_off(&mut session.source, &screen).await;
+    let mut watch = Watch::new(args, screen, estimate);
     let mut said_none = false;
     loop {
         let polled_at = Instant::now();
         let threads = match session.threads().await {
             Ok(threads) => threads,
             Err(error) => {
-                let last = match watch.last_line.as_str() {
-                    "" => "none",
-                    line => line,
-                };
-                anyhow::bail!("{error:#}; last progress seen: {last}")
+                return Err(error.context(format!(
+                    "{}; last progress seen: {}",
+                    session.gave_up(),
+                    watch.last_progress()
+                )))
             }
         };
-        let all = discover::ddl_statements(&threads, &Filter::default());
-        let ddls = discover::ddl_statements(&threads, &filter);
-        watch.finish_ended(&ddls, polled_at, &session.source)?;
-        watch.start_new(&ddls, &mut session.source).await;
-        let due = last_print.is_none_or(|at| at.elapsed() + POLL / 2 >= args.interval);
-        watch.update(&all, &threads, &mut session.source, due).await;
-        if due {
-            last_print = Some(polled_at);
-        }
-        let command_done = match &mut wrapped {
-            Some(w) => w.has_exited(),
-            None => false,
-        };
+        watch.note_reconnected(&mut session);
+        let ended = watch.poll(&threads, polled_at, &mut session.source).await;
+        watch.record(&ended)?;
         if watch.tracked.is_empty() {
-            if let Some(w) = wrapped.as_mut().filter(|_| command_done) {
-                return w.exited().await;
-            }
-            if wrapped.is_none() && !args.wait {
+            if !args.wait {
                 if !watch.seen_any {
-                    watch.screen.stdout_line(&no_ddl_line(&filter));
+                    watch.screen.stdout_line(&no_ddl_line(&watch.filter));
                 }
                 return Ok(0);
             }
-            if args.wait && !said_none && wrapped.is_none() {
-                watch
-                    .screen
-                    .note(&format!("{}; waiting (--wait)", no_ddl_line(&filter)));
+            if !said_none {
+                let line = format!("{}; waiting (--wait)", no_ddl_line(&watch.filter));
+                watch.screen.note(&line);
                 said_none = true;
             }
         } else {
             said_none = false;
         }
-        let pause = POLL.min(args.interval);
-        match wrapped.as_mut().filter(|w| !w.has_exited()) {
-            // Wake at once when the command exits: its statements have ended too.
-            Some(w) => {
-                tokio::select! {
-                    _ = tokio::time::sleep(pause) => {}
-                    code = w.exited() => { code?; }
+        tokio::time::sleep(POLL.min(args.interval)).await;
+    }
+}
+
+tokio::task_local! {
+    /// Set while the observer of a wrapped command runs: its panic is reported by the
+    /// supervisor as a warning, not by the process-wide panic hook as an error.
+    static OBSERVING: ();
+}
+
+/// Is the calling code the observer of a wrapped command (see `run_wrapped`)?
+pub fn observing() -> bool {
+    OBSERVING.try_with(|_| ()).is_ok()
+}
+
+/// How long the observer may take, once the command has exited, to see its statements end.
+const FINAL_POLL_LIMIT: Duration = Duration::from_secs(5);
+
+/// `watch -- COMMAND`: the command runs whatever becomes of the watching. It is started
+/// first; the watching runs beside it (its panics caught), and anything that stops it
+/// (the source lost, no PROCESS, an unreadable --estimate, an unwritable --record, a
+/// panic) is one warning line. Signals ddl-eta receives are passed on to the command;
+/// ddl-eta returns when the command has exited, with its exit code. `Err` only when the
+/// command cannot be started (or waited for).
+pub async fn run_wrapped(
+    args: &WatchArgs,
+    signals: UnboundedReceiver<Signal>,
+    secrets: Vec<String>,
+) -> Result<u8> {
+    let mut wrapped = Wrapped::spawn(&args.command)?;
+    let screen = Arc::new(Screen::lines());
+    let (done, finishing) = tokio::sync::watch::channel(false);
+    let observer = Observer {
+        args: Arc::new(args.clone()),
+        screen: screen.clone(),
+        finishing,
+        secrets: secrets.clone(),
+        command: wrapped.name().to_string(),
+    };
+    let observing = Box::pin(OBSERVING.scope((), observer.run()));
+    supervise(&mut wrapped, observing, signals, &screen, done, &secrets).await
+}
+
+/// Wait for the command, passing signals on, while the observer runs beside it in this
+/// task (a panic in it is caught at its poll); then give the observer its last look.
+async fn supervise(
+    wrapped: &mut Wrapped,
+    observer: Pin<Box<dyn Future<Output = Result<()>> + '_>>,
+    mut signals: UnboundedReceiver<Signal>,
+    screen: &Screen,
+    done: tokio::sync::watch::Sender<bool>,
+    secrets: &[String],
+) -> Result<u8> {
+    let mut task = Some(CatchPanic(observer));
+    let name = wrapped.name().to_string();
+    let stopped = |end| observer_end(end, secrets).map(|why| format!("watching stopped: {why}"));
+    let code = loop {
+        tokio::select! {
+            code = wrapped.exited() => break code?,
+            Some(signal) = signals.recv() => {
+                let said = match wrapped.pass_on(signal) {
+                    PassedOn::Sent => "passed on to",
+                    PassedOn::ByTheTerminal => "sent by the terminal to",
+                    PassedOn::Gone => continue,
+                };
+                screen.note(&format!(
+                    "{} received, {said} `{name}`; waiting for it to end",
+                    signal.name
+                ));
+            }
+            end = async {
+                match task.as_mut() {
+                    Some(task) => task.await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                task = None;
+                if let Some(warning) = stopped(end) {
+                    screen.warn(&format!("{warning}; `{name}` runs on"));
                 }
             }
-            None => tokio::time::sleep(pause).await,
         }
+    };
+    // The command's statements have ended: one last look to time their ends.
+    let _ = done.send(true);
+    if let Some(mut task) = task {
+        match tokio::time::timeout(FINAL_POLL_LIMIT, &mut task).await {
+            Ok(end) => {
+                if let Some(warning) = stopped(end) {
+                    screen.warn(&warning);
+                }
+            }
+            Err(_) => {
+                screen.warn(&format!(
+                    "the source did not answer within {}s of `{name}`'s end; the end of its last statements was not seen",
+                    FINAL_POLL_LIMIT.as_secs()
+                ));
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// A future whose panic is its result (`Err(payload)`), instead of unwinding its poller.
+struct CatchPanic<F: ?Sized>(Pin<Box<F>>);
+
+type Panic = Box<dyn std::any::Any + Send>;
+
+impl<F: Future + ?Sized> Future for CatchPanic<F> {
+    type Output = std::result::Result<F::Output, Panic>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        // The observer shares nothing with the supervisor but the screen, whose only
+        // lock is taken poison-tolerant: what it left half-done is never read again.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+/// Why the observer stopped, when that is worth a warning.
+fn observer_end(end: std::result::Result<Result<()>, Panic>, secrets: &[String]) -> Option<String> {
+    match end {
+        Ok(Ok(())) => None,
+        Ok(Err(error)) => Some(crate::output::error_line(&error, secrets)),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let message = crate::sandbox::url::redact_all(&message, secrets);
+            Some(format!("internal error in ddl-eta's watching: {message}"))
+        }
+    }
+}
+
+/// The watching beside a wrapped command: like `run`, but what would end `run` is a
+/// warning, and a lost source is retried in the background until the command exits.
+struct Observer {
+    args: Arc<WatchArgs>,
+    screen: Arc<Screen>,
+    /// Turns true when the command has exited: one last poll, then stop.
+    finishing: tokio::sync::watch::Receiver<bool>,
+    secrets: Vec<String>,
+    command: String,
+}
+
+impl Observer {
+    fn warn(&self, error: &anyhow::Error, then: &str) {
+        let line = crate::output::error_line(error, &self.secrets);
+        self.screen.warn(&format!("{line}; {then}"));
+    }
+
+    async fn run(mut self) -> Result<()> {
+        let args = self.args.clone();
+        let args = args.as_ref();
+        let estimate = load_estimate(args).unwrap_or_else(|error| {
+            self.warn(&error, "no estimate shown beside the progress");
+            None
+        });
+        let record = args.record.clone().filter(|path| {
+            let checked = outcome::check_writable(path);
+            if let Err(error) = &checked {
+                self.warn(error, "no outcomes recorded");
+            }
+            checked.is_ok()
+        });
+        // The URL and the password file do not get better by retrying: these stop it.
+        let options = session_options(args)?;
+        let mut session = match Session::ready(&options).await? {
+            Ok(session) => session,
+            Err(error) => {
+                let then = format!(
+                    "`{}` runs unwatched; connecting again in the background",
+                    self.command
+                );
+                self.warn(&error, &then);
+                match self.reconnect(&options).await? {
+                    Some(session) => session,
+                    None => return Ok(()),
+                }
+            }
+        };
+        note_instruments_off(&mut session.source, &self.screen).await;
+        let mut watch = Watch::new(args, self.screen.clone(), estimate);
+        watch.record = record;
+        loop {
+            let finishing = *self.finishing.borrow();
+            let polled_at = Instant::now();
+            let threads = match session.threads().await {
+                Ok(threads) => threads,
+                Err(error) => {
+                    let then = format!(
+                        "{}; watching stopped, `{}` runs on; connecting again in the background",
+                        session.gave_up(),
+                        self.command
+                    );
+                    self.warn(&error, &then);
+                    session = match self.reconnect(&options).await? {
+                        Some(session) => session,
+                        None => return Ok(()),
+                    };
+                    continue;
+                }
+            };
+            watch.note_reconnected(&mut session);
+            let ended = watch.poll(&threads, polled_at, &mut session.source).await;
+            if let Err(error) = watch.record(&ended) {
+                self.warn(&error, "no more outcomes recorded");
+                watch.record = None;
+            }
+            if finishing {
+                watch.leave_running(&self.command);
+                return Ok(());
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(POLL.min(args.interval)) => {}
+                _ = self.finishing.changed() => {}
+            }
+        }
+    }
+
+    /// Connect again with backoff until the source answers (`Some`, said in one line) or
+    /// the command has exited (`None`). `Err` when the account lacks PROCESS.
+    async fn reconnect(&mut self, options: &SourceOptions) -> Result<Option<Session>> {
+        let mut pause = Duration::from_millis(500);
+        loop {
+            if *self.finishing.borrow() {
+                return Ok(None);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                changed = self.finishing.changed() => if changed.is_err() { return Ok(None) },
+            }
+            if *self.finishing.borrow() {
+                return Ok(None);
+            }
+            let attempt = tokio::select! {
+                attempt = Session::ready(options) => attempt?,
+                _ = self.finishing.changed() => return Ok(None),
+            };
+            if let Ok(session) = attempt {
+                self.screen
+                    .note("the source answers again: watching resumed");
+                return Ok(Some(session));
+            }
+            pause = (pause * 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+fn load_estimate(args: &WatchArgs) -> Result<Option<crate::report::Report>> {
+    args.estimate
+        .as_deref()
+        .map(crate::compare::load)
+        .transpose()
+}
+
+async fn note_instruments_off(source: &mut Source, screen: &Screen) {
+    let off = sources::mysql_instruments_off(source).await;
+    if !off.is_empty() {
+        screen.note(&format!(
+            "performance_schema stage progress is off ({}); a read-only account cannot turn it on",
+            off.join(", ")
+        ));
     }
 }
 
@@ -188,30 +418,56 @@ fn no_ddl_line(filter: &Filter) -> String {
     format!("no DDL running{scope}")
 }
 
+fn session_options(args: &WatchArgs) -> Result<SourceOptions> {
+    // A URL that does not parse fails here, once, rather than at every reconnection.
+    crate::sandbox::url::parse(&args.source)?;
+    Ok(SourceOptions {
+        url: args.source.clone(),
+        password: crate::source::password_from(args.password_file.as_ref())?,
+        exact_rowcount: false,
+        sample_rows: 0,
+        write_rate: None,
+        connect_timeout: args.connect_timeout,
+        statement_timeout: args.statement_timeout,
+        // A watch lasts as long as the migration does.
+        profile_timeout: Duration::from_secs(10 * 365 * 86_400),
+    })
+}
+
 /// The read-only session, reconnected with backoff when the connection is lost.
 struct Session {
     source: Source,
     options: SourceOptions,
+    /// The error of a lost connection that a reconnection made good, until it is said.
+    recovered: Option<anyhow::Error>,
 }
 
 impl Session {
-    async fn connect(args: &WatchArgs) -> Result<Session> {
-        let options = SourceOptions {
-            url: args.source.clone(),
-            password: crate::source::password_from(args.password_file.as_ref())?,
-            exact_rowcount: false,
-            sample_rows: 0,
-            write_rate: None,
-            connect_timeout: args.connect_timeout,
-            statement_timeout: args.statement_timeout,
-            // A watch lasts as long as the migration does.
-            profile_timeout: Duration::from_secs(10 * 365 * 86_400),
-        };
-        let source = Source::connect(&options).await?;
-        Ok(Session { source, options })
+    async fn connect(options: &SourceOptions) -> Result<Session> {
+        let source = Source::connect(options).await?;
+        Ok(Session {
+            source,
+            options: options.clone(),
+            recovered: None,
+        })
     }
 
-    /// PROCESSLIST; on failure, reconnect with backoff for up to --connect-timeout.
+    /// Connected, and the account may see other sessions: the inner `Err` is worth trying
+    /// again (the server did not answer), the outer one is not (no PROCESS).
+    async fn ready(options: &SourceOptions) -> Result<Result<Session>> {
+        let mut session = match Session::connect(options).await {
+            Ok(session) => session,
+            Err(error) => return Ok(Err(error)),
+        };
+        match discover::has_process_privilege(&mut session.source).await {
+            Ok(true) => Ok(Ok(session)),
+            Ok(false) => Err(anyhow::anyhow!(discover::NO_PROCESS)),
+            Err(error) => Ok(Err(error)),
+        }
+    }
+
+    /// PROCESSLIST; on failure, reconnect with backoff for up to --connect-timeout. The
+    /// error is the last attempt's (`gave_up` says what was tried).
     async fn threads(&mut self) -> Result<Vec<discover::Thread>> {
         let error = match discover::threads(&mut self.source).await {
             Ok(threads) => return Ok(threads),
@@ -227,17 +483,24 @@ impl Session {
                 Ok(source) => {
                     self.source = source;
                     match discover::threads(&mut self.source).await {
-                        Ok(threads) => return Ok(threads),
+                        Ok(threads) => {
+                            self.recovered = Some(last);
+                            return Ok(threads);
+                        }
                         Err(error) => last = error,
                     }
                 }
                 Err(error) => last = error,
             }
         }
-        Err(last).context(format!(
+        Err(last)
+    }
+
+    fn gave_up(&self) -> String {
+        format!(
             "lost the connection to the source and could not get it back within {}s (--connect-timeout)",
             self.options.connect_timeout.as_secs()
-        ))
+        )
     }
 }
 
@@ -246,16 +509,110 @@ struct Watch<'a> {
     args: &'a WatchArgs,
     screen: Arc<Screen>,
     estimate: Option<crate::report::Report>,
+    filter: Filter,
+    /// Where finished statements are recorded (--record), while that works.
+    record: Option<PathBuf>,
     tracked: BTreeMap<u64, Tracked>,
     used_estimates: Vec<usize>,
     seen_any: bool,
     last_line: String,
+    last_print: Option<Instant>,
 }
 
-impl Watch<'_> {
+impl<'a> Watch<'a> {
+    fn new(
+        args: &'a WatchArgs,
+        screen: Arc<Screen>,
+        estimate: Option<crate::report::Report>,
+    ) -> Watch<'a> {
+        Watch {
+            args,
+            screen,
+            estimate,
+            filter: Filter {
+                tables: args.tables.clone(),
+                database: args.database.clone(),
+            },
+            record: args.record.clone(),
+            tracked: BTreeMap::new(),
+            used_estimates: Vec::new(),
+            seen_any: false,
+            last_line: String::new(),
+            last_print: None,
+        }
+    }
+
+    /// One reading of the server: statements that ended (returned, their lines printed),
+    /// statements that started, and every watched statement's progress.
+    /// One reading of the server: statements that ended (returned, their lines printed),
+    /// statements that started, and every watched statement's progress.
+    async fn poll(
+        &mut self,
+        threads: &[discover::Thread],
+        polled_at: Instant,
+        source: &mut Source,
+    ) -> Vec<outcome::Outcome> {
+        let all = discover::ddl_statements(threads, &Filter::default());
+        let ddls = discover::ddl_statements(threads, &self.filter);
+        let ended = self.finish_ended(&ddls, polled_at, source);
+        self.start_new(&ddls, source).await;
+        let due = self
+            .last_print
+            .is_none_or(|at| at.elapsed() + POLL / 2 >= self.args.interval);
+        self.update(&all, threads, source, due).await;
+        if due {
+            self.last_print = Some(polled_at);
+        }
+        ended
+    }
+
+    /// Append the outcomes to --record, if given.
+    fn record(&self, outcomes: &[outcome::Outcome]) -> Result<()> {
+        if let Some(path) = &self.record {
+            for outcome in outcomes {
+                outcome::append(path, outcome)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn last_progress(&self) -> &str {
+        match self.last_line.as_str() {
+            "" => "none",
+            line => line,
+        }
+    }
+
+    /// A lost connection that came back within --connect-timeout: one line, the cause.
+    fn note_reconnected(&self, session: &mut Session) {
+        if let Some(error) = session.recovered.take() {
+            let cause = crate::output::error_line(&error, &[]);
+            self.screen.note(&format!(
+                "the connection to the source was lost ({cause}) and is back; watching on"
+            ));
+        }
+    }
+
+    /// The command has exited but these statements still run (another session's, or a
+    /// statement the server has not ended yet): said once, not followed further.
+    fn leave_running(&self, command: &str) {
+        for tracked in self.tracked.values() {
+            self.screen.note(&format!(
+                "{}: still running when `{command}` exited; not watched further",
+                tracked.name()
+            ));
+        }
+    }
+
     /// Statements gone from PROCESSLIST (or replaced by another on their thread) ended
     /// between the last poll that saw them and this one.
-    fn finish_ended(&mut self, ddls: &[Ddl], polled_at: Instant, source: &Source) -> Result<()> {
+    fn finish_ended(
+        &mut self,
+        ddls: &[Ddl],
+        polled_at: Instant,
+        source: &Source,
+    ) -> Vec<outcome::Outcome> {
+        let mut outcomes = Vec::new();
         let ended: Vec<u64> = self
             .tracked
             .iter()
@@ -273,11 +630,9 @@ impl Watch<'_> {
             self.screen.remove(id);
             let outcome = tracked.outcome(polled_at, &source.server);
             self.screen.stdout_line(&tracked.summary(&outcome));
-            if let Some(path) = &self.args.record {
-                outcome::append(path, &outcome)?;
-            }
+            outcomes.push(outcome);
         }
-        Ok(())
+        outcomes
     }
 
     async fn start_new(&mut self, ddls: &[Ddl], source: &mut Source) {
@@ -361,5 +716,58 @@ impl Watch<'_> {
                 self.last_line = format!("{}: {text}", tracked.name());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Vec<String> {
+        vec!["sh".to_string(), "-c".to_string(), script.to_string()]
+    }
+
+    /// The observer panics while the command runs: the command finishes its work, its exit
+    /// code is the result, and the panic is one warning naming it.
+    #[tokio::test]
+    async fn a_panic_in_the_watching_leaves_the_command_running() {
+        let dir = std::env::temp_dir().join(format!("ddl_eta_supervise_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let marker = dir.join("finished");
+        let script = format!("sleep 1; echo done > '{}'; exit 5", marker.display());
+        let mut wrapped = Wrapped::spawn(&sh(&script)).expect("runs");
+        let (done, _finishing) = tokio::sync::watch::channel(false);
+        let (_send, signals) = tokio::sync::mpsc::unbounded_channel();
+        let observer = Box::pin(OBSERVING.scope((), async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let readings: Vec<f64> = Vec::new();
+            // An index past the end: the kind of bug a panic in reporting would be.
+            let _ = readings[readings.len()];
+            Ok(())
+        }));
+        let screen = Screen::lines();
+        let code = supervise(&mut wrapped, observer, signals, &screen, done, &[]).await;
+        assert_eq!(code.expect("the command's code"), 5);
+        assert!(marker.exists(), "the command did not finish its work");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_panic_becomes_one_line_with_its_message() {
+        let panicking = CatchPanic(Box::pin(async {
+            let empty: Vec<u8> = Vec::new();
+            let _ = empty[3];
+            Ok(())
+        }));
+        let end = panicking.await;
+        let line = observer_end(end, &[]).expect("a warning");
+        assert!(
+            line.starts_with("internal error in ddl-eta's watching: index out of bounds"),
+            "{line}"
+        );
+        assert_eq!(line.lines().count(), 1, "{line}");
+        let failed = observer_end(Ok(Err(anyhow::anyhow!("no PROCESS"))), &[]);
+        assert_eq!(failed.as_deref(), Some("no PROCESS"));
+        assert_eq!(observer_end(Ok(Ok(())), &[]), None);
     }
 }

@@ -54,14 +54,24 @@ impl Outcome {
 
 /// Append one line to the record file (created when missing).
 pub fn append(path: &Path, outcome: &Outcome) -> Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("cannot open the record file {}", path.display()))?;
+    let mut file = open(path)?;
     let line = serde_json::to_string(outcome)?;
     writeln!(file, "{line}")
         .with_context(|| format!("cannot write to the record file {}", path.display()))
+}
+
+/// The record file can be opened for appending (and is created, empty, when missing):
+/// checked when the watch starts, not when the first statement ends.
+pub fn check_writable(path: &Path) -> Result<()> {
+    open(path).map(drop)
+}
+
+fn open(path: &Path) -> Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open the record file {}", path.display()))
 }
 
 /// Every outcome of a record file; a line that is not one is an error naming it.

@@ -1,6 +1,7 @@
 //! What `watch` shows on stderr: a bar per statement on a terminal; elsewhere (CI, GoCD,
 //! a pipe) one plain line per statement per interval, so a job log is never silent.
-//! Lines of a wrapped command go through here too, so they never cut a bar in half.
+//! Beside a wrapped command, which writes to the same terminal or log itself, only lines:
+//! each in one write, so the command's output never cuts one in half.
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
@@ -23,6 +24,15 @@ impl Screen {
         }
     }
 
+    /// Plain lines only, even on a terminal: a wrapped command writes there too, and a
+    /// bar redrawn over its lines would garble them.
+    pub fn lines() -> Screen {
+        Screen {
+            multi: None,
+            bars: Mutex::new(HashMap::new()),
+        }
+    }
+
     pub fn is_terminal(&self) -> bool {
         self.multi.is_some()
     }
@@ -32,19 +42,28 @@ impl Screen {
         self.stderr_line(&format!("ddl-eta watch: {text}"));
     }
 
+    /// One warning line: something went wrong with the watching, not with what is watched.
+    pub fn warn(&self, text: &str) {
+        self.note(&format!("warning: {text}"));
+    }
+
     pub fn stderr_line(&self, text: &str) {
         match &self.multi {
             Some(multi) => {
                 let _ = multi.println(text);
             }
-            None => crate::output::say(text),
+            // One write of the whole line (a pipe takes up to 4 KiB at once): a line of
+            // the command's can come before or after it, never inside it.
+            None => {
+                let _ = std::io::stderr().write_all(format!("{text}\n").as_bytes());
+            }
         }
     }
 
     pub fn stdout_line(&self, text: &str) {
         let print = || {
             let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{text}");
+            let _ = out.write_all(format!("{text}\n").as_bytes());
             let _ = out.flush();
         };
         match &self.multi {

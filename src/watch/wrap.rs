@@ -1,111 +1,143 @@
-//! `watch -- COMMAND...`: run the user's own migration command, pass its output through
-//! line by line (so progress lines fall between its lines, never inside one), and hand
-//! back its exit code. ddl-eta's own connections still only read.
+//! `watch -- COMMAND`: run the user's migration command on ddl-eta's own stdin, stdout and
+//! stderr (its output never passes through ddl-eta, so it survives ddl-eta's death), pass
+//! on the termination signals ddl-eta itself receives, and hand back its exit code.
 
-use super::screen::Screen;
 use anyhow::{Context, Result};
 use std::process::Stdio;
-use std::sync::Arc;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
-use tokio::task::JoinHandle;
+
+/// A termination signal ddl-eta received (SIGINT or SIGTERM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signal {
+    pub number: i32,
+    pub name: &'static str,
+}
+
+pub const SIGINT: Signal = Signal {
+    number: libc::SIGINT,
+    name: "SIGINT",
+};
+pub const SIGTERM: Signal = Signal {
+    number: libc::SIGTERM,
+    name: "SIGTERM",
+};
 
 pub struct Wrapped {
     child: Child,
-    pid: Option<u32>,
-    forwarders: Vec<JoinHandle<()>>,
-    exit: Option<u8>,
+    pid: i32,
+    /// The command shares ddl-eta's process group, which is the terminal's foreground
+    /// group: the terminal's Ctrl-C already reaches it (and ddl-eta) directly.
+    shares_terminal: bool,
     name: String,
 }
 
+/// What became of a signal ddl-eta received.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PassedOn {
+    /// Sent to the command (its process group when it has one of its own).
+    Sent,
+    /// A SIGINT while the command shares ddl-eta's terminal: the terminal sent it to the
+    /// command as well, so passing it on would deliver it twice.
+    ByTheTerminal,
+    /// The command has exited already.
+    Gone,
+}
+
 impl Wrapped {
-    pub fn spawn(command: &[String], screen: Arc<Screen>) -> Result<Wrapped> {
+    /// Start the command. On a terminal where ddl-eta runs in the foreground it stays in
+    /// ddl-eta's process group, so it can read the terminal (a password prompt) and Ctrl-C
+    /// and Ctrl-Z reach it as they would without ddl-eta. Anywhere else (CI, a pipe, the
+    /// background) it gets a process group of its own: a signal for ddl-eta's group (a CI
+    /// job cancelled) reaches it once, through ddl-eta, and never twice.
+    pub fn spawn(command: &[String]) -> Result<Wrapped> {
         let (program, args) = command.split_first().context("no command after `--`")?;
-        let mut child = Command::new(program)
+        let shares_terminal = in_the_terminals_foreground();
+        let mut builder = Command::new(program);
+        builder
             .args(args)
             .stdin(Stdio::inherit())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        if !shares_terminal {
+            builder.process_group(0);
+        }
+        let child = builder
             .spawn()
             .with_context(|| format!("cannot run the command `{program}`"))?;
-        let mut forwarders = Vec::new();
-        if let Some(out) = child.stdout.take() {
-            forwarders.push(forward(out, screen.clone(), false));
-        }
-        if let Some(err) = child.stderr.take() {
-            forwarders.push(forward(err, screen, true));
-        }
+        let pid = child
+            .id()
+            .and_then(|pid| i32::try_from(pid).ok())
+            .context("the command started without a process id")?;
         Ok(Wrapped {
-            pid: child.id(),
             child,
-            forwarders,
-            exit: None,
+            pid,
+            shares_terminal,
             name: program.clone(),
         })
     }
 
-    /// The command's exit code once it has exited and its output is passed on; a command
-    /// killed by a signal exits 128 + the signal's number, as a shell reports it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The command's exit code once it has exited; a command killed by a signal exits
+    /// 128 + the signal's number, as a shell reports it. Cancel-safe: it may race others.
     pub async fn exited(&mut self) -> Result<u8> {
-        if let Some(code) = self.exit {
-            return Ok(code);
-        }
         let status = self
             .child
             .wait()
             .await
             .with_context(|| format!("waiting for the command `{}`", self.name))?;
-        // One at a time and removed only once done: this future may be dropped between
-        // polls (it races a timer), and no output may be lost when it is.
-        while let Some(forwarder) = self.forwarders.first_mut() {
-            let _ = forwarder.await;
-            self.forwarders.remove(0);
-        }
         use std::os::unix::process::ExitStatusExt;
-        let code = match (status.code(), status.signal()) {
+        Ok(match (status.code(), status.signal()) {
             (Some(code), _) => code.clamp(0, 255) as u8,
             (None, Some(signal)) => (128 + signal).clamp(0, 255) as u8,
             (None, None) => 1,
+        })
+    }
+
+    /// Pass a signal ddl-eta received on to the command, once.
+    pub fn pass_on(&mut self, signal: Signal) -> PassedOn {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return PassedOn::Gone;
+        }
+        if self.shares_terminal && signal == SIGINT && in_the_terminals_foreground() {
+            return PassedOn::ByTheTerminal;
+        }
+        // A group of its own reaches its children too (a shell's `sleep`, a client), as a
+        // terminal's signal would; in ddl-eta's group only the command itself is sent it.
+        let target = match self.shares_terminal {
+            true => self.pid,
+            false => -self.pid,
         };
-        self.exit = Some(code);
-        self.pid = None;
-        Ok(code)
-    }
-
-    pub fn has_exited(&self) -> bool {
-        self.exit.is_some()
+        // SAFETY: signalling the child (or its group) this process started and has not
+        // reaped: try_wait above found it running, so its pid is not yet reused.
+        unsafe {
+            libc::kill(target, signal.number);
+        }
+        PassedOn::Sent
     }
 }
 
-impl Drop for Wrapped {
-    /// ddl-eta stopped first (Ctrl-C, SIGTERM, an error): pass SIGTERM on, so the command
-    /// is not left running unobserved.
-    fn drop(&mut self) {
-        if let (None, Some(pid)) = (self.exit, self.pid) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            // SAFETY: signalling the child this process started and has not reaped.
-            unsafe {
-                libc::kill(pid as i32, libc::SIGTERM);
-            }
-        }
-    }
+/// Is standard input a terminal whose foreground process group is ddl-eta's?
+fn in_the_terminals_foreground() -> bool {
+    // SAFETY: isatty, tcgetpgrp and getpgrp only read the state of fd 0 and this process.
+    unsafe { libc::isatty(0) == 1 && libc::tcgetpgrp(0) == libc::getpgrp() }
 }
 
-fn forward(
-    stream: impl AsyncRead + Unpin + Send + 'static,
-    screen: Arc<Screen>,
-    to_stderr: bool,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(stream).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            if to_stderr {
-                screen.stderr_line(&line);
-            } else {
-                screen.stdout_line(&line);
-            }
-        }
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_exit_code_is_the_commands_and_a_signal_is_passed_on() {
+        let command = |script: &str| vec!["sh".to_string(), "-c".to_string(), script.to_string()];
+        let mut wrapped = Wrapped::spawn(&command("exit 7")).expect("runs");
+        assert_eq!(wrapped.exited().await.expect("exits"), 7);
+        assert_eq!(wrapped.pass_on(SIGTERM), PassedOn::Gone);
+        let mut wrapped = Wrapped::spawn(&command("exec sleep 30")).expect("runs");
+        assert_eq!(wrapped.pass_on(SIGTERM), PassedOn::Sent);
+        assert_eq!(wrapped.exited().await.expect("exits"), 128 + 15);
+        assert!(Wrapped::spawn(&["/no/such/program".to_string()]).is_err());
+    }
 }
