@@ -18,6 +18,19 @@ use std::time::Duration;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Read settings from FILE instead of the nearest .ddl-eta.toml found from the working
+    /// directory upward (docs/config.md). Flags given on the command line override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore every .ddl-eta.toml.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// The config file's settings, once `config::parse_args` has read it.
+    #[arg(skip)]
+    pub settings: Option<crate::config::Config>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,7 +168,8 @@ pub struct SourceReadArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("tables").required(true).args(["schema", "source", "profile"])))]
+// Not `required` here: a .ddl-eta.toml may name the tables (`config::configure` checks).
+#[command(group(ArgGroup::new("tables").args(["schema", "source", "profile"])))]
 pub struct EstimateArgs {
     /// Migration SQL files, run in the order given; `-` reads standard input. Django's
     /// `manage.py sqlmigrate` output works as it is.
@@ -247,7 +261,7 @@ pub struct GateArgs {
     pub max_distance: Option<f64>,
 }
 
-fn parse_distance(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_distance(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(times) if times.is_finite() && times >= 1.0 => Ok(times),
         _ => Err(format!(
@@ -424,12 +438,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("'{text}' is not a duration ({e}); examples: 90s, 2m, 1h30m"))
 }
 
-fn parse_rows(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_rows(text: &str) -> Result<u64, String> {
     crate::profile::parse_count(text)
         .ok_or_else(|| format!("'{text}' is not a row count (examples: 100000, 250k, 2M)"))
 }
 
-fn parse_speed(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_speed(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(x) if x.is_finite() && (0.01..=100.0).contains(&x) => Ok(x),
         _ => Err(format!(
@@ -497,7 +511,7 @@ mod tests {
     #[test]
     fn estimate_takes_exactly_one_source_of_tables() {
         let parse = |args: &[&str]| Cli::try_parse_from(args);
-        assert!(parse(&["ddl-eta", "estimate", "m.sql"]).is_err());
+        // None at all is `config::configure`'s to refuse, after reading .ddl-eta.toml.
         assert!(parse(&[
             "ddl-eta",
             "estimate",

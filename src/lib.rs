@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod config;
 pub mod ddl;
 pub mod estimate;
 pub mod experiment;

@@ -1,7 +1,6 @@
 //! Entry point: parse arguments, dispatch to `commands`, map errors to exit codes.
 //! Ctrl-C and SIGTERM stop the command, and with it every server it started.
 
-use clap::Parser;
 use ddl_eta::cli::Cli;
 use ddl_eta::commands::{self, secrets_of, FAILURE};
 use ddl_eta::output;
@@ -10,7 +9,7 @@ use ddl_eta::sandbox::url::redact_all;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = ddl_eta::config::parse_args();
     let secrets = secrets_of(&cli);
     let hidden = secrets.clone();
     std::panic::set_hook(Box::new(move |info| {
