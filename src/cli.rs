@@ -90,6 +90,11 @@ pub struct LintArgs {
     /// To silence one statement, put `-- ddl-eta: ignore DE001` on the line before it.
     #[arg(long, value_name = "CODE", value_delimiter = ',', value_parser = crate::lint::parse_rule_code)]
     pub allow: Vec<String>,
+
+    /// The file the SQL on standard input (`-`) came from, for editors and hooks that pipe
+    /// a file's contents: findings and errors name PATH instead of `-`. PATH is not read.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filepath: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +246,10 @@ pub struct EstimateArgs {
     /// No progress on stderr (errors still go there).
     #[arg(long, short)]
     pub quiet: bool,
+    /// The file the SQL on standard input (`-`) came from, for editors and hooks that pipe
+    /// a file's contents: findings and errors name PATH instead of `-`. PATH is not read.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filepath: Option<PathBuf>,
 }
 
 /// CI gates: each is on only when given; when one fires, the report is still printed and

@@ -49,7 +49,7 @@ pub struct Config {
     pub manage: Vec<String>,
     pub database: Option<String>,
     /// What each step ddl-eta cannot time (RunPython...) adds to a total.
-    pub untimed_step: Option<Duration>,
+    pub untimed_allowance: Option<Duration>,
 }
 
 /// The gate limits a config file sets; each is off when absent.
@@ -86,7 +86,7 @@ struct Raw {
     max_total: Option<Spanned<String>>,
     manage: Option<Spanned<Vec<String>>>,
     database: Option<Spanned<String>>,
-    untimed_step: Option<Spanned<String>>,
+    untimed_allowance: Option<Spanned<String>>,
 }
 
 /// A count or size written as a number (1000000) or as the flag takes it ("1M").
@@ -219,7 +219,7 @@ impl Config {
             },
             manage,
             database: raw.database.map(Spanned::into_inner),
-            untimed_step: check(raw.untimed_step, "untimed-step", &at, duration)?,
+            untimed_allowance: check(raw.untimed_allowance, "untimed-allowance", &at, duration)?,
         };
         let tables = [
             config.schema.is_some(),
@@ -266,7 +266,8 @@ pub enum Usage {
     Clap(clap::Error),
 }
 
-/// `parse_args` without the process: loads the config for `cli` (looked up from `cwd`)
+/// `parse_args` without the process (a command whose flags have defaults adds its arm
+/// here, with the sub-matches its flags were parsed into): loads the config for `cli` (looked up from `cwd`)
 /// and applies it where `matches` says the user gave no flag.
 pub fn configure(mut cli: Cli, matches: &ArgMatches, cwd: &Path) -> Result<Cli, Usage> {
     let config = locate(cli.config.as_deref(), cli.no_config, cwd)
@@ -280,19 +281,52 @@ pub fn configure(mut cli: Cli, matches: &ArgMatches, cwd: &Path) -> Result<Cli, 
             _ => {}
         }
     }
-    if let Command::Estimate(args) = &cli.command {
-        if args.schema.is_none() && args.source.is_none() && args.profile.is_none() {
-            return Err(Usage::Clap(Cli::command().error(
-                clap::error::ErrorKind::MissingRequiredArgument,
-                format!(
-                    "estimate needs production's tables: --schema FILE, --source URL or --profile FILE \
-                     (or schema, source or profile in {FILE_NAME})"
-                ),
-            )));
+    match &cli.command {
+        Command::Estimate(args) => {
+            require_tables(args).map_err(Usage::Clap)?;
+            stdin_named(&args.migrations, args.stdin_filepath.as_deref()).map_err(Usage::Clap)?;
         }
+        Command::Lint(args) => {
+            stdin_named(&args.migrations, args.stdin_filepath.as_deref()).map_err(Usage::Clap)?
+        }
+        _ => {}
     }
     cli.settings = config;
     Ok(cli)
+}
+
+/// estimate's tables come from `--schema`, `--source` or `--profile`, on the command line
+/// or in the file; clap cannot require them itself, since the file may name them.
+pub fn require_tables(args: &EstimateArgs) -> Result<(), clap::Error> {
+    if args.schema.is_some() || args.source.is_some() || args.profile.is_some() {
+        return Ok(());
+    }
+    Err(Cli::command().error(
+        clap::error::ErrorKind::MissingRequiredArgument,
+        format!(
+            "estimate needs production's tables: --schema FILE, --source URL or --profile FILE \
+             (or schema, source or profile in {FILE_NAME})"
+        ),
+    ))
+}
+
+/// `--stdin-filepath` names standard input: without `-` among the migrations it would
+/// name nothing, which is a mistake worth saying (a hook that forgot the `-`).
+pub fn stdin_named(
+    migrations: &[PathBuf],
+    stdin_filepath: Option<&Path>,
+) -> Result<(), clap::Error> {
+    match stdin_filepath {
+        Some(path) if !migrations.iter().any(|m| m.as_os_str() == "-") => Err(Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--stdin-filepath {} names standard input, but no migration is `-`",
+                    path.display()
+                ),
+            )),
+        _ => Ok(()),
+    }
 }
 
 /// Whether the user set `id` on the command line or through its environment variable.
@@ -336,7 +370,7 @@ fn target_of(
         .transpose()
 }
 
-fn apply_lint(args: &mut LintArgs, config: &Config, m: &ArgMatches) -> Result<()> {
+pub fn apply_lint(args: &mut LintArgs, config: &Config, m: &ArgMatches) -> Result<()> {
     let target = target_of(config, crate::online_ddl::parse_current_target_arg)?;
     merge(m, "target_server", &mut args.target_server, target.as_ref());
     merge_option(m, "schema", &mut args.schema, config.schema.as_ref());
@@ -344,7 +378,7 @@ fn apply_lint(args: &mut LintArgs, config: &Config, m: &ArgMatches) -> Result<()
     Ok(())
 }
 
-fn apply_estimate(args: &mut EstimateArgs, config: &Config, m: &ArgMatches) -> Result<()> {
+pub fn apply_estimate(args: &mut EstimateArgs, config: &Config, m: &ArgMatches) -> Result<()> {
     let target = target_of(config, crate::online_ddl::parse_target_arg)?;
     merge_option(m, "target_server", &mut args.target_server, target.as_ref());
     // The three ways to name production's tables exclude each other: one on the command
@@ -464,7 +498,7 @@ max-distance = 30
 max-total = "1h"
 manage = ["./manage.py lms --settings=lms.envs.test", "./manage.py cms"]
 database = "default"
-untimed-step = "2m"
+untimed-allowance = "2m"
 "#,
         )
         .unwrap();
@@ -491,7 +525,7 @@ untimed-step = "2m"
         assert_eq!(config.gates.max_total, Some(Duration::from_secs(3600)));
         assert_eq!(config.gates.max_distance, Some(30.0));
         assert_eq!(config.manage.len(), 2);
-        assert_eq!(config.untimed_step, Some(Duration::from_secs(120)));
+        assert_eq!(config.untimed_allowance, Some(Duration::from_secs(120)));
     }
 
     #[test]

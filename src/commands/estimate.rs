@@ -10,10 +10,12 @@ use std::process::ExitCode;
 
 pub async fn run(args: &EstimateArgs) -> Result<ExitCode> {
     let report = crate::estimate::run(args).await?;
-    write_output(
-        &report::render(&report, args.format),
-        args.output.as_deref(),
-    )?;
+    let text = match args.format {
+        // The test cases show which gates fire, so they are rendered with them.
+        report::Format::Junit => report::junit::render(&report, &args.gate.gates()),
+        format => report::render(&report, format),
+    };
+    write_output(&text, args.output.as_deref())?;
     let fired = gate::check(&report, &args.gate.gates());
     for line in &fired {
         output::say(&format!("gate: {line}"));

@@ -7,6 +7,7 @@ pub mod checklist;
 pub mod gate;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod terminal;
 pub mod words;
@@ -371,6 +372,9 @@ pub enum Format {
     Markdown,
     /// One self-contained HTML file with a chart per statement (use with --output).
     Html,
+    /// JUnit XML for CI test tabs (GoCD, Jenkins, GitLab): a test case per statement,
+    /// failing where a gate fires, and one for the whole migration.
+    Junit,
 }
 
 pub fn render(report: &Report, format: Format) -> String {
@@ -380,6 +384,7 @@ pub fn render(report: &Report, format: Format) -> String {
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
+        Format::Junit => junit::render(report, &gate::Gates::default()),
     }
 }
 
