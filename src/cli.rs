@@ -115,9 +115,23 @@ pub struct CompareArgs {
     pub old: PathBuf,
     /// The later report.
     pub new: PathBuf,
-    /// JSON instead of a table.
-    #[arg(long)]
+    /// Output format: text (a table), json (docs/json.md) or markdown (for a pull request).
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// Same as --format json (kept for scripts written before --format).
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Args)]

@@ -354,6 +354,7 @@ fn build_report(
         settings: None,
         probe: None,
         source: None,
+        provenance: None,
         assumptions: Vec::new(),
         assumption_codes: Vec::new(),
         guidance: None,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod ddl;
 pub mod estimate;
 pub mod experiment;
+pub mod host;
 pub mod junit;
 pub mod lint;
 pub mod migration;

@@ -9,6 +9,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod provenance;
 pub mod terminal;
 pub mod words;
 
@@ -81,6 +82,10 @@ pub struct Report {
     /// when they came from a source or a profile of one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::profile::SourceMeta>,
+    /// ddl-eta's version, the host and the command line that made the report (absent
+    /// from reports saved before they were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<provenance::Provenance>,
 }
 
 impl Report {
