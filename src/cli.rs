@@ -18,6 +18,19 @@ use std::time::Duration;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// Read settings from FILE instead of the nearest .ddl-eta.toml found from the working
+    /// directory upward (docs/config.md). Flags given on the command line override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore every .ddl-eta.toml.
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// The config file's settings, once `config::parse_args` has read it.
+    #[arg(skip)]
+    pub settings: Option<crate::config::Config>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +92,11 @@ pub struct LintArgs {
     /// To silence one statement, put `-- ddl-eta: ignore DE001` on the line before it.
     #[arg(long, value_name = "CODE", value_delimiter = ',', value_parser = crate::lint::parse_rule_code)]
     pub allow: Vec<String>,
+
+    /// The file the SQL on standard input (`-`) came from, for editors and hooks that pipe
+    /// a file's contents: findings and errors name PATH instead of `-`. PATH is not read.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filepath: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -99,9 +117,23 @@ pub struct CompareArgs {
     pub old: PathBuf,
     /// The later report.
     pub new: PathBuf,
-    /// JSON instead of a table.
-    #[arg(long)]
+    /// Output format: text (a table), json (docs/json.md) or markdown (for a pull request).
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+    /// Same as --format json (kept for scripts written before --format).
+    #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
+    /// Write to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Args)]
@@ -158,7 +190,8 @@ pub struct SourceReadArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("tables").required(true).args(["schema", "source", "profile"])))]
+// Not `required` here: a .ddl-eta.toml may name the tables (`config::configure` checks).
+#[command(group(ArgGroup::new("tables").args(["schema", "source", "profile"])))]
 pub struct EstimateArgs {
     /// Migration SQL files, run in the order given; `-` reads standard input. Django's
     /// `manage.py sqlmigrate` output works as it is.
@@ -233,6 +266,10 @@ pub struct EstimateArgs {
     /// No progress on stderr (errors still go there).
     #[arg(long, short)]
     pub quiet: bool,
+    /// The file the SQL on standard input (`-`) came from, for editors and hooks that pipe
+    /// a file's contents: findings and errors name PATH instead of `-`. PATH is not read.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filepath: Option<PathBuf>,
 }
 
 /// CI gates: each is on only when given; when one fires, the report is still printed and
@@ -253,7 +290,7 @@ pub struct GateArgs {
     pub max_distance: Option<f64>,
 }
 
-fn parse_distance(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_distance(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(times) if times.is_finite() && times >= 1.0 => Ok(times),
         _ => Err(format!(
@@ -430,12 +467,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("'{text}' is not a duration ({e}); examples: 90s, 2m, 1h30m"))
 }
 
-fn parse_rows(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_rows(text: &str) -> Result<u64, String> {
     crate::profile::parse_count(text)
         .ok_or_else(|| format!("'{text}' is not a row count (examples: 100000, 250k, 2M)"))
 }
 
-fn parse_speed(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_speed(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(x) if x.is_finite() && (0.01..=100.0).contains(&x) => Ok(x),
         _ => Err(format!(
@@ -503,7 +540,7 @@ mod tests {
     #[test]
     fn estimate_takes_exactly_one_source_of_tables() {
         let parse = |args: &[&str]| Cli::try_parse_from(args);
-        assert!(parse(&["ddl-eta", "estimate", "m.sql"]).is_err());
+        // None at all is `config::configure`'s to refuse, after reading .ddl-eta.toml.
         assert!(parse(&[
             "ddl-eta",
             "estimate",

@@ -38,7 +38,8 @@ const NEGLIGIBLE_SECONDS: f64 = 1.0;
 
 pub async fn run(args: &EstimateArgs) -> Result<Report> {
     let started = Instant::now();
-    let migration = migration::parse_files(&args.migrations)?;
+    let migration =
+        migration::parse_files_naming_stdin(&args.migrations, args.stdin_filepath.as_deref())?;
     if migration.statements.is_empty() {
         bail!("the migration has no SQL statement");
     }
@@ -377,6 +378,7 @@ fn build_report(
         settings: None,
         probe: None,
         source: None,
+        provenance: None,
         assumptions: Vec::new(),
         assumption_codes: Vec::new(),
         guidance: None,

@@ -126,6 +126,11 @@ pub struct LadderSummary {
     /// regime was matched; empty when the pool stayed fixed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buffer_pool_bytes: Vec<u64>,
+    /// Data plus index bytes of the sandbox's tables at each scale (parallel to `scales`),
+    /// to set beside production's (`tables[].bytes`); 0 where the server could not tell.
+    /// Empty in reports saved before it was recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub table_bytes: Vec<u64>,
     /// Where the time went, and how every run got fresh tables.
     #[serde(flatten, default)]
     pub time: LadderTime,
@@ -247,6 +252,8 @@ struct Lab<'a> {
     full_pool: Option<u64>,
     cold_cache: bool,
     pool_sizes: Vec<u64>,
+    /// The tables' bytes at each run, parallel to `scales_run`.
+    table_bytes: Vec<u64>,
     out_of_regime: usize,
     /// The directory of our database's table files, where cloning is possible.
     table_dir: Option<PathBuf>,
@@ -332,6 +339,7 @@ impl<'a> Lab<'a> {
             full_pool: None,
             cold_cache: false,
             pool_sizes: Vec::new(),
+            table_bytes: Vec::new(),
             out_of_regime: 0,
             table_dir,
             cloned: Vec::new(),
@@ -505,6 +513,7 @@ impl<'a> Lab<'a> {
             .collect();
         self.timed_run(fraction, "validation").await?;
         self.scales_run.pop();
+        self.table_bytes.pop();
         if self.regime != Regime::Fixed {
             self.pool_sizes.pop();
         }
@@ -538,6 +547,10 @@ impl<'a> Lab<'a> {
             group_digits(largest)
         ));
         let mut copy = self.reset_tables(fraction).await?;
+        // Measured before the statements change them: the tables each run starts from.
+        let table_bytes = tables::working_table_bytes(&mut self.loader)
+            .await
+            .unwrap_or(0);
         self.match_memory_regime(fraction).await?;
         if self.cold_cache {
             self.empty_buffer_pool().await?;
@@ -589,6 +602,7 @@ impl<'a> Lab<'a> {
             });
         }
         self.scales_run.push(largest);
+        self.table_bytes.push(table_bytes);
         self.time.statement_seconds += migrate;
         Ok(RunCost {
             fraction,
@@ -660,6 +674,7 @@ impl<'a> Lab<'a> {
                 seed_rows_per_second: self.seed_rate,
                 seconds: self.ladder_started.elapsed().as_secs_f64(),
                 buffer_pool_bytes: self.pool_sizes,
+                table_bytes: self.table_bytes,
                 time: self.time,
             },
             warnings: self.warnings,

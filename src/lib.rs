@@ -6,9 +6,12 @@
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod config;
 pub mod ddl;
 pub mod estimate;
 pub mod experiment;
+pub mod host;
+pub mod junit;
 pub mod lint;
 pub mod migration;
 pub mod model;

@@ -2,7 +2,6 @@
 //! Ctrl-C and SIGTERM stop the command, and with it every server it started; under
 //! `watch -- COMMAND` they are passed on to COMMAND instead, which decides when it ends.
 
-use clap::Parser;
 use ddl_eta::cli::{Cli, Command};
 use ddl_eta::commands::{self, secrets_of, FAILURE};
 use ddl_eta::output;
@@ -12,7 +11,7 @@ use ddl_eta::watch::wrap::{Signal, SIGINT, SIGTERM};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = ddl_eta::config::parse_args();
     let secrets = secrets_of(&cli);
     let hidden = secrets.clone();
     std::panic::set_hook(Box::new(move |info| {

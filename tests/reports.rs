@@ -139,10 +139,30 @@ fn markdown_and_json_of_a_real_run_keep_their_structure() {
         serde_json::from_str(&quick_estimate(&scratch, "json")).expect("json");
     let mut shape = Vec::new();
     json_shape(&json, "", &mut shape);
+    // The host is this machine's: which of its figures the system tells varies.
+    shape.retain(|line| !line.starts_with(".provenance.host."));
     shape.sort();
     shape.dedup();
     // Model kinds vary with noise, their JSON types do not.
     assert_snapshot("estimate_json_shape.txt", &(shape.join("\n") + "\n"));
+    // What a benchmark report records beside its numbers.
+    let provenance = &json["provenance"];
+    assert_eq!(provenance["ddl_eta_version"], env!("CARGO_PKG_VERSION"));
+    assert!(provenance["host"]["cores"].as_u64().is_some_and(|c| c >= 1));
+    assert!(provenance["host"]["memory_bytes"]
+        .as_u64()
+        .is_some_and(|m| m > 0));
+    let argv = provenance["invocation"]["argv"].as_array().expect("argv");
+    assert!(argv.iter().any(|a| a == "--max-rows"), "{argv:?}");
+    let scales = json["ladder"]["scales"].as_array().expect("scales").len();
+    let bytes = json["ladder"]["table_bytes"]
+        .as_array()
+        .expect("table_bytes");
+    assert_eq!(bytes.len(), scales);
+    assert!(
+        bytes.iter().all(|b| b.as_u64().is_some_and(|b| b > 0)),
+        "{bytes:?}"
+    );
     scratch.assert_nothing_left();
 }
 
@@ -364,4 +384,160 @@ fn compare_shows_the_change_per_statement() {
     let missing = scratch.run(&["compare", "/nonexistent.json", &fixture("report_0019.json")]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("/nonexistent.json"));
+}
+
+const FIXTURES: [&str; 3] = [
+    "report_0019.json",
+    "report_0019_bp256.json",
+    "report_0019_v0.json",
+];
+
+#[test]
+fn every_saved_report_of_an_older_schema_still_loads_renders_and_compares() {
+    let scratch = Scratch::new("old_schemas");
+    for name in FIXTURES {
+        for format in ["text", "json", "markdown", "html", "junit"] {
+            let output = scratch.run(&["report", &fixture(name), "--format", format]);
+            assert!(
+                output.status.success(),
+                "{name} {format}: {}",
+                stderr(&output)
+            );
+            assert!(!output.stdout.is_empty(), "{name} {format}");
+        }
+        for other in FIXTURES {
+            for format in ["text", "json", "markdown"] {
+                let output = scratch.run(&[
+                    "compare",
+                    &fixture(name),
+                    &fixture(other),
+                    "--format",
+                    format,
+                ]);
+                assert!(
+                    output.status.success(),
+                    "{name} {other}: {}",
+                    stderr(&output)
+                );
+            }
+        }
+    }
+    // A report from a newer ddl-eta is refused with one line.
+    let mut newer: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(FIXTURES[0])).unwrap()).unwrap();
+    newer["schema_version"] = 99.into();
+    let path = scratch.file("newer.json", &newer.to_string());
+    let output = scratch.run(&["report", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("schema_version 99, made by a newer ddl-eta"));
+}
+
+#[test]
+fn compare_pairs_statements_by_their_sql_and_lists_the_unpaired() {
+    let scratch = Scratch::new("compare_pairs");
+    let old: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("report_0019.json")).unwrap())
+            .unwrap();
+    // The new report runs the statements in reverse, without the old first one, and with
+    // one the old never ran.
+    let mut new: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("report_0019_bp256.json")).unwrap())
+            .unwrap();
+    let statements = new["statements"].as_array_mut().unwrap();
+    statements.reverse();
+    let mut added = statements.pop().unwrap(); // the old first statement
+    added["sql"] = "ALTER TABLE `courseware_studentmodule` ADD COLUMN `x` int NULL".into();
+    statements.push(added);
+    for (i, s) in statements.iter_mut().enumerate() {
+        s["index"] = i.into();
+    }
+    new["provenance"] = serde_json::json!({
+        "ddl_eta_version": "9.9.9",
+        "host": {"cores": 2, "memory_bytes": 25_769_803_776u64, "disk": {"path": "/tmp", "filesystem": "ext4", "kind": "ssd"}},
+        "invocation": {"argv": ["ddl-eta", "estimate"]}
+    });
+    let path = scratch.file("new.json", &new.to_string());
+    let output = scratch.run(&[
+        "compare",
+        &fixture("report_0019.json"),
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let comparison: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let paired = comparison["statements"].as_array().unwrap();
+    assert_eq!(paired.len(), 5);
+    for change in paired {
+        let o = &old["statements"][change["old_index"].as_u64().unwrap() as usize];
+        let n = &new["statements"][change["index"].as_u64().unwrap() as usize];
+        assert_eq!(o["sql"], n["sql"], "paired by SQL");
+        assert_eq!(change["seconds_p50"]["old"], o["estimate"]["seconds_p50"]);
+        assert_eq!(change["seconds_p50"]["new"], n["estimate"]["seconds_p50"]);
+        let p50 = n["estimate"]["seconds_p50"].as_f64().unwrap();
+        let (low, high) = (
+            o["estimate"]["seconds_low"].as_f64().unwrap(),
+            o["estimate"]["seconds_high"].as_f64().unwrap(),
+        );
+        assert_eq!(
+            change["p50_within_old_interval"].as_bool(),
+            Some(low <= p50 && p50 <= high)
+        );
+    }
+    // The old report's 6th statement runs first in the new one.
+    assert_eq!(paired[0]["old_index"], 5);
+    assert_eq!(comparison["only_in_old"][0]["index"], 0);
+    assert_eq!(comparison["only_in_new"][0]["index"], 5);
+    let text = scratch.run(&[
+        "compare",
+        &fixture("report_0019.json"),
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&text).contains(
+            "only in the new report: 6 ALTER TABLE `courseware_studentmodule` ADD COLUMN `x`"
+        ),
+        "{}",
+        stdout(&text)
+    );
+    assert!(
+        stdout(&text).contains("new: ddl-eta 9.9.9 on 2 cores, 24 GiB, ssd ext4"),
+        "{}",
+        stdout(&text)
+    );
+    assert!(
+        stdout(&text).contains("old: not recorded"),
+        "{}",
+        stdout(&text)
+    );
+    // --json stays, hidden, for scripts written before --format.
+    let json = scratch.run(&[
+        "compare",
+        &fixture("report_0019.json"),
+        path.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(json.stdout, output.stdout);
+}
+
+#[test]
+fn compare_renders_the_saved_reports() {
+    for format in ["text", "markdown"] {
+        let output = Command::new(BIN)
+            .args([
+                "compare",
+                &fixture("report_0019.json"),
+                &fixture("report_0019_bp256.json"),
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("run compare");
+        assert!(output.status.success(), "{}", stderr(&output));
+        let name = format!(
+            "compare_0019.{}",
+            if format == "text" { "txt" } else { "md" }
+        );
+        assert_snapshot(&name, &stdout(&output));
+    }
 }

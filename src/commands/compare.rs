@@ -1,6 +1,6 @@
 //! `ddl-eta compare OLD NEW`: what changed between two saved reports.
 
-use crate::cli::CompareArgs;
+use crate::cli::{CompareArgs, CompareFormat};
 use crate::compare;
 use crate::output::write_output;
 use anyhow::Result;
@@ -10,11 +10,16 @@ pub fn run(args: &CompareArgs) -> Result<ExitCode> {
     let old = compare::load(&args.old)?;
     let new = compare::load(&args.new)?;
     let comparison = compare::compare(&old, &new);
-    let text = if args.json {
-        serde_json::to_string_pretty(&comparison)? + "\n"
+    let format = if args.json {
+        CompareFormat::Json
     } else {
-        compare::render_text(&comparison, &old, &new)
+        args.format
     };
-    write_output(&text, None)?;
+    let text = match format {
+        CompareFormat::Text => compare::render_text(&comparison),
+        CompareFormat::Json => compare::render_json(&comparison),
+        CompareFormat::Markdown => compare::render_markdown(&comparison),
+    };
+    write_output(&text, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)
 }

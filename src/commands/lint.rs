@@ -8,12 +8,15 @@ use anyhow::Result;
 use std::process::ExitCode;
 
 pub fn run(args: &LintArgs) -> Result<ExitCode> {
-    let report = lint::run(&LintOptions {
-        migrations: &args.migrations,
-        schema: args.schema.as_deref(),
-        target: args.target_server.clone(),
-        allow: &args.allow,
-    })?;
+    let report = lint::run_naming_stdin(
+        &LintOptions {
+            migrations: &args.migrations,
+            schema: args.schema.as_deref(),
+            target: args.target_server.clone(),
+            allow: &args.allow,
+        },
+        args.stdin_filepath.as_deref(),
+    )?;
     write_output(&lint::format::render(&report, args.format), None)?;
     Ok(if report.has_errors() {
         ExitCode::from(GATE)

@@ -22,7 +22,9 @@ pub const GATE: u8 = 3;
 /// Runs the command the user asked for.
 pub async fn run(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
-        Command::Estimate(args) => estimate::run(args).await,
+        Command::Estimate(args) => {
+            estimate::run(args, cli.settings.as_ref().map(|c| c.path.as_path())).await
+        }
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(args),
         Command::Lint(args) => lint::run(args),

@@ -156,12 +156,18 @@ pub struct LintOptions<'a> {
 /// When a file cannot be read or split into statements, or an ignore comment names a
 /// rule that does not exist.
 pub fn run(options: &LintOptions) -> Result<LintReport> {
+    run_naming_stdin(options, None)
+}
+
+/// `run`, with the SQL on standard input (`-`) named `stdin_name` in findings and errors
+/// (`--stdin-filepath`).
+pub fn run_naming_stdin(options: &LintOptions, stdin_name: Option<&Path>) -> Result<LintReport> {
     let schema = options.schema.map(read_schema).transpose()?;
     let mut statements = Vec::new();
     let mut ignores = ignore::Ignores::default();
     let mut files = Vec::new();
     for path in options.migrations {
-        let (file, text) = read_file(path)?;
+        let (file, text) = read_file(path, stdin_name)?;
         let parsed = migration::parse_sql(&file, &text, statements.len())?;
         ignores.read(&file, &text, &parsed)?;
         statements.extend(parsed);
@@ -277,9 +283,13 @@ fn read_schema(path: &Path) -> Result<Vec<TableDefinition>> {
     Ok(tables)
 }
 
-fn read_file(path: &Path) -> Result<(String, String)> {
-    let file = path.display().to_string();
-    let read = if file == "-" {
+fn read_file(path: &Path, stdin_name: Option<&Path>) -> Result<(String, String)> {
+    let given = path.display().to_string();
+    let file = match stdin_name {
+        Some(name) if given == "-" => name.display().to_string(),
+        _ => given.clone(),
+    };
+    let read = if given == "-" {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map(|_| text)
     } else {

@@ -132,6 +132,22 @@ pub fn parse_files(paths: &[PathBuf]) -> Result<Migration> {
     Ok(Migration { statements })
 }
 
+/// `parse_files`, with the SQL on standard input (`-`) named `stdin_name` in statements
+/// and errors (`--stdin-filepath`).
+pub fn parse_files_naming_stdin(paths: &[PathBuf], stdin_name: Option<&Path>) -> Result<Migration> {
+    let mut statements = Vec::new();
+    for path in paths {
+        let (given, text) = read_migration_file(path)?;
+        let file = match stdin_name {
+            Some(name) if given == "-" => name.display().to_string(),
+            _ => given,
+        };
+        let parsed = parse_sql(&file, &text, statements.len())?;
+        statements.extend(parsed);
+    }
+    Ok(Migration { statements })
+}
+
 fn read_migration_file(path: &Path) -> Result<(String, String)> {
     let file = path.display().to_string();
     let read = if file == "-" {

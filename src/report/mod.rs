@@ -7,7 +7,9 @@ pub mod checklist;
 pub mod gate;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
+pub mod provenance;
 pub mod terminal;
 pub mod words;
 
@@ -80,6 +82,10 @@ pub struct Report {
     /// when they came from a source or a profile of one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<crate::profile::SourceMeta>,
+    /// ddl-eta's version, the host and the command line that made the report (absent
+    /// from reports saved before they were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<provenance::Provenance>,
 }
 
 impl Report {
@@ -402,6 +408,9 @@ pub enum Format {
     Markdown,
     /// One self-contained HTML file with a chart per statement (use with --output).
     Html,
+    /// JUnit XML for CI test tabs (GoCD, Jenkins, GitLab): a test case per statement,
+    /// failing where a gate fires, and one for the whole migration.
+    Junit,
 }
 
 pub fn render(report: &Report, format: Format) -> String {
@@ -411,6 +420,7 @@ pub fn render(report: &Report, format: Format) -> String {
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report),
         Format::Html => html::render(report),
+        Format::Junit => junit::render(report, &gate::Gates::default()),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod annotations;
 mod json;
+mod junit;
 mod text;
 
 use clap::ValueEnum;
@@ -18,6 +19,8 @@ pub enum LintFormat {
     Annotations,
     /// GitHub Actions workflow commands (`::error file=...,line=...::...`), shown on the PR diff.
     Github,
+    /// JUnit XML for CI test tabs (GoCD, Jenkins, GitLab): a test case per finding, failing at error level.
+    Junit,
 }
 
 pub fn render(report: &LintReport, format: LintFormat) -> String {
@@ -26,5 +29,6 @@ pub fn render(report: &LintReport, format: LintFormat) -> String {
         LintFormat::Json => json::render(report),
         LintFormat::Annotations => annotations::gcc(report),
         LintFormat::Github => annotations::github(report),
+        LintFormat::Junit => junit::render(report),
     }
 }
