@@ -496,6 +496,17 @@ impl Profile {
                 continue;
             }
             let Some(table) = self.table(&name) else {
+                if let Some(skipped) = self
+                    .skipped
+                    .iter()
+                    .find(|s| s.name.eq_ignore_ascii_case(&name))
+                {
+                    bail!(
+                        "the profile lacks table {name}, which a foreign key of the migrated tables points at \
+                         (it was skipped: {}); add it with `ddl-eta profile --table {name} --output FILE`",
+                        skipped.reason
+                    );
+                }
                 continue;
             };
             keep.push(table.name.clone());

@@ -17,6 +17,12 @@ pub async fn run(args: &ProfileArgs) -> Result<ExitCode> {
     if whole && args.read.profile_timeout.is_none() {
         options.profile_timeout = DATABASE_PROFILE_TIMEOUT;
     }
+    let time_limit = options.profile_timeout;
+    if whole {
+        // The limit is checked between tables; the session's own hard limit lets the
+        // table under way take one statement's time more.
+        options.profile_timeout = time_limit + options.statement_timeout;
+    }
     let mut source = Source::connect(&options).await?;
     let profile = if whole {
         let previous = match &args.output {
@@ -27,7 +33,7 @@ pub async fn run(args: &ProfileArgs) -> Result<ExitCode> {
             tables: args.tables.clone(),
             min_rows: args.min_rows,
             min_bytes: args.min_bytes,
-            time_limit: options.profile_timeout,
+            time_limit,
             previous,
             refresh_after: args.refresh_after,
         };
@@ -47,7 +53,7 @@ pub async fn run(args: &ProfileArgs) -> Result<ExitCode> {
             output::say(&format!(
                 "stopped at the time limit (--profile-timeout {}): {read} tables profiled, {} left; \
                  run the same command again to continue{}",
-                humantime::format_duration(options.profile_timeout),
+                humantime::format_duration(time_limit),
                 outcome.stopped_at_limit,
                 match &args.output {
                     Some(path) => format!(" ({} keeps what was read)", path.display()),

@@ -56,8 +56,6 @@ impl Source {
         say: &dyn Fn(&str),
     ) -> Result<DatabaseOutcome> {
         let started_at = now();
-        // A table under way may finish after the limit, within one statement's time.
-        self.deadline = self.started + plan.time_limit + self.settings.statement_timeout;
         let listed = self.list_tables().await?;
         let whole = plan.tables.is_empty();
         let mut candidates: Vec<&Listed> = Vec::new();
@@ -82,8 +80,8 @@ impl Source {
                 }
             }
         }
-        // Tables of the resumed file read recently enough stay as they are.
-        let fresh_since = started_at.saturating_sub(plan.refresh_after.as_secs());
+        // Tables of the resumed file read less than --refresh-after ago stay as they are.
+        let fresh = |at: u64| started_at.saturating_sub(at) < plan.refresh_after.as_secs();
         let previous_at = plan
             .previous
             .as_ref()
@@ -100,7 +98,7 @@ impl Source {
                     .any(|t| t.name.eq_ignore_ascii_case(&table.name));
                 // A stale table is read again when it is asked for now; with --table, the
                 // file's other tables stay whatever their age.
-                let keep = exists && (at >= fresh_since || (!whole && !candidate));
+                let keep = exists && (fresh(at) || (!whole && !candidate));
                 if keep {
                     done.push(table.clone());
                 }
@@ -112,6 +110,9 @@ impl Source {
             .filter(|t| !has(&done, &t.name))
             .map(|t| t.name.clone())
             .collect();
+        // Parents of a table just read: read even past the time limit, so that the file
+        // never holds a table without the tables its foreign keys need.
+        let mut parents_due: Vec<String> = Vec::new();
         skipped.retain(|s| !has(&done, &s.name));
         let to_read = queue.len();
         say(&format!(
@@ -129,7 +130,7 @@ impl Source {
             },
             if whole {
                 format!(
-                    "; {} under {} rows and {} skipped",
+                    "; {} under {} rows and {} (read only where a foreign key needs them)",
                     skipped.len(),
                     crate::text::group_digits(plan.min_rows),
                     crate::text::human_bytes(plan.min_bytes)
@@ -174,7 +175,8 @@ impl Source {
                 continue;
             }
             let listed_table = listed.iter().find(|t| t.name.eq_ignore_ascii_case(&name));
-            if self.started.elapsed() >= plan.time_limit && !read_now.is_empty() {
+            let is_parent = parents_due.iter().any(|p| p.eq_ignore_ascii_case(&name));
+            if self.started.elapsed() >= plan.time_limit && !read_now.is_empty() && !is_parent {
                 queue.insert(0, name);
                 queue.retain(|n| !has(&done, n));
                 queue.dedup();
@@ -216,7 +218,8 @@ impl Source {
                     for parent in parents.into_iter().rev() {
                         if !has(&done, &parent) {
                             queue.retain(|n| !n.eq_ignore_ascii_case(&parent));
-                            queue.insert(0, parent);
+                            queue.insert(0, parent.clone());
+                            parents_due.push(parent);
                         }
                     }
                     save(&assemble(self, &done, &skipped))?;
