@@ -55,7 +55,8 @@ pub struct TableProfile {
     /// Target row count: production's, or what `--rows` says.
     pub rows: u64,
     /// How `rows` was learned: "statistics" (information_schema.TABLES, an estimate),
-    /// "count" (`--exact-rowcount`), "user" (`--rows`) or "schema" (a schema file).
+    /// "count" (`--exact-rowcount`), "user" (`--rows`), "schema" (a schema file) or
+    /// "assumed" (a foreign-key parent given no `--rows` in schema mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows_source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
