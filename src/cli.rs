@@ -27,6 +27,7 @@ pub enum Command {
     Estimate(Box<EstimateArgs>),
     /// Read tables from the live database (read-only, time-limited) and print their
     /// profile as JSON: shape, sizes, indexes, column statistics, settings, activity.
+    /// Without --table, every table over a size threshold; --output saves and resumes.
     Profile(ProfileArgs),
     /// Check the migration SQL alone, without a server: data loss, backward
     /// incompatibility, DDL that is not online on the target, missing fail-fast clauses.
