@@ -1034,6 +1034,49 @@ mod tests {
         assert!(err.to_string().contains("--table tiny"), "{err}");
     }
     #[test]
+    fn a_whole_dump_needs_rows_only_for_the_touched_tables() {
+        let dir = std::env::temp_dir().join(format!("ddl_eta_dump_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("dump.sql");
+        std::fs::write(
+            &path,
+            "CREATE TABLE users (id int PRIMARY KEY);\n\
+             CREATE TABLE orders (id int PRIMARY KEY, user_id int, \
+               FOREIGN KEY (user_id) REFERENCES users (id));\n\
+             CREATE TABLE unrelated (id int PRIMARY KEY);\n",
+        )
+        .expect("write");
+        let rows: Vec<RowsArg> = vec!["5000".parse().expect("rows")];
+        let widths: Vec<SizeArg> = vec!["orders=96".parse().expect("width")];
+        let facts = SchemaFacts {
+            rows: &rows,
+            data_bytes: &[],
+            index_bytes: &[],
+            avg_row_length: &widths,
+        };
+        let touched = vec!["orders".to_string()];
+        let (profile, assumed) = from_schema(&path, &touched, &facts).expect("builds");
+        let names: Vec<&str> = profile.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, vec!["users", "orders"]);
+        assert_eq!(assumed, vec![("users".to_string(), 500)]);
+        let orders = profile.table("orders").expect("orders");
+        assert_eq!((orders.rows, orders.known_row_length()), (5000, Some(96.0)));
+        let none = SchemaFacts {
+            rows: &[],
+            data_bytes: &[],
+            index_bytes: &[],
+            avg_row_length: &[],
+        };
+        let err = from_schema(&path, &touched, &none).expect_err("orders needs rows");
+        assert!(
+            err.to_string()
+                .contains("--rows is missing for table orders"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn an_older_profile_without_statistics_still_loads() {
         let old = r#"{"schema_version":1,"tables":[{"name":"t","create_table":"CREATE TABLE t (id int)","rows":5}]}"#;
         let profile: Profile = serde_json::from_str(old).expect("loads");

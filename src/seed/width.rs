@@ -129,3 +129,82 @@ fn fixed_bytes(column: &ColumnShape) -> Option<f64> {
     };
     Some(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn column(name: &str, data_type: &str, max: Option<i64>, nullable: bool) -> ColumnShape {
+        ColumnShape {
+            name: name.into(),
+            data_type: data_type.into(),
+            column_type: data_type.into(),
+            max_length: max,
+            precision: None,
+            scale: None,
+            nullable,
+            generated: false,
+            typical_length: None,
+        }
+    }
+
+    fn shape() -> TableShape {
+        TableShape {
+            name: "t".into(),
+            columns: vec![
+                column("id", "bigint", None, false),
+                column("code", "varchar", Some(10), false),
+                column("title", "varchar", Some(255), false),
+                column("body", "text", Some(65_535), true),
+            ],
+            primary_key: vec!["id".into()],
+            unique_keys: vec![vec!["id".into()]],
+            secondary_indexes: vec![],
+            foreign_keys: vec![],
+            stats: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn wider_rows_lengthen_the_variable_columns_within_their_limits() {
+        let mut narrow = shape();
+        fit_width(&mut narrow, 100.0);
+        let mut wide = shape();
+        fit_width(&mut wide, 3000.0);
+        let length = |s: &TableShape, i: usize| s.columns[i].typical_length.expect("set");
+        assert!(length(&wide, 3) > length(&narrow, 3) * 10);
+        // varchar(10) cannot average more than 5.5 characters with lengths 1..=10.
+        assert!(length(&wide, 1) <= 6, "{}", length(&wide, 1));
+        assert_eq!(
+            wide.columns[0].typical_length, None,
+            "fixed columns keep theirs"
+        );
+        // The expected stored bytes come back to the target.
+        let stored = |s: &TableShape| {
+            RECORD_OVERHEAD
+                + 1.0
+                + 8.0
+                + 1.0
+                + length(s, 1) as f64
+                + 2.0
+                + length(s, 2) as f64
+                + 0.9 * (2.0 + length(s, 3) as f64)
+        };
+        assert!((stored(&wide) * PAGE_FACTOR / 3000.0 - 1.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn only_a_known_width_changes_the_lengths() {
+        let mut table = crate::profile::TableProfile::bare("t".into(), String::new());
+        table.rows = 10;
+        table.avg_row_length = Some(2000);
+        let untouched = shape().with_width(&crate::profile::TableProfile::bare(
+            "t".into(),
+            String::new(),
+        ));
+        assert!(untouched.columns.iter().all(|c| c.typical_length.is_none()));
+        let widened = shape().with_width(&table);
+        assert!(widened.columns[3].typical_length.is_some());
+    }
+}
