@@ -106,3 +106,33 @@ fn previous(path: &Path, database: &str) -> Result<Profile> {
     }
     Ok(profile)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::previous;
+
+    #[test]
+    fn a_file_of_another_database_is_not_resumed() {
+        let dir = std::env::temp_dir().join(format!("ddl_eta_resume_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("p.json");
+        std::fs::write(
+            &path,
+            r#"{"schema_version":1,"tables":[],"source":{"url":"mysql://ro@h/other","database":"other","profiled_at":0,"seconds":1.0}}"#,
+        )
+        .expect("write");
+        let err = previous(&path, "prod").expect_err("another database");
+        assert!(
+            err.to_string().contains("database other, not prod"),
+            "{err}"
+        );
+        assert!(previous(&path, "other").is_ok());
+        std::fs::write(&path, "not json").expect("write");
+        let err = previous(&path, "prod").expect_err("not a profile");
+        assert!(
+            format!("{err:#}").contains("is not a ddl-eta profile"),
+            "{err:#}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
