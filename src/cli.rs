@@ -40,6 +40,7 @@ pub enum Command {
     Estimate(Box<EstimateArgs>),
     /// Read tables from the live database (read-only, time-limited) and print their
     /// profile as JSON: shape, sizes, indexes, column statistics, settings, activity.
+    /// Without --table, every table over a size threshold; --output saves and resumes.
     Profile(ProfileArgs),
     /// Check the migration SQL alone, without a server: data loss, backward
     /// incompatibility, DDL that is not online on the target, missing fail-fast clauses.
@@ -144,8 +145,31 @@ pub struct ProfileArgs {
     pub source: String,
 
     /// Table to profile (repeatable); the tables its foreign keys point at come too.
-    #[arg(long = "table", value_name = "TABLE", required = true)]
+    /// Without it, the whole database: every table with at least --min-rows rows or
+    /// --min-bytes bytes, largest first, and the tables their foreign keys point at.
+    #[arg(long = "table", value_name = "TABLE")]
     pub tables: Vec<String>,
+
+    /// Without --table: read every table with at least N rows (information_schema's
+    /// estimate; suffixes k, M, G) or at least --min-bytes of data and index.
+    #[arg(long, value_name = "N", default_value = "100k", value_parser = parse_rows)]
+    pub min_rows: u64,
+
+    /// Without --table: the size that also qualifies a table (data plus index bytes;
+    /// suffixes K, M, G). Smaller tables are listed in the profile's `skipped` with their
+    /// size, not read: any migration on them is fast.
+    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
+    pub min_bytes: u64,
+
+    /// Write the profile to FILE (atomically, after every table, so a stop leaves a usable
+    /// file) instead of stdout. When FILE is already a profile of this database, the run
+    /// resumes it: its tables read less than --refresh-after ago are kept, not read again.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Resuming --output FILE: tables in it older than this are read again.
+    #[arg(long, value_name = "DURATION", default_value = "7days", value_parser = parse_duration)]
+    pub refresh_after: Duration,
 
     #[command(flatten)]
     pub read: SourceReadArgs,
@@ -184,10 +208,17 @@ pub struct SourceReadArgs {
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub statement_timeout: Duration,
 
-    /// Time limit of the whole profile.
-    #[arg(long, default_value = "5m", value_parser = parse_duration)]
-    pub profile_timeout: Duration,
+    /// Time limit of the whole profile [default: 5m; 30m for `profile` without --table
+    /// or with --output]. There, it is checked between tables: past it the run saves what
+    /// it read, lists the rest as `time_limit` and stops (a rerun with the same --output
+    /// continues); a table under way may take one --statement-timeout more.
+    #[arg(long, value_parser = parse_duration)]
+    pub profile_timeout: Option<Duration>,
 }
+
+/// `--profile-timeout` when not given, and for `profile` of a whole database.
+pub const PROFILE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+pub const DATABASE_PROFILE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 #[derive(Debug, Args)]
 // Not `required` here: a .ddl-eta.toml may name the tables (`config::configure` checks).
@@ -221,6 +252,28 @@ pub struct EstimateArgs {
     /// or --profile it overrides the row count read from production.
     #[arg(long, value_name = "N|TABLE=N")]
     pub rows: Vec<RowsArg>,
+
+    /// With --schema: production's data bytes of a table (SHOW TABLE STATUS Data_length,
+    /// or a monitoring page), `SIZE` or `TABLE=SIZE` (repeatable) like --rows; suffixes K,
+    /// M, G, T are powers of 1024, fractions allowed: 22.9G. Rows are seeded as wide as
+    /// production's (data bytes over rows), the variable-length columns scaled to meet it.
+    #[arg(long, value_name = "SIZE|TABLE=SIZE", requires = "schema")]
+    pub data_bytes: Vec<crate::profile::SizeArg>,
+
+    /// With --schema: production's index bytes of a table (Index_length), `SIZE` or
+    /// `TABLE=SIZE`; reported beside the data bytes.
+    #[arg(long, value_name = "SIZE|TABLE=SIZE", requires = "schema")]
+    pub index_bytes: Vec<crate::profile::SizeArg>,
+
+    /// With --schema: production's average row length in bytes (Avg_row_length), `N` or
+    /// `TABLE=N`: rows are seeded that wide (it wins over --data-bytes for the width).
+    #[arg(long, value_name = "N|TABLE=N", requires = "schema")]
+    pub avg_row_length: Vec<crate::profile::SizeArg>,
+
+    /// With --profile: warn (code `old_profile`) when the tables the migration needs were
+    /// profiled longer ago than this.
+    #[arg(long, value_name = "DURATION", default_value = "30days", value_parser = parse_duration)]
+    pub max_profile_age: Duration,
 
     /// Production's server when it is not the sandbox's: mysql:8.0.28, aurora-mysql:3.04,
     /// mariadb:10.11. Algorithm, lock and table rebuild then come from ddl-eta's rules for
@@ -310,7 +363,7 @@ impl SourceReadArgs {
             write_rate: self.write_rate,
             connect_timeout: self.connect_timeout,
             statement_timeout: self.statement_timeout,
-            profile_timeout: self.profile_timeout,
+            profile_timeout: self.profile_timeout.unwrap_or(PROFILE_TIMEOUT),
         })
     }
 }

@@ -13,7 +13,7 @@ use crate::experiment::{self, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
 use crate::model::{self, Fit, Interval, OperationClass, Point, Spread};
 use crate::probe::ProbeOptions;
-use crate::profile::{self, Profile};
+use crate::profile::{self, InputMode, Profile};
 use crate::progress::Progress;
 use crate::report::{
     checklist, words, Assumption, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport,
@@ -22,7 +22,7 @@ use crate::report::{
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use crate::source;
 use crate::warning::Warning;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use production::Production;
 use std::collections::HashSet;
 use std::time::Instant;
@@ -50,7 +50,12 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         .map(crate::watch::calibrate::load)
         .transpose()?;
     let progress = Progress::new(args.quiet);
-    let (profile, source_identity) = load_profile(args, &migration, &progress).await?;
+    let Loaded {
+        profile,
+        identity: source_identity,
+        warnings: input_warnings,
+        input,
+    } = load_profile(args, &migration, &progress).await?;
     check_tables_exist(&migration, &profile)?;
 
     if let (Some(identity), Some(url)) = (&source_identity, &args.sandbox.sandbox_url) {
@@ -141,6 +146,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     )?;
     report.probe = probe;
     servers::annotate_report(&mut report, &profile, sandbox_settings);
+    annotate_input(&mut report, &input, input_warnings);
     // The calibration hook: recorded outcomes correct the finished estimate, and the
     // advice built from it is built again.
     if let Some(calibration) = &calibration {
@@ -151,31 +157,110 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     Ok(report)
 }
 
-/// The tables and their row counts: from a schema file, a saved profile, or the source.
+/// The tables and their row counts: from a schema file, a saved profile, or the source;
+/// only those the migration touches and their foreign-key parents. Also how each table
+/// was known, and warnings about the input (an old profile, a parent's assumed rows).
 async fn load_profile(
     args: &EstimateArgs,
     migration: &Migration,
     progress: &Progress,
-) -> Result<(Profile, Option<crate::server::ServerIdentity>)> {
+) -> Result<Loaded> {
+    let touched = source::tables_of(migration);
     if let Some(schema) = &args.schema {
-        return Ok((profile::from_schema_file(schema, &args.rows)?, None));
+        let facts = profile::SchemaFacts {
+            rows: &args.rows,
+            data_bytes: &args.data_bytes,
+            index_bytes: &args.index_bytes,
+            avg_row_length: &args.avg_row_length,
+        };
+        let (profile, assumed) = if touched.is_empty() {
+            (profile::from_schema_file(schema, &args.rows)?, Vec::new())
+        } else {
+            profile::from_schema(schema, &touched, &facts)?
+        };
+        let input = profile
+            .tables
+            .iter()
+            .map(|t| {
+                let mode = match t.known_row_length() {
+                    Some(_) => InputMode::SchemaBytes,
+                    None => InputMode::SchemaRows,
+                };
+                (t.name.clone(), mode)
+            })
+            .collect();
+        let warnings = assumed
+            .into_iter()
+            .map(|(table, rows)| Warning::ParentRowsAssumed { table, rows })
+            .collect();
+        return Ok(Loaded {
+            profile,
+            identity: None,
+            warnings,
+            input,
+        });
     }
-    let (mut loaded, identity) = match (&args.profile, &args.source) {
-        (Some(path), _) => (Profile::load(path)?, None),
+    let mut warnings = Vec::new();
+    let (mut loaded, identity, mode) = match (&args.profile, &args.source) {
+        (Some(path), _) => {
+            let mut loaded = Profile::load(path)?;
+            loaded.override_rows(&args.rows, &touched)?;
+            if !touched.is_empty() {
+                loaded
+                    .narrow(&touched)
+                    .with_context(|| format!("profile {}", path.display()))?;
+            }
+            warnings.extend(old_profile_warning(&loaded, args.max_profile_age));
+            (loaded, None, InputMode::Profile)
+        }
         (None, Some(url)) => {
             progress.step("profiling the tables on the source (read-only)");
-            let (loaded, identity) =
+            let (mut loaded, identity) =
                 source::profile_for(&args.read.source_options(url)?, migration).await?;
-            (loaded, Some(identity))
+            loaded.override_rows(&args.rows, &touched)?;
+            (loaded, Some(identity), InputMode::Source)
         }
         (None, None) => bail!("give --schema, --source or --profile"),
     };
-    loaded.override_rows(&args.rows)?;
     for table in &mut loaded.tables {
         // An empty production table still needs one row for the ladder to stand on.
         table.rows = table.rows.max(1);
     }
-    Ok((loaded, identity))
+    let input = loaded
+        .tables
+        .iter()
+        .map(|t| (t.name.clone(), mode))
+        .collect();
+    Ok(Loaded {
+        profile: loaded,
+        identity,
+        warnings,
+        input,
+    })
+}
+
+struct Loaded {
+    profile: Profile,
+    identity: Option<crate::server::ServerIdentity>,
+    warnings: Vec<Warning>,
+    /// How each table was known, by name.
+    input: Vec<(String, InputMode)>,
+}
+
+/// A profile older than `--max-profile-age`, by its oldest table the migration needs.
+fn old_profile_warning(profile: &Profile, limit: std::time::Duration) -> Option<Warning> {
+    let source = profile.source.as_ref()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    let age = now.saturating_sub(source.profiled_at);
+    (age > limit.as_secs()).then(|| Warning::OldProfile {
+        profiled_at: source.profiled_at,
+        age_days: age as f64 / 86_400.0,
+        limit_days: limit.as_secs_f64() / 86_400.0,
+        url: source.url.clone(),
+    })
 }
 
 fn sandbox_options(args: &EstimateArgs, profile: &Profile) -> SandboxOptions {
@@ -195,6 +280,29 @@ fn sandbox_options(args: &EstimateArgs, profile: &Profile) -> SandboxOptions {
             .as_ref()
             .map(|s| s.sandbox_args())
             .unwrap_or_default(),
+    }
+}
+
+/// Say how each table was known (and, for the report, the weakest of the tables the
+/// statements work on), and the input's warnings.
+fn annotate_input(report: &mut Report, input: &[(String, InputMode)], warnings: Vec<Warning>) {
+    let mode_of = |name: &str| {
+        input
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, m)| *m)
+    };
+    for table in &mut report.tables {
+        table.input = mode_of(&table.name);
+    }
+    report.input = report
+        .statements
+        .iter()
+        .filter_map(|s| mode_of(s.table.as_deref()?))
+        .max()
+        .or_else(|| input.iter().map(|(_, m)| *m).max());
+    for warning in warnings {
+        report.warn(warning);
     }
 }
 
@@ -358,6 +466,7 @@ fn build_report(
                 name: t.name.clone(),
                 target_rows: t.rows,
                 bytes: t.data_bytes.map(|d| d + t.index_bytes.unwrap_or(0)),
+                input: None,
                 write_rows_per_second: args
                     .read
                     .write_rate
@@ -379,6 +488,7 @@ fn build_report(
         probe: None,
         source: None,
         provenance: None,
+        input: None,
         assumptions: Vec::new(),
         assumption_codes: Vec::new(),
         guidance: None,

@@ -292,7 +292,8 @@ impl<'a> Lab<'a> {
             shapes.push(
                 seed::read_shape(&mut loader, &table.name)
                     .await?
-                    .with_profile(table),
+                    .with_profile(table)
+                    .with_width(table),
             );
         }
         for (i, shape) in shapes.iter().enumerate() {

@@ -28,6 +28,23 @@ pub struct Profile {
     /// Where and when the profile was read (absent for a schema file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceMeta>,
+    /// Tables of a whole-database profile that were not read, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedTable>,
+}
+
+/// A table a whole-database profile did not read: its size from information_schema.TABLES
+/// and the reason, a code: "below_threshold" (under --min-rows and --min-bytes),
+/// "time_limit" (not reached before --profile-timeout; a rerun reads it) or "error" (its
+/// queries failed; `error` says how; a rerun tries again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedTable {
+    pub name: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,7 +55,8 @@ pub struct TableProfile {
     /// Target row count: production's, or what `--rows` says.
     pub rows: u64,
     /// How `rows` was learned: "statistics" (information_schema.TABLES, an estimate),
-    /// "count" (`--exact-rowcount`), "user" (`--rows`) or "schema" (a schema file).
+    /// "count" (`--exact-rowcount`), "user" (`--rows`), "schema" (a schema file) or
+    /// "assumed" (a foreign-key parent given no `--rows` in schema mode).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rows_source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +75,10 @@ pub struct TableProfile {
     /// Rows written per second (inserts + updates + deletes), where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write_rate: Option<WriteRate>,
+    /// Seconds since the Unix epoch when this table was read (a resumed whole-database
+    /// profile holds tables of different runs); absent in older profiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profiled_at: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -321,6 +343,7 @@ impl TableProfile {
             columns: Vec::new(),
             sample: None,
             write_rate: None,
+            profiled_at: None,
         }
     }
 
@@ -361,10 +384,24 @@ impl Profile {
         Ok(profile)
     }
 
-    /// Apply `--rows` on top of what the profile says (the user knows better).
-    pub fn override_rows(&mut self, rows: &[RowsArg]) -> Result<()> {
+    /// Apply `--rows` on top of what the profile says (the user knows better). A bare
+    /// `N` means the profile's only table, else the migration's only one (`touched`).
+    pub fn override_rows(&mut self, rows: &[RowsArg], touched: &[String]) -> Result<()> {
+        let only = match (self.tables.as_slice(), touched) {
+            ([table], _) => Some(table.name.clone()),
+            (_, [table]) => Some(table.clone()),
+            _ => None,
+        };
         let before: Vec<u64> = self.tables.iter().map(|t| t.rows).collect();
-        set_rows("the profile", &mut self.tables, rows)?;
+        let args = rows.iter().map(|r| (&r.table, r.rows));
+        set_each(
+            "the profile",
+            &mut self.tables,
+            &only,
+            "--rows",
+            args,
+            |t, v| t.rows = v,
+        )?;
         for (table, old) in self.tables.iter_mut().zip(before) {
             if table.rows != old {
                 table.rows_source = Some("user".to_string());
@@ -372,6 +409,384 @@ impl Profile {
         }
         Ok(())
     }
+}
+
+/// What an estimate knew of a table, weakest last: read live from production (`source`),
+/// from a saved profile (`profile`), from a schema file with its bytes or average row
+/// length (`schema_bytes`) or with a row count only (`schema_rows`). In JSON the code;
+/// the renderers write the words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputMode {
+    Source,
+    Profile,
+    SchemaBytes,
+    SchemaRows,
+}
+
+impl InputMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputMode::Source => "source",
+            InputMode::Profile => "profile",
+            InputMode::SchemaBytes => "schema_bytes",
+            InputMode::SchemaRows => "schema_rows",
+        }
+    }
+}
+
+impl TableProfile {
+    /// The row width production's tables have, in bytes as InnoDB counts them
+    /// (AVG_ROW_LENGTH: data bytes over rows), where known.
+    pub fn known_row_length(&self) -> Option<f64> {
+        if let Some(length) = self.avg_row_length.filter(|l| *l > 0) {
+            return Some(length as f64);
+        }
+        let data = self.data_bytes.filter(|d| *d > 0)?;
+        (self.rows > 0).then(|| data as f64 / self.rows as f64)
+    }
+}
+
+/// The tables a migration needs, as `source::tables_of` names them, and, transitively,
+/// the tables their foreign keys point at: all a sandbox must create. A whole-database
+/// profile or dump holds many more; seeding them all would spend the budget on tables
+/// the migration never reads.
+#[derive(Debug)]
+pub struct Needed {
+    /// Tables the migration names (or points a new foreign key at).
+    pub touched: Vec<String>,
+    /// Their foreign-key parents that the migration does not name.
+    pub parents: Vec<String>,
+}
+
+impl Profile {
+    /// Keep only the `touched` tables and their foreign-key parents (transitively), in
+    /// the profile's order. A touched table the profile skipped is an error that says why.
+    pub fn narrow(&mut self, touched: &[String]) -> Result<Needed> {
+        for name in touched {
+            if self.table(name).is_some() {
+                continue;
+            }
+            if let Some(skipped) = self
+                .skipped
+                .iter()
+                .find(|s| s.name.eq_ignore_ascii_case(name))
+            {
+                let why = match skipped.reason.as_str() {
+                    "below_threshold" => format!(
+                        "it was under the profile's threshold ({} rows)",
+                        skipped.rows
+                    ),
+                    "time_limit" => "profiling stopped at its time limit before it".to_string(),
+                    _ => format!(
+                        "reading it failed ({})",
+                        skipped.error.as_deref().unwrap_or("no detail")
+                    ),
+                };
+                bail!(
+                    "the migration touches table {name}, which the profile lacks: {why}; add it with \
+                     `ddl-eta profile --table {name} --output FILE` (the same FILE keeps the tables it has)"
+                );
+            }
+        }
+        let mut keep: Vec<String> = Vec::new();
+        let mut parents: Vec<String> = Vec::new();
+        let mut queue: Vec<(String, bool)> = touched.iter().map(|t| (t.clone(), true)).collect();
+        while let Some((name, is_touched)) = queue.pop() {
+            if keep.iter().any(|k| k.eq_ignore_ascii_case(&name)) {
+                continue;
+            }
+            let Some(table) = self.table(&name) else {
+                if let Some(skipped) = self
+                    .skipped
+                    .iter()
+                    .find(|s| s.name.eq_ignore_ascii_case(&name))
+                {
+                    bail!(
+                        "the profile lacks table {name}, which a foreign key of the migrated tables points at \
+                         (it was skipped: {}); add it with `ddl-eta profile --table {name} --output FILE`",
+                        skipped.reason
+                    );
+                }
+                continue;
+            };
+            keep.push(table.name.clone());
+            if !is_touched {
+                parents.push(table.name.clone());
+            }
+            for parent in foreign_key_parents(&table.create_table) {
+                queue.push((parent, false));
+            }
+        }
+        self.tables
+            .retain(|t| keep.iter().any(|k| k.eq_ignore_ascii_case(&t.name)));
+        // The profile is as old as the oldest table the estimate uses.
+        let oldest = self.tables.iter().filter_map(|t| t.profiled_at).min();
+        if let (Some(source), Some(oldest)) = (self.source.as_mut(), oldest) {
+            source.profiled_at = oldest;
+        }
+        Ok(Needed {
+            touched: touched.to_vec(),
+            parents,
+        })
+    }
+}
+
+/// The tables a CREATE TABLE's foreign keys point at (`REFERENCES name`, quoted or not,
+/// a database prefix dropped); self-references left out.
+pub fn foreign_key_parents(create_table: &str) -> Vec<String> {
+    let own = migration::parse_sql("create", create_table, 0)
+        .ok()
+        .and_then(|s| s.first().and_then(|s| s.creates_table.clone()));
+    let upper = create_table.to_ascii_uppercase();
+    let mut parents: Vec<String> = Vec::new();
+    let mut from = 0;
+    while let Some(at) = upper[from..].find("REFERENCES") {
+        let start = from + at + "REFERENCES".len();
+        from = start;
+        let preceded = create_table[..start - "REFERENCES".len()]
+            .chars()
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '`'));
+        if !preceded {
+            continue;
+        }
+        let rest = create_table[start..].trim_start();
+        let Some(name) = last_identifier(rest) else {
+            continue;
+        };
+        let is_own = own
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case(&name));
+        if !is_own && !parents.iter().any(|p| p.eq_ignore_ascii_case(&name)) {
+            parents.push(name);
+        }
+    }
+    parents
+}
+
+/// `db`.`t`, `t`, db.t or t at the start of `text`: the last part.
+fn last_identifier(text: &str) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'`') {
+            chars.next();
+            while let Some(c) = chars.next() {
+                if c == '`' {
+                    if chars.peek() == Some(&'`') {
+                        chars.next();
+                        part.push('`');
+                        continue;
+                    }
+                    break;
+                }
+                part.push(c);
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_alphanumeric() || c == '_' || c == '$' {
+                    part.push(c);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+        }
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+        if chars.peek() == Some(&'.') {
+            chars.next();
+        } else {
+            break;
+        }
+    }
+    parts.pop()
+}
+
+/// One `--data-bytes`, `--index-bytes` or `--avg-row-length` argument: `SIZE` (the
+/// migration's only table) or `TABLE=SIZE`, in bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SizeArg {
+    pub table: Option<String>,
+    pub bytes: u64,
+}
+
+impl std::str::FromStr for SizeArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (table, size) = match text.split_once('=') {
+            Some((table, size)) => (Some(table.trim().to_string()), size),
+            None => (None, text),
+        };
+        let bytes = parse_bytes(size.trim()).ok_or_else(|| {
+            format!("'{text}' is not a size in bytes (examples: 480, 22.9G, csm=12.4G)")
+        })?;
+        Ok(SizeArg { table, bytes })
+    }
+}
+
+/// Byte sizes as SHOW TABLE STATUS or a monitoring page gives them: 24589934592, 22.9G,
+/// 22.9GiB, 480 (K, M, G, T are powers of 1024).
+pub fn parse_bytes(text: &str) -> Option<u64> {
+    let cleaned: String = text.chars().filter(|c| *c != '_' && *c != ',').collect();
+    let trimmed = cleaned
+        .trim_end_matches("iB")
+        .trim_end_matches("ib")
+        .trim_end_matches(['B', 'b']);
+    let (number, multiplier) = match trimmed.chars().last()? {
+        'k' | 'K' => (&trimmed[..trimmed.len() - 1], 1024f64),
+        'm' | 'M' => (&trimmed[..trimmed.len() - 1], 1024f64.powi(2)),
+        'g' | 'G' => (&trimmed[..trimmed.len() - 1], 1024f64.powi(3)),
+        't' | 'T' => (&trimmed[..trimmed.len() - 1], 1024f64.powi(4)),
+        _ => (trimmed, 1.0),
+    };
+    let value: f64 = number.trim().parse().ok()?;
+    let bytes = value * multiplier;
+    (bytes.is_finite() && bytes >= 1.0).then_some(bytes.round() as u64)
+}
+
+/// What `--schema` mode was told of each table beside its CREATE TABLE.
+pub struct SchemaFacts<'a> {
+    pub rows: &'a [RowsArg],
+    pub data_bytes: &'a [SizeArg],
+    pub index_bytes: &'a [SizeArg],
+    pub avg_row_length: &'a [SizeArg],
+}
+
+/// A foreign-key parent with no `--rows` is seeded with this fraction of its largest
+/// child's rows (parents are usually the smaller side: users to their events), so the
+/// child's references spread over many parent rows without doubling the seeding.
+pub const PARENT_ROWS_FRACTION: u64 = 10;
+
+/// `--schema` mode: the tables the migration needs from a schema file (one table or a
+/// whole `mariadb-dump --no-data`), with the row counts and widths given for them. Only
+/// the touched tables need `--rows`; a foreign-key parent without one gets a tenth of
+/// its largest child's rows, returned as (parent, rows) so the report can say so.
+pub fn from_schema(
+    path: &Path,
+    touched: &[String],
+    facts: &SchemaFacts,
+) -> Result<(Profile, Vec<(String, u64)>)> {
+    let mut profile = read_schema_file(path)?;
+    let name = path.display().to_string();
+    // A bare value means the only table: of the file, else of the migration.
+    let only = match (profile.tables.as_slice(), touched) {
+        ([table], _) => Some(table.name.clone()),
+        (_, [table]) => Some(table.clone()),
+        _ => None,
+    };
+    let rows = facts.rows.iter().map(|r| (&r.table, r.rows));
+    set_each(&name, &mut profile.tables, &only, "--rows", rows, |t, v| {
+        t.rows = v
+    })?;
+    set_each(
+        &name,
+        &mut profile.tables,
+        &only,
+        "--data-bytes",
+        sizes_of(facts.data_bytes),
+        |t, v| t.data_bytes = Some(v),
+    )?;
+    set_each(
+        &name,
+        &mut profile.tables,
+        &only,
+        "--index-bytes",
+        sizes_of(facts.index_bytes),
+        |t, v| t.index_bytes = Some(v),
+    )?;
+    set_each(
+        &name,
+        &mut profile.tables,
+        &only,
+        "--avg-row-length",
+        sizes_of(facts.avg_row_length),
+        |t, v| t.avg_row_length = Some(v),
+    )?;
+    let needed = profile.narrow(touched)?;
+    if let Some(missing) = profile
+        .tables
+        .iter()
+        .find(|t| t.rows == 0 && !needed.parents.contains(&t.name))
+    {
+        bail!(
+            "--rows is missing for table {} of {name}: give its production row count, e.g. --rows {}=1000000",
+            missing.name,
+            missing.name
+        );
+    }
+    let mut assumed = Vec::new();
+    // Parents of parents come later in `needed.parents`, after their children got rows.
+    for parent in &needed.parents {
+        let largest_child = profile
+            .tables
+            .iter()
+            .filter(|t| {
+                foreign_key_parents(&t.create_table)
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(parent))
+            })
+            .map(|t| t.rows)
+            .max()
+            .unwrap_or(0);
+        if let Some(table) = profile.tables.iter_mut().find(|t| &t.name == parent) {
+            if table.rows == 0 {
+                table.rows = (largest_child / PARENT_ROWS_FRACTION).max(1);
+                table.rows_source = Some("assumed".to_string());
+                assumed.push((table.name.clone(), table.rows));
+            }
+        }
+    }
+    Ok((profile, assumed))
+}
+
+fn sizes_of(args: &[SizeArg]) -> impl Iterator<Item = (&Option<String>, u64)> {
+    args.iter().map(|a| (&a.table, a.bytes))
+}
+
+fn set_each<'a>(
+    schema: &str,
+    tables: &mut [TableProfile],
+    only: &Option<String>,
+    flag: &str,
+    args: impl Iterator<Item = (&'a Option<String>, u64)>,
+    apply: impl Fn(&mut TableProfile, u64),
+) -> Result<()> {
+    for (table, value) in args {
+        let name = match (table, only) {
+            (Some(name), _) => name,
+            (None, Some(only)) => only,
+            (None, None) => bail!(
+                "{flag} {value} is ambiguous: {schema} has {} tables and the migration touches several; write {flag} TABLE=N for each",
+                tables.len()
+            ),
+        };
+        let names = short_list(tables);
+        let table = tables
+            .iter_mut()
+            .find(|t| t.name.eq_ignore_ascii_case(name))
+            .with_context(|| {
+                format!(
+                    "{flag} names table {name}, which {schema} does not create (it has {names})"
+                )
+            })?;
+        apply(table, value);
+    }
+    Ok(())
+}
+
+/// The first few table names, for an error message about a file that may hold hundreds.
+fn short_list(tables: &[TableProfile]) -> String {
+    let mut names: Vec<&str> = tables.iter().take(8).map(|t| t.name.as_str()).collect();
+    if tables.len() > 8 {
+        names.push("...");
+    }
+    names.join(", ")
 }
 
 /// One `--rows` argument: `N` (the schema's only table) or `TABLE=N`.
@@ -414,6 +829,13 @@ pub fn parse_count(text: &str) -> Option<u64> {
 /// them) and the target row counts. Other statements are ignored; triggers, routines,
 /// views and events get one note on stderr (`migration::parse_schema`).
 pub fn from_schema_file(path: &Path, rows: &[RowsArg]) -> Result<Profile> {
+    let mut profile = read_schema_file(path)?;
+    assign_rows(&path.display().to_string(), &mut profile.tables, rows)?;
+    Ok(profile)
+}
+
+/// Every CREATE TABLE of a schema file, with no row counts yet.
+fn read_schema_file(path: &Path) -> Result<Profile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read schema file {}", path.display()))?;
     let name = path.display().to_string();
@@ -433,7 +855,6 @@ pub fn from_schema_file(path: &Path, rows: &[RowsArg]) -> Result<Profile> {
     if tables.is_empty() {
         bail!("schema file {name} has no CREATE TABLE statement");
     }
-    assign_rows(&name, &mut tables, rows)?;
     Ok(Profile {
         schema_version: SCHEMA_VERSION,
         server: None,
@@ -441,6 +862,7 @@ pub fn from_schema_file(path: &Path, rows: &[RowsArg]) -> Result<Profile> {
         settings: None,
         activity: None,
         source: None,
+        skipped: Vec::new(),
     })
 }
 
@@ -532,6 +954,127 @@ mod tests {
         }];
         let err = assign_rows("s.sql", &mut two_tables(), &bare).unwrap_err();
         assert!(err.to_string().contains("ambiguous"), "{err}");
+    }
+
+    #[test]
+    fn byte_sizes_take_binary_suffixes_and_fractions() {
+        assert_eq!(parse_bytes("480"), Some(480));
+        assert_eq!(parse_bytes("1K"), Some(1024));
+        assert_eq!(
+            parse_bytes("22.9G"),
+            Some((22.9 * 1024f64.powi(3)).round() as u64)
+        );
+        assert_eq!(parse_bytes("12.4GiB"), parse_bytes("12.4G"));
+        assert_eq!(parse_bytes("2T"), Some(2 << 40));
+        assert_eq!(parse_bytes("big"), None);
+        let arg: SizeArg = "csm=1.5M".parse().expect("parses");
+        assert_eq!(arg.table.as_deref(), Some("csm"));
+        assert_eq!(arg.bytes, 1_572_864);
+    }
+
+    #[test]
+    fn foreign_key_parents_are_read_from_create_table() {
+        let create = "CREATE TABLE `child` (`id` int, `a` int, `b` int, `c` int, \
+            CONSTRAINT `fk_a` FOREIGN KEY (`a`) REFERENCES `parent_a` (`id`), \
+            CONSTRAINT fk_b FOREIGN KEY (b) REFERENCES other_db.parent_b (id), \
+            CONSTRAINT `fk_self` FOREIGN KEY (`c`) REFERENCES `child` (`id`), \
+            CONSTRAINT `fk_a2` FOREIGN KEY (`a`) REFERENCES parent_a (id))";
+        assert_eq!(foreign_key_parents(create), vec!["parent_a", "parent_b"]);
+        assert!(foreign_key_parents("CREATE TABLE t (no_references int)").is_empty());
+    }
+
+    fn dump() -> Profile {
+        let table = |name: &str, create: &str| {
+            let mut t = TableProfile::bare(name.to_string(), create.to_string());
+            t.rows = 100;
+            t.profiled_at = Some(1000 + name.len() as u64);
+            t
+        };
+        Profile {
+            schema_version: SCHEMA_VERSION,
+            server: None,
+            tables: vec![
+                table("users", "CREATE TABLE users (id int PRIMARY KEY)"),
+                table(
+                    "orders",
+                    "CREATE TABLE orders (id int, user_id int, FOREIGN KEY (user_id) REFERENCES users (id))",
+                ),
+                table(
+                    "items",
+                    "CREATE TABLE items (id int, order_id int, FOREIGN KEY (order_id) REFERENCES orders (id))",
+                ),
+                table("unrelated", "CREATE TABLE unrelated (id int)"),
+            ],
+            settings: None,
+            activity: None,
+            source: None,
+            skipped: vec![SkippedTable {
+                name: "tiny".into(),
+                rows: 3,
+                bytes: 16384,
+                reason: "below_threshold".into(),
+                error: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn narrowing_keeps_the_touched_tables_and_their_parents_transitively() {
+        let mut profile = dump();
+        let needed = profile.narrow(&["items".to_string()]).expect("narrows");
+        let names: Vec<&str> = profile.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, vec!["users", "orders", "items"]);
+        assert_eq!(needed.parents, vec!["orders", "users"]);
+        let err = dump()
+            .narrow(&["tiny".to_string()])
+            .expect_err("tiny was skipped");
+        assert!(
+            err.to_string().contains("under the profile's threshold"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--table tiny"), "{err}");
+    }
+    #[test]
+    fn a_whole_dump_needs_rows_only_for_the_touched_tables() {
+        let dir = std::env::temp_dir().join(format!("ddl_eta_dump_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("dump.sql");
+        std::fs::write(
+            &path,
+            "CREATE TABLE users (id int PRIMARY KEY);\n\
+             CREATE TABLE orders (id int PRIMARY KEY, user_id int, \
+               FOREIGN KEY (user_id) REFERENCES users (id));\n\
+             CREATE TABLE unrelated (id int PRIMARY KEY);\n",
+        )
+        .expect("write");
+        let rows: Vec<RowsArg> = vec!["5000".parse().expect("rows")];
+        let widths: Vec<SizeArg> = vec!["orders=96".parse().expect("width")];
+        let facts = SchemaFacts {
+            rows: &rows,
+            data_bytes: &[],
+            index_bytes: &[],
+            avg_row_length: &widths,
+        };
+        let touched = vec!["orders".to_string()];
+        let (profile, assumed) = from_schema(&path, &touched, &facts).expect("builds");
+        let names: Vec<&str> = profile.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, vec!["users", "orders"]);
+        assert_eq!(assumed, vec![("users".to_string(), 500)]);
+        let orders = profile.table("orders").expect("orders");
+        assert_eq!((orders.rows, orders.known_row_length()), (5000, Some(96.0)));
+        let none = SchemaFacts {
+            rows: &[],
+            data_bytes: &[],
+            index_bytes: &[],
+            avg_row_length: &[],
+        };
+        let err = from_schema(&path, &touched, &none).expect_err("orders needs rows");
+        assert!(
+            err.to_string()
+                .contains("--rows is missing for table orders"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

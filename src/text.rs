@@ -114,3 +114,34 @@ mod tests {
         assert_eq!(human_seconds(125.0), "2 min 05 s");
     }
 }
+
+/// Seconds since the Unix epoch as a UTC date and time: "2026-12-02 21:40 UTC".
+pub fn utc_date(epoch_seconds: u64) -> String {
+    let days = (epoch_seconds / 86_400) as i64;
+    let minutes = (epoch_seconds % 86_400) / 60;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn epoch_seconds_read_as_utc_dates() {
+        assert_eq!(super::utc_date(0), "1970-01-01 00:00 UTC");
+        assert_eq!(super::utc_date(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(super::utc_date(1_796_247_600), "2026-12-02 21:40 UTC");
+    }
+}

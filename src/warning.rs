@@ -93,6 +93,20 @@ pub enum Warning {
     PlaintextSource {
         url: String,
     },
+    /// The profile's tables the migration needs were read longer ago than
+    /// `--max-profile-age` (seconds since the Unix epoch; ages in days).
+    OldProfile {
+        profiled_at: u64,
+        age_days: f64,
+        limit_days: f64,
+        url: String,
+    },
+    /// A foreign-key parent given no `--rows` in schema mode was seeded with a tenth of
+    /// its largest child's rows.
+    ParentRowsAssumed {
+        table: String,
+        rows: u64,
+    },
     /// A warning that exists only in words (from a stage that stores sentences).
     Text {
         text: String,

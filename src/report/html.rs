@@ -14,11 +14,8 @@ pub fn render(report: &Report) -> String {
         .tables
         .iter()
         .map(|t| {
-            format!(
-                "<code>{}</code> ({} rows)",
-                escape(&t.name),
-                crate::text::group_digits(t.target_rows)
-            )
+            let size = super::words::table_size(crate::text::group_digits(t.target_rows), t.input);
+            format!("<code>{}</code> ({size})", escape(&t.name))
         })
         .collect();
     let _ = write!(
@@ -32,6 +29,13 @@ pub fn render(report: &Report) -> String {
         human_seconds(report.total.seconds_low),
         human_seconds(report.total.seconds_high)
     );
+    if let Some(source) = &report.source {
+        let _ = write!(
+            out,
+            "<p>Profile: {}.</p>",
+            escape(&super::words::profile_line(source))
+        );
+    }
     for s in &report.statements {
         let _ = write!(
             out,

@@ -12,7 +12,10 @@ pub fn render(report: &Report) -> String {
     let tables: Vec<String> = report
         .tables
         .iter()
-        .map(|t| format!("`{}` ({} rows)", t.name, short_rows(t.target_rows)))
+        .map(|t| {
+            let size = super::words::table_size(short_rows(t.target_rows), t.input);
+            format!("`{}` ({size})", t.name)
+        })
         .collect();
     let _ = writeln!(
         out,
@@ -21,6 +24,9 @@ pub fn render(report: &Report) -> String {
         report.sandbox.version,
         tables.join(", ")
     );
+    if let Some(source) = &report.source {
+        let _ = writeln!(out, "Profile: {}.\n", super::words::profile_line(source));
+    }
     let _ = writeln!(
         out,
         "| # | statement | algorithm | lock | duration (p50) | {percent:.0}% interval | blocks |"

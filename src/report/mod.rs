@@ -86,6 +86,10 @@ pub struct Report {
     /// from reports saved before they were recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<provenance::Provenance>,
+    /// What the estimate knew of production's tables, the weakest of the migrated
+    /// tables' `input` (source, profile, schema_bytes, schema_rows); absent in older reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<crate::profile::InputMode>,
 }
 
 impl Report {
@@ -274,6 +278,11 @@ pub struct TableReport {
     /// Rows written per second on production (`--write-rate`, or measured by the source).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write_rows_per_second: Option<f64>,
+    /// How the table was known: `source` (read live), `profile` (a saved profile),
+    /// `schema_bytes` (a schema file with its bytes or row length), `schema_rows` (a
+    /// schema file and a row count only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<crate::profile::InputMode>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -17,9 +17,15 @@ pub fn render(report: &Report) -> String {
     let tables: Vec<String> = report
         .tables
         .iter()
-        .map(|t| format!("{} ({} rows)", t.name, group_digits(t.target_rows)))
+        .map(|t| {
+            let size = words::table_size(group_digits(t.target_rows), t.input);
+            format!("{} ({size})", t.name)
+        })
         .collect();
     let _ = writeln!(out, "Target:  {}", tables.join(", "));
+    if let Some(source) = &report.source {
+        let _ = writeln!(out, "Profile: {}", words::profile_line(source));
+    }
     out.push('\n');
     for statement in &report.statements {
         write_statement(&mut out, statement, percent);

@@ -146,7 +146,46 @@ pub fn warning(w: &Warning) -> String {
             "the source {url} was read in plain text (the server offered no TLS, or \
              ssl-mode=DISABLED): add ssl-mode=VERIFY_IDENTITY to the URL to require TLS"
         ),
+        Warning::OldProfile { profiled_at, age_days, limit_days, url } => format!(
+            "the profile of {url} was taken {} ({age_days:.0} days ago, over the {limit_days:.0}-day limit \
+             --max-profile-age): tables may have grown since; profile again",
+            crate::text::utc_date(*profiled_at)
+        ),
+        Warning::ParentRowsAssumed { table, rows } => format!(
+            "no --rows for {table}, which a migrated table's foreign key points at: seeded with {} rows \
+             (a tenth of its largest child); give --rows {table}=N",
+            crate::text::group_digits(*rows)
+        ),
         Warning::Text { text } => text.clone(),
+    }
+}
+
+/// How a table was known, as the reader says it: after its row count in the target line.
+pub fn input(mode: crate::profile::InputMode) -> &'static str {
+    use crate::profile::InputMode;
+    match mode {
+        InputMode::Source => "read from production",
+        InputMode::Profile => "from a saved profile",
+        InputMode::SchemaBytes => "schema with its bytes",
+        InputMode::SchemaRows => "schema with a row count only",
+    }
+}
+
+/// Where and when the tables were profiled, for a report made from a source or profile.
+pub fn profile_line(source: &crate::profile::SourceMeta) -> String {
+    format!(
+        "database {} on {}, read {}",
+        source.database,
+        source.url,
+        crate::text::utc_date(source.profiled_at)
+    )
+}
+
+/// A table's row count and, where the report says, how it was known.
+pub fn table_size(rows: String, input: Option<crate::profile::InputMode>) -> String {
+    match input {
+        Some(mode) => format!("{rows} rows, {}", self::input(mode)),
+        None => format!("{rows} rows"),
     }
 }
 

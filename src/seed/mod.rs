@@ -9,6 +9,7 @@
 mod matched;
 pub mod tables;
 mod values;
+mod width;
 
 use crate::ddl::types::is_integer;
 use crate::profile::{ColumnProfile, TableProfile};
@@ -31,6 +32,9 @@ pub struct ColumnShape {
     pub scale: Option<i64>,
     pub nullable: bool,
     pub generated: bool,
+    /// Mean length of generated strings when the table's width is known (`width`);
+    /// None: the usual guess from the column's type.
+    pub typical_length: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +154,7 @@ pub async fn read_shape(conn: &mut MySqlConnection, table: &str) -> Result<Table
                 || extra.contains("virtual")
                 || extra.contains("stored")
                 || extra.contains("persistent"),
+            typical_length: None,
         });
     }
     if shape.columns.is_empty() {

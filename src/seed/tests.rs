@@ -15,6 +15,7 @@ fn column(name: &str, data_type: &str, column_type: &str, max: Option<i64>) -> C
         scale: None,
         nullable: false,
         generated: false,
+        typical_length: None,
     }
 }
 

@@ -289,6 +289,9 @@ fn base36(mut n: u64) -> String {
 /// Mean length synthetic strings get when nothing better is known: short strings are
 /// often full, long VARCHARs mostly hold a fraction of their limit.
 pub(super) fn typical_length(column: &ColumnShape) -> i64 {
+    if let Some(length) = column.typical_length {
+        return length;
+    }
     let max = column.max_length.unwrap_or(255).max(1);
     match column.data_type.as_str() {
         "char" | "binary" => max,

@@ -5,10 +5,12 @@
 //! `activity` what the server is doing.
 
 mod activity;
+mod database;
 mod sampling;
 mod session;
 
 pub(crate) use activity::settings_from_rows;
+pub use database::{DatabaseOutcome, DatabasePlan};
 pub use sampling::estimate_distinct;
 use sampling::significant;
 pub use session::{quote_literal, Source};
@@ -95,7 +97,8 @@ impl Source {
             if done.iter().any(|t| t.name.eq_ignore_ascii_case(&name)) {
                 continue;
             }
-            let (table, parents) = self.table(&name).await?;
+            let (mut table, parents) = self.table(&name).await?;
+            table.profiled_at = Some(profiled_at);
             done.push(table);
             queue.extend(parents);
         }
@@ -117,6 +120,7 @@ impl Source {
                 tls_version: self.tls.as_ref().map(|t| t.version.clone()),
                 tls_cipher: self.tls.as_ref().map(|t| t.cipher.clone()),
             }),
+            skipped: Vec::new(),
         })
     }
 }
