@@ -349,15 +349,15 @@ async fn sandbox_tables(profile: &Profile, migration: &Path) -> BTreeSet<String>
     created
 }
 
-/// `mariadb-dump --no-data` of the scratch production (--routines --triggers once main
-/// reads DELIMITER dumps).
+/// `mariadb-dump --no-data --routines --triggers` of the scratch production: its trigger
+/// and procedure come in DELIMITER blocks, which the schema reader skips with a note.
 fn mariadb_dump(production: &Production, scratch: &Scratch) -> std::path::PathBuf {
     let port = production.server.port().expect("TCP").to_string();
     let output = std::process::Command::new("mariadb-dump")
         .args([
             "--no-data",
-            "--skip-routines",
-            "--skip-triggers",
+            "--routines",
+            "--triggers",
             "--protocol=tcp",
             "--host=127.0.0.1",
             "--port",
