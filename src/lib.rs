@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod compare;
 pub mod ddl;
+pub mod django;
 pub mod estimate;
 pub mod experiment;
 pub mod lint;

@@ -23,15 +23,21 @@ pub fn render(report: &Report) -> String {
         .collect();
     let _ = write!(
         out,
-        "<p>Measured in a {} {} sandbox; production size {}. Total: <b>{}</b> ({:.0}% interval {} .. {}).</p>",
+        "<p>Measured in a {} {} sandbox; production size {}. Total: <b>{}</b> ({:.0}% interval {}).</p>",
         escape(&report.sandbox.flavor),
         escape(&report.sandbox.version),
         tables.join(", "),
-        human_seconds(report.total.seconds_p50),
+        escape(&super::release::total_words(report).0),
         report.interval * 100.0,
-        human_seconds(report.total.seconds_low),
-        human_seconds(report.total.seconds_high)
+        escape(&super::release::total_words(report).1)
     );
+    for step in &report.untimed {
+        let _ = write!(
+            out,
+            "<p>{}</p>",
+            escape(&super::release::untimed_line(step))
+        );
+    }
     for s in &report.statements {
         let _ = write!(
             out,
