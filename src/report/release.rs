@@ -277,7 +277,7 @@ pub fn timeout_notes(report: &Report) -> Vec<String> {
             "Inactivity timeout for a bare `migrate`: at least {minutes} min. A CI job timeout in GoCD cancels a job that prints nothing for that long, and `migrate` prints nothing while one statement runs: it is sized from the longest statement{longest}, not from the total."
         ),
         None => format!(
-            "Inactivity timeout for a bare `migrate`: at least {} min for the longest statement{longest}, but {} {} nothing for as long as {} and {} not timed: give --untimed-allowance, or wrap the job in `ddl-eta watch`, which prints progress.",
+            "Inactivity timeout for a bare `migrate`: at least {} min for the longest statement{longest}, but {} {} nothing for as long as {} and {} not timed: give --untimed-allowance, or time them and set the timeout above their longest.",
             job_timeout_minutes(report),
             untimed_count(n),
             if n == 1 { "prints" } else { "print" },
@@ -287,7 +287,7 @@ pub fn timeout_notes(report: &Report) -> Vec<String> {
     };
     let wall = match (t.wall_clock_minutes, t.total_high_seconds) {
         (Some(minutes), Some(high)) => format!(
-            "Wall clock of the whole release: up to {}{}; allow {minutes} min (the deploy window, or the timeout of a job wrapped in `ddl-eta watch`, which is never silent).",
+            "Wall clock of the whole release: up to {}{}; allow {minutes} min for the deploy window (`ddl-eta watch` shows each statement's progress against it).",
             human_seconds(high),
             untimed_suffix(report)
         ),
