@@ -379,6 +379,42 @@ async fn listed_and_since_selections_and_bad_input_in_one_line() {
         .collect();
     assert!(codes.contains(&"DE012"), "{codes:?}");
 
+    // A later migration altering a table an earlier unapplied one creates: Django cannot
+    // render it (the schema editor looks for the table), and says why.
+    let unrendered = scratch.dir.join("unrendered");
+    copy_dir(&project(), &unrendered);
+    std::fs::write(
+        unrendered.join("studio/migrations/0003_note.py"),
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [(\"studio\", \"0002_draft_published\")]\n    operations = [\n        migrations.CreateModel(name=\"Note\", fields=[(\"id\", models.BigAutoField(primary_key=True, serialize=False)), (\"title\", models.CharField(max_length=100, unique=True))]),\n    ]\n",
+    )
+    .expect("write a migration");
+    std::fs::write(
+        unrendered.join("studio/migrations/0004_alter_note.py"),
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    dependencies = [(\"studio\", \"0003_note\")]\n    operations = [\n        migrations.AlterField(model_name=\"note\", name=\"title\", field=models.CharField(max_length=50)),\n    ]\n",
+    )
+    .expect("write a migration");
+    let cms = format!("{python} manage.py cms");
+    let mut command = scratch.command();
+    release.env(&mut command);
+    let output = command
+        .current_dir(&unrendered)
+        .args([
+            "django",
+            "lint",
+            "--manage",
+            &cms,
+            "studio:0003",
+            "studio:0004",
+        ])
+        .output()
+        .expect("run ddl-eta");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning: studio.0004_alter_note (studio/migrations/0004_alter_note.py) not rendered, not linted: django.db.utils.ProgrammingError: (1146"),
+        "{}",
+        stderr(&output)
+    );
+
     let one_line = |output: &Output, expected: &str| {
         assert_eq!(output.status.code(), Some(1), "{}", stderr(output));
         let text = stderr(output);

@@ -42,7 +42,16 @@ pub fn check(report: &Report, gates: &Gates) -> Vec<String> {
         .map(|a| a.as_secs_f64())
         .or(report.untimed_allowance_seconds);
     if let Some(limit) = gates.max_total {
-        fired.extend(max_total(report, limit.as_secs_f64(), allowance));
+        let over = max_total(report, limit.as_secs_f64(), allowance);
+        let missing = super::release::not_rendered(report);
+        fired.extend(over.or_else(|| {
+            (missing > 0).then(|| {
+                format!(
+                    "--max-total {} cannot be decided: {missing} of the release's migrations could not be rendered and are not in the total",
+                    human_seconds(limit.as_secs_f64())
+                )
+            })
+        }));
     }
     if let Some(limit) = gates.max_duration {
         fired.extend(untimed_max_duration(report, limit.as_secs_f64(), allowance));

@@ -83,7 +83,12 @@ pub fn untimed_count(n: usize) -> String {
 /// when some were not and no allowance is given, " (2 untimed steps at 5 min each)".
 pub fn untimed_suffix(report: &Report) -> String {
     let n = report.untimed.len();
-    match (n, report.untimed_allowance_seconds) {
+    let missing = match not_rendered(report) {
+        0 => String::new(),
+        1 => " + 1 migration not rendered".to_string(),
+        m => format!(" + {m} migrations not rendered"),
+    };
+    let untimed = match (n, report.untimed_allowance_seconds) {
         (0, _) => String::new(),
         (_, None) => format!(" + {}", untimed_count(n)),
         (_, Some(each)) => format!(
@@ -91,7 +96,19 @@ pub fn untimed_suffix(report: &Report) -> String {
             untimed_count(n),
             human_seconds(each)
         ),
-    }
+    };
+    format!("{untimed}{missing}")
+}
+
+/// Migrations of the release Django could not render: their statements are not in the
+/// total.
+pub fn not_rendered(report: &Report) -> usize {
+    report.release.as_ref().map_or(0, |r| {
+        r.migrations
+            .iter()
+            .filter(|m| m.not_rendered.is_some())
+            .count()
+    })
 }
 
 /// The total's p50 and its interval in words: "3 min 02 s + 1 untimed step".
