@@ -188,4 +188,34 @@ mod tests {
             over[0]
         );
     }
+
+    #[test]
+    fn a_migration_django_could_not_render_leaves_max_total_open() {
+        let mut report = saved_report();
+        let high = report.total.seconds_high;
+        report.release = Some(crate::report::release::ReleaseReport {
+            manage: vec!["./manage.py lms".into()],
+            database: "default".into(),
+            selection: "unapplied".into(),
+            since: None,
+            migrations: vec![crate::report::release::ReleaseMigration {
+                app: "studio".into(),
+                name: "0004_alter_note".into(),
+                file: "studio/migrations/0004_alter_note.py".into(),
+                manage: 0,
+                statements: 0,
+                untimed: 0,
+                not_rendered: Some("django.db.utils.ProgrammingError: (1146, ...)".into()),
+            }],
+        });
+        let fired = check(&report, &gates(high + 1.0, None));
+        assert_eq!(fired.len(), 1);
+        assert!(
+            fired[0].contains("1 of the release's migrations could not be rendered"),
+            "{}",
+            fired[0]
+        );
+        let (p50, _) = crate::report::release::total_words(&report);
+        assert!(p50.ends_with(" + 1 migration not rendered"), "{p50}");
+    }
 }
