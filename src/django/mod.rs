@@ -93,7 +93,8 @@ pub async fn render(request: &Request<'_>, progress: &Progress) -> Result<Render
     };
     let mut rendered: Vec<(usize, HelperMigration)> = Vec::new();
     let mut unknown: Option<Vec<Unknown>> = None;
-    for (i, manage) in request.manage.iter().enumerate() {
+    for (i, command) in request.manage.iter().enumerate() {
+        let manage = shown(command);
         progress.step(format!(
             "rendering the release's migrations with `{manage}` (one Django process)"
         ));
@@ -106,7 +107,7 @@ pub async fn render(request: &Request<'_>, progress: &Progress) -> Result<Render
                 .map(|(_, m)| (m.app.clone(), m.name.clone()))
                 .collect(),
         };
-        let response = run_helper(manage, &helper_request).await?;
+        let response = run_helper(command, &helper_request).await?;
         if let Some(error) = response.error {
             bail!("--manage '{manage}': {error}");
         }
@@ -172,7 +173,7 @@ fn assemble(request: &Request<'_>, rendered: Vec<(usize, HelperMigration)>) -> R
     Rendered {
         migration: Migration { statements },
         release: ReleaseReport {
-            manage: request.manage.to_vec(),
+            manage: request.manage.iter().map(|m| shown(m)).collect(),
             database: request.database.to_string(),
             selection: selection.to_string(),
             since,
@@ -183,10 +184,11 @@ fn assemble(request: &Request<'_>, rendered: Vec<(usize, HelperMigration)>) -> R
 
 /// Runs the helper in one Django process: `<manage> shell -c <helper>`, through `sh` so
 /// the command line works as the user would type it (environment assignments, quotes).
-async fn run_helper(manage: &str, request: &HelperRequest<'_>) -> Result<HelperResponse> {
+async fn run_helper(command: &str, request: &HelperRequest<'_>) -> Result<HelperResponse> {
+    let manage = shown(command);
     let output = tokio::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("{manage} \"$@\""))
+        .arg(format!("{command} \"$@\""))
         .arg("ddl-eta-django")
         .args(["shell", "-c", HELPER])
         .env("DDL_ETA_DJANGO_REQUEST", serde_json::to_string(request)?)
@@ -208,6 +210,26 @@ async fn run_helper(manage: &str, request: &HelperRequest<'_>) -> Result<HelperR
                 .unwrap_or_else(|| "no output".to_string())
         )),
     }
+}
+
+/// The manage command as ddl-eta prints it: the value of an environment assignment whose
+/// name says secret (`DB_PASSWORD=...`, `..._TOKEN=...`) replaced by `***`.
+fn shown(command: &str) -> String {
+    command
+        .split(' ')
+        .map(|word| match word.split_once('=') {
+            Some((name, _))
+                if !name.starts_with('-')
+                    && ["PASS", "SECRET", "TOKEN", "KEY", "PWD"]
+                        .iter()
+                        .any(|s| name.to_ascii_uppercase().contains(s)) =>
+            {
+                format!("{name}=***")
+            }
+            _ => word.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn exit_words(status: std::process::ExitStatus) -> String {
@@ -295,6 +317,14 @@ async fn git(args: &[&str]) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_in_the_manage_command_are_not_printed() {
+        assert_eq!(
+            shown("MYSQL_PWD=hunter2 DB_PASSWORD=x DJANGO_SETTINGS_MODULE=lms.envs.prod ./manage.py lms --settings=a"),
+            "MYSQL_PWD=*** DB_PASSWORD=*** DJANGO_SETTINGS_MODULE=lms.envs.prod ./manage.py lms --settings=a"
+        );
+    }
 
     #[test]
     fn migration_files_are_python_files_in_a_migrations_directory() {
