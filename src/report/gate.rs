@@ -218,4 +218,30 @@ mod tests {
         let (p50, _) = crate::report::release::total_words(&report);
         assert!(p50.ends_with(" + 1 migration not rendered"), "{p50}");
     }
+
+    #[test]
+    fn max_duration_counts_each_untimed_step_at_its_allowance_or_cannot_decide() {
+        let mut report = saved_report();
+        report.statements.clear();
+        report.untimed.push(UntimedStep {
+            file: "m.py".into(),
+            line: 9,
+            description: "Raw Python operation".into(),
+            after_statement: 0,
+        });
+        let limit = |allowance: Option<f64>| Gates {
+            max_duration: Some(Duration::from_secs(60)),
+            untimed_allowance: allowance.map(Duration::from_secs_f64),
+            ..Gates::default()
+        };
+        let open = check(&report, &limit(None));
+        assert_eq!(open.len(), 1);
+        assert!(
+            open[0].contains("cannot be decided for Raw Python operation [m.py:9]"),
+            "{}",
+            open[0]
+        );
+        assert!(check(&report, &limit(Some(30.0))).is_empty());
+        assert_eq!(check(&report, &limit(Some(90.0))).len(), 1);
+    }
 }
