@@ -274,6 +274,14 @@ async fn the_unapplied_release_is_one_report_with_its_python_step_untimed_and_ga
         markdown.contains("Inactivity timeout for a bare `migrate`"),
         "{markdown}"
     );
+    let html = gate(&["--format", "html"]);
+    assert!(html.status.success(), "{}", stderr(&html));
+    assert!(
+        stdout(&html)
+            .contains("<h2>Migrations</h2><ul><li>courses.0003_enrollment_course_mode_index"),
+        "{}",
+        stdout(&html)
+    );
     scratch.assert_nothing_left();
 }
 

@@ -31,6 +31,7 @@ pub fn render(report: &Report) -> String {
         report.interval * 100.0,
         escape(&super::release::total_words(report).1)
     );
+    write_release(&mut out, report);
     for step in &report.untimed {
         let _ = write!(
             out,
@@ -133,3 +134,23 @@ code{font-family:ui-monospace,monospace;font-size:90%}h2 code{font-weight:normal
 section.statement{border-top:1px solid #ddd;margin-top:1.5rem}\
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}\
 </style></head><body>";
+
+/// The release's migrations in order (`ddl-eta django`), with what could not be rendered.
+fn write_release(out: &mut String, report: &Report) {
+    let Some(release) = &report.release else {
+        return;
+    };
+    out.push_str("<h2>Migrations</h2><ul>");
+    for m in &release.migrations {
+        let _ = write!(out, "<li>{}", escape(&super::release::migration_header(m)));
+        if let Some(error) = &m.not_rendered {
+            let _ = write!(
+                out,
+                ": <b>{}</b>",
+                escape(&super::release::not_rendered_line(error))
+            );
+        }
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
+}
