@@ -619,3 +619,41 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// SIGTERM while Django renders: ddl-eta stops, and the manage command's whole process
+/// group with it (the shell and what it started).
+#[test]
+fn a_signal_stops_the_manage_command_too() {
+    let scratch = Scratch::new("django_signal");
+    let marker = format!("sleep 41.{}", std::process::id() % 1000);
+    let manage = format!("{marker} && python3 manage.py lms");
+    let mut child = scratch
+        .command()
+        .current_dir(project())
+        .args(["django", "lint", "--manage", &manage])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start ddl-eta");
+    let running = |needle: &str| {
+        std::fs::read_dir("/proc")
+            .expect("read /proc")
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+            .any(|cmdline| cmdline.starts_with(needle))
+    };
+    let started = std::time::Instant::now();
+    while !running(&marker) {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the manage command never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // SAFETY: a signal to the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().expect("wait for ddl-eta");
+    assert_eq!(status.code(), Some(143));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(!running(&marker), "the manage command outlived ddl-eta");
+}

@@ -186,17 +186,27 @@ fn assemble(request: &Request<'_>, rendered: Vec<(usize, HelperMigration)>) -> R
 /// the command line works as the user would type it (environment assignments, quotes).
 async fn run_helper(command: &str, request: &HelperRequest<'_>) -> Result<HelperResponse> {
     let manage = shown(command);
-    let output = tokio::process::Command::new("sh")
+    let child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(format!("{command} \"$@\""))
         .arg("ddl-eta-django")
         .args(["shell", "-c", HELPER])
         .env("DDL_ETA_DJANGO_REQUEST", serde_json::to_string(request)?)
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        // Its own process group, so that Ctrl-C or an error here stops Django too and not
+        // only the shell in front of it.
+        .process_group(0)
         .kill_on_drop(true)
-        .output()
-        .await
+        .spawn()
         .with_context(|| format!("cannot run --manage '{manage}'"))?;
+    let mut group = ProcessGroup(child.id());
+    let output = child
+        .wait_with_output()
+        .await
+        .with_context(|| format!("--manage '{manage}' did not finish"))?;
+    group.0 = None;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let answer = stdout.lines().rev().find_map(|l| l.strip_prefix(PREFIX));
     match (output.status.success(), answer) {
@@ -209,6 +219,20 @@ async fn run_helper(command: &str, request: &HelperRequest<'_>) -> Result<Helper
                 .or_else(|| last_line(&output.stdout))
                 .unwrap_or_else(|| "no output".to_string())
         )),
+    }
+}
+
+/// The manage command's process group while it runs: killed when ddl-eta stops waiting
+/// for it (Ctrl-C, SIGTERM, an error), so no Django process outlives ddl-eta.
+struct ProcessGroup(Option<u32>);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.and_then(|p| i32::try_from(p).ok()) {
+            // SAFETY: kill(2) with a negative pid signals the group we made; no memory
+            // is shared.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+        }
     }
 }
 
