@@ -528,6 +528,15 @@ async fn the_gocd_pipeline_in_the_docs_runs_stage_by_stage() {
     assert_eq!(names, vec!["estimate", "migrate"]);
 
     let release = Release::start().await;
+    // Enough rows that stage 2's ALTERs run for seconds: watch polls once a second and
+    // records only the statements it saw running.
+    let mut root = release.production.root().await;
+    exec(
+        &mut root,
+        "INSERT INTO prod.courses_enrollment (user_id, course_id, mode, grade, created) \
+         SELECT seq, 1 + seq % 50, 'audit', NULL, NOW() FROM prod.seq_20001_to_400000",
+    )
+    .await;
     let scratch = Scratch::new("django_gocd");
     // The agent's working directory: the project, with the profile pipeline's artifact.
     let work = scratch.dir.join("work");
