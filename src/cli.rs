@@ -44,7 +44,7 @@ pub enum Command {
     Profile(ProfileArgs),
     /// Check the migration SQL alone, without a server: data loss, backward
     /// incompatibility, DDL that is not online on the target, missing fail-fast clauses.
-    /// Exit 3 when an error-level rule fires. Rule codes DE001-DE011: see docs/lint-rules.md.
+    /// Exit 3 when an error-level rule fires. Rule codes DE001-DE012: see docs/lint-rules.md.
     Lint(LintArgs),
     /// Compare two saved JSON reports statement by statement: the change in predicted
     /// duration and blocking (for benchmark reports across versions, servers, settings).
@@ -59,6 +59,80 @@ pub enum Command {
     /// Turn outcomes recorded by `watch --record` into a calibration for
     /// `estimate --calibration`: per operation kind, real duration over estimate.
     Calibrate(crate::watch::calibrate::CalibrateArgs),
+    /// A Django release as one migration: render its migrations (unapplied, added since a
+    /// git revision, or listed) with your manage.py, in one Django process per --manage,
+    /// then estimate or lint them together (docs/django.md).
+    Django(DjangoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DjangoArgs {
+    #[command(subcommand)]
+    pub command: DjangoCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DjangoCommand {
+    /// Estimate the release: `estimate`'s flags, one report with statements grouped by
+    /// migration and one total.
+    Estimate(Box<DjangoEstimateArgs>),
+    /// Lint the release: `lint`'s flags, findings named by migration file.
+    Lint(DjangoLintArgs),
+}
+
+/// Which migrations make the release, and how to render them.
+#[derive(Debug, Args)]
+pub struct DjangoSelectArgs {
+    /// The command that runs the project's manage.py, as you would type it in a shell
+    /// (`./manage.py lms --settings=lms.envs.production`). Repeatable: lms then cms, on
+    /// the same database; a migration both know is rendered once, by the first.
+    #[arg(long, value_name = "COMMAND", required = true)]
+    pub manage: Vec<String>,
+
+    /// Django's database alias to render against: production read-only, or a database
+    /// of the same server version (sqlmigrate's SQL depends on it). Only read.
+    #[arg(long, value_name = "ALIAS", default_value = "default")]
+    pub database: String,
+
+    /// Instead of the unapplied migrations: the migration files added since this git
+    /// revision (a pull request's: `--since origin/master`), committed or not.
+    #[arg(long, value_name = "REVISION", conflicts_with = "migrations")]
+    pub since: Option<String>,
+}
+
+impl DjangoSelectArgs {
+    /// The selection: listed names, else --since, else what `migrate` would apply.
+    pub fn selection(&self, listed: &[PathBuf]) -> crate::django::Selection {
+        if !listed.is_empty() {
+            return crate::django::Selection::Listed(
+                listed.iter().map(|p| p.display().to_string()).collect(),
+            );
+        }
+        match &self.since {
+            Some(revision) => crate::django::Selection::Since(revision.clone()),
+            None => crate::django::Selection::Unapplied,
+        }
+    }
+}
+
+const DJANGO_NAMES: &str = "Migrations as APP:NAME (courses:0003, a unique prefix of the name is enough), run in the order the migration graph gives. Without them: the unapplied migrations, in `migrate --plan` order (or --since).";
+
+#[derive(Debug, Args)]
+#[command(mut_arg("migrations", |a| a.required(false).value_name("APP:NAME").help(DJANGO_NAMES)))]
+pub struct DjangoEstimateArgs {
+    #[command(flatten)]
+    pub select: DjangoSelectArgs,
+    #[command(flatten)]
+    pub estimate: EstimateArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(mut_arg("migrations", |a| a.required(false).value_name("APP:NAME").help(DJANGO_NAMES)))]
+pub struct DjangoLintArgs {
+    #[command(flatten)]
+    pub select: DjangoSelectArgs,
+    #[command(flatten)]
+    pub lint: LintArgs,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +184,10 @@ pub struct ReportArgs {
     /// Write to FILE instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The estimate's gates, checked again on the saved numbers (no measuring): a later
+    /// CI stage gates on the report an earlier one saved.
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 #[derive(Debug, Args)]
@@ -341,6 +419,17 @@ pub struct GateArgs {
     /// scale (e.g. 30: the farthest ddl-eta's errors were measured at).
     #[arg(long, value_name = "TIMES", value_parser = parse_distance)]
     pub max_distance: Option<f64>,
+
+    /// Fail (exit 3) when the whole migration's (the release's) high estimate exceeds
+    /// this duration (e.g. 30m). Steps that are not SQL count at --untimed-allowance;
+    /// without it they make the gate undecidable, which fails it too.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_total: Option<Duration>,
+
+    /// Time to allow for each step that is not SQL (a RunPython data migration), in totals
+    /// and gates (e.g. 5m). Without it the total reads "X + N untimed steps".
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub untimed_allowance: Option<Duration>,
 }
 
 pub(crate) fn parse_distance(text: &str) -> Result<f64, String> {
@@ -374,6 +463,8 @@ impl GateArgs {
             max_duration: self.max_duration,
             max_write_block: self.max_write_block,
             max_distance: self.max_distance,
+            max_total: self.max_total,
+            untimed_allowance: self.untimed_allowance,
         }
     }
 }

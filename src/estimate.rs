@@ -4,6 +4,7 @@
 
 mod blocking;
 mod production;
+mod release;
 mod servers;
 mod type_check;
 
@@ -40,8 +41,28 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
     let started = Instant::now();
     let migration =
         migration::parse_files_naming_stdin(&args.migrations, args.stdin_filepath.as_deref())?;
+    run_migration(args, migration, started).await
+}
+
+/// The estimate of a migration already read (from files, or rendered from Django by
+/// `ddl-eta django`): steps that are not SQL are listed as untimed, the rest measured.
+pub async fn run_migration(
+    args: &EstimateArgs,
+    migration: Migration,
+    started: Instant,
+) -> Result<Report> {
+    let (migration, not_sql) = migration.split_not_sql();
     if migration.statements.is_empty() {
-        bail!("the migration has no SQL statement");
+        if not_sql.is_empty() {
+            bail!("the migration has no SQL statement");
+        }
+        bail!(
+            "nothing to time: the migration's {} step(s) are not SQL ({}:{}: {})",
+            not_sql.len(),
+            not_sql[0].file,
+            not_sql[0].line,
+            not_sql[0].description
+        );
     }
     // Read before any measuring, so a bad file fails in a second, not after the ladder.
     let calibration = args
@@ -145,6 +166,7 @@ pub async fn run(args: &EstimateArgs) -> Result<Report> {
         args,
     )?;
     report.probe = probe;
+    release::annotate(&mut report, &not_sql, args.gate.untimed_allowance);
     servers::annotate_report(&mut report, &profile, sandbox_settings);
     annotate_input(&mut report, &input, input_warnings);
     // The calibration hook: recorded outcomes correct the finished estimate, and the
@@ -471,6 +493,7 @@ fn build_report(
                     .read
                     .write_rate
                     .or_else(|| Some(t.write_rate.as_ref()?.rows_per_second)),
+                measured_rows: release::measured_rows(t.rows, profile, &measured.ladder),
             })
             .collect(),
         statements,
@@ -493,6 +516,9 @@ fn build_report(
         assumption_codes: Vec::new(),
         guidance: None,
         checklist: Vec::new(),
+        untimed: Vec::new(),
+        untimed_allowance_seconds: None,
+        release: None,
     };
     apply_speed_factor(&mut report, args.speed_factor);
     let production_server = production.map(|p| Assumption::ProductionServer {

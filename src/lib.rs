@@ -8,6 +8,7 @@ pub mod commands;
 pub mod compare;
 pub mod config;
 pub mod ddl;
+pub mod django;
 pub mod estimate;
 pub mod experiment;
 pub mod host;

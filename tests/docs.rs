@@ -323,7 +323,7 @@ fn the_manuals_examples_are_commands_ddl_eta_accepts() {
     let mut rejected = Vec::new();
     for (page, text) in manual_pages() {
         for command in command_lines(&text).iter().filter(|c| is_whole_command(c)) {
-            if let Err(e) = ddl_eta::cli::Cli::try_parse_from(command.split_whitespace()) {
+            if let Err(e) = ddl_eta::cli::Cli::try_parse_from(shell_words(command)) {
                 let reason = e.to_string();
                 let first = reason.lines().next().unwrap_or_default().to_string();
                 rejected.push(format!("{}: `{command}`: {first}", relative(&page)));
@@ -395,5 +395,42 @@ fn every_repository_path_the_manual_names_exists() {
         missing.is_empty(),
         "paths that do not exist:\n{}",
         missing.join("\n")
+    );
+}
+
+/// A command line's words as a shell splits them: double and single quotes hold a word
+/// together (`--manage "./manage.py lms"`).
+fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote: Option<char> = None;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_with(String::new).push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                word.get_or_insert_with(String::new);
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+#[test]
+fn quoted_words_stay_whole() {
+    assert_eq!(
+        shell_words(r#"ddl-eta django lint --manage "./manage.py lms" 'a b'"#),
+        [
+            "ddl-eta",
+            "django",
+            "lint",
+            "--manage",
+            "./manage.py lms",
+            "a b"
+        ]
     );
 }

@@ -4,6 +4,7 @@
 
 mod calibrate;
 mod compare;
+mod django;
 mod estimate;
 mod lint;
 mod profile;
@@ -31,6 +32,7 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Profile(args) => profile::run(args).await,
         Command::Watch(args) => watch::run(args).await,
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Django(args) => django::run(args).await,
     }
 }
 
@@ -47,6 +49,16 @@ pub fn secrets_of(cli: &Cli) -> Vec<String> {
             args.read.password_file.as_ref(),
         ),
         Command::Watch(args) => (vec![Some(args.source.clone())], args.password_file.as_ref()),
+        Command::Django(crate::cli::DjangoArgs {
+            command: crate::cli::DjangoCommand::Estimate(args),
+        }) => (
+            vec![
+                args.estimate.sandbox.sandbox_url.clone(),
+                args.estimate.source.clone(),
+            ],
+            args.estimate.read.password_file.as_ref(),
+        ),
+        Command::Django(_) => return Vec::new(),
         Command::Compare(_) | Command::Report(_) | Command::Lint(_) | Command::Calibrate(_) => {
             return Vec::new()
         }

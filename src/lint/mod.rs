@@ -264,7 +264,7 @@ fn rule_codes() -> String {
     codes.join(", ")
 }
 
-fn read_schema(path: &Path) -> Result<Vec<TableDefinition>> {
+pub fn read_schema(path: &Path) -> Result<Vec<TableDefinition>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read schema file {}", path.display()))?;
     let name = path.display().to_string();

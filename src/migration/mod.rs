@@ -6,6 +6,7 @@ mod alter;
 mod classify;
 mod create;
 mod lexer;
+mod not_sql;
 #[cfg(test)]
 mod proptests;
 mod rewrite;
@@ -22,6 +23,7 @@ use self::classify::{classify, StatementKind};
 pub use self::create::{table_definition, TableDefinition};
 use self::lexer::{split_statements, tokenize, Token};
 pub use self::schema::{parse_schema, skipped_note, Schema, Skipped};
+pub use self::not_sql::NotSqlStep;
 pub use crate::ddl::Operation;
 
 /// One migration: statements in execution order, from one or several files.
@@ -54,6 +56,10 @@ pub struct Statement {
     pub algorithm_clause: Option<String>,
     /// LOCK the user wrote, uppercased.
     pub lock_clause: Option<String>,
+    /// A step that is not SQL (Django's "cannot be written as SQL" marker), with the
+    /// operation's description: listed, never run or timed. `sql` is then the marker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_sql: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -170,11 +176,12 @@ pub fn parse_sql(file: &str, text: &str, first_index: usize) -> Result<Vec<State
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let statements =
         split_statements(text).map_err(|err| anyhow!("{file}:{}: {err}", err.line()))?;
-    Ok(statements
+    let sql = statements
         .iter()
         .enumerate()
         .map(|(i, toks)| build_statement(file, text, toks, first_index + i))
-        .collect())
+        .collect();
+    Ok(not_sql::merge(sql, not_sql::steps(file, text), first_index))
 }
 
 fn build_statement(file: &str, src: &str, toks: &[Token], index: usize) -> Statement {
@@ -191,6 +198,7 @@ fn build_statement(file: &str, src: &str, toks: &[Token], index: usize) -> State
         drops_table: classified.drops_table,
         algorithm_clause: classified.algorithm_clause,
         lock_clause: classified.lock_clause,
+        not_sql: None,
     }
 }
 

@@ -245,15 +245,14 @@ fn write_load(report: &Report) -> ChecklistItem {
 }
 
 fn duration(report: &Report) -> ChecklistItem {
-    let total = &report.total;
+    let (p50, interval) = super::release::total_words(report);
     item(
         "How long will it run?",
-        &human_seconds(total.seconds_p50),
+        &p50,
         format!(
-            "{:.0}% interval {} .. {}, measured at up to {} rows and extrapolated",
+            "{:.0}% interval {}, measured at up to {} rows and extrapolated",
             report.interval * 100.0,
-            human_seconds(total.seconds_low),
-            human_seconds(total.seconds_high),
+            interval,
             crate::text::group_digits(report.ladder.scales.iter().copied().max().unwrap_or(0))
         ),
     )
@@ -321,23 +320,21 @@ fn compatibility(report: &Report) -> ChecklistItem {
 /// Advice for the release: a job timeout, a lock wait bound, and where an online schema
 /// change tool is the better road.
 pub fn guidance(report: &Report) -> Guidance {
-    // A quarter more than the high estimate, plus a minute for connecting and the rest.
-    let margin_seconds = report.total.seconds_high * 1.25 + 60.0;
-    let job_timeout_minutes = (margin_seconds / 60.0).ceil().max(1.0) as u64;
+    // GoCD's job timeout is an inactivity timeout: the longest silent statement sizes it.
+    let job_timeout_minutes = super::release::job_timeout_minutes(report);
+    let timeouts = super::release::timeouts(report);
     let online_schema_change: Vec<usize> = report
         .statements
         .iter()
         .filter(|s| writes_blocked_high(s) > ONLINE_TOOL_ADVICE_SECONDS)
         .map(|s| s.index + 1)
         .collect();
-    let mut notes = vec![
-        format!(
-            "The migration prints nothing while an ALTER runs: a CI job with an inactivity timeout (GoCD) needs at least {job_timeout_minutes} min."
-        ),
+    let mut notes = super::release::timeout_notes(report);
+    notes.extend([
         format!(
             "Run `SET SESSION lock_wait_timeout = {LOCK_WAIT_TIMEOUT_SECONDS}` before the migration: a DDL waiting for a metadata lock makes every later query on the table wait behind it; bounded, it fails fast and can be retried."
         ),
-    ];
+    ]);
     if !online_schema_change.is_empty() {
         notes.push(format!(
             "Statements {online_schema_change:?} block writes for more than {ONLINE_TOOL_ADVICE_SECONDS:.0} s: consider pt-online-schema-change or gh-ost."
@@ -345,6 +342,8 @@ pub fn guidance(report: &Report) -> Guidance {
     }
     Guidance {
         job_timeout_minutes,
+        inactivity_timeout_minutes: timeouts.inactivity_minutes,
+        wall_clock_minutes: timeouts.wall_clock_minutes,
         lock_wait_timeout_seconds: LOCK_WAIT_TIMEOUT_SECONDS,
         online_schema_change,
         notes,

@@ -20,20 +20,27 @@ pub fn render(report: &Report) -> String {
         .collect();
     let _ = write!(
         out,
-        "<p>Measured in a {} {} sandbox; production size {}. Total: <b>{}</b> ({:.0}% interval {} .. {}).</p>",
+        "<p>Measured in a {} {} sandbox; production size {}. Total: <b>{}</b> ({:.0}% interval {}).</p>",
         escape(&report.sandbox.flavor),
         escape(&report.sandbox.version),
         tables.join(", "),
-        human_seconds(report.total.seconds_p50),
+        escape(&super::release::total_words(report).0),
         report.interval * 100.0,
-        human_seconds(report.total.seconds_low),
-        human_seconds(report.total.seconds_high)
+        escape(&super::release::total_words(report).1)
     );
     if let Some(source) = &report.source {
         let _ = write!(
             out,
             "<p>Profile: {}.</p>",
             escape(&super::words::profile_line(source))
+        );
+    }
+    write_release(&mut out, report);
+    for step in &report.untimed {
+        let _ = write!(
+            out,
+            "<p>{}</p>",
+            escape(&super::release::untimed_line(step))
         );
     }
     for s in &report.statements {
@@ -131,3 +138,23 @@ code{font-family:ui-monospace,monospace;font-size:90%}h2 code{font-weight:normal
 section.statement{border-top:1px solid #ddd;margin-top:1.5rem}\
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}\
 </style></head><body>";
+
+/// The release's migrations in order (`ddl-eta django`), with what could not be rendered.
+fn write_release(out: &mut String, report: &Report) {
+    let Some(release) = &report.release else {
+        return;
+    };
+    out.push_str("<h2>Migrations</h2><ul>");
+    for m in &release.migrations {
+        let _ = write!(out, "<li>{}", escape(&super::release::migration_header(m)));
+        if let Some(error) = &m.not_rendered {
+            let _ = write!(
+                out,
+                ": <b>{}</b>",
+                escape(&super::release::not_rendered_line(error))
+            );
+        }
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
+}

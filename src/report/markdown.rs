@@ -46,13 +46,16 @@ pub fn render(report: &Report) -> String {
             blocks_summary(s)
         );
     }
-    let _ = writeln!(
-        out,
-        "| | **total** | | | **{}** | {} .. {} | |\n",
-        human_seconds(report.total.seconds_p50),
-        human_seconds(report.total.seconds_low),
-        human_seconds(report.total.seconds_high)
-    );
+    for step in &report.untimed {
+        let _ = writeln!(
+            out,
+            "| - | {} (not SQL) `{}:{}` | | | not timed | | |",
+            step.description, step.file, step.line
+        );
+    }
+    let (total, interval) = super::release::total_words(report);
+    let _ = writeln!(out, "| | **total** | | | **{total}** | {interval} | |\n");
+    write_release(&mut out, report);
     write_checklist(&mut out, report);
     write_guidance(&mut out, report);
     write_list(&mut out, "Assumptions", &report.assumptions);
@@ -126,4 +129,37 @@ fn escape(text: &str) -> String {
 /// A statement fit for a table cell: one line, no pipes or backquotes, cut at `limit`.
 fn cell(sql: &str, limit: usize) -> String {
     crate::text::one_line(&sql.replace('`', "").replace('|', "\\|"), limit)
+}
+
+/// The release's migrations in order: each with its statements, untimed steps and what
+/// could not be rendered (`ddl-eta django`).
+fn write_release(out: &mut String, report: &Report) {
+    let Some(release) = &report.release else {
+        return;
+    };
+    let _ = writeln!(out, "### Migrations\n");
+    let mut first = 1;
+    for m in &release.migrations {
+        let statements = match m.statements {
+            0 => "no SQL statement".to_string(),
+            1 => format!("statement {first}"),
+            n => format!("statements {first}-{}", first + n - 1),
+        };
+        first += m.statements;
+        let mut line = format!("- `{}` (`{}`): {statements}", m.label(), m.file);
+        if m.untimed > 0 {
+            line.push_str(&format!(", {}", super::release::untimed_count(m.untimed)));
+        }
+        if let Some(error) = &m.not_rendered {
+            line.push_str(&format!(
+                "; **{}**",
+                super::release::not_rendered_line(error)
+            ));
+        }
+        let _ = writeln!(out, "{}", escape(&line));
+    }
+    if let Some(reach) = super::release::table_reach(report) {
+        let _ = writeln!(out, "\n{reach}");
+    }
+    out.push('\n');
 }

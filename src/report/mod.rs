@@ -10,6 +10,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod provenance;
+pub mod release;
 pub mod terminal;
 pub mod words;
 
@@ -90,6 +91,29 @@ pub struct Report {
     /// tables' `input` (source, profile, schema_bytes, schema_rows); absent in older reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<crate::profile::InputMode>,
+    /// Steps that are not SQL (Django's RunPython and the like): listed, never timed. The
+    /// total then reads "X + N untimed steps", unless an allowance per step is given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untimed: Vec<UntimedStep>,
+    /// Seconds allowed for each untimed step (`--untimed-allowance`), when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub untimed_allowance_seconds: Option<f64>,
+    /// The Django release the report covers (`ddl-eta django estimate`): its migrations in
+    /// the order they run, each with its statements and what could not be rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<release::ReleaseReport>,
+}
+
+/// A step of the migration that is not SQL: where it is, what Django calls it, and how
+/// many timed statements run before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UntimedStep {
+    pub file: String,
+    pub line: usize,
+    /// "Raw Python operation", as Django describes it.
+    pub description: String,
+    /// Number of statements (of `statements`) that run before it.
+    pub after_statement: usize,
 }
 
 impl Report {
@@ -238,8 +262,20 @@ fn warm() -> String {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Guidance {
-    /// A CI/CD job timeout that covers the high estimate with a margin, in whole minutes.
+    /// GoCD's job timeout (an inactivity timeout) for a bare `migrate`, in whole minutes:
+    /// the longest statement's high estimate with a margin (the same as
+    /// `inactivity_timeout_minutes`, or from the timed statements alone when untimed steps
+    /// leave that open). Reports saved before 2026-12 sized it from the total.
     pub job_timeout_minutes: u64,
+    /// The inactivity timeout for a bare `migrate`; absent when untimed steps without an
+    /// allowance may be longer than every statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactivity_timeout_minutes: Option<u64>,
+    /// The release's wall-clock high with the same margin: the deploy window, or the
+    /// timeout of a job wrapped in `ddl-eta watch`; absent while untimed steps have no
+    /// allowance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wall_clock_minutes: Option<u64>,
     /// `SET SESSION lock_wait_timeout = N` for the migration's session.
     pub lock_wait_timeout_seconds: u64,
     /// Statements (1-based) that block writes long enough to go through an online schema
@@ -283,6 +319,10 @@ pub struct TableReport {
     /// schema file and a row count only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<crate::profile::InputMode>,
+    /// Rows of this table at the ladder's largest scale: how far its ladder got when the
+    /// budget is shared by many tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_rows: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

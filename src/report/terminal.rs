@@ -1,6 +1,7 @@
 //! The default output: per statement what the server did, what was measured and what is
 //! predicted at production size, then a summary table with the total.
 
+use super::release::{self, Item};
 use super::{human_seconds, short_rows, words, Report, StatementReport};
 use crate::experiment::FreshMethod;
 use crate::text::{group_digits, one_line, or_dash};
@@ -27,11 +28,27 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "Profile: {}", words::profile_line(source));
     }
     out.push('\n');
-    for statement in &report.statements {
-        write_statement(&mut out, statement, percent);
+    for item in release::layout(report) {
+        match item {
+            Item::Migration(migration) => {
+                let _ = writeln!(out, "== {}", release::migration_header(migration));
+                if let Some(error) = &migration.not_rendered {
+                    let _ = writeln!(out, "   {}", release::not_rendered_line(error));
+                }
+                out.push('\n');
+            }
+            Item::Statement(statement) => write_statement(&mut out, statement, percent),
+            Item::Untimed(step) => {
+                let _ = writeln!(out, "-. {}\n", release::untimed_line(step));
+            }
+        }
     }
     write_summary(&mut out, report, percent);
     write_ladder_time(&mut out, &report.ladder);
+    if let Some(line) = release::table_reach(report) {
+        let _ = writeln!(out, "{line}");
+    }
+    write_timeouts(&mut out, report);
     for warning in &report.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }
@@ -122,18 +139,27 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
             super::blocks_summary(s),
         ]);
     }
+    for step in &report.untimed {
+        rows.push([
+            "-".into(),
+            "not_sql".into(),
+            "".into(),
+            "".into(),
+            "".into(),
+            "not timed".into(),
+            "".into(),
+            format!("{}:{}", step.file, step.line),
+        ]);
+    }
+    let (total, total_interval) = release::total_words(report);
     rows.push([
         "".into(),
         "total".into(),
         "".into(),
         "".into(),
         "".into(),
-        human_seconds(report.total.seconds_p50),
-        format!(
-            "{} .. {}",
-            human_seconds(report.total.seconds_low),
-            human_seconds(report.total.seconds_high)
-        ),
+        total,
+        total_interval,
         "".into(),
     ]);
     let widths: Vec<usize> = (0..8)
@@ -203,5 +229,16 @@ fn summary_level(sandbox: String, production: Option<String>) -> String {
     match production {
         Some(p) if p != sandbox => format!("{sandbox}→{p}"),
         _ => sandbox,
+    }
+}
+
+/// The two timeouts a release manager sets (the guidance's first notes).
+fn write_timeouts(out: &mut String, report: &Report) {
+    // A report saved before the codes renders as it did then.
+    if report.text_version == 0 {
+        return;
+    }
+    for note in release::timeout_notes(report) {
+        let _ = writeln!(out, "timeout: {note}");
     }
 }

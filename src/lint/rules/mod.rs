@@ -10,6 +10,7 @@ mod lossy_charset;
 mod missing_algorithm_lock;
 mod narrowing_type;
 mod not_null_without_default;
+mod not_sql_step;
 mod rename_column;
 mod rename_table;
 mod table_rebuild;
@@ -29,6 +30,7 @@ pub const ALL: &[Rule] = &[
     table_rebuild::RULE,
     foreign_key_checks_on::RULE,
     missing_algorithm_lock::RULE,
+    not_sql_step::RULE,
 ];
 
 /// The current tables every rule's `bad` and `good` examples are read against.
