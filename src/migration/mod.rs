@@ -188,6 +188,11 @@ pub fn with_lock(stmt: &Statement, lock: &str) -> Option<String> {
     rewrite::with_option(&stmt.sql, "LOCK", lock)
 }
 
+/// The statement as pt-online-schema-change's `--alter` text (see `rewrite::pt_osc_alter`).
+pub fn pt_osc_alter(stmt: &Statement) -> Option<String> {
+    rewrite::pt_osc_alter(&stmt.sql)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
