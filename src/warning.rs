@@ -93,6 +93,12 @@ pub enum Warning {
     PlaintextSource {
         url: String,
     },
+    /// Statements that block writes were not measured through the online route: its
+    /// tool is not installed.
+    NoOnlineTool {
+        tool: String,
+        statements: Vec<usize>,
+    },
     /// A warning that exists only in words (from a stage that stores sentences).
     Text {
         text: String,

@@ -24,6 +24,12 @@ pub const LOCK_WAIT_TIMEOUT_SECONDS: u64 = 5;
 /// measured and extrapolated it; without a probe, the whole run when the server takes a
 /// shared or exclusive lock (production's, where known), else only brief metadata locks.
 pub fn writes_blocked_high(statement: &StatementReport) -> f64 {
+    super::route::writes_blocked_high(statement)
+        .unwrap_or_else(|| native_writes_blocked_high(statement))
+}
+
+/// `writes_blocked_high` for the native ALTER, whatever the route.
+pub fn native_writes_blocked_high(statement: &StatementReport) -> f64 {
     if let Some(blocking) = &statement.blocking {
         return blocking.writes_blocked_seconds.seconds_high;
     }
@@ -267,12 +273,10 @@ fn blocking(report: &Report) -> ChecklistItem {
         // Under a second of blocked writes is the brief metadata locks every ALTER takes.
         .filter(|s| writes_blocked_high(s) >= NOTICEABLE_BLOCK_SECONDS)
         .collect();
+    let routed = super::route::checklist_words(report);
     if blockers.is_empty() {
-        return item(
-            question,
-            "briefly",
-            "every statement runs online: only a metadata lock at start and end, which queues queries if a long transaction holds the table".into(),
-        );
+        let online = "every statement runs online: only a metadata lock at start and end, which queues queries if a long transaction holds the table";
+        return item(question, "briefly", format!("{online}{routed}"));
     }
     let evidence = blockers
         .iter()
@@ -286,7 +290,7 @@ fn blocking(report: &Report) -> ChecklistItem {
         })
         .collect::<Vec<_>>()
         .join("; ");
-    item(question, "yes", evidence)
+    item(question, "yes", format!("{evidence}{routed}"))
 }
 
 fn compatibility(report: &Report) -> ChecklistItem {
@@ -322,7 +326,7 @@ fn compatibility(report: &Report) -> ChecklistItem {
 /// change tool is the better road.
 pub fn guidance(report: &Report) -> Guidance {
     // A quarter more than the high estimate, plus a minute for connecting and the rest.
-    let margin_seconds = report.total.seconds_high * 1.25 + 60.0;
+    let margin_seconds = super::route::total_high(report) * 1.25 + 60.0;
     let job_timeout_minutes = (margin_seconds / 60.0).ceil().max(1.0) as u64;
     let online_schema_change: Vec<usize> = report
         .statements
@@ -343,6 +347,7 @@ pub fn guidance(report: &Report) -> Guidance {
             "Statements {online_schema_change:?} block writes for more than {ONLINE_TOOL_ADVICE_SECONDS:.0} s: consider pt-online-schema-change or gh-ost."
         ));
     }
+    notes.extend(super::route::notes(report));
     Guidance {
         job_timeout_minutes,
         lock_wait_timeout_seconds: LOCK_WAIT_TIMEOUT_SECONDS,

@@ -25,6 +25,7 @@ pub fn render(report: &Report) -> String {
         write_statement(&mut out, statement, percent);
     }
     write_summary(&mut out, report, percent);
+    write_plan(&mut out, report);
     write_ladder_time(&mut out, &report.ladder);
     for warning in &report.warnings {
         let _ = writeln!(out, "warning: {warning}");
@@ -73,7 +74,8 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         human_seconds(s.estimate.seconds_high)
     );
     let details = s.blocking.iter().flat_map(words::blocking);
-    for line in details.chain(s.validation.iter().map(words::validation)) {
+    let details = details.chain(s.validation.iter().map(words::validation));
+    for line in details.chain(super::route::lines(s)) {
         let _ = writeln!(out, "   {line}");
     }
     for warning in &s.warnings {
@@ -197,5 +199,17 @@ fn summary_level(sandbox: String, production: Option<String>) -> String {
     match production {
         Some(p) if p != sandbox => format!("{sandbox}→{p}"),
         _ => sandbox,
+    }
+}
+
+/// The release plan under `--route` (nothing when every statement is native).
+fn write_plan(out: &mut String, report: &Report) {
+    let steps = super::route::plan(report);
+    if steps.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "plan (--route):");
+    for (i, step) in steps.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {step}", i + 1);
     }
 }

@@ -146,6 +146,9 @@ pub fn warning(w: &Warning) -> String {
             "the source {url} was read in plain text (the server offered no TLS, or \
              ssl-mode=DISABLED): add ssl-mode=VERIFY_IDENTITY to the URL to require TLS"
         ),
+        Warning::NoOnlineTool { tool, statements } => format!(
+            "statements {statements:?} block writes, but {tool} is not on PATH: the online route was not measured (install percona-toolkit)"
+        ),
         Warning::Text { text } => text.clone(),
     }
 }
