@@ -99,6 +99,11 @@ pub enum Warning {
         tool: String,
         statements: Vec<usize>,
     },
+    /// The pt-osc pass stopped: a statement failed on the table pt-osc left behind.
+    OnlineRouteStopped {
+        statement: usize,
+        message: String,
+    },
     /// A warning that exists only in words (from a stage that stores sentences).
     Text {
         text: String,

@@ -155,10 +155,10 @@ impl Lab<'_> {
                 .map(|o| (o.alter.clone(), online_route::sandbox_flags(&o.needs)));
             let (Some((alter, flags)), Some(table)) = (online, statement.table.clone()) else {
                 let at = Instant::now();
-                sqlx::raw_sql(&statement.sql)
-                    .execute(&mut conn)
-                    .await
-                    .map_err(|e| rejected(statement, &e))?;
+                if let Err(error) = sqlx::raw_sql(&statement.sql).execute(&mut conn).await {
+                    self.give_up_online(index, &error);
+                    break;
+                }
                 statements += at.elapsed().as_secs_f64();
                 continue;
             };
@@ -203,16 +203,28 @@ impl Lab<'_> {
                     }
                     // The later statements still need the table as this one leaves it.
                     let at = Instant::now();
-                    sqlx::raw_sql(&statement.sql)
-                        .execute(&mut conn)
-                        .await
-                        .map_err(|e| rejected(statement, &e))?;
+                    if let Err(error) = sqlx::raw_sql(&statement.sql).execute(&mut conn).await {
+                        self.give_up_online(index, &error);
+                        break;
+                    }
                     statements += at.elapsed().as_secs_f64();
                 }
             }
         }
         self.time.online_route_seconds += started.elapsed().as_secs_f64();
         Ok((fresh, statements))
+    }
+
+    /// A later statement failed on the table pt-osc left (its foreign keys renamed with a
+    /// leading underscore, say) though it ran natively: the runs measured so far stand,
+    /// no further pass is made, and the report says why.
+    fn give_up_online(&mut self, index: usize, error: &sqlx::Error) {
+        let statement = &self.migration.statements[index];
+        self.warnings.push(Warning::OnlineRouteStopped {
+            statement: index + 1,
+            message: format!("{:#}", rejected(statement, error)),
+        });
+        self.online_paused = true;
     }
 
     async fn finish_probe_with_samples(

@@ -149,6 +149,9 @@ pub fn warning(w: &Warning) -> String {
         Warning::NoOnlineTool { tool, statements } => format!(
             "statements {statements:?} block writes, but {tool} is not on PATH: the online route was not measured (install percona-toolkit)"
         ),
+        Warning::OnlineRouteStopped { statement, message } => format!(
+            "the pt-online-schema-change pass stopped at statement {statement}, which failed on the table the tool left ({message}); pt-osc's figures come from the scales before"
+        ),
         Warning::Text { text } => text.clone(),
     }
 }
