@@ -99,6 +99,12 @@ pub enum Warning {
         tool: String,
         statements: Vec<usize>,
     },
+    /// `--route pt-osc` names a statement pt-osc cannot run (not an ALTER, CREATE INDEX or
+    /// DROP INDEX on an existing table): it stays native.
+    NotRoutable {
+        statement: usize,
+        summary: String,
+    },
     /// The pt-osc pass stopped: a statement failed on the table pt-osc left behind.
     OnlineRouteStopped {
         statement: usize,

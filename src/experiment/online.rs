@@ -6,7 +6,7 @@
 use super::{discover::rejected, Lab, Measurement};
 use crate::ddl::{Algorithm, LockLevel};
 use crate::migration;
-use crate::online_route::{self, run, GhOstBlocker, PtOscNeed, RouteOptions, TableFacts};
+use crate::online_route::{self, run, GhOstBlocker, PtOscNeed, Route, RouteOptions, TableFacts};
 use crate::probe::{QueryKind, RunningProbe, Sample};
 use crate::text::group_digits;
 use crate::warning::Warning;
@@ -54,18 +54,21 @@ impl Lab<'_> {
             if !options.measures(index, blocks_writes) {
                 continue;
             }
-            let (Some(alter), Some(table)) = (
-                migration::pt_osc_alter(statement),
-                statement.table.as_deref(),
-            ) else {
-                continue;
-            };
-            if self
-                .shapes
-                .iter()
-                .any(|s| s.name.eq_ignore_ascii_case(table))
-            {
-                chosen.push((index, alter, table.to_string()));
+            let alter = migration::pt_osc_alter(statement);
+            let table = statement
+                .table
+                .as_deref()
+                .filter(|t| self.shapes.iter().any(|s| s.name.eq_ignore_ascii_case(t)));
+            match (alter, table) {
+                (Some(alter), Some(table)) => chosen.push((index, alter, table.to_string())),
+                // Routed by the user, yet not something the tool can run: say so.
+                _ if online_route::route_of(&options.routes, index) == Route::PtOsc => {
+                    self.warnings.push(Warning::NotRoutable {
+                        statement: index + 1,
+                        summary: statement.summary(),
+                    })
+                }
+                _ => {}
             }
         }
         if chosen.is_empty() {

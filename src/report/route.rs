@@ -370,6 +370,116 @@ pub fn django_migration(file: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::gate::{check, Gates};
+    use std::time::Duration;
+
+    /// The saved report with its COPY statement (4 h high natively) measured through
+    /// pt-osc: up to 8 h 20 min, 0.2 s blocked at the swap, longest write stall 0.3 s.
+    fn with_online_route(route: Route) -> (Report, usize) {
+        let mut report: Report =
+            serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
+                .expect("fixture report parses");
+        let i = report
+            .statements
+            .iter()
+            .position(|s| s.algorithm == Some(crate::ddl::Algorithm::Copy))
+            .expect("a COPY in the fixture");
+        let s = &mut report.statements[i];
+        s.route = route;
+        s.online_route = Some(OnlineRouteReport {
+            tool: Route::PtOsc,
+            measurements: Vec::new(),
+            model: None,
+            estimate: Some(EstimateReport {
+                rows: s.estimate.rows,
+                seconds_p50: 20000.0,
+                seconds_low: 15000.0,
+                seconds_high: 30000.0,
+                interval: 0.9,
+            }),
+            error_model: RouteErrorModel::None,
+            fixed_seconds: Some(1.2),
+            write_latency_ms_before: Some(2.0),
+            write_latency_ms_during: Some(3.0),
+            write_slowdown: Some(1.5),
+            swap_blocked_seconds: Some(0.2),
+            writes_blocked_seconds: Some(2.0),
+            max_write_stall_ms: Some(300.0),
+            needs: Vec::new(),
+            refused: None,
+            command: vec!["pt-online-schema-change".into(), "--execute".into()],
+            gh_ost_command: vec!["gh-ost".into()],
+            gh_ost_blockers: Vec::new(),
+        });
+        (report, i)
+    }
+
+    #[test]
+    fn the_route_decides_what_gates_checklist_timeouts_and_plan_assume() {
+        let gates = Gates {
+            max_duration: Some(Duration::from_secs(20000)),
+            max_write_block: Some(Duration::from_secs(5)),
+            max_distance: None,
+        };
+        let (native, i) = with_online_route(Route::Native);
+        let n = i + 1;
+        let fired = check(&native, &gates);
+        assert!(
+            fired
+                .iter()
+                .any(|f| f.starts_with(&format!("statement {n} may block writes"))),
+            "{fired:?}"
+        );
+        assert!(
+            !fired
+                .iter()
+                .any(|f| f.starts_with(&format!("statement {n} ")) && f.contains("may run")),
+            "{fired:?}"
+        );
+        assert!(plan(&native).is_empty());
+        let native_timeout = crate::report::checklist::guidance(&native).job_timeout_minutes;
+
+        let (routed, _) = with_online_route(Route::PtOsc);
+        let fired = check(&routed, &gates);
+        assert!(
+            !fired.iter().any(|f| f.contains("may block writes")),
+            "{fired:?}"
+        );
+        assert!(
+            fired
+                .iter()
+                .any(|f| f.starts_with(&format!("statement {n} through pt-osc may run 8 h"))),
+            "{fired:?}"
+        );
+        assert_eq!(
+            crate::report::checklist::writes_blocked_high(&routed.statements[i]),
+            0.3
+        );
+        let guidance = crate::report::checklist::guidance(&routed);
+        assert!(guidance.job_timeout_minutes > native_timeout);
+        let blocking = crate::report::checklist::build(&routed)
+            .into_iter()
+            .find(|c| c.code.as_deref() == Some("blocking"))
+            .expect("blocking question");
+        assert!(
+            blocking
+                .evidence
+                .contains(&format!("statement {n} goes through pt-osc")),
+            "{}",
+            blocking.evidence
+        );
+        let steps = plan(&routed);
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.contains("pt-online-schema-change --execute")),
+            "{steps:?}"
+        );
+        assert!(
+            steps.last().is_some_and(|s| s.contains("--fake")),
+            "{steps:?}"
+        );
+    }
 
     #[test]
     fn django_names_come_from_the_path_or_a_sqlmigrate_file_name() {
