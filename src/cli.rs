@@ -77,7 +77,7 @@ pub enum DjangoCommand {
     /// migration and one total.
     Estimate(Box<DjangoEstimateArgs>),
     /// Lint the release: `lint`'s flags, findings named by migration file.
-    Lint(DjangoLintArgs),
+    Lint(Box<DjangoLintArgs>),
 }
 
 /// Which migrations make the release, and how to render them.
@@ -383,6 +383,9 @@ pub struct EstimateArgs {
     #[command(flatten)]
     pub probe: ProbeArgs,
 
+    #[command(flatten)]
+    pub route: RouteArgs,
+
     /// Output format on stdout (or in --output).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -581,6 +584,24 @@ pub struct ProbeArgs {
     /// Probe queries per second on each of the three probe connections.
     #[arg(long, value_name = "N", default_value_t = 50.0, value_parser = parse_probe_rate)]
     pub probe_rate: f64,
+}
+
+/// The online route, pt-online-schema-change beside the native ALTER (docs/blocking.md).
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    /// How statements will run in production: `pt-osc` (all) or `N=pt-osc` (statement N),
+    /// repeatable; default `native`, the ALTER that `migrate` runs. The gates, the
+    /// checklist and the timeouts then assume that route, and the report prints the plan:
+    /// pt-online-schema-change, then Django's `migrate APP MIGRATION --fake`.
+    #[arg(long, value_name = "[N=]ROUTE", value_parser = crate::online_route::parse_route)]
+    pub route: Vec<crate::online_route::RouteChoice>,
+
+    /// Which statements the ladder also runs through pt-online-schema-change, at every
+    /// scale and under the probe: `auto` (those that block writes while they run, and
+    /// those given --route pt-osc), `all`, `none`, or numbers (`2`, `2,3`). Both routes
+    /// share the --budget: the ladder picks its scales from what both cost.
+    #[arg(long, value_name = "WHICH", default_value = "auto", value_parser = crate::online_route::parse_measure_route)]
+    pub measure_route: crate::online_route::MeasureRoute,
 }
 
 fn parse_probe_rate(text: &str) -> Result<f64, String> {

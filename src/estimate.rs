@@ -3,6 +3,7 @@
 //! to production size. The sandbox is closed on every path out.
 
 mod blocking;
+mod online;
 mod production;
 mod release;
 mod servers;
@@ -102,6 +103,10 @@ pub async fn run_migration(
             .filter(|_| args.sandbox.production_buffer_pool.is_none()),
         production_buffer_pool: args.sandbox.production_buffer_pool,
         cold_cache: args.sandbox.cache == crate::cli::CacheState::Cold,
+        online: crate::online_route::RouteOptions {
+            measure: args.route.measure_route.clone(),
+            routes: args.route.route.clone(),
+        },
     };
     // Production's server: --target-server, else the one the profile or source recorded.
     let recorded_by = match args.profile {
@@ -470,6 +475,15 @@ fn build_report(
             curve: curve(&fit, class, &result.measurements, result.target_rows),
             production,
             type_check: None,
+            route: crate::online_route::route_of(&args.route.route, statement.index),
+            online_route: result.online.as_ref().map(|online| {
+                online::report(
+                    statement,
+                    online,
+                    result.target_rows,
+                    profile.source.as_ref().map(|s| s.database.as_str()),
+                )
+            }),
         });
         parts.push(fit.spread(target, class, interval));
     }
@@ -681,6 +695,15 @@ fn apply_speed_factor(report: &mut Report, factor: f64) {
         estimate.seconds_p50 /= factor;
         estimate.seconds_low /= factor;
         estimate.seconds_high /= factor;
+        if let Some(online) = statement
+            .online_route
+            .as_mut()
+            .and_then(|o| o.estimate.as_mut())
+        {
+            online.seconds_p50 /= factor;
+            online.seconds_low /= factor;
+            online.seconds_high /= factor;
+        }
     }
     report.total.seconds_p50 /= factor;
     report.total.seconds_low /= factor;

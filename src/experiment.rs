@@ -7,6 +7,7 @@
 
 mod discover;
 mod fresh;
+mod online;
 mod plan;
 mod probing;
 mod seeding;
@@ -23,6 +24,7 @@ use crate::seed::tables::{self, base_name, create_base_table, create_schema};
 use crate::seed::{self, TableShape};
 use crate::text::group_digits;
 use crate::warning::Warning;
+pub use online::{OnlineMeasured, OnlineRun};
 pub use time::{CopiedTable, FreshMethod, LadderTime};
 
 use anyhow::{Context, Result};
@@ -64,6 +66,8 @@ pub struct LadderOptions {
     /// Run each statement with its table out of the buffer pool (`--cache cold`) instead
     /// of warm from the copy that just wrote it.
     pub cold_cache: bool,
+    /// Which statements also run through pt-online-schema-change, at every scale.
+    pub online: crate::online_route::RouteOptions,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,6 +109,8 @@ pub struct StatementMeasurements {
     /// The `--validate` run above the ladder (with its rebuild, where timed): not fitted.
     pub validation: Option<Measurement>,
     pub validation_rebuild: Option<Measurement>,
+    /// The same statement through pt-online-schema-change, where it was measured.
+    pub online: Option<OnlineMeasured>,
 }
 
 /// Extra work the estimate may ask of the experiment, for production's rules.
@@ -196,6 +202,7 @@ pub async fn run_with(
         anyhow::bail!("--cache cold resizes the buffer pool, which ddl-eta does only on a sandbox it started, not on --sandbox-url");
     }
     lab.probe_algorithms_and_locks().await?;
+    lab.choose_online(&options.online).await?;
     if let Some(extras) = extras {
         lab.rebuild_before = lab
             .results
@@ -266,6 +273,8 @@ struct Lab<'a> {
     time: LadderTime,
     seed_per_fraction: f64,
     index_per_fraction: f64,
+    /// No pt-osc pass (the `--validate` run measures the native route only).
+    online_paused: bool,
 }
 
 /// What one run at one scale cost, split by activity, to plan the next.
@@ -349,6 +358,7 @@ impl<'a> Lab<'a> {
             time: LadderTime::default(),
             seed_per_fraction: 0.0,
             index_per_fraction: 0.0,
+            online_paused: false,
         })
     }
 
@@ -507,6 +517,7 @@ impl<'a> Lab<'a> {
             return Ok(());
         }
         self.grow(fraction).await?;
+        self.online_paused = true;
         let runs_before: Vec<(usize, usize)> = self
             .results
             .iter()
@@ -601,6 +612,12 @@ impl<'a> Lab<'a> {
                 seconds,
                 blocking,
             });
+        }
+        if self.online_wanted() {
+            // The online route runs on fresh tables of its own: the plan prices both.
+            let (fresh, online) = self.timed_online_pass(fraction, label).await?;
+            copy += fresh;
+            migrate += online;
         }
         self.scales_run.push(largest);
         self.table_bytes.push(table_bytes);

@@ -17,6 +17,7 @@ pub mod lint;
 pub mod migration;
 pub mod model;
 pub mod online_ddl;
+pub mod online_route;
 pub mod output;
 pub mod probe;
 pub mod profile;

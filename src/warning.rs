@@ -107,6 +107,23 @@ pub enum Warning {
         table: String,
         rows: u64,
     },
+    /// Statements that block writes were not measured through the online route: its
+    /// tool is not installed.
+    NoOnlineTool {
+        tool: String,
+        statements: Vec<usize>,
+    },
+    /// `--route pt-osc` names a statement pt-osc cannot run (not an ALTER, CREATE INDEX or
+    /// DROP INDEX on an existing table): it stays native.
+    NotRoutable {
+        statement: usize,
+        summary: String,
+    },
+    /// The pt-osc pass stopped: a statement failed on the table pt-osc left behind.
+    OnlineRouteStopped {
+        statement: usize,
+        message: String,
+    },
     /// A warning that exists only in words (from a stage that stores sentences).
     Text {
         text: String,

@@ -308,6 +308,10 @@ async fn sandbox_tables(profile: &Profile, migration: &Path) -> BTreeSet<String>
         buffer_pool_ratio: None,
         production_buffer_pool: None,
         cold_cache: false,
+        online: ddl_eta::online_route::RouteOptions {
+            measure: ddl_eta::online_route::MeasureRoute::None,
+            ..Default::default()
+        },
     };
     let progress = ddl_eta::progress::Progress::new(true);
     let measured = experiment::run(

@@ -43,6 +43,10 @@ pub struct LadderTime {
     pub statement_seconds: f64,
     /// Finding each statement's algorithm and lock level on a small copy.
     pub probe_seconds: f64,
+    /// The online route's share: fresh tables for it and the statements it ran (pt-osc
+    /// and the native statements between), included in the totals above.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub online_route_seconds: f64,
     pub fresh_tables: FreshMethod,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clone_bytes_per_second: Option<f64>,
@@ -56,4 +60,8 @@ pub struct LadderTime {
     pub(super) clone_bytes: u64,
     #[serde(skip)]
     pub(super) clone_seconds: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }

@@ -22,8 +22,8 @@ use serde::Serialize;
 use self::classify::{classify, StatementKind};
 pub use self::create::{table_definition, TableDefinition};
 use self::lexer::{split_statements, tokenize, Token};
-pub use self::schema::{parse_schema, skipped_note, Schema, Skipped};
 pub use self::not_sql::NotSqlStep;
+pub use self::schema::{parse_schema, skipped_note, Schema, Skipped};
 pub use crate::ddl::Operation;
 
 /// One migration: statements in execution order, from one or several files.
@@ -212,6 +212,11 @@ pub fn with_algorithm(stmt: &Statement, algorithm: &str) -> Option<String> {
 /// As `with_algorithm`, with `LOCK=<lock>`.
 pub fn with_lock(stmt: &Statement, lock: &str) -> Option<String> {
     rewrite::with_option(&stmt.sql, "LOCK", lock)
+}
+
+/// The statement as pt-online-schema-change's `--alter` text (see `rewrite::pt_osc_alter`).
+pub fn pt_osc_alter(stmt: &Statement) -> Option<String> {
+    rewrite::pt_osc_alter(&stmt.sql)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use super::alter::parse_alter_table;
 use super::classify::{classify, StatementKind};
 use super::lexer::{tokenize, Token};
-use super::tokens::{find_options, last_option, DdlOption, OptionKind};
+use super::tokens::{find_options, last_option, Cursor, DdlOption, OptionKind};
 use super::Operation;
 
 /// `option` is `ALGORITHM` or `LOCK`.
@@ -95,6 +95,94 @@ fn rewrite_index_statement(
     }
     out.push_str(sql.get(copied_to..).unwrap_or(""));
     Some(format!("{} {}", out.trim_end(), options.join(" ")))
+}
+
+/// The statement as pt-online-schema-change's `--alter` takes it: the ALTER's commands
+/// without ALGORITHM=/LOCK= (the tool runs its own ALTER on a copy), and CREATE/DROP
+/// INDEX as `ADD … INDEX` / `DROP INDEX` clauses. None for anything else, and for RENAME
+/// TO or partitioning, which the tool cannot run.
+pub(crate) fn pt_osc_alter(sql: &str) -> Option<String> {
+    let toks = tokenize(sql).ok()?;
+    match classify(sql, &toks).kind {
+        StatementKind::AlterTable => {
+            let alter = parse_alter_table(sql, &toks)?;
+            let runnable = alter
+                .clauses()
+                .all(|c| !matches!(c.operation, Operation::RenameTable | Operation::Unknown));
+            if alter.commands.is_empty() || !runnable {
+                return None;
+            }
+            let commands: Vec<&str> = alter.commands.iter().map(|c| c.text.as_str()).collect();
+            Some(commands.join(", "))
+        }
+        StatementKind::CreateIndex => create_index_clause(sql, &toks),
+        StatementKind::DropIndex => {
+            let mut c = Cursor::new(&toks);
+            let _ = c.eat_kw("DROP") && c.eat_kw("INDEX");
+            c.skip_if_exists();
+            let name = c.advance()?.text;
+            Some(format!("DROP INDEX {name}"))
+        }
+        StatementKind::Other => None,
+    }
+}
+
+/// `CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX i [USING …] ON t (…) [options]` as
+/// `ADD [UNIQUE|…] INDEX i [USING …] (…) [options]`, ALGORITHM=/LOCK= left out.
+fn create_index_clause(sql: &str, toks: &[Token]) -> Option<String> {
+    let skipped: Vec<std::ops::Range<usize>> =
+        find_options(toks).into_iter().map(|o| o.range).collect();
+    let kept: Vec<usize> = (0..toks.len())
+        .filter(|i| !skipped.iter().any(|r| r.contains(i)))
+        .collect();
+    let on = kept.iter().position(|&i| toks[i].is_kw("ON"))?;
+    let mut c = Cursor::new(toks);
+    if !c.eat_kw("CREATE") {
+        return None;
+    }
+    c.eat_any_kw(&["ONLINE", "OFFLINE"]);
+    let kind = ["UNIQUE", "FULLTEXT", "SPATIAL"]
+        .into_iter()
+        .find(|k| c.eat_kw(k));
+    if !c.eat_kw("INDEX") {
+        return None;
+    }
+    let from = toks.len() - c.rest().len();
+    // The name (and any USING) up to ON; then the table name, which the DSN names instead.
+    let head: Vec<usize> = kept[..on].iter().copied().filter(|&i| i >= from).collect();
+    let head: Vec<usize> = match head.first() {
+        Some(&first) if toks[first].is_kw("IF") => head.into_iter().skip(3).collect(),
+        _ => head,
+    };
+    let mut after = Cursor::new(toks.get(kept[on] + 1..)?);
+    after.qualified_name()?;
+    let tail_from = kept[on] + 1 + (toks.len() - kept[on] - 1 - after.rest().len());
+    let tail: Vec<usize> = kept.iter().copied().filter(|&i| i >= tail_from).collect();
+    let text = |indices: &[usize]| -> String {
+        runs(indices)
+            .iter()
+            .filter_map(|(a, b)| sql.get(toks[*a].start..toks[*b].end()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let kind = kind.map(|k| format!("{k} ")).unwrap_or_default();
+    Some(
+        format!("ADD {kind}INDEX {} {}", text(&head), text(&tail))
+            .trim_end()
+            .to_string(),
+    )
+}
+
+/// Consecutive indices as (first, last) runs.
+fn runs(indices: &[usize]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for &i in indices {
+        match out.last_mut() {
+            Some(run) if run.1 + 1 == i => run.1 = i,
+            _ => out.push((i, i)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -242,5 +330,29 @@ mod tests {
         ] {
             assert_eq!(algorithm(sql, "INPLACE"), None, "{sql}");
         }
+    }
+
+    #[test]
+    fn pt_osc_gets_the_clauses_without_algorithm_or_lock() {
+        assert_eq!(
+            pt_osc_alter("ALTER TABLE `t` MODIFY `g` float NOT NULL, ALGORITHM=COPY, LOCK=SHARED")
+                .as_deref(),
+            Some("MODIFY `g` float NOT NULL")
+        );
+        assert_eq!(
+            pt_osc_alter("CREATE INDEX `i` ON `db`.`t` (`a`, `b`) ALGORITHM=INPLACE LOCK=NONE")
+                .as_deref(),
+            Some("ADD INDEX `i` (`a`, `b`)")
+        );
+        assert_eq!(
+            pt_osc_alter("CREATE UNIQUE INDEX u USING BTREE ON t (a) COMMENT 'x'").as_deref(),
+            Some("ADD UNIQUE INDEX u USING BTREE (a) COMMENT 'x'")
+        );
+        assert_eq!(
+            pt_osc_alter("DROP INDEX IF EXISTS `i` ON `t` LOCK=NONE").as_deref(),
+            Some("DROP INDEX `i`")
+        );
+        assert_eq!(pt_osc_alter("ALTER TABLE t RENAME TO u"), None);
+        assert_eq!(pt_osc_alter("DROP TABLE t"), None);
     }
 }

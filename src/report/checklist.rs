@@ -24,6 +24,12 @@ pub const LOCK_WAIT_TIMEOUT_SECONDS: u64 = 5;
 /// measured and extrapolated it; without a probe, the whole run when the server takes a
 /// shared or exclusive lock (production's, where known), else only brief metadata locks.
 pub fn writes_blocked_high(statement: &StatementReport) -> f64 {
+    super::route::writes_blocked_high(statement)
+        .unwrap_or_else(|| native_writes_blocked_high(statement))
+}
+
+/// `writes_blocked_high` for the native ALTER, whatever the route.
+pub fn native_writes_blocked_high(statement: &StatementReport) -> f64 {
     if let Some(blocking) = &statement.blocking {
         return blocking.writes_blocked_seconds.seconds_high;
     }
@@ -266,12 +272,10 @@ fn blocking(report: &Report) -> ChecklistItem {
         // Under a second of blocked writes is the brief metadata locks every ALTER takes.
         .filter(|s| writes_blocked_high(s) >= NOTICEABLE_BLOCK_SECONDS)
         .collect();
+    let routed = super::route::checklist_words(report);
     if blockers.is_empty() {
-        return item(
-            question,
-            "briefly",
-            "every statement runs online: only a metadata lock at start and end, which queues queries if a long transaction holds the table".into(),
-        );
+        let online = "every statement runs online: only a metadata lock at start and end, which queues queries if a long transaction holds the table";
+        return item(question, "briefly", format!("{online}{routed}"));
     }
     let evidence = blockers
         .iter()
@@ -285,7 +289,7 @@ fn blocking(report: &Report) -> ChecklistItem {
         })
         .collect::<Vec<_>>()
         .join("; ");
-    item(question, "yes", evidence)
+    item(question, "yes", format!("{evidence}{routed}"))
 }
 
 fn compatibility(report: &Report) -> ChecklistItem {
@@ -340,6 +344,7 @@ pub fn guidance(report: &Report) -> Guidance {
             "Statements {online_schema_change:?} block writes for more than {ONLINE_TOOL_ADVICE_SECONDS:.0} s: consider pt-online-schema-change or gh-ost."
         ));
     }
+    notes.extend(super::route::notes(report));
     Guidance {
         job_timeout_minutes,
         inactivity_timeout_minutes: timeouts.inactivity_minutes,

@@ -58,11 +58,13 @@ pub fn check(report: &Report, gates: &Gates) -> Vec<String> {
     }
     for s in &report.statements {
         if let Some(limit) = gates.max_duration {
-            if s.estimate.seconds_high > limit.as_secs_f64() {
+            let high = super::route::duration_high(s);
+            if high > limit.as_secs_f64() {
                 fired.push(format!(
-                    "statement {} may run {} (high estimate), over --max-duration {}",
+                    "statement {}{} may run {} (high estimate), over --max-duration {}",
                     s.index + 1,
-                    human_seconds(s.estimate.seconds_high),
+                    super::route::on_route(s),
+                    human_seconds(high),
                     human_seconds(limit.as_secs_f64())
                 ));
             }
@@ -71,8 +73,9 @@ pub fn check(report: &Report, gates: &Gates) -> Vec<String> {
             let blocked = writes_blocked_high(s);
             if blocked > limit.as_secs_f64() {
                 fired.push(format!(
-                    "statement {} may block writes for {} (high estimate), over --max-write-block {}",
+                    "statement {}{} may block writes for {} (high estimate), over --max-write-block {}",
                     s.index + 1,
+                    super::route::on_route(s),
                     human_seconds(blocked),
                     human_seconds(limit.as_secs_f64())
                 ));

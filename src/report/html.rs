@@ -70,6 +70,7 @@ pub fn render(report: &Report) -> String {
         }
         out.push_str("</ul>");
     }
+    write_list(&mut out, "Plan (--route)", &super::route::plan(report));
     write_list(&mut out, "Assumptions", &report.assumptions);
     write_list(&mut out, "Warnings", &report.warnings);
     out.push_str("</body></html>\n");
@@ -85,6 +86,7 @@ fn details(s: &StatementReport) -> String {
         .flat_map(words::production)
         .chain(s.blocking.iter().flat_map(words::blocking))
         .chain(s.validation.iter().map(words::validation))
+        .chain(super::route::lines(s))
         .chain(s.warnings.iter().map(|w| format!("warning: {w}")))
         .collect();
     if lines.is_empty() {

@@ -58,6 +58,7 @@ pub fn render(report: &Report) -> String {
     write_release(&mut out, report);
     write_checklist(&mut out, report);
     write_guidance(&mut out, report);
+    write_routes(&mut out, report);
     write_list(&mut out, "Assumptions", &report.assumptions);
     let mut warnings = report.warnings.clone();
     for s in &report.statements {
@@ -162,4 +163,33 @@ fn write_release(out: &mut String, report: &Report) {
         let _ = writeln!(out, "\n{reach}");
     }
     out.push('\n');
+}
+
+/// The routes side by side for each statement measured through pt-osc, and the plan
+/// under `--route`.
+fn write_routes(out: &mut String, report: &Report) {
+    let measured: Vec<_> = report
+        .statements
+        .iter()
+        .filter(|s| s.online_route.is_some())
+        .collect();
+    if measured.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Routes: native ALTER or pt-online-schema-change\n");
+    for s in measured {
+        let _ = writeln!(out, "Statement {}:\n", s.index + 1);
+        for line in super::route::lines(s) {
+            let _ = writeln!(out, "- {}", escape(&line));
+        }
+        out.push('\n');
+    }
+    let steps = super::route::plan(report);
+    if !steps.is_empty() {
+        let _ = writeln!(out, "Plan (--route):\n");
+        for (i, step) in steps.iter().enumerate() {
+            let _ = writeln!(out, "{}. {step}", i + 1);
+        }
+        out.push('\n');
+    }
 }

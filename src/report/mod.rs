@@ -11,6 +11,7 @@ pub mod junit;
 pub mod markdown;
 pub mod provenance;
 pub mod release;
+pub mod route;
 pub mod terminal;
 pub mod words;
 
@@ -361,6 +362,12 @@ pub struct StatementReport {
     /// `--validate`: the prediction at 3x the ladder's top against a real run there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation: Option<ValidationReport>,
+    /// The route production takes (`--route`): native, or pt-osc.
+    #[serde(default, skip_serializing_if = "crate::online_route::Route::is_native")]
+    pub route: crate::online_route::Route,
+    /// The statement through pt-online-schema-change, where the ladder measured it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_route: Option<route::OnlineRouteReport>,
 }
 
 /// Whether a statement that changes a column's type or character set keeps every value.
@@ -513,6 +520,9 @@ pub fn reworded(report: &Report) -> std::borrow::Cow<'_, Report> {
 
 /// What a statement blocks, in words a release manager reads at a glance.
 pub fn blocks_summary(statement: &StatementReport) -> String {
+    if let Some(summary) = route::blocks_summary(statement) {
+        return summary;
+    }
     if let Some(blocking) = &statement.blocking {
         return blocking.summary.clone();
     }

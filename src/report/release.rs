@@ -255,9 +255,12 @@ fn with_margin(seconds: f64) -> u64 {
 }
 
 pub fn timeouts(report: &Report) -> Timeouts {
+    // A statement routed through pt-osc prints its progress every 30 s: it is never the
+    // silent one, whatever it lasts.
     let longest = report
         .statements
         .iter()
+        .filter(|s| !super::route::is_routed(s))
         .map(|s| (s.index + 1, s.estimate.seconds_high))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     let longest_seconds = longest.map_or(0.0, |l| l.1);
@@ -265,7 +268,8 @@ pub fn timeouts(report: &Report) -> Timeouts {
         (true, _) => Some(0.0),
         (false, allowance) => allowance,
     };
-    let total_high = untimed_seconds(report).map(|extra| report.total.seconds_high + extra);
+    let timed_high = super::route::total_high(report);
+    let total_high = untimed_seconds(report).map(|extra| timed_high + extra);
     Timeouts {
         inactivity_minutes: untimed_each.map(|each| with_margin(longest_seconds.max(each))),
         longest,

@@ -44,6 +44,7 @@ pub fn render(report: &Report) -> String {
         }
     }
     write_summary(&mut out, report, percent);
+    write_plan(&mut out, report);
     write_ladder_time(&mut out, &report.ladder);
     if let Some(line) = release::table_reach(report) {
         let _ = writeln!(out, "{line}");
@@ -96,7 +97,8 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         human_seconds(s.estimate.seconds_high)
     );
     let details = s.blocking.iter().flat_map(words::blocking);
-    for line in details.chain(s.validation.iter().map(words::validation)) {
+    let details = details.chain(s.validation.iter().map(words::validation));
+    for line in details.chain(super::route::lines(s)) {
         let _ = writeln!(out, "   {line}");
     }
     for warning in &s.warnings {
@@ -240,5 +242,17 @@ fn write_timeouts(out: &mut String, report: &Report) {
     }
     for note in release::timeout_notes(report) {
         let _ = writeln!(out, "timeout: {note}");
+    }
+}
+
+/// The release plan under `--route` (nothing when every statement is native).
+fn write_plan(out: &mut String, report: &Report) {
+    let steps = super::route::plan(report);
+    if steps.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "plan (--route):");
+    for (i, step) in steps.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {step}", i + 1);
     }
 }

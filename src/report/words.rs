@@ -156,6 +156,15 @@ pub fn warning(w: &Warning) -> String {
              (a tenth of its largest child); give --rows {table}=N",
             crate::text::group_digits(*rows)
         ),
+        Warning::NoOnlineTool { tool, statements } => format!(
+            "statements {statements:?} block writes, but {tool} is not on PATH: the online route was not measured (install percona-toolkit)"
+        ),
+        Warning::NotRoutable { statement, summary } => format!(
+            "--route pt-osc: statement {statement} ({summary}) is not an ALTER TABLE, CREATE INDEX or DROP INDEX on an existing table, which is all pt-online-schema-change runs: it is planned as native"
+        ),
+        Warning::OnlineRouteStopped { statement, message } => format!(
+            "the pt-online-schema-change pass stopped at statement {statement}, which failed on the table the tool left ({message}); pt-osc's figures come from the scales before"
+        ),
         Warning::Text { text } => text.clone(),
     }
 }

@@ -88,6 +88,11 @@ impl Container {
         Ok(container)
     }
 
+    /// Root's password, for a client program (pt-online-schema-change) that needs it.
+    pub fn root_password(&self) -> &str {
+        &self.password
+    }
+
     pub fn connect_options(&self) -> MySqlConnectOptions {
         MySqlConnectOptions::new()
             .host("127.0.0.1")

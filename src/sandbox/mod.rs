@@ -38,6 +38,18 @@ enum Backend {
     Url { url: String },
 }
 
+/// What a client program needs to reach the sandbox's database (`Sandbox::client_access`).
+pub struct ClientAccess {
+    pub socket: Option<PathBuf>,
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Option<String>,
+    pub database: String,
+    /// A directory of the sandbox's own (mode 0700), removed with it.
+    pub private_dir: Option<PathBuf>,
+}
+
 pub struct Sandbox {
     pub server: ServerInfo,
     /// The one database all our tables live in.
@@ -206,6 +218,36 @@ impl Sandbox {
 
     pub fn connect_options(&self) -> &MySqlConnectOptions {
         &self.options
+    }
+
+    /// How a client program (pt-online-schema-change) reaches our database: its socket or
+    /// host and port, the account and its password, and a directory only we can read
+    /// (a local server's own) for the option file that carries the password.
+    pub fn client_access(&self) -> ClientAccess {
+        let password = match &self.backend {
+            Backend::Local(server) => Some(server.root_password().to_string()),
+            Backend::Docker(container) => Some(container.root_password().to_string()),
+            Backend::Url { url } => ::url::Url::parse(url).ok().and_then(|u| {
+                let password = u.password()?;
+                Some(
+                    percent_encoding::percent_decode_str(password)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                )
+            }),
+        };
+        ClientAccess {
+            socket: self.options.get_socket().cloned(),
+            host: self.options.get_host().to_string(),
+            port: self.options.get_port(),
+            user: self.options.get_username().to_string(),
+            password,
+            database: self.database.clone(),
+            private_dir: match &self.backend {
+                Backend::Local(server) => Some(server.dir().to_path_buf()),
+                _ => None,
+            },
+        }
     }
 
     /// Drop our database and stop whatever we started. Dropping the Sandbox stops a local
