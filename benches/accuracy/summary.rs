@@ -184,7 +184,7 @@ fn group(chosen: &[StatementResult], mode: Mode, held_out: bool, distance: Optio
         .collect();
     let shared = ddl_eta::model::error_model_for(mode.input_mode()).shared;
     let n = slow.len();
-    let design_effect = design_effect(n, cases.len(), shared);
+    let design_effect = ddl_eta::model::calibration::design_effect(n, cases.len(), shared);
     let effective = n as f64 / design_effect;
     Group {
         mode,
@@ -203,16 +203,6 @@ fn group(chosen: &[StatementResult], mode: Mode, held_out: bool, distance: Optio
         effective_statements: effective,
         coverage_band: coverage_band(effective, 0.9),
     }
-}
-
-/// Kish's design effect for `n` statements in `cases` clusters whose members share
-/// `shared` of their variance: 1 + (n / cases - 1) x shared.
-pub fn design_effect(n: usize, cases: usize, shared: f64) -> f64 {
-    if n == 0 || cases == 0 {
-        return 1.0;
-    }
-    let per_case = n as f64 / cases as f64;
-    (1.0 + (per_case - 1.0) * shared.clamp(0.0, 1.0)).max(1.0)
 }
 
 /// The 95% band of a coverage whose promise is `p`, over `effective` independent trials

@@ -192,8 +192,8 @@ pub fn beyond_farthest(half: f64, farthest: f64, distance: f64) -> f64 {
 }
 
 /// The sandbox-to-production hardware ratio nobody measured: its 90% range is this factor
-/// either way. DESIGN.md measured the sandbox's cost per row at ~3M rows 1.7x apart on two
-/// machines of one kind while the full-size truth moved 3%; until `--calibration` or
+/// either way. On a real 50M-row table (2026-12-02) the sandbox's cost per row at ~3M rows
+/// was 1.7x apart on two machines of one kind while the full-size truth moved 3%; until `--calibration` or
 /// `--speed-spread` replaces it, every interval on rows carries it (docs/accuracy.md).
 pub const HARDWARE_PRIOR_RATIO: f64 = 1.7;
 
@@ -423,6 +423,17 @@ pub fn between_sd(groups: &[Vec<f64>]) -> f64 {
     let within_var = if df > 0 { within / df as f64 } else { 0.0 };
     let size = groups.iter().map(|g| g.len()).sum::<usize>() as f64 / groups.len() as f64;
     (var_means - within_var / size).max(0.0).sqrt()
+}
+
+/// Kish's design effect for `n` statements in `cases` cases whose statements share
+/// `shared` of their error's variance: 1 + (n / cases - 1) x shared. `n` statements count
+/// as n / design effect independent ones when a coverage is judged.
+pub fn design_effect(n: usize, cases: usize, shared: f64) -> f64 {
+    if n == 0 || cases == 0 {
+        return 1.0;
+    }
+    let per_case = n as f64 / cases as f64;
+    (1.0 + (per_case - 1.0) * shared.clamp(0.0, 1.0)).max(1.0)
 }
 
 /// The share of variance the members of a group have in common (one-way intraclass

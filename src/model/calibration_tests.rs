@@ -305,6 +305,17 @@ fn every_input_mode_has_a_model_of_its_own_in_the_shipped_file() {
 }
 
 #[test]
+fn statements_of_one_case_count_as_fewer_than_their_number() {
+    // The published run: 56 held-out statements from 4 cases, shared share 0.40.
+    let deff = design_effect(56, 4, 0.40);
+    assert!((deff - 6.2).abs() < 1e-9, "{deff}");
+    assert!((56.0 / deff - 9.03).abs() < 0.01);
+    assert_eq!(design_effect(56, 56, 0.4), 1.0);
+    assert_eq!(design_effect(10, 2, 0.0), 1.0);
+    assert_eq!(design_effect(0, 0, 0.4), 1.0);
+}
+
+#[test]
 fn the_hardware_term_widens_each_side_in_quadrature() {
     let interval = Interval {
         seconds_p50: 100.0,
