@@ -801,11 +801,22 @@ mod tests {
             seconds_low: 100.0,
             seconds_high: 200.0,
         });
+        let rough = Warning::RoughInterval {
+            width: 7.3,
+            mode: InputMode::SchemaRows,
+            distance: 17.0,
+        };
+        statement.warnings.push(words::warning(&rough));
+        statement.warning_codes.push(rough);
         report.hardware = Some(HardwareTerm {
             source: HardwareSource::Prior,
             ratio: 1.7,
         });
         let text = crate::report::render(&report, crate::report::Format::Text);
+        assert!(
+            text.contains("warning: rough: the 90% interval is 7.3x wide; give the table's bytes or a profile"),
+            "{text}"
+        );
         for expected in [
             "extrapolation: n·log n from the 2.9M-row runs, x0.94 measured bias",
             "fit inside the ladder: ",

@@ -329,7 +329,8 @@ async fn run(args: Args) -> Result<()> {
             );
         }
     }
-    if args.held_out && !args.from_cache {
+    // Every held-out summary is logged, a re-read from the cache too: it must name a commit.
+    if args.held_out {
         held_out_log::check_clean_worktree()?;
     }
     if args.rows_factor != 1.0 {
