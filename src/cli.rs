@@ -374,6 +374,12 @@ pub struct EstimateArgs {
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
     pub speed_factor: f64,
 
+    /// How sure --speed-factor is: production's speed is within x/÷R of it nine times in
+    /// ten (1.2: measured on production-class hardware; 1: exact). Replaces the hardware
+    /// prior every interval carries otherwise (x/÷1.7, docs/accuracy.md).
+    #[arg(long, value_name = "R", value_parser = parse_speed_spread)]
+    pub speed_spread: Option<f64>,
+
     /// A calibration from `ddl-eta calibrate` (recorded real durations): per operation
     /// kind, the point estimate is multiplied by the median real/estimated ratio, and with
     /// 3 or more outcomes the interval is their observed spread. Replaces --speed-factor.
@@ -642,6 +648,15 @@ pub(crate) fn parse_speed(text: &str) -> Result<f64, String> {
         Ok(x) if x.is_finite() && (0.01..=100.0).contains(&x) => Ok(x),
         _ => Err(format!(
             "'{text}' is not a speed factor between 0.01 and 100"
+        )),
+    }
+}
+
+fn parse_speed_spread(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && (1.0..=100.0).contains(&x) => Ok(x),
+        _ => Err(format!(
+            "'{text}' is not a speed spread between 1 (exact) and 100"
         )),
     }
 }

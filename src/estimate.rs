@@ -13,13 +13,14 @@ use crate::cli::{EstimateArgs, SandboxKind};
 use crate::ddl::Algorithm;
 use crate::experiment::{self, LadderOptions, Measurements};
 use crate::migration::{self, Migration, Operation};
-use crate::model::{self, Fit, Interval, OperationClass, Point, Spread};
+use crate::model::{self, ErrorModel, Fit, Interval, OperationClass, Point, Spread};
 use crate::probe::ProbeOptions;
 use crate::profile::{self, InputMode, Profile};
 use crate::progress::Progress;
 use crate::report::{
-    checklist, words, Assumption, CurvePoint, EstimateReport, ModelReport, Report, SandboxReport,
-    ServerOrigin, StatementReport, StatementSeriesChange, TableReport, ValidationReport,
+    checklist, words, Assumption, CurvePoint, EstimateReport, HardwareSource, HardwareTerm,
+    IntervalSource, ModelReport, Range, Report, SandboxReport, ServerOrigin, StatementReport,
+    StatementSeriesChange, TableReport, ValidationReport,
 };
 use crate::sandbox::{Sandbox, SandboxOptions, SandboxSpec};
 use crate::source;
@@ -37,6 +38,28 @@ const REACH_TOLERANCE: f64 = 1.25;
 const POOR_FIT: f64 = 0.25;
 /// Below this a prediction's relative error does not matter to anyone.
 const NEGLIGIBLE_SECONDS: f64 = 1.0;
+/// An interval (without the hardware term) wider than this, high over low, is called rough.
+const ROUGH_WIDTH: f64 = 4.0;
+
+/// The hardware term the intervals carry: none with recorded outcomes (`--calibration`
+/// measured production itself) or `--speed-spread 1`; the user's `--speed-spread`; else
+/// the documented prior.
+fn hardware_term(args: &EstimateArgs) -> Option<HardwareTerm> {
+    if args.calibration.is_some() {
+        return None;
+    }
+    match args.speed_spread {
+        Some(ratio) if ratio <= 1.0 => None,
+        Some(ratio) => Some(HardwareTerm {
+            source: HardwareSource::Stated,
+            ratio,
+        }),
+        None => Some(HardwareTerm {
+            source: HardwareSource::Prior,
+            ratio: model::calibration::HARDWARE_PRIOR_RATIO,
+        }),
+    }
+}
 
 pub async fn run(args: &EstimateArgs) -> Result<Report> {
     let started = Instant::now();
@@ -168,6 +191,7 @@ pub async fn run_migration(
         measured,
         report_sandbox,
         production.as_ref(),
+        weakest_input(&input, &migration),
         args,
     )?;
     report.probe = probe;
@@ -313,24 +337,31 @@ fn sandbox_options(args: &EstimateArgs, profile: &Profile) -> SandboxOptions {
 /// Say how each table was known (and, for the report, the weakest of the tables the
 /// statements work on), and the input's warnings.
 fn annotate_input(report: &mut Report, input: &[(String, InputMode)], warnings: Vec<Warning>) {
-    let mode_of = |name: &str| {
-        input
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, m)| *m)
-    };
     for table in &mut report.tables {
-        table.input = mode_of(&table.name);
+        table.input = input_of(input, &table.name);
     }
-    report.input = report
-        .statements
-        .iter()
-        .filter_map(|s| mode_of(s.table.as_deref()?))
-        .max()
-        .or_else(|| input.iter().map(|(_, m)| *m).max());
     for warning in warnings {
         report.warn(warning);
     }
+}
+
+fn input_of(input: &[(String, InputMode)], table: &str) -> Option<InputMode> {
+    input
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(table))
+        .map(|(_, m)| *m)
+}
+
+/// What the estimate knew, as the weakest input of the tables the statements work on (of
+/// every table when no statement names one): it picks the intervals' error model.
+fn weakest_input(input: &[(String, InputMode)], migration: &Migration) -> InputMode {
+    migration
+        .statements
+        .iter()
+        .filter_map(|s| input_of(input, s.table.as_deref()?))
+        .max()
+        .or_else(|| input.iter().map(|(_, m)| *m).max())
+        .unwrap_or(InputMode::SchemaRows)
 }
 
 /// Every table a statement names must come from the schema or an earlier statement.
@@ -369,11 +400,14 @@ fn build_report(
     measured: Measurements,
     sandbox: SandboxReport,
     production: Option<&Production>,
+    mode: InputMode,
     args: &EstimateArgs,
 ) -> Result<Report> {
     let mut statements = Vec::new();
     let mut parts: Vec<Spread> = Vec::new();
     let mut series_changes = Vec::new();
+    let error_model = model::error_model_for(mode);
+    let hardware = hardware_term(args);
     for (statement, result) in migration.statements.iter().zip(&measured.statements) {
         let decision = production.map(|p| p.decide(statement, result));
         if let Some(p) = production {
@@ -416,15 +450,35 @@ fn build_report(
         let fit = model::statement_fit(&points, instant, grows_with_rows)?;
         let class = OperationClass::of(algorithm, statement.operation, grows_with_rows, fit.kind);
         let target = result.target_rows as f64;
-        let mut interval = fit.estimate(target, class);
+        let errors = fit.errors(error_model, target, class);
+        let mut interval = fit.calibrated_interval(target, class, &errors);
         let validation = validate(
             &fit,
+            error_model,
             class,
             result,
             !production_points.is_empty(),
             &mut interval,
         );
-        let mut warnings = statement_warnings(&fit, result.target_rows);
+        // The benchmark judges this one; the hardware term goes on top of it.
+        let without_hardware = interval.clone();
+        let width = if without_hardware.seconds_low > 0.0 {
+            without_hardware.seconds_high / without_hardware.seconds_low
+        } else {
+            f64::INFINITY
+        };
+        let hardware = hardware.filter(|_| class.rows_bound());
+        if let Some(term) = hardware {
+            interval = interval.with_hardware(term.ratio);
+        }
+        let mut warnings = statement_warnings(&fit, result.target_rows, class, &errors);
+        if class.rows_bound() && width > ROUGH_WIDTH && interval.seconds_p50 >= NEGLIGIBLE_SECONDS {
+            warnings.push(Warning::RoughInterval {
+                width,
+                mode,
+                distance: fit.distance(target),
+            });
+        }
         warnings.extend(decision.as_ref().and_then(|d| d.warning.clone()));
         let production = decision.map(|d| crate::report::ProductionReport {
             rebuild_measurements: production_points.clone(),
@@ -460,6 +514,8 @@ fn build_report(
             model: ModelReport {
                 kind: fit.kind,
                 loo_error: fit.loo_error,
+                calibration_rows: fit.calibration_left_out().map(|rows| rows.round() as u64),
+                extrapolation: Some(fit.extrapolation(target, class, &errors)),
             },
             estimate: EstimateReport {
                 rows: result.target_rows,
@@ -467,12 +523,29 @@ fn build_report(
                 seconds_low: interval.seconds_low,
                 seconds_high: interval.seconds_high,
                 interval: INTERVAL,
+                source: Some(IntervalSource {
+                    model: mode,
+                    status: error_model.status,
+                    distance: fit.distance(target),
+                    measured_to: error_model.largest_distance(class),
+                    width,
+                }),
+                without_hardware: hardware.map(|_| Range {
+                    seconds_low: without_hardware.seconds_low,
+                    seconds_high: without_hardware.seconds_high,
+                }),
             },
             blocking,
             validation,
             warnings: words::warnings(&warnings),
             warning_codes: warnings,
-            curve: curve(&fit, class, &result.measurements, result.target_rows),
+            curve: curve(
+                &fit,
+                error_model,
+                class,
+                &result.measurements,
+                result.target_rows,
+            ),
             production,
             type_check: None,
             route: crate::online_route::route_of(&args.route.route, statement.index),
@@ -485,9 +558,20 @@ fn build_report(
                 )
             }),
         });
-        parts.push(fit.spread(target, class, interval));
+        parts.push(fit.spread_with(error_model, target, class, without_hardware));
     }
-    let warning_codes: Vec<Warning> = ladder_warnings(profile, &measured)
+    // The hardware ratio is one for every statement: it scales the total as a whole.
+    let total_without_hardware = model::total_interval(&parts, INTERVAL, error_model.shared);
+    let hardware = hardware.filter(|_| {
+        statements
+            .iter()
+            .any(|s: &StatementReport| s.estimate.without_hardware.is_some())
+    });
+    let total = match hardware {
+        Some(term) => total_without_hardware.with_hardware(term.ratio),
+        None => total_without_hardware.clone(),
+    };
+    let warning_codes: Vec<Warning> = ladder_warnings(profile, &measured, error_model)
         .into_iter()
         .chain(blocking::metadata_lock_warning(migration))
         .collect();
@@ -511,7 +595,9 @@ fn build_report(
             })
             .collect(),
         statements,
-        total: model::total_interval(&parts, INTERVAL, model::error_model().shared),
+        total,
+        hardware,
+        total_without_hardware: hardware.map(|_| total_without_hardware),
         interval: INTERVAL,
         warnings: words::warnings(&warning_codes),
         warning_codes,
@@ -525,7 +611,7 @@ fn build_report(
         probe: None,
         source: None,
         provenance: None,
-        input: None,
+        input: Some(mode),
         assumptions: Vec::new(),
         assumption_codes: Vec::new(),
         guidance: None,
@@ -554,6 +640,7 @@ fn build_report(
 /// production size, for charts.
 fn curve(
     fit: &Fit,
+    error_model: &ErrorModel,
     class: OperationClass,
     measured: &[experiment::Measurement],
     target: u64,
@@ -565,7 +652,7 @@ fn curve(
         .map(|i| {
             let t = i as f64 / (POINTS - 1) as f64;
             let rows = (smallest.ln() + t * (target.ln() - smallest.ln())).exp();
-            let interval = fit.estimate(rows, class);
+            let interval = fit.estimate_with(error_model, rows, class);
             CurvePoint {
                 rows: rows.round() as u64,
                 seconds_p50: interval.seconds_p50,
@@ -625,11 +712,26 @@ fn memory_regime(report: &Report, buffer_pool_bytes: u64, production: Option<u64
     }
 }
 
-fn statement_warnings(fit: &Fit, target_rows: u64) -> Vec<Warning> {
+/// A poor fit is said only where it matters for the prediction: where the point comes
+/// from the fitted law (metadata work, production within the ladder), or where the law's
+/// error is wider than the measured errors and so sets the interval. Work on rows beyond
+/// the ladder grows the largest scale as n·log n: the law inside the ladder does not
+/// make that point.
+fn statement_warnings(
+    fit: &Fit,
+    target_rows: u64,
+    class: OperationClass,
+    errors: &model::ErrorQuantiles,
+) -> Vec<Warning> {
     let mut warnings = Vec::new();
     // Millisecond timings scatter by large fractions without meaning anything.
-    let negligible = fit.predict(target_rows as f64) < NEGLIGIBLE_SECONDS;
-    if fit.loo_error > POOR_FIT && !negligible {
+    let rows = target_rows as f64;
+    let negligible = fit.predict(rows) < NEGLIGIBLE_SECONDS;
+    let from_the_law =
+        fit.extrapolation(rows, class, errors).rule != model::ExtrapolationRule::NlognFromLargest;
+    let own = fit.loo_error.ln_1p();
+    let sets_the_width = own > (errors.centre() - errors.low).min(errors.high - errors.centre());
+    if fit.loo_error > POOR_FIT && !negligible && (from_the_law || sets_the_width) {
         warnings.push(Warning::PoorFit {
             model: fit.kind.as_str().to_string(),
             loo_error: fit.loo_error,
@@ -647,19 +749,27 @@ fn sorted_by_rows(measurements: &[experiment::Measurement]) -> Vec<experiment::M
 
 /// Warnings about the ladder as a whole: the budget, and production beyond the reach of
 /// the error model.
-fn ladder_warnings(profile: &Profile, measured: &Measurements) -> Vec<Warning> {
+fn ladder_warnings(
+    profile: &Profile,
+    measured: &Measurements,
+    error_model: &ErrorModel,
+) -> Vec<Warning> {
     let mut warnings = measured.warnings.clone();
-    warnings.extend(reach_warning(profile, &measured.ladder));
+    warnings.extend(reach_warning(profile, &measured.ladder, error_model));
     warnings
 }
 
 /// When production lies farther beyond the ladder than the error model was measured, the
 /// interval is an extrapolation of the errors too: say so, and what would bring it within
 /// reach, from what this ladder cost.
-fn reach_warning(profile: &Profile, ladder: &experiment::LadderSummary) -> Option<Warning> {
+fn reach_warning(
+    profile: &Profile,
+    ladder: &experiment::LadderSummary,
+    error_model: &ErrorModel,
+) -> Option<Warning> {
     let production = profile.largest_rows();
     let distance = ladder.distance(production)?;
-    let reach = model::calibration::reach(model::error_model())?;
+    let reach = model::calibration::reach(error_model)?;
     if distance <= reach * REACH_TOLERANCE {
         return None;
     }
@@ -704,10 +814,16 @@ fn apply_speed_factor(report: &mut Report, factor: f64) {
             online.seconds_low /= factor;
             online.seconds_high /= factor;
         }
+        if let Some(range) = &mut estimate.without_hardware {
+            range.seconds_low /= factor;
+            range.seconds_high /= factor;
+        }
     }
-    report.total.seconds_p50 /= factor;
-    report.total.seconds_low /= factor;
-    report.total.seconds_high /= factor;
+    for total in std::iter::once(&mut report.total).chain(report.total_without_hardware.as_mut()) {
+        total.seconds_p50 /= factor;
+        total.seconds_low /= factor;
+        total.seconds_high /= factor;
+    }
 }
 
 /// The memory regime to keep: the user's ratio, else production's buffer pool over the
@@ -730,6 +846,7 @@ fn buffer_pool_ratio(args: &EstimateArgs, profile: &Profile) -> Option<f64> {
 /// proportion, so the report carries a measured error and not only a claimed one.
 fn validate(
     fit: &Fit,
+    error_model: &ErrorModel,
     class: OperationClass,
     result: &experiment::StatementMeasurements,
     with_rebuild: bool,
@@ -745,7 +862,7 @@ fn validate(
         } else {
             0.0
         };
-    let there = fit.estimate(run.rows as f64, class);
+    let there = fit.estimate_with(error_model, run.rows as f64, class);
     let predicted = there.seconds_p50;
     let inside = there.seconds_low <= actual && actual <= there.seconds_high;
     if actual > there.seconds_high && there.seconds_high > predicted {
@@ -799,6 +916,122 @@ mod tests {
         assert_eq!(round_up_to_two_digits(1_666_667.0), 1_700_000.0);
         assert_eq!(round_up_to_two_digits(100_000.0), 100_000.0);
         assert_eq!(round_up_to_two_digits(42.2), 43.0);
+    }
+
+    #[test]
+    fn the_error_model_follows_the_weakest_input_of_the_migrated_tables() {
+        let migration = Migration {
+            statements: migration::parse_sql(
+                "m.sql",
+                "CREATE INDEX i ON events (a);\nALTER TABLE owners ADD COLUMN b int;",
+                0,
+            )
+            .expect("parses"),
+        };
+        let input = |events, owners| {
+            vec![
+                ("events".to_string(), events),
+                ("owners".to_string(), owners),
+                ("unrelated".to_string(), InputMode::SchemaRows),
+            ]
+        };
+        use InputMode::*;
+        assert_eq!(weakest_input(&input(Source, Profile), &migration), Profile);
+        assert_eq!(
+            weakest_input(&input(Source, SchemaBytes), &migration),
+            SchemaBytes
+        );
+        assert_eq!(weakest_input(&input(Source, Source), &migration), Source);
+        assert_eq!(
+            model::error_model_for(Source).mode,
+            model::error_model_for(Profile).mode
+        );
+    }
+
+    /// A ladder whose 10k calibration run carries a large fixed cost, then clean n·log n.
+    fn ladder_with_a_slow_calibration_run() -> Vec<Point> {
+        let law = |n: f64| 2e-6 * n * n.ln();
+        let mut points = vec![Point {
+            rows: 10_000.0,
+            seconds: law(10_000.0) + 2.0,
+        }];
+        for rows in [100_000.0, 200_000.0, 400_000.0, 800_000.0, 800_000.0] {
+            points.push(Point {
+                rows,
+                seconds: law(rows),
+            });
+        }
+        points
+    }
+
+    #[test]
+    fn the_calibration_run_is_left_out_of_the_fit_diagnostics_and_the_warning() {
+        let fit =
+            model::statement_fit(&ladder_with_a_slow_calibration_run(), false, true).expect("fits");
+        assert_eq!(fit.calibration_left_out(), Some(10_000.0));
+        assert!(fit.loo_error < 0.05, "{}", fit.loo_error);
+        let class = OperationClass::Rebuild;
+        let errors = fit.errors(model::error_model(), 8_000_000.0, class);
+        assert!(statement_warnings(&fit, 8_000_000, class, &errors).is_empty());
+        let e = fit.extrapolation(8_000_000.0, class, &errors);
+        assert_eq!(e.rule, model::ExtrapolationRule::NlognFromLargest);
+        assert_eq!((e.from_rows, e.runs), (800_000, 2));
+    }
+
+    #[test]
+    fn the_terminal_shows_the_extrapolation_the_model_and_the_hardware_term() {
+        let mut report = saved_report();
+        let statement = &mut report.statements[1];
+        statement.model.extrapolation = Some(model::Extrapolation {
+            rule: model::ExtrapolationRule::NlognFromLargest,
+            from_rows: 2_900_000,
+            runs: 2,
+            bias: 0.94,
+        });
+        statement.model.calibration_rows = Some(10_000);
+        statement.estimate.source = Some(IntervalSource {
+            model: InputMode::SchemaRows,
+            status: model::ModelStatus::Derived,
+            distance: 17.0,
+            measured_to: Some(30.0),
+            width: 7.3,
+        });
+        statement.estimate.without_hardware = Some(Range {
+            seconds_low: 100.0,
+            seconds_high: 200.0,
+        });
+        let rough = Warning::RoughInterval {
+            width: 7.3,
+            mode: InputMode::SchemaRows,
+            distance: 17.0,
+        };
+        statement.warnings.push(words::warning(&rough));
+        statement.warning_codes.push(rough);
+        report.hardware = Some(HardwareTerm {
+            source: HardwareSource::Prior,
+            ratio: 1.7,
+        });
+        let text = crate::report::render(&report, crate::report::Format::Text);
+        assert!(
+            text.contains("warning: rough: the 90% interval is 7.3x wide; give the table's bytes or a profile"),
+            "{text}"
+        );
+        for expected in [
+            "extrapolation: n·log n from the 2.9M-row runs, x0.94 measured bias",
+            "fit inside the ladder: ",
+            "the 10k-row calibration run left out",
+            "the hardware term included",
+            "without the hardware term: 1 min 40 s .. 3 min 20 s",
+            "interval from: the schema mode with a row count only error model (derived",
+            "hardware: every interval on rows includes production's unknown speed",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} missing from:\n{text}"
+            );
+        }
+        // A statement of a report saved before keeps its law as the headline.
+        assert!(text.contains("   model: "), "{text}");
     }
 
     #[test]

@@ -65,6 +65,13 @@ pub enum Warning {
         model: String,
         loo_error: f64,
     },
+    /// The interval (without the hardware term) is wider than 4x: what would narrow it
+    /// depends on the input mode.
+    RoughInterval {
+        width: f64,
+        mode: crate::model::InputMode,
+        distance: f64,
+    },
     /// No row of the rules table covers the statement on production's server.
     NoRule {
         server: String,

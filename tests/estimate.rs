@@ -89,10 +89,24 @@ fn estimate_finds_the_algorithm_each_statement_really_gets_and_extrapolates() {
         .filter_map(|s| s["estimate"]["seconds_p50"].as_f64())
         .sum();
     let total_p50 = total["seconds_p50"].as_f64().expect("total p50");
+    let sum_high: f64 = statements
+        .iter()
+        .filter_map(|s| s["estimate"]["seconds_high"].as_f64())
+        .sum();
+    // Schema mode with a row count only, hundreds of times beyond this small ladder, has
+    // wide right-skewed intervals: the median of their sum lies above the sum of their
+    // medians, and below the sum of their high ends.
     assert!(
-        (total_p50 - sum_p50).abs() <= 0.25 * sum_p50 + 0.01,
-        "{total} vs {sum_p50}"
+        total_p50 >= 0.75 * sum_p50 - 0.01 && total_p50 <= sum_high,
+        "{total} vs {sum_p50} .. {sum_high}"
     );
+    let low = total["seconds_low"].as_f64().expect("total low");
+    let high = total["seconds_high"].as_f64().expect("total high");
+    assert!(low <= sum_p50 && sum_p50 <= high, "{total} vs {sum_p50}");
+    // The report says which error model its intervals came from.
+    assert!(statements
+        .iter()
+        .all(|s| s["estimate"]["source"]["model"] == "schema_rows"));
     scratch.assert_nothing_left();
 }
 

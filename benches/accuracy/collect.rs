@@ -33,17 +33,21 @@ pub struct Collected {
     pub truths: Vec<(String, Truth)>,
 }
 
-pub fn collect(cases: &[Case], cache: &Cache) -> Result<Collected> {
+/// `held_out`: read the held-out cases (a `--held-out` run) instead of the tuning ones; the
+/// other split's cache is never opened.
+pub fn collect(cases: &[Case], cache: &Cache, held_out: bool) -> Result<Collected> {
     let mut collected = Collected {
         estimates: Vec::new(),
         statements: Vec::new(),
         truths: Vec::new(),
     };
-    for c in cases {
+    for c in cases.iter().filter(|c| c.held_out == held_out) {
         let Some(truth) = cache.truth(&c.name)? else {
             continue;
         };
-        for mode in [Mode::Source, Mode::Schema] {
+        let pool_ratio =
+            (truth.data_bytes + truth.index_bytes) as f64 / truth.buffer_pool.max(1) as f64;
+        for mode in Mode::ALL {
             for distance in crate::DISTANCES {
                 let Some(estimate) = cache.estimate(&c.name, mode.as_str(), distance)? else {
                     continue;
@@ -56,15 +60,10 @@ pub fn collect(cases: &[Case], cache: &Cache) -> Result<Collected> {
                     let Some(t) = truth.labels.iter().position(|l| l == label) else {
                         continue;
                     };
-                    collected.statements.push(judge(
-                        c,
-                        mode,
-                        distance,
-                        i + 1,
-                        label,
-                        p,
-                        truth.runs[t].clone(),
-                    ));
+                    let mut judged =
+                        judge(c, mode, distance, i + 1, label, p, truth.runs[t].clone());
+                    judged.pool_ratio = pool_ratio;
+                    collected.statements.push(judged);
                 }
             }
         }
@@ -113,7 +112,7 @@ fn judge(
         / actual.max(1e-9);
     let rows = c.rows as f64;
     let top = predicted.points.iter().map(|p| p.0).fold(0.0, f64::max);
-    let refitted = refit(&predicted);
+    let refitted = refit(&predicted, mode);
     let (p50, low, high) =
         refitted
             .as_ref()
@@ -126,7 +125,9 @@ fn judge(
             });
     StatementResult {
         case: c.name.clone(),
-        held_out: c.held_out,
+        // A case whose figures made this mode's model is not held out for it.
+        held_out: c.held_out && !fed_the_model(&c.name, mode),
+        pool_ratio: 0.0,
         mode,
         distance,
         reach: if top > 0.0 { rows / top } else { 0.0 },
@@ -163,10 +164,21 @@ pub struct Refit {
     pub floor: f64,
 }
 
+/// Whether the case's figures went into the shipped error model of `mode` (the derived
+/// schema-mode model was made from four held-out cases' published figures).
+pub fn fed_the_model(case: &str, mode: Mode) -> bool {
+    model::error_model_for(mode.input_mode())
+        .provenance
+        .cases
+        .iter()
+        .any(|c| c == case)
+}
+
 /// The statement's ladder fitted again by this build's model, exactly as `estimate` fits
-/// it (at the row count ddl-eta predicted for), so a cached ladder is judged by the
-/// current interval method and error model. None where the report lacks what it needs.
-pub fn refit(predicted: &Predicted) -> Option<Refit> {
+/// it (at the row count ddl-eta predicted for, with the mode's error model, without the
+/// hardware term), so a cached ladder is judged by the current interval method and error
+/// model. None where the report lacks what it needs.
+pub fn refit(predicted: &Predicted, mode: Mode) -> Option<Refit> {
     let algorithm: Option<Algorithm> = parse(&predicted.algorithm);
     let operation: Operation = parse(&predicted.operation)?;
     let points: Vec<Point> = predicted
@@ -179,9 +191,10 @@ pub fn refit(predicted: &Predicted) -> Option<Refit> {
     let fit = model::statement_fit(&points, instant, grows).ok()?;
     let class = OperationClass::of(algorithm, operation, grows, fit.kind);
     let rows = predicted.rows as f64;
+    let error_model = model::error_model_for(mode.input_mode());
     Some(Refit {
         class,
-        interval: fit.estimate(rows, class),
+        interval: fit.estimate_with(error_model, rows, class),
         fitted: fit.predict(rows),
         floor: fit.physical_low(rows),
     })

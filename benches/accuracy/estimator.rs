@@ -15,19 +15,37 @@ pub static CHILD: AtomicU32 = AtomicU32::new(0);
 
 /// How ddl-eta learns the production table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// `--schema FILE --rows N`: the dumped CREATE TABLE and the true row count.
     Schema,
+    /// The CREATE TABLE, the row count and the table's bytes (data and indexes), with
+    /// production's buffer pool: given as a profile without column statistics
+    /// (`--profile FILE --production-buffer-pool SIZE`), which ddl-eta reads as schema
+    /// mode with bytes.
+    SchemaBytes,
     /// `--source mysql://...`: ddl-eta reads the production server itself (read-only).
     Source,
 }
 
 impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Source, Mode::SchemaBytes, Mode::Schema];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mode::Schema => "schema",
+            Mode::SchemaBytes => "schema-bytes",
             Mode::Source => "source",
+        }
+    }
+
+    /// The error model ddl-eta picks for estimates made this way.
+    pub fn input_mode(self) -> ddl_eta::model::InputMode {
+        use ddl_eta::model::InputMode;
+        match self {
+            Mode::Schema => InputMode::SchemaRows,
+            Mode::SchemaBytes => InputMode::SchemaBytes,
+            Mode::Source => InputMode::Profile,
         }
     }
 }
@@ -51,6 +69,11 @@ pub struct Request<'a> {
     /// The source's password, passed as MYSQL_PWD (a command line is visible to all).
     pub source_password: &'a str,
     pub rows: u64,
+    /// The table's name, bytes (data, indexes) and production's buffer pool, for
+    /// schema mode with bytes.
+    pub table: &'a str,
+    pub bytes: (u64, u64),
+    pub buffer_pool: u64,
     pub max_rows: u64,
     pub budget: &'a str,
     pub extra: &'a [String],
@@ -90,6 +113,19 @@ pub async fn run(request: &Request<'_>) -> Result<Estimate> {
             schema_file.display().to_string(),
             "--rows".into(),
             request.rows.to_string(),
+        ]),
+        // What anyone can read from SHOW TABLE STATUS, given as flags, as a user would.
+        Mode::SchemaBytes => args.extend([
+            "--schema".into(),
+            schema_file.display().to_string(),
+            "--rows".into(),
+            request.rows.to_string(),
+            "--data-bytes".into(),
+            format!("{}={}", request.table, request.bytes.0),
+            "--index-bytes".into(),
+            format!("{}={}", request.table, request.bytes.1),
+            "--production-buffer-pool".into(),
+            request.buffer_pool.to_string(),
         ]),
         Mode::Source => args.extend(["--source".into(), request.source_url.to_string()]),
     }

@@ -4,9 +4,11 @@
 
 mod cache;
 mod collect;
+mod diamonds;
 mod error_model;
 mod estimator;
 mod flights;
+mod held_out_log;
 mod production;
 mod progress;
 mod run;
@@ -43,9 +45,15 @@ pub struct Args {
     /// Multiply every case's row count (for trying the harness out: 0.05).
     #[arg(long, default_value_t = 1.0)]
     rows_factor: f64,
-    /// How ddl-eta learns the table: auto (--source when it has the flag), schema, source.
+    /// How ddl-eta learns the table: auto (--source when it has the flag), source,
+    /// schema-bytes, schema (a row count only), or all three in turn.
     #[arg(long, default_value = "auto")]
     mode: String,
+    /// Run and judge the held-out cases instead of the tuning ones, and append the summary
+    /// to benches/accuracy/HELD-OUT-LOG.md. Without it, held-out results are never read.
+    /// Refused in a worktree with uncommitted changes: the entry names the method's commit.
+    #[arg(long)]
+    held_out: bool,
     /// `--budget` given to ddl-eta (default: 6m quick, 10m full).
     #[arg(long)]
     budget: Option<String>,
@@ -58,7 +66,8 @@ pub struct Args {
     /// The ddl-eta binary (default: the release build cargo made beside this benchmark).
     #[arg(long)]
     ddl_eta: Option<PathBuf>,
-    /// Where results go (default: target/accuracy).
+    /// Where results and the cache go (default: $ACCURACY_DIR, else ~/.cache/ddl-eta-accuracy,
+    /// outside the work tree so a run can span sessions).
     #[arg(long)]
     out_dir: Option<PathBuf>,
     /// Ladder caps to measure (1/10 and 1/30 of production's rows by default).
@@ -102,8 +111,11 @@ struct Case {
 }
 
 /// How far beyond the ladder production lies: each case is estimated with ladders capped
-/// at 1/10 and 1/30 of its rows (the same full-size runs judge both).
-pub const DISTANCES: [u32; 2] = [10, 30];
+/// at 1/10 and 1/30 of its rows, and at 1/100 where it has `ROWS_FOR_1_IN_100` rows or
+/// more (the same full-size runs judge every distance).
+pub const DISTANCES: [u32; 3] = [10, 30, 100];
+/// Production rows from which a case is also estimated at 1/100 (a 100k-row ladder).
+pub const ROWS_FOR_1_IN_100: u64 = 10_000_000;
 
 fn case(shape: &'static str, rows: u64, buffer_pool_mb: u64, cache: Cache, suffix: &str) -> Case {
     Case {
@@ -125,8 +137,10 @@ fn held_out(c: Case) -> Case {
 
 /// The cases: each shape where production's data fits its buffer pool, and where the data
 /// is many times the pool (index builds and copies then read and write through the disk).
-/// The tuning split has one case per generated shape; the held-out split has the other
-/// memory regimes and the real data (flights), which no constant was fitted to.
+/// Tuning: six cases of different row widths and memory regimes (two of them ten times
+/// their pool or more, one of 12M rows for 1/100), which the error models are fitted to.
+/// Held-out: the other memory regimes and the real data (flights, diamonds), two of them
+/// ten times their pool or more and one of 12M rows, which nothing was fitted to.
 fn all_cases(quick: bool) -> Vec<Case> {
     if quick {
         return vec![
@@ -154,6 +168,13 @@ fn all_cases(quick: bool) -> Vec<Case> {
         case("eventlog", 3_000_000, 32, Cache::Warm, "pool-32M"),
         case("wide", 1_000_000, 4096, Cache::Warm, "fits"),
         held_out(case("flights", 4_040_000, 2048, Cache::Warm, "fits")),
+        // Added for issue 24: more tuning cases (schema mode's errors are per-case
+        // biases), tables ten times their pool, 1/100 on 12M rows, a second real data set.
+        case("wide", 1_000_000, 64, Cache::Warm, "pool-64M"),
+        case("studentmodule", 2_000_000, 256, Cache::Warm, "pool-256M"),
+        case("eventlog", 12_000_000, 256, Cache::Warm, "pool-256M"),
+        held_out(case("diamonds", 4_000_000, 24, Cache::Warm, "pool-24M")),
+        held_out(case("flights", 12_120_000, 64, Cache::Warm, "pool-64M")),
     ]
 }
 
@@ -296,11 +317,21 @@ async fn run(args: Args) -> Result<()> {
         }
         return Ok(());
     }
+    // One split per run: held-out results are read only in a --held-out run.
+    cases.retain(|c| c.held_out == args.held_out);
     if !args.cases.is_empty() {
         cases.retain(|c| args.cases.contains(&c.name));
         if cases.is_empty() {
-            bail!("no case matches --cases {}", args.cases.join(","));
+            bail!(
+                "no {} case matches --cases {}",
+                if args.held_out { "held-out" } else { "tuning" },
+                args.cases.join(",")
+            );
         }
+    }
+    // Every held-out summary is logged, a re-read from the cache too: it must name a commit.
+    if args.held_out {
+        held_out_log::check_clean_worktree()?;
     }
     if args.rows_factor != 1.0 {
         for c in &mut cases {
@@ -312,22 +343,22 @@ async fn run(args: Args) -> Result<()> {
         .ddl_eta
         .clone()
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ddl-eta")));
-    let mode = match args.mode.as_str() {
-        "schema" => Mode::Schema,
-        "source" => Mode::Source,
-        "auto" if estimator::supports_source(&binary)? => Mode::Source,
-        "auto" => Mode::Schema,
-        other => bail!("--mode takes auto, schema or source, not '{other}'"),
+    let modes = match args.mode.as_str() {
+        "schema" => vec![Mode::Schema],
+        "schema-bytes" => vec![Mode::SchemaBytes],
+        "source" => vec![Mode::Source],
+        "all" => Mode::ALL.to_vec(),
+        "auto" if estimator::supports_source(&binary)? => vec![Mode::Source],
+        "auto" => vec![Mode::Schema],
+        other => bail!("--mode takes auto, source, schema-bytes, schema or all, not '{other}'"),
     };
+    let mode = modes[0];
     let budget = args
         .budget
         .clone()
         .unwrap_or_else(|| if args.quick { "6m" } else { "10m" }.to_string());
     let date = command_output("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]);
-    let out_dir = args
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/accuracy"));
+    let out_dir = args.out_dir.clone().unwrap_or_else(default_out_dir);
     let run_dir = out_dir.join(date.replace(':', ""));
     std::fs::create_dir_all(&run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
     let cache = cache::Cache::new(out_dir.join("cache"));
@@ -358,7 +389,7 @@ async fn run(args: Args) -> Result<()> {
 
     let mut failed = Vec::new();
     if !args.from_cache {
-        let context = |c: &Case| run::CaseContext {
+        let context = |c: &Case, mode: Mode| run::CaseContext {
             binary: &binary,
             mode,
             budget: &budget,
@@ -370,7 +401,11 @@ async fn run(args: Args) -> Result<()> {
         };
         let mut todo = Vec::new();
         for c in &cases {
-            if run::needs_work(c, &context(c))? {
+            let mut needed = false;
+            for &m in &modes {
+                needed |= run::needs_work(c, &context(c, m))?;
+            }
+            if needed {
                 todo.push(c);
             }
         }
@@ -380,7 +415,7 @@ async fn run(args: Args) -> Result<()> {
             cases.len(),
             out_dir.join("cache").display(),
             binary.display(),
-            mode.as_str(),
+            modes.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", "),
             args.repeats,
             run_dir.display()
         ));
@@ -396,7 +431,10 @@ async fn run(args: Args) -> Result<()> {
             // One case's table at a time on disk: a long run can stop anywhere and resume.
             let done = async {
                 let stashes = run::build_stashes(&[c], &stash_root.0, &args.server_arg).await?;
-                run::complete_case(c, &stashes[&(c.shape, c.rows)], &context(c)).await
+                for &m in &modes {
+                    run::complete_case(c, &stashes[&(c.shape, c.rows)], &context(c, m)).await?;
+                }
+                anyhow::Ok(())
             };
             // A failed case is reported and left uncached; the others still run.
             if let Err(e) = done.await {
@@ -409,12 +447,15 @@ async fn run(args: Args) -> Result<()> {
     for line in &failed {
         eprintln!("accuracy: case failed (not cached, rerun to retry): {line}");
     }
-    let collected = collect::collect(&cases, &cache)?;
+    let collected = collect::collect(&cases, &cache, args.held_out)?;
     let summary = summary::summarize(&collected.statements);
+    if args.held_out && args.write_error_model.is_some() {
+        bail!("--write-error-model fits the tuning cases: not with --held-out");
+    }
     let error_model = args
         .write_error_model
         .as_ref()
-        .map(|file| error_model::model(&collected, &commit).map(|m| (file, m)))
+        .map(|file| error_model::models(&collected, &commit).map(|m| (file, m)))
         .transpose()?;
     let server = collected
         .truths
@@ -508,12 +549,26 @@ async fn run(args: Args) -> Result<()> {
         file.display(),
         out_dir.join("latest.json").display()
     );
+    if args.held_out {
+        let log = held_out_log::append(&results, &summary::render(&results.summary))?;
+        println!("Held-out log: appended to {}", log.display());
+    }
     if let Some((file, model)) = error_model {
         let json = serde_json::to_string_pretty(&model)? + "\n";
         std::fs::write(file, json).with_context(|| format!("writing {}", file.display()))?;
         println!("Error model (tuning cases only): {}", file.display());
     }
     Ok(())
+}
+
+/// Outside the work tree, which a later session may get laid anew: the cache is what lets
+/// a run span sessions.
+fn default_out_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ACCURACY_DIR") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").map_or_else(std::env::temp_dir, PathBuf::from);
+    home.join(".cache/ddl-eta-accuracy")
 }
 
 pub fn load_average() -> String {

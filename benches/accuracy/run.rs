@@ -25,9 +25,19 @@ pub fn shape_of(c: &Case) -> Result<&'static Shape> {
     shapes::find(c.shape).with_context(|| format!("no shape named {}", c.shape))
 }
 
-/// The statements ddl-eta is given in `mode` (schema mode leaves out what needs the data).
+/// The statements ddl-eta is given in `mode` (schema modes leave out what needs the data).
 pub fn battery(c: &Case, quick: bool, mode: Mode) -> Result<Vec<(&'static str, &'static str)>> {
     Ok(shape_of(c)?.statements(quick, mode == Mode::Source))
+}
+
+/// The ladder caps this run measures for the case: 1/100 only where production has 10M
+/// rows or more (a ladder of 100k rows; below, 1/100 would be the calibration run).
+pub fn case_distances(c: &Case, distances: &[u32]) -> Vec<u32> {
+    distances
+        .iter()
+        .copied()
+        .filter(|d| *d < 100 || c.rows >= crate::ROWS_FOR_1_IN_100)
+        .collect()
 }
 
 /// Whether the cache lacks anything this run must produce for the case.
@@ -35,7 +45,7 @@ pub fn needs_work(c: &Case, context: &CaseContext<'_>) -> Result<bool> {
     if context.cache.truth(&c.name)?.is_none() {
         return Ok(true);
     }
-    for &distance in context.distances {
+    for distance in case_distances(c, context.distances) {
         let cached = context
             .cache
             .estimate(&c.name, context.mode.as_str(), distance)?;
@@ -94,7 +104,7 @@ pub async fn complete_case(c: &Case, stash: &Stash, context: &CaseContext<'_>) -
     let mode = context.mode;
     let given = battery(c, quick, mode)?;
     let migration: String = given.iter().map(|(_, sql)| format!("{sql};\n")).collect();
-    for &distance in context.distances {
+    for distance in case_distances(c, context.distances) {
         let cached = context.cache.estimate(&c.name, mode.as_str(), distance)?;
         if cached.is_some() && !context.args.rerun_estimates {
             continue;
@@ -117,6 +127,9 @@ pub async fn complete_case(c: &Case, stash: &Stash, context: &CaseContext<'_>) -
             source_url: &production.url(),
             source_password: production.password(),
             rows: c.rows,
+            table: shape.table,
+            bytes: (stash.data_bytes, stash.index_bytes),
+            buffer_pool: production.buffer_pool,
             max_rows,
             budget: context.budget,
             extra: &context.args.estimate_arg,

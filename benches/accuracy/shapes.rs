@@ -1,4 +1,5 @@
-//! The benchmark's production tables: three generated shapes and one of real data (flights.rs), each a CREATE TABLE, a row generator
+//! The benchmark's production tables: three generated shapes and two of real data
+//! (flights.rs, diamonds.rs), each a CREATE TABLE, a row generator
 //! of the benchmark's own (plain SQL over MariaDB's sequence engine, deterministic, with
 //! skewed values) and a battery of statements run in order, as one migration.
 
@@ -76,7 +77,7 @@ pub fn find(name: &str) -> Option<&'static Shape> {
     SHAPES.iter().find(|s| s.name == name)
 }
 
-pub static SHAPES: [Shape; 4] = [
+pub static SHAPES: [Shape; 5] = [
     Shape {
         name: "studentmodule",
         table: "courseware_studentmodule",
@@ -128,6 +129,20 @@ pub static SHAPES: [Shape; 4] = [
             file: crate::flights::csv_path,
             prepare: crate::flights::prepare,
             cleanup: crate::flights::cleanup,
+        }),
+    },
+    Shape {
+        name: "diamonds",
+        table: "diamonds",
+        create: crate::diamonds::CREATE,
+        insert: crate::diamonds::rows,
+        battery: crate::diamonds::BATTERY,
+        quick: &[],
+        needs_profile: &[],
+        real_data: Some(RealData {
+            file: crate::diamonds::csv_path,
+            prepare: crate::diamonds::prepare,
+            cleanup: crate::diamonds::cleanup,
         }),
     },
 ];

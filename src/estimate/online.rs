@@ -43,6 +43,10 @@ pub fn report(
             seconds_low: interval.seconds_low,
             seconds_high: interval.seconds_high,
             interval: INTERVAL,
+            // The fit's own interval: no error model was measured for this route (and
+            // so no hardware term either).
+            source: None,
+            without_hardware: None,
         }
     });
     let top = measurements.iter().map(|m| m.rows).max().unwrap_or(0);
@@ -68,6 +72,8 @@ pub fn report(
         model: fit.as_ref().map(|f| ModelReport {
             kind: f.kind,
             loo_error: f.loo_error,
+            calibration_rows: None,
+            extrapolation: None,
         }),
         estimate,
         error_model: RouteErrorModel::None,

@@ -1,6 +1,7 @@
 //! The measured error model: how far the point prediction lands from the truth, by kind of
 //! work and by extrapolation distance, as the accuracy benchmark's tuning cases measured
-//! it (`error_model.json`, written by `scripts/error-model`). Intervals are built from it.
+//! it (`error_model.json`, written by `scripts/error-model`), one model per input mode (what
+//! ddl-eta knew of production's tables). Intervals are built from it.
 
 use crate::ddl::Algorithm;
 use crate::migration::Operation;
@@ -63,6 +64,42 @@ impl OperationClass {
     }
 }
 
+pub use crate::profile::InputMode;
+
+/// The modes that have an error model of their own: `source` estimates are judged by the
+/// `profile` model (a profile is what a source read writes).
+pub const MODELLED_MODES: [InputMode; 3] = [
+    InputMode::Profile,
+    InputMode::SchemaBytes,
+    InputMode::SchemaRows,
+];
+
+/// The mode whose error model judges an estimate made from `mode`.
+pub fn modelled(mode: InputMode) -> InputMode {
+    match mode {
+        InputMode::Source => InputMode::Profile,
+        other => other,
+    }
+}
+
+fn profile_mode() -> InputMode {
+    InputMode::Profile
+}
+
+/// How a mode's model was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelStatus {
+    /// Fitted from the accuracy benchmark's own runs in this mode.
+    #[default]
+    Measured,
+    /// Derived from published figures of this mode's benchmark runs (per-case biases),
+    /// widened for how few cases they are.
+    Derived,
+    /// No runs in this mode yet: another mode's model stands in, and says so.
+    Unmeasured,
+}
+
 /// The 5% and 95% quantiles of the error of a point prediction: of ln(actual / predicted)
 /// for rows-bound work, of actual - predicted in seconds for metadata work. The 90%
 /// interval is the prediction moved by each.
@@ -88,7 +125,16 @@ pub struct Entry {
     pub distance: f64,
     pub statements: usize,
     pub mean: f64,
+    /// The spread of all the cell's errors, statements of every case together.
     pub sd: f64,
+    /// The part of `sd` that is a bias shared by a case's statements: the spread between
+    /// cases, a term of its own in the quantiles (0 in a model written before it was kept).
+    #[serde(default)]
+    pub between_sd: f64,
+    /// How many cases (migrations of one table and memory regime) the cell's statements
+    /// come from (0: not recorded).
+    #[serde(default)]
+    pub cases: usize,
     pub quantiles: ErrorQuantiles,
 }
 
@@ -106,6 +152,11 @@ pub struct Provenance {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorModel {
     pub schema_version: u32,
+    /// The input mode whose estimates this model's errors were measured on.
+    #[serde(default = "profile_mode")]
+    pub mode: InputMode,
+    #[serde(default)]
+    pub status: ModelStatus,
     pub provenance: Provenance,
     /// The share of a statement's log-error variance that the statements of one migration
     /// have in common (same hardware, memory regime, engine): 0 independent, 1 identical.
@@ -119,54 +170,140 @@ pub const LEVEL: f64 = 0.9;
 /// Fewer statements than this in a cell and the cell takes the pooled rows-bound errors.
 pub const MIN_STATEMENTS: usize = 6;
 
+/// Beyond the farthest measured distance the quantiles' distance from their centre grows
+/// in proportion to ln(distance) (docs/accuracy.md, "Any distance"): an extrapolation
+/// whose growth law is off by a fixed exponent misses by a log ratio that grows as
+/// ln(distance), and the benchmark's errors at its farthest distance are taken as wholly
+/// of that kind (the widest reading of them).
+pub fn beyond_farthest(half: f64, farthest: f64, distance: f64) -> f64 {
+    if distance <= farthest || farthest <= 1.0 {
+        return half;
+    }
+    half * distance.ln() / farthest.ln()
+}
+
+/// The sandbox-to-production hardware ratio nobody measured: its 90% range is this factor
+/// either way. On a real 50M-row table (2026-12-02) the sandbox's cost per row at ~3M rows
+/// was 1.7x apart on two machines of one kind while the full-size truth moved 3%; until `--calibration` or
+/// `--speed-spread` replaces it, every interval on rows carries it (docs/accuracy.md).
+pub const HARDWARE_PRIOR_RATIO: f64 = 1.7;
+
+/// Every mode's model, as `src/model/error_model.json` ships them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorModels {
+    pub schema_version: u32,
+    pub models: Vec<ErrorModel>,
+}
+
+/// The shipped file: one model per mode (schema_version 2), or a single source-mode model
+/// as written before modes had models of their own.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Shipped {
+    Modes(ErrorModels),
+    One(ErrorModel),
+}
+
 const SHIPPED: &str = include_str!("error_model.json");
 
-/// The error model shipped in this build.
-pub fn error_model() -> &'static ErrorModel {
-    static MODEL: OnceLock<ErrorModel> = OnceLock::new();
-    MODEL.get_or_init(|| {
+/// Every mode's error model shipped in this build.
+pub fn error_models() -> &'static ErrorModels {
+    static MODELS: OnceLock<ErrorModels> = OnceLock::new();
+    MODELS.get_or_init(|| {
         // A test (`the_shipped_error_model_reads`) keeps this from failing in a release.
-        serde_json::from_str(SHIPPED).expect("src/model/error_model.json is valid")
+        match serde_json::from_str(SHIPPED).expect("src/model/error_model.json is valid") {
+            Shipped::Modes(models) => models,
+            Shipped::One(model) => ErrorModels {
+                schema_version: 2,
+                models: vec![model],
+            },
+        }
     })
+}
+
+/// The model of an input mode; a mode the file lacks gets the profile model (the file's
+/// first), which a test keeps from happening in a release.
+pub fn error_model_for(mode: InputMode) -> &'static ErrorModel {
+    let mode = modelled(mode);
+    let models = &error_models().models;
+    models
+        .iter()
+        .find(|m| m.mode == mode)
+        .or_else(|| models.iter().find(|m| m.mode == InputMode::Profile))
+        .or(models.first())
+        .expect("src/model/error_model.json has a model")
+}
+
+/// The profile-mode (source) error model shipped in this build.
+pub fn error_model() -> &'static ErrorModel {
+    error_model_for(InputMode::Profile)
 }
 
 impl ErrorModel {
     /// The quantiles of the error for this class of work at this extrapolation distance:
     /// the one entry point an observed spread (a recorded calibration) can stand in for.
     ///
-    /// Between measured distances the quantiles are interpolated in ln(distance); below the
-    /// nearest they are its; beyond the farthest they widen as they did between the last
-    /// two (never narrowing), which is a guess the report warns about.
+    /// Their centre (the measured bias) is interpolated in ln(distance) between measured
+    /// distances, the nearest's below the nearest and the farthest's beyond the farthest.
+    /// Each side's distance from the centre is an envelope: never less than at any
+    /// measured distance at or below this one, nor than the interpolation towards the
+    /// next, so an interval never narrows farther out. Beyond the farthest measured
+    /// distance work on rows widens by [`beyond_farthest`]; metadata work (seconds that do
+    /// not grow with rows) keeps the farthest width.
     pub fn quantiles(&self, class: OperationClass, distance: f64) -> ErrorQuantiles {
         let mut cells: Vec<&Entry> = self.entries.iter().filter(|e| e.class == class).collect();
         cells.sort_by(|a, b| a.distance.total_cmp(&b.distance));
-        let Some(first) = cells.first() else {
+        let (Some(first), Some(last)) = (cells.first(), cells.last()) else {
             return ErrorQuantiles {
                 low: 0.0,
                 high: 0.0,
             };
         };
-        let at = distance.max(1.0).ln();
-        if cells.len() == 1 || at <= first.distance.ln() {
-            return first.quantiles;
+        let distance = if distance.is_finite() {
+            distance.max(1.0)
+        } else {
+            last.distance.max(1.0)
+        };
+        let sides = |e: &Entry| {
+            let centre = e.quantiles.centre();
+            (centre - e.quantiles.low, e.quantiles.high - centre)
+        };
+        let at = distance.ln();
+        // Interpolation in ln(distance) within the measured range, clamped outside it.
+        let interpolated = |value: &dyn Fn(&Entry) -> f64| -> f64 {
+            if cells.len() == 1 || at <= first.distance.ln() {
+                return value(first);
+            }
+            if at >= last.distance.ln() {
+                return value(last);
+            }
+            let pair = cells
+                .windows(2)
+                .find(|w| at <= w[1].distance.ln())
+                .unwrap_or(&cells[cells.len() - 2..]);
+            let (a, b) = (pair[0], pair[1]);
+            let span = (b.distance.ln() - a.distance.ln()).max(1e-9);
+            let t = (at - a.distance.ln()) / span;
+            value(a) + (value(b) - value(a)) * t
+        };
+        let centre = interpolated(&|e| e.quantiles.centre());
+        let mut low_side = interpolated(&|e| sides(e).0);
+        let mut high_side = interpolated(&|e| sides(e).1);
+        for cell in cells
+            .iter()
+            .filter(|e| e.distance <= distance * (1.0 + 1e-3))
+        {
+            let (low, high) = sides(cell);
+            low_side = low_side.max(low);
+            high_side = high_side.max(high);
         }
-        let pair = cells
-            .windows(2)
-            .find(|w| at <= w[1].distance.ln())
-            .unwrap_or(&cells[cells.len() - 2..]);
-        let (a, b) = (pair[0], pair[1]);
-        let span = (b.distance.ln() - a.distance.ln()).max(1e-9);
-        let t = (at - a.distance.ln()) / span;
-        let mix = |x: f64, y: f64| x + (y - x) * t;
-        let low = mix(a.quantiles.low, b.quantiles.low);
-        let high = mix(a.quantiles.high, b.quantiles.high);
-        if t <= 1.0 {
-            return ErrorQuantiles { low, high };
+        if class.rows_bound() {
+            low_side = beyond_farthest(low_side, last.distance, distance);
+            high_side = beyond_farthest(high_side, last.distance, distance);
         }
-        // Beyond the data: widen as measured, never narrower than the farthest cell.
         ErrorQuantiles {
-            low: low.min(b.quantiles.low),
-            high: high.max(b.quantiles.high),
+            low: centre - low_side,
+            high: centre + high_side,
         }
     }
 
@@ -212,6 +349,83 @@ pub fn summarize_errors(errors: &[f64]) -> Option<(f64, f64, ErrorQuantiles)> {
             high: mean + half,
         },
     ))
+}
+
+/// A cell's 90% prediction interval for one more statement of a new case, the spread
+/// between cases a term of its own: the new case brings a bias of its own (between-case
+/// sd, estimated from `cases` cases) and the statement an error of its own (the rest of
+/// `sd`, from `statements` statements):
+/// mean ± t(0.95, df)·sqrt(between²·(1 + 1/cases) + within²·(1 + 1/statements)), df by
+/// Welch-Satterthwaite, so a model of three cases is as wide as three cases allow. With
+/// fewer than two cases recorded, the between-case term is left out (the statements'
+/// own t interval).
+pub fn cell_quantiles(
+    mean: f64,
+    sd: f64,
+    between_sd: f64,
+    statements: usize,
+    cases: usize,
+) -> ErrorQuantiles {
+    let n = statements.max(2) as f64;
+    let between = between_sd.clamp(0.0, sd.max(0.0));
+    let within_var = (sd * sd - between * between).max(0.0);
+    let (b, w) = if cases >= 2 {
+        let k = cases as f64;
+        (
+            between * between * (1.0 + 1.0 / k),
+            within_var * (1.0 + 1.0 / n),
+        )
+    } else {
+        (0.0, sd * sd * (1.0 + 1.0 / n))
+    };
+    let df_between = (cases.max(2) - 1) as f64;
+    let df_within = (n - cases.max(1) as f64).max(1.0);
+    let df = if b + w <= 0.0 {
+        df_within
+    } else {
+        ((b + w).powi(2) / (b * b / df_between + w * w / df_within)).max(1.0)
+    };
+    let t = StudentsT::new(0.0, 1.0, df).map_or(6.314, |t| t.inverse_cdf(0.95));
+    let half = t * (b + w).sqrt();
+    ErrorQuantiles {
+        low: mean - half,
+        high: mean + half,
+    }
+}
+
+/// The spread between groups' means that their own sizes do not explain (method of
+/// moments: the variance of the group means less the within-group variance over the
+/// group size), as an sd; 0 when the groups differ no more than their members do.
+pub fn between_sd(groups: &[Vec<f64>]) -> f64 {
+    let groups: Vec<&Vec<f64>> = groups.iter().filter(|g| !g.is_empty()).collect();
+    if groups.len() < 2 {
+        return 0.0;
+    }
+    let mean = |g: &Vec<f64>| g.iter().sum::<f64>() / g.len() as f64;
+    let means: Vec<f64> = groups.iter().map(|g| mean(g)).collect();
+    let grand = means.iter().sum::<f64>() / means.len() as f64;
+    let var_means =
+        means.iter().map(|m| (m - grand).powi(2)).sum::<f64>() / (means.len() - 1) as f64;
+    let (mut within, mut df) = (0.0, 0usize);
+    for g in &groups {
+        let m = mean(g);
+        within += g.iter().map(|e| (e - m).powi(2)).sum::<f64>();
+        df += g.len() - 1;
+    }
+    let within_var = if df > 0 { within / df as f64 } else { 0.0 };
+    let size = groups.iter().map(|g| g.len()).sum::<usize>() as f64 / groups.len() as f64;
+    (var_means - within_var / size).max(0.0).sqrt()
+}
+
+/// Kish's design effect for `n` statements in `cases` cases whose statements share
+/// `shared` of their error's variance: 1 + (n / cases - 1) x shared. `n` statements count
+/// as n / design effect independent ones when a coverage is judged.
+pub fn design_effect(n: usize, cases: usize, shared: f64) -> f64 {
+    if n == 0 || cases == 0 {
+        return 1.0;
+    }
+    let per_case = n as f64 / cases as f64;
+    (1.0 + (per_case - 1.0) * shared.clamp(0.0, 1.0)).max(1.0)
 }
 
 /// The share of variance the members of a group have in common (one-way intraclass

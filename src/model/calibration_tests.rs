@@ -185,21 +185,29 @@ fn entry(class: OperationClass, distance: f64, low: f64, high: f64) -> Entry {
         statements: 10,
         mean: 0.0,
         sd: 0.0,
+        between_sd: 0.0,
+        cases: 0,
         quantiles: ErrorQuantiles { low, high },
+    }
+}
+
+fn model_of(entries: Vec<Entry>) -> ErrorModel {
+    ErrorModel {
+        schema_version: 2,
+        mode: InputMode::Profile,
+        status: ModelStatus::Measured,
+        provenance: Provenance::default(),
+        shared: 0.5,
+        entries,
     }
 }
 
 #[test]
 fn quantiles_interpolate_between_distances_and_never_narrow_beyond() {
-    let model = ErrorModel {
-        schema_version: 1,
-        provenance: Provenance::default(),
-        shared: 0.5,
-        entries: vec![
-            entry(OperationClass::Rebuild, 10.0, -0.1, 0.1),
-            entry(OperationClass::Rebuild, 30.0, -0.2, 0.3),
-        ],
-    };
+    let model = model_of(vec![
+        entry(OperationClass::Rebuild, 10.0, -0.1, 0.1),
+        entry(OperationClass::Rebuild, 30.0, -0.2, 0.3),
+    ]);
     let near = model.quantiles(OperationClass::Rebuild, 3.0);
     assert_eq!((near.low, near.high), (-0.1, 0.1));
     let between = model.quantiles(OperationClass::Rebuild, (300f64).sqrt());
@@ -208,6 +216,119 @@ fn quantiles_interpolate_between_distances_and_never_narrow_beyond() {
     assert!(far.low < -0.2 && far.high > 0.3, "{far:?}");
     assert_eq!(model.largest_distance(OperationClass::Rebuild), Some(30.0));
     assert_eq!(model.largest_distance(OperationClass::IndexBuild), None);
+}
+
+fn width(q: ErrorQuantiles) -> f64 {
+    q.high - q.low
+}
+
+#[test]
+fn a_cell_that_narrows_farther_out_is_enveloped_by_the_nearer_one() {
+    // The shipped rebuild cells narrow from 10x to 30x; the interval must not.
+    let model = model_of(vec![
+        entry(OperationClass::Rebuild, 10.0, -0.6, 0.36),
+        entry(OperationClass::Rebuild, 30.0, -0.33, 0.2),
+    ]);
+    let distances = [
+        1.0, 5.0, 10.0, 12.0, 20.0, 29.0, 30.0, 31.0, 100.0, 125.0, 5000.0,
+    ];
+    let widths: Vec<f64> = distances
+        .iter()
+        .map(|d| width(model.quantiles(OperationClass::Rebuild, *d)))
+        .collect();
+    for (pair, d) in widths.windows(2).zip(distances.windows(2)) {
+        assert!(pair[1] >= pair[0] - 1e-12, "narrower at {d:?}: {widths:?}");
+    }
+    // At 30x each side is at least the 10x cell's, around the 30x cell's own centre.
+    let at30 = model.quantiles(OperationClass::Rebuild, 30.0);
+    assert!((at30.centre() - (-0.065)).abs() < 1e-9, "{at30:?}");
+    assert!((width(at30) - 0.96).abs() < 1e-9, "{at30:?}");
+    // Beyond 30x the sides grow as ln(distance) / ln(30).
+    let at900 = model.quantiles(OperationClass::Rebuild, 900.0);
+    assert!((width(at900) - 0.96 * 2.0).abs() < 1e-9, "{at900:?}");
+    // 30x, 125x and 5000x no longer get the same width.
+    assert!(
+        widths[9] > widths[6] && widths[10] > widths[9] * 1.5,
+        "{widths:?}"
+    );
+}
+
+#[test]
+fn metadata_errors_in_seconds_do_not_grow_beyond_the_farthest_distance() {
+    let model = model_of(vec![entry(OperationClass::Metadata, 30.0, -0.01, 0.01)]);
+    let far = model.quantiles(OperationClass::Metadata, 5000.0);
+    assert_eq!((far.low, far.high), (-0.01, 0.01));
+}
+
+#[test]
+fn the_spread_between_cases_widens_a_cell_of_few_cases() {
+    // Fourteen statements with sd 0.26: as independent statements, and as three cases
+    // that share 40% of the variance.
+    let alone = cell_quantiles(0.0, 0.26, 0.0, 14, 0);
+    // t(0.95, 13) = 1.7709: the statements' own prediction interval.
+    let textbook = 2.0 * 1.7709 * 0.26 * (1.0f64 + 1.0 / 14.0).sqrt();
+    assert!(
+        (width(alone) - textbook).abs() < 1e-3,
+        "{alone:?} {textbook}"
+    );
+    let three = cell_quantiles(0.0, 0.26, 0.26 * 0.4f64.sqrt(), 14, 3);
+    assert!(width(three) > width(alone) * 1.05, "{three:?} {alone:?}");
+    let seven = cell_quantiles(0.0, 0.26, 0.26 * 0.4f64.sqrt(), 14, 7);
+    assert!(width(seven) < width(three), "{seven:?} {three:?}");
+    // Cases that differ no more than their statements do have no spread between them.
+    assert_eq!(between_sd(&[vec![0.1, -0.1], vec![0.1, -0.1]]), 0.0);
+    assert!(between_sd(&[vec![0.5, 0.5], vec![-0.5, -0.5]]) > 0.6);
+}
+
+#[test]
+fn every_input_mode_has_a_model_of_its_own_in_the_shipped_file() {
+    for mode in MODELLED_MODES {
+        let model = error_model_for(mode);
+        assert_eq!(
+            model.mode, mode,
+            "{mode:?} falls back to another mode's model"
+        );
+        for class in OperationClass::ALL {
+            let q = model.quantiles(class, 10.0);
+            assert!(q.low < q.high, "{mode:?} {class:?}: {q:?}");
+        }
+    }
+    assert_eq!(error_model().mode, InputMode::Profile);
+    assert_eq!(error_model().status, ModelStatus::Measured);
+    // Until schema mode has runs of its own it is no narrower than profile mode.
+    let profile = width(error_model().quantiles(OperationClass::Rebuild, 10.0));
+    for mode in [InputMode::SchemaBytes, InputMode::SchemaRows] {
+        let model = error_model_for(mode);
+        assert_ne!(model.status, ModelStatus::Measured);
+        assert!(width(model.quantiles(OperationClass::Rebuild, 10.0)) > profile);
+    }
+}
+
+#[test]
+fn statements_of_one_case_count_as_fewer_than_their_number() {
+    // The published run: 56 held-out statements from 4 cases, shared share 0.40.
+    let deff = design_effect(56, 4, 0.40);
+    assert!((deff - 6.2).abs() < 1e-9, "{deff}");
+    assert!((56.0 / deff - 9.03).abs() < 0.01);
+    assert_eq!(design_effect(56, 56, 0.4), 1.0);
+    assert_eq!(design_effect(10, 2, 0.0), 1.0);
+    assert_eq!(design_effect(0, 0, 0.4), 1.0);
+}
+
+#[test]
+fn the_hardware_term_widens_each_side_in_quadrature() {
+    let interval = Interval {
+        seconds_p50: 100.0,
+        seconds_low: 100.0 / 1.5,
+        seconds_high: 150.0,
+    };
+    let with = interval.with_hardware(1.7);
+    let side = (1.5f64.ln().powi(2) + 1.7f64.ln().powi(2)).sqrt().exp();
+    assert!((with.seconds_high - 100.0 * side).abs() < 1e-9, "{with:?}");
+    assert!((with.seconds_low - 100.0 / side).abs() < 1e-9, "{with:?}");
+    assert_eq!(with.seconds_p50, 100.0);
+    let none = interval.with_hardware(1.0);
+    assert_eq!(none.seconds_high, interval.seconds_high);
 }
 
 #[test]

@@ -12,7 +12,10 @@ pub mod calibration;
 mod line;
 mod total;
 
-pub use calibration::{error_model, ErrorQuantiles, OperationClass};
+pub use calibration::{
+    error_model, error_model_for, ErrorModel, ErrorQuantiles, InputMode, ModelStatus,
+    OperationClass,
+};
 use line::{fit_line, Line};
 pub use total::{total_interval, Spread};
 
@@ -77,6 +80,56 @@ pub struct Interval {
     pub seconds_high: f64,
 }
 
+impl Interval {
+    /// The interval with the hardware term added: a ratio whose 90% range is `ratio`
+    /// either way, independent of the rest, so each side's log distance from the median
+    /// adds in quadrature with ln(ratio). A low end at 0 stays at 0.
+    pub fn with_hardware(&self, ratio: f64) -> Interval {
+        let h = ratio.max(1.0).ln();
+        let p50 = self.seconds_p50;
+        if h == 0.0 || p50 <= 0.0 {
+            return self.clone();
+        }
+        let low = if self.seconds_low > 0.0 {
+            let side = (p50 / self.seconds_low).ln().max(0.0);
+            p50 * (-(side * side + h * h).sqrt()).exp()
+        } else {
+            0.0
+        };
+        let side = (self.seconds_high.max(p50) / p50).ln();
+        Interval {
+            seconds_p50: p50,
+            seconds_low: low,
+            seconds_high: p50 * (side * side + h * h).sqrt().exp(),
+        }
+    }
+}
+
+/// How the point at production's rows was made, for the report to say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtrapolationRule {
+    /// Production's rows are within the ladder: the fitted law.
+    WithinLadder,
+    /// Work on rows beyond the ladder: the largest scale's median grown as n·log n.
+    NlognFromLargest,
+    /// Metadata work: the fitted law (a constant, as a rule).
+    Law,
+}
+
+/// The extrapolation in numbers: its rule, the scale it started from and the measured
+/// bias that moved the point.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Extrapolation {
+    pub rule: ExtrapolationRule,
+    /// Rows of the scale the point grows from (the largest measured).
+    pub from_rows: u64,
+    /// Runs at that scale whose median it grows.
+    pub runs: usize,
+    /// The factor the measured errors' centre moved the point by (1: none; metadata).
+    pub bias: f64,
+}
+
 /// A fitted growth law that can predict, bound and sample seconds at any row count.
 #[derive(Debug, Clone)]
 pub struct Fit {
@@ -106,6 +159,10 @@ pub struct Fit {
     /// For work on every row: the largest scale's rows and median seconds. Beyond it the
     /// prediction is that time grown as n·log n (see [`Fit::predict`]).
     anchor: Option<(f64, f64)>,
+    /// Runs at the largest scale.
+    top_runs: usize,
+    /// The calibration run's rows, where the diagnostics left it out.
+    calibration_left_out: Option<f64>,
     relative_noise_floor: f64,
 }
 
@@ -219,6 +276,11 @@ pub fn fit(points: &[Point], options: &FitOptions) -> Result<Fit> {
             .grows_with_rows
             .then(|| largest_scale_median(&usable))
             .flatten(),
+        top_runs: {
+            let top = usable.iter().map(|p| p.rows).fold(0.0, f64::max);
+            usable.iter().filter(|p| p.rows == top).count()
+        },
+        calibration_left_out: None,
         // The leave-one-out error is a measured prediction error: an interval narrower
         // than it would claim more than the points support (a knee in the ladder, say).
         relative_noise_floor: finite_non_negative(options.min_relative_noise.max(loo)),
@@ -262,13 +324,25 @@ pub fn statement_fit(points: &[Point], instant: bool, grows_with_rows: bool) -> 
         min_relative_noise: repeat_noise(points).max(FitOptions::default().min_relative_noise),
         grows_with_rows,
     };
-    let fit = fit(points, &options)?;
+    let mut fit = fit(points, &options)?;
     // A ladder that grows is work on rows whatever the server called it (a NOCOPY
     // character-set conversion rewrites every row): extrapolate it as such.
     if !instant && !grows_with_rows && fit.kind != ModelKind::Constant {
         return statement_fit(points, false, true);
     }
+    fit.leave_calibration_out(points, options.min_relative_noise);
     Ok(fit)
+}
+
+/// The smallest scale of an estimate's ladder is its calibration run (10k rows or less,
+/// run first to measure the costs): its fixed costs are most of its time, so predicting
+/// it from the larger scales misses by a wide margin that says nothing about the
+/// prediction at production's size. Fit diagnostics leave it out.
+fn calibration_rows(points: &[Point]) -> Option<f64> {
+    let usable: Vec<&Point> = points.iter().filter(|p| is_usable(p)).collect();
+    let smallest = usable.iter().map(|p| p.rows).fold(f64::INFINITY, f64::min);
+    let above = usable.iter().filter(|p| p.rows > smallest).count();
+    (smallest.is_finite() && above > 0).then_some(smallest)
 }
 
 /// Rows and median seconds of the largest scale measured (the mean of the middle two for
@@ -404,6 +478,64 @@ impl Predictive {
 }
 
 impl Fit {
+    /// The fit's own error (`loo_error`, and the interval floor made from it) measured on
+    /// the points above the calibration run: the chosen law's leave-one-out error over
+    /// them, 0 with fewer than three.
+    fn leave_calibration_out(&mut self, points: &[Point], min_relative_noise: f64) {
+        let Some(smallest) = calibration_rows(points) else {
+            return;
+        };
+        let rest: Vec<Point> = points
+            .iter()
+            .copied()
+            .filter(|p| is_usable(p) && p.rows > smallest)
+            .collect();
+        let loo = if rest.len() >= 3 {
+            loo_error(self.kind, &rest)
+        } else {
+            0.0
+        };
+        self.loo_error = loo;
+        self.calibration_left_out = Some(smallest);
+        self.relative_noise_floor = finite_non_negative(min_relative_noise.max(loo));
+    }
+
+    /// Rows of the calibration run the diagnostics left out (None: none was).
+    pub fn calibration_left_out(&self) -> Option<f64> {
+        self.calibration_left_out
+    }
+
+    /// How the point at `rows` is made, with `errors`' bias on it.
+    pub fn extrapolation(
+        &self,
+        rows: f64,
+        class: OperationClass,
+        errors: &ErrorQuantiles,
+    ) -> Extrapolation {
+        match self.anchor {
+            Some((top, _)) if sane_rows(rows) > top && class.rows_bound() => Extrapolation {
+                rule: ExtrapolationRule::NlognFromLargest,
+                from_rows: top.round() as u64,
+                runs: self.top_runs.max(1),
+                bias: errors.centre().exp(),
+            },
+            _ => Extrapolation {
+                rule: if sane_rows(rows) <= self.largest_rows {
+                    ExtrapolationRule::WithinLadder
+                } else {
+                    ExtrapolationRule::Law
+                },
+                from_rows: self.largest_rows.round() as u64,
+                runs: self.top_runs.max(1),
+                bias: if class.rows_bound() {
+                    errors.centre().exp()
+                } else {
+                    1.0
+                },
+            },
+        }
+    }
+
     /// Point prediction in seconds: the fitted law within the ladder. Beyond it, work on
     /// every row is the largest scale's median time grown as n·log n: the largest scale
     /// decides the extrapolation, since a law fitted through the small scales' fixed costs
@@ -529,15 +661,32 @@ impl Fit {
         self.physical_low(rows) * bias
     }
 
-    /// [`Fit::calibrated_interval`] with the shipped error model at this fit's distance.
+    /// [`Fit::calibrated_interval`] with the shipped profile-mode error model at this
+    /// fit's distance.
     pub fn estimate(&self, rows: f64, class: OperationClass) -> Interval {
-        self.calibrated_interval(rows, class, &self.shipped_errors(rows, class))
+        self.estimate_with(error_model(), rows, class)
+    }
+
+    /// [`Fit::calibrated_interval`] with `model` (an input mode's) at this fit's distance.
+    pub fn estimate_with(&self, model: &ErrorModel, rows: f64, class: OperationClass) -> Interval {
+        self.calibrated_interval(rows, class, &self.errors(model, rows, class))
     }
 
     /// The statement's distribution for a total: `interval` (the estimate, or a widened
     /// one) over this fit's floor.
     pub fn spread(&self, rows: f64, class: OperationClass, interval: Interval) -> Spread {
-        let floor = self.floor(rows, class, &self.shipped_errors(rows, class));
+        self.spread_with(error_model(), rows, class, interval)
+    }
+
+    /// [`Fit::spread`] with `model`'s errors.
+    pub fn spread_with(
+        &self,
+        model: &ErrorModel,
+        rows: f64,
+        class: OperationClass,
+        interval: Interval,
+    ) -> Spread {
+        let floor = self.floor(rows, class, &self.errors(model, rows, class));
         Spread {
             floor: floor.min(interval.seconds_low),
             interval,
@@ -545,8 +694,9 @@ impl Fit {
         }
     }
 
-    fn shipped_errors(&self, rows: f64, class: OperationClass) -> ErrorQuantiles {
-        error_model().quantiles(class, self.distance(rows))
+    /// `model`'s error quantiles for this class at this fit's distance to `rows`.
+    pub fn errors(&self, model: &ErrorModel, rows: f64, class: OperationClass) -> ErrorQuantiles {
+        model.quantiles(class, self.distance(rows))
     }
 
     /// Student t around the prediction with the prediction standard error

@@ -18,7 +18,7 @@ pub mod words;
 use crate::ddl::{Algorithm, LockLevel};
 use crate::experiment::{LadderSummary, Measurement};
 use crate::migration::Operation;
-use crate::model::{Interval, ModelKind};
+use crate::model::{Extrapolation, InputMode, Interval, ModelKind, ModelStatus};
 use crate::probe::Phase;
 use crate::text::trim_number;
 pub use crate::text::{human_bytes, human_seconds, short_rows};
@@ -58,6 +58,12 @@ pub struct Report {
     /// is already divided by it.
     #[serde(default = "one")]
     pub speed_factor: f64,
+    /// The sandbox-to-production hardware term in the intervals (absent: none was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardware: Option<HardwareTerm>,
+    /// The total without the hardware term (absent: none was added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_without_hardware: Option<Interval>,
     /// The cache state the statements ran in: "warm" (default) or "cold" (`--cache`).
     #[serde(default = "warm")]
     pub cache: String,
@@ -440,17 +446,75 @@ pub struct CurvePoint {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelReport {
+    /// The law fitted inside the ladder (a diagnostic; `extrapolation` says how the point
+    /// at production's rows was made).
     pub kind: ModelKind,
+    /// That law's leave-one-out error, without the calibration run (`calibration_rows`).
     pub loo_error: f64,
+    /// Rows of the calibration run the diagnostics left out (absent: none was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration_rows: Option<u64>,
+    /// How the point at production's rows was made (absent in reports made before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extrapolation: Option<Extrapolation>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EstimateReport {
     pub rows: u64,
     pub seconds_p50: f64,
+    /// The interval's ends, the hardware term included where `without_hardware` is given.
     pub seconds_low: f64,
     pub seconds_high: f64,
     pub interval: f64,
+    /// Which error model the interval came from (absent in reports made before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<IntervalSource>,
+    /// The interval before the hardware term was added (what the accuracy benchmark
+    /// judges); absent when none was (`--calibration`, `--speed-spread 1`, old reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub without_hardware: Option<Range>,
+}
+
+/// The error model an interval came from, as codes and numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntervalSource {
+    /// The input mode whose model it is: profile, schema_bytes, schema_rows.
+    pub model: InputMode,
+    /// measured, derived (from published figures) or unmeasured (another mode's stands in).
+    pub status: ModelStatus,
+    /// Production's rows over the largest measured scale.
+    pub distance: f64,
+    /// The farthest distance this kind of work was measured at in that model (beyond it
+    /// the interval widens by the documented rule).
+    pub measured_to: Option<f64>,
+    /// high / low of the interval without the hardware term.
+    pub width: f64,
+}
+
+/// Two ends of an interval, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Range {
+    pub seconds_low: f64,
+    pub seconds_high: f64,
+}
+
+/// Where the sandbox-to-production hardware term came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HardwareSource {
+    /// ddl-eta's documented prior (docs/accuracy.md, "Hardware").
+    Prior,
+    /// `--speed-spread`, the user's measured spread.
+    Stated,
+}
+
+/// The hardware term every interval on rows carries: production's speed over the
+/// sandbox's is within x/÷`ratio` nine times in ten.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HardwareTerm {
+    pub source: HardwareSource,
+    pub ratio: f64,
 }
 
 /// Output formats of `estimate`.

@@ -401,6 +401,8 @@ mod tests {
                 seconds_low: 15000.0,
                 seconds_high: 30000.0,
                 interval: 0.9,
+                source: None,
+                without_hardware: None,
             }),
             error_model: RouteErrorModel::None,
             fixed_seconds: Some(1.2),

@@ -50,6 +50,9 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(out, "{line}");
     }
     write_timeouts(&mut out, report);
+    if let Some(hardware) = &report.hardware {
+        let _ = writeln!(out, "{}", words::hardware(hardware));
+    }
     for warning in &report.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }
@@ -82,20 +85,31 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         .map(|m| format!("{} {}", short_rows(m.rows), human_seconds(m.seconds)))
         .collect();
     let _ = writeln!(out, "   measured: {}", measured.join(" | "));
+    write_model(out, s);
     let _ = writeln!(
         out,
-        "   model: {} (leave-one-out error {:.0}%)",
-        s.model.kind.as_str(),
-        s.model.loo_error * 100.0
-    );
-    let _ = writeln!(
-        out,
-        "   at {} rows: {}  ({percent:.0}%: {} .. {})",
+        "   at {} rows: {}  ({percent:.0}%: {} .. {}{})",
         group_digits(s.estimate.rows),
         human_seconds(s.estimate.seconds_p50),
         human_seconds(s.estimate.seconds_low),
-        human_seconds(s.estimate.seconds_high)
+        human_seconds(s.estimate.seconds_high),
+        if s.estimate.without_hardware.is_some() {
+            ", the hardware term included"
+        } else {
+            ""
+        }
     );
+    if let Some(range) = &s.estimate.without_hardware {
+        let _ = writeln!(
+            out,
+            "   without the hardware term: {} .. {}",
+            human_seconds(range.seconds_low),
+            human_seconds(range.seconds_high)
+        );
+    }
+    if let Some(source) = &s.estimate.source {
+        let _ = writeln!(out, "   {}", words::interval_source(source));
+    }
     let details = s.blocking.iter().flat_map(words::blocking);
     let details = details.chain(s.validation.iter().map(words::validation));
     for line in details.chain(super::route::lines(s)) {
@@ -105,6 +119,32 @@ fn write_statement(out: &mut String, s: &StatementReport, percent: f64) {
         let _ = writeln!(out, "   warning: {warning}");
     }
     out.push('\n');
+}
+
+/// The extrapolation as the headline (how the point at production's rows was made), the
+/// law fitted inside the ladder as its diagnostic; a report made before the extrapolation
+/// was kept shows the law alone, as it did.
+fn write_model(out: &mut String, s: &StatementReport) {
+    let law = s.model.kind.as_str();
+    let loo = s.model.loo_error * 100.0;
+    let Some(extrapolation) = &s.model.extrapolation else {
+        let _ = writeln!(out, "   model: {law} (leave-one-out error {loo:.0}%)");
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "   extrapolation: {}",
+        words::extrapolation(extrapolation, law)
+    );
+    let left_out = s
+        .model
+        .calibration_rows
+        .map(|rows| format!(", the {}-row calibration run left out", short_rows(rows)))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "   fit inside the ladder: {law}, leave-one-out error {loo:.0}%{left_out}"
+    );
 }
 
 fn write_summary(out: &mut String, report: &Report, percent: f64) {
@@ -164,6 +204,22 @@ fn write_summary(out: &mut String, report: &Report, percent: f64) {
         total_interval,
         "".into(),
     ]);
+    if let Some(total) = &report.total_without_hardware {
+        rows.push([
+            "".into(),
+            "without hardware".into(),
+            "".into(),
+            "".into(),
+            "".into(),
+            "".into(),
+            format!(
+                "{} .. {}",
+                human_seconds(total.seconds_low),
+                human_seconds(total.seconds_high)
+            ),
+            "".into(),
+        ]);
+    }
     let widths: Vec<usize> = (0..8)
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();

@@ -123,6 +123,7 @@ pub fn warning(w: &Warning) -> String {
             "poor fit: the {model} model's leave-one-out error is {:.0}%; timings were noisy or changed regime",
             loo_error * 100.0
         ),
+        Warning::RoughInterval { width, mode, distance } => rough_interval(*width, *mode, *distance),
         Warning::NoRule { server } => format!(
             "no rule covers this statement on {server}: production is assumed to do what the sandbox did"
         ),
@@ -299,5 +300,90 @@ fn older_example(server: &str, changes: &[super::StatementSeriesChange]) -> Stri
             format!("{flavor}:{head}.{:0width$}", n - 1, width = last.len())
         }
         _ => format!("{flavor}:{first}"),
+    }
+}
+
+/// The rough-interval warning: what would narrow it depends on what ddl-eta was given.
+fn rough_interval(width: f64, mode: crate::model::InputMode, distance: f64) -> String {
+    use crate::model::InputMode;
+    let advice = match mode {
+        InputMode::SchemaRows | InputMode::SchemaBytes => {
+            "give the table's bytes or a profile (--source or --profile)".to_string()
+        }
+        InputMode::Profile | InputMode::Source => format!(
+            "production is {distance:.0}x beyond the ladder: a larger --max-rows or --budget narrows it"
+        ),
+    };
+    format!("rough: the 90% interval is {width:.1}x wide; {advice}")
+}
+
+/// The input mode whose error model made an interval, in words.
+pub fn input_mode(mode: crate::model::InputMode) -> &'static str {
+    use crate::model::InputMode;
+    match mode {
+        InputMode::Profile | InputMode::Source => "profile (source) mode",
+        InputMode::SchemaBytes => "schema mode with the table's bytes",
+        InputMode::SchemaRows => "schema mode with a row count only",
+    }
+}
+
+/// Where an interval came from, in one line.
+pub fn interval_source(source: &super::IntervalSource) -> String {
+    use crate::model::ModelStatus;
+    let status = match source.status {
+        ModelStatus::Measured => "measured",
+        ModelStatus::Derived => "derived from the benchmark's published schema-mode figures, widened",
+        ModelStatus::Unmeasured => {
+            "unmeasured: rough (the row-count-only model stands in until the benchmark measures this mode)"
+        }
+    };
+    let reach = match source.measured_to {
+        Some(to) if source.distance > to * 1.25 => {
+            format!("; beyond the farthest measured distance ({to:.0}x) it widens as ln(distance)")
+        }
+        Some(to) => format!(" (measured to {to:.0}x)"),
+        None => String::new(),
+    };
+    format!(
+        "interval from: the {} error model ({status}) at {:.0}x{reach}",
+        input_mode(source.model),
+        source.distance
+    )
+}
+
+/// How the point at production's rows was made: "n·log n from the 2.9M-row runs, x0.94
+/// measured bias".
+pub fn extrapolation(e: &crate::model::Extrapolation, law: &str) -> String {
+    use crate::model::ExtrapolationRule;
+    let runs = if e.runs > 1 { "runs" } else { "run" };
+    let bias = if (e.bias - 1.0).abs() >= 0.005 {
+        format!(", x{:.2} measured bias", e.bias)
+    } else {
+        String::new()
+    };
+    match e.rule {
+        ExtrapolationRule::NlognFromLargest => format!(
+            "n·log n from the {}-row {runs}{bias}",
+            crate::text::short_rows(e.from_rows)
+        ),
+        ExtrapolationRule::WithinLadder => format!("within the ladder: the {law} law{bias}"),
+        ExtrapolationRule::Law => format!(
+            "the {law} law from the {}-row {runs} (metadata work)",
+            crate::text::short_rows(e.from_rows)
+        ),
+    }
+}
+
+/// The hardware term in one line.
+pub fn hardware(term: &super::HardwareTerm) -> String {
+    match term.source {
+        super::HardwareSource::Prior => format!(
+            "hardware: every interval on rows includes production's unknown speed against the sandbox's, x/÷{:.1} (a prior: docs/accuracy.md); --speed-spread or --calibration replaces it",
+            term.ratio
+        ),
+        super::HardwareSource::Stated => format!(
+            "hardware: every interval on rows includes --speed-spread's x/÷{:.2}",
+            term.ratio
+        ),
     }
 }
