@@ -462,17 +462,18 @@ fn build_report(
         );
         // The benchmark judges this one; the hardware term goes on top of it.
         let without_hardware = interval.clone();
-        let width = if without_hardware.seconds_low > 0.0 {
-            without_hardware.seconds_high / without_hardware.seconds_low
-        } else {
-            f64::INFINITY
-        };
+        // A zero low end has no finite ratio: JSON has no infinity, so it is None.
+        let width = (without_hardware.seconds_low > 0.0)
+            .then(|| without_hardware.seconds_high / without_hardware.seconds_low);
         let hardware = hardware.filter(|_| class.rows_bound());
         if let Some(term) = hardware {
             interval = interval.with_hardware(term.ratio);
         }
         let mut warnings = statement_warnings(&fit, result.target_rows, class, &errors);
-        if class.rows_bound() && width > ROUGH_WIDTH && interval.seconds_p50 >= NEGLIGIBLE_SECONDS {
+        if class.rows_bound()
+            && width.is_none_or(|w| w > ROUGH_WIDTH)
+            && interval.seconds_p50 >= NEGLIGIBLE_SECONDS
+        {
             warnings.push(Warning::RoughInterval {
                 width,
                 mode,
@@ -994,14 +995,14 @@ mod tests {
             status: model::ModelStatus::Derived,
             distance: 17.0,
             measured_to: Some(30.0),
-            width: 7.3,
+            width: Some(7.3),
         });
         statement.estimate.without_hardware = Some(Range {
             seconds_low: 100.0,
             seconds_high: 200.0,
         });
         let rough = Warning::RoughInterval {
-            width: 7.3,
+            width: Some(7.3),
             mode: InputMode::SchemaRows,
             distance: 17.0,
         };

@@ -68,7 +68,8 @@ pub enum Warning {
     /// The interval (without the hardware term) is wider than 4x: what would narrow it
     /// depends on the input mode.
     RoughInterval {
-        width: f64,
+        /// high / low; None when the low end is zero.
+        width: Option<f64>,
         mode: crate::model::InputMode,
         distance: f64,
     },

@@ -488,8 +488,9 @@ pub struct IntervalSource {
     /// The farthest distance this kind of work was measured at in that model (beyond it
     /// the interval widens by the documented rule).
     pub measured_to: Option<f64>,
-    /// high / low of the interval without the hardware term.
-    pub width: f64,
+    /// high / low of the interval without the hardware term; null when its low end is
+    /// zero (no finite ratio).
+    pub width: Option<f64>,
 }
 
 /// Two ends of an interval, in seconds.

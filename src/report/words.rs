@@ -304,7 +304,7 @@ fn older_example(server: &str, changes: &[super::StatementSeriesChange]) -> Stri
 }
 
 /// The rough-interval warning: what would narrow it depends on what ddl-eta was given.
-fn rough_interval(width: f64, mode: crate::model::InputMode, distance: f64) -> String {
+fn rough_interval(width: Option<f64>, mode: crate::model::InputMode, distance: f64) -> String {
     use crate::model::InputMode;
     let advice = match mode {
         InputMode::SchemaRows | InputMode::SchemaBytes => {
@@ -314,7 +314,10 @@ fn rough_interval(width: f64, mode: crate::model::InputMode, distance: f64) -> S
             "production is {distance:.0}x beyond the ladder: a larger --max-rows or --budget narrows it"
         ),
     };
-    format!("rough: the 90% interval is {width:.1}x wide; {advice}")
+    match width {
+        Some(width) => format!("rough: the 90% interval is {width:.1}x wide; {advice}"),
+        None => format!("rough: the 90% interval reaches down to zero; {advice}"),
+    }
 }
 
 /// The input mode whose error model made an interval, in words.
