@@ -85,8 +85,9 @@ pub enum DjangoCommand {
 pub struct DjangoSelectArgs {
     /// The command that runs the project's manage.py, as you would type it in a shell
     /// (`./manage.py lms --settings=lms.envs.production`). Repeatable: lms then cms, on
-    /// the same database; a migration both know is rendered once, by the first.
-    #[arg(long, value_name = "COMMAND", required = true)]
+    /// the same database; a migration both know is rendered once, by the first. Required
+    /// here or as `manage` in .ddl-eta.toml.
+    #[arg(long, value_name = "COMMAND")]
     pub manage: Vec<String>,
 
     /// Django's database alias to render against: production read-only, or a database
@@ -100,22 +101,7 @@ pub struct DjangoSelectArgs {
     pub since: Option<String>,
 }
 
-impl DjangoSelectArgs {
-    /// The selection: listed names, else --since, else what `migrate` would apply.
-    pub fn selection(&self, listed: &[PathBuf]) -> crate::django::Selection {
-        if !listed.is_empty() {
-            return crate::django::Selection::Listed(
-                listed.iter().map(|p| p.display().to_string()).collect(),
-            );
-        }
-        match &self.since {
-            Some(revision) => crate::django::Selection::Since(revision.clone()),
-            None => crate::django::Selection::Unapplied,
-        }
-    }
-}
-
-const DJANGO_NAMES: &str = "Migrations as APP:NAME (courses:0003, a unique prefix of the name is enough), run in the order the migration graph gives. Without them: the unapplied migrations, in `migrate --plan` order (or --since).";
+const DJANGO_NAMES: &str = "Migrations as APP:NAME (courses:0003, a unique prefix of the name is enough), or as their .py files (what a pre-commit hook passes), run in the order the migration graph gives. Without them: the unapplied migrations, in `migrate --plan` order (or --since).";
 
 #[derive(Debug, Args)]
 #[command(mut_arg("migrations", |a| a.required(false).value_name("APP:NAME").help(DJANGO_NAMES)))]

@@ -3,7 +3,9 @@
 //! merged under the command line: a flag given on the command line (or through its
 //! environment variable) always wins over the file. docs/config.md lists every key.
 
-use crate::cli::{Cli, Command, EstimateArgs, LintArgs, SandboxKind};
+use crate::cli::{
+    Cli, Command, DjangoCommand, DjangoSelectArgs, EstimateArgs, LintArgs, SandboxKind,
+};
 use anyhow::{anyhow, Context as _, Result};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, ValueEnum};
@@ -278,6 +280,21 @@ pub fn configure(mut cli: Cli, matches: &ArgMatches, cwd: &Path) -> Result<Cli, 
         match &mut cli.command {
             Command::Estimate(args) => apply_estimate(args, config, sub).map_err(Usage::Config)?,
             Command::Lint(args) => apply_lint(args, config, sub).map_err(Usage::Config)?,
+            Command::Django(django) => {
+                // `django estimate|lint`: the sub-sub-command's matches hold every flag.
+                let sub = sub.subcommand().map_or(sub, |(_, m)| m);
+                match &mut django.command {
+                    DjangoCommand::Estimate(args) => {
+                        apply_django(&mut args.select, config, sub);
+                        apply_estimate(&mut args.estimate, config, sub)
+                    }
+                    DjangoCommand::Lint(args) => {
+                        apply_django(&mut args.select, config, sub);
+                        apply_lint(&mut args.lint, config, sub)
+                    }
+                }
+                .map_err(Usage::Config)?
+            }
             _ => {}
         }
     }
@@ -289,6 +306,13 @@ pub fn configure(mut cli: Cli, matches: &ArgMatches, cwd: &Path) -> Result<Cli, 
         Command::Lint(args) => {
             stdin_named(&args.migrations, args.stdin_filepath.as_deref()).map_err(Usage::Clap)?
         }
+        Command::Django(django) => match &django.command {
+            DjangoCommand::Estimate(args) => {
+                require_manage(&args.select).map_err(Usage::Clap)?;
+                require_tables(&args.estimate).map_err(Usage::Clap)?;
+            }
+            DjangoCommand::Lint(args) => require_manage(&args.select).map_err(Usage::Clap)?,
+        },
         _ => {}
     }
     cli.settings = config;
@@ -306,6 +330,20 @@ pub fn require_tables(args: &EstimateArgs) -> Result<(), clap::Error> {
         format!(
             "estimate needs production's tables: --schema FILE, --source URL or --profile FILE \
              (or schema, source or profile in {FILE_NAME})"
+        ),
+    ))
+}
+
+/// `django` needs the project's manage command, from a flag or the file.
+pub fn require_manage(select: &DjangoSelectArgs) -> Result<(), clap::Error> {
+    if !select.manage.is_empty() {
+        return Ok(());
+    }
+    Err(Cli::command().error(
+        clap::error::ErrorKind::MissingRequiredArgument,
+        format!(
+            "django needs the project's manage command: --manage \"./manage.py lms\" \
+             (or manage = [\"./manage.py lms\"] in {FILE_NAME})"
         ),
     ))
 }
@@ -376,6 +414,19 @@ pub fn apply_lint(args: &mut LintArgs, config: &Config, m: &ArgMatches) -> Resul
     merge_option(m, "schema", &mut args.schema, config.schema.as_ref());
     merge(m, "allow", &mut args.allow, config.allow.as_ref());
     Ok(())
+}
+
+/// Django's manage commands and database alias; the flags replace the file's list.
+fn apply_django(select: &mut DjangoSelectArgs, config: &Config, m: &ArgMatches) {
+    if !config.manage.is_empty() && !given(m, "manage") {
+        select.manage = config.manage.clone();
+    }
+    merge(
+        m,
+        "database",
+        &mut select.database,
+        config.database.as_ref(),
+    );
 }
 
 pub fn apply_estimate(args: &mut EstimateArgs, config: &Config, m: &ArgMatches) -> Result<()> {
@@ -464,6 +515,18 @@ pub fn apply_estimate(args: &mut EstimateArgs, config: &Config, m: &ArgMatches) 
         "max_distance",
         &mut args.gate.max_distance,
         gates.max_distance.as_ref(),
+    );
+    merge_option(
+        m,
+        "max_total",
+        &mut args.gate.max_total,
+        gates.max_total.as_ref(),
+    );
+    merge_option(
+        m,
+        "untimed_allowance",
+        &mut args.gate.untimed_allowance,
+        config.untimed_allowance.as_ref(),
     );
     Ok(())
 }

@@ -387,6 +387,32 @@ async fn listed_and_since_selections_and_bad_input_in_one_line() {
         .collect();
     assert!(codes.contains(&"DE012"), "{codes:?}");
 
+    // The pre-commit hook: `manage` from the repository's config, the changed .py files
+    // appended by pre-commit, no flag at all.
+    std::fs::write(
+        repo.join(".ddl-eta.toml"),
+        format!("manage = [{:?}]\n", lms),
+    )
+    .expect("write the config");
+    let mut hook = scratch.command();
+    release.env(&mut hook);
+    let hook = hook
+        .current_dir(&repo)
+        .args([
+            "django",
+            "lint",
+            "courses/migrations/0004_alter_enrollment_mode.py",
+        ])
+        .output()
+        .expect("run ddl-eta");
+    assert!(hook.status.success(), "{}", stderr(&hook));
+    let text = stdout(&hook);
+    assert!(
+        text.contains("courses/migrations/0004_alter_enrollment_mode.py"),
+        "{text}"
+    );
+    assert!(!text.contains("0005_fill_enrollment_level"), "{text}");
+
     // A later migration altering a table an earlier unapplied one creates: Django cannot
     // render it (the schema editor looks for the table), and says why.
     let unrendered = scratch.dir.join("unrendered");

@@ -547,3 +547,29 @@ fn compare_renders_the_saved_reports() {
         assert_snapshot(&name, &stdout(&output));
     }
 }
+
+#[test]
+fn report_junit_fails_the_cases_its_gates_fire_on() {
+    let scratch = Scratch::new("report_junit");
+    let saved = fixture("report_0019.json");
+    let output = scratch.run(&[
+        "report",
+        &saved,
+        "--format",
+        "junit",
+        "--max-duration",
+        "1ms",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let xml = stdout(&output);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("fixture")).expect("JSON");
+    let statements = report["statements"].as_array().map_or(0, Vec::len);
+    assert!(statements > 1);
+    // Every statement of the saved report is over 1 ms; the whole-migration case passes.
+    assert_eq!(xml.matches("<testcase").count(), statements + 1, "{xml}");
+    assert_eq!(xml.matches("<failure").count(), statements, "{xml}");
+    let open = scratch.run(&["report", &saved, "--format", "junit"]);
+    assert!(open.status.success(), "{}", stderr(&open));
+    assert_eq!(stdout(&open).matches("<failure").count(), 0);
+}

@@ -8,25 +8,29 @@ use crate::django::{self, Request};
 use crate::lint;
 use crate::output::{self, write_output};
 use crate::progress::Progress;
-use crate::report::{self, gate};
 use anyhow::Result;
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-pub async fn run(args: &DjangoArgs) -> Result<ExitCode> {
+/// `config`: the .ddl-eta.toml that applied, recorded in the report's provenance.
+pub async fn run(args: &DjangoArgs, config: Option<&Path>) -> Result<ExitCode> {
     match &args.command {
-        DjangoCommand::Estimate(args) => estimate(args).await,
+        DjangoCommand::Estimate(args) => estimate(args, config).await,
         DjangoCommand::Lint(args) => lint(args).await,
     }
 }
 
-async fn estimate(args: &DjangoEstimateArgs) -> Result<ExitCode> {
+async fn estimate(args: &DjangoEstimateArgs, config: Option<&Path>) -> Result<ExitCode> {
     let started = Instant::now();
     let progress = Progress::new(args.estimate.quiet);
     let request = Request {
         manage: &args.select.manage,
         database: &args.select.database,
-        selection: args.select.selection(&args.estimate.migrations),
+        selection: django::Selection::from_args(
+            &args.estimate.migrations,
+            args.select.since.as_deref(),
+        )?,
     };
     let rendered = django::render(&request, &progress).await?;
     progress.finish();
@@ -37,19 +41,13 @@ async fn estimate(args: &DjangoEstimateArgs) -> Result<ExitCode> {
     let mut report =
         crate::estimate::run_migration(&args.estimate, rendered.migration, started).await?;
     report.release = Some(rendered.release);
-    write_output(
-        &report::render(&report, args.estimate.format),
+    super::estimate::record_provenance(&mut report, &args.estimate, config);
+    super::write_and_gate(
+        &report,
+        args.estimate.format,
         args.estimate.output.as_deref(),
-    )?;
-    let fired = gate::check(&report, &args.estimate.gate.gates());
-    for line in &fired {
-        output::say(&format!("gate: {line}"));
-    }
-    Ok(if fired.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(GATE)
-    })
+        &args.estimate.gate.gates(),
+    )
 }
 
 async fn lint(args: &DjangoLintArgs) -> Result<ExitCode> {
@@ -57,7 +55,10 @@ async fn lint(args: &DjangoLintArgs) -> Result<ExitCode> {
     let request = Request {
         manage: &args.select.manage,
         database: &args.select.database,
-        selection: args.select.selection(&args.lint.migrations),
+        selection: django::Selection::from_args(
+            &args.lint.migrations,
+            args.select.since.as_deref(),
+        )?,
     };
     let rendered = django::render(&request, &progress).await?;
     progress.finish();

@@ -1,11 +1,9 @@
 //! `ddl-eta estimate`: the report in the asked format, then the CI gates (exit 3 when
 //! one fires; the report is printed either way).
 
-use super::GATE;
 use crate::cli::{EstimateArgs, SandboxKind};
-use crate::output::{self, write_output};
 use crate::report::provenance::Provenance;
-use crate::report::{self, gate};
+use crate::report::Report;
 use anyhow::Result;
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,6 +11,17 @@ use std::process::ExitCode;
 /// `config`: the .ddl-eta.toml that applied, recorded in the report's provenance.
 pub async fn run(args: &EstimateArgs, config: Option<&Path>) -> Result<ExitCode> {
     let mut report = crate::estimate::run(args).await?;
+    record_provenance(&mut report, args, config);
+    super::write_and_gate(
+        &report,
+        args.format,
+        args.output.as_deref(),
+        &args.gate.gates(),
+    )
+}
+
+/// ddl-eta's version, the machine and the command line, in the report.
+pub fn record_provenance(report: &mut Report, args: &EstimateArgs, config: Option<&Path>) {
     // The disk is the one under a local sandbox's data; another machine's is not known.
     let local = args.sandbox.sandbox == SandboxKind::Local && args.sandbox.sandbox_url.is_none();
     let data_dir = args
@@ -24,19 +33,4 @@ pub async fn run(args: &EstimateArgs, config: Option<&Path>) -> Result<ExitCode>
         local.then_some(data_dir.as_path()),
         config,
     ));
-    let text = match args.format {
-        // The test cases show which gates fire, so they are rendered with them.
-        report::Format::Junit => report::junit::render(&report, &args.gate.gates()),
-        format => report::render(&report, format),
-    };
-    write_output(&text, args.output.as_deref())?;
-    let fired = gate::check(&report, &args.gate.gates());
-    for line in &fired {
-        output::say(&format!("gate: {line}"));
-    }
-    Ok(if fired.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(GATE)
-    })
 }

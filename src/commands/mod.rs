@@ -32,8 +32,36 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
         Command::Profile(args) => profile::run(args).await,
         Command::Watch(args) => watch::run(args).await,
         Command::Calibrate(args) => calibrate::run(args),
-        Command::Django(args) => django::run(args).await,
+        Command::Django(args) => {
+            django::run(args, cli.settings.as_ref().map(|c| c.path.as_path())).await
+        }
     }
+}
+
+/// Writes the report in its format, then checks the gates on its numbers: one `gate:` line
+/// each on stderr, and exit 3 when one fired (the report is written either way). JUnit
+/// shows the gates as failing cases, so it is rendered with them.
+fn write_and_gate(
+    report: &crate::report::Report,
+    format: crate::report::Format,
+    output: Option<&std::path::Path>,
+    gates: &crate::report::gate::Gates,
+) -> Result<ExitCode> {
+    use crate::report::{self, gate, Format};
+    let text = match format {
+        Format::Junit => report::junit::render(report, gates),
+        format => report::render(report, format),
+    };
+    crate::output::write_output(&text, output)?;
+    let fired = gate::check(report, gates);
+    for line in &fired {
+        crate::output::say(&format!("gate: {line}"));
+    }
+    Ok(if fired.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(GATE)
+    })
 }
 
 /// Passwords that must never be printed: those in the URLs, the password file's and

@@ -2,10 +2,7 @@
 //! estimate's gates checked again on its numbers (exit 3 when one fires), so a later CI
 //! stage can gate on what an earlier one measured.
 
-use super::GATE;
 use crate::cli::ReportArgs;
-use crate::output::{self, write_output};
-use crate::report::{self, gate};
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -14,14 +11,10 @@ pub fn run(args: &ReportArgs) -> Result<ExitCode> {
     if let Some(allowance) = args.gate.untimed_allowance {
         saved.untimed_allowance_seconds = Some(allowance.as_secs_f64());
     }
-    write_output(&report::render(&saved, args.format), args.output.as_deref())?;
-    let fired = gate::check(&saved, &args.gate.gates());
-    for line in &fired {
-        output::say(&format!("gate: {line}"));
-    }
-    Ok(if fired.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(GATE)
-    })
+    super::write_and_gate(
+        &saved,
+        args.format,
+        args.output.as_deref(),
+        &args.gate.gates(),
+    )
 }

@@ -24,6 +24,37 @@ pub enum Selection {
     Since(String),
     /// `app:migration` names (a unique prefix of the name is enough).
     Listed(Vec<String>),
+    /// Migration .py files by path, as a pre-commit hook passes the files a commit
+    /// changes; a file that is no migration of the project is left out.
+    Files(Vec<PathBuf>),
+}
+
+impl Selection {
+    /// The selection the arguments make: `APP:NAME` names, or .py paths (not both), else
+    /// `--since`, else what `migrate` would apply.
+    pub fn from_args(listed: &[PathBuf], since: Option<&str>) -> Result<Selection> {
+        let is_path = |p: &&PathBuf| p.extension().is_some_and(|e| e == "py");
+        let paths: Vec<PathBuf> = listed.iter().filter(is_path).cloned().collect();
+        if !paths.is_empty() {
+            if let Some(name) = listed.iter().find(|p| !is_path(p)) {
+                bail!(
+                    "{} is a migration name and {} a file: give APP:NAME names or .py files, not both",
+                    name.display(),
+                    paths[0].display()
+                );
+            }
+            return Ok(Selection::Files(paths));
+        }
+        if !listed.is_empty() {
+            return Ok(Selection::Listed(
+                listed.iter().map(|p| p.display().to_string()).collect(),
+            ));
+        }
+        Ok(match since {
+            Some(revision) => Selection::Since(revision.to_string()),
+            None => Selection::Unapplied,
+        })
+    }
 }
 
 /// What to render, and with what.
@@ -90,6 +121,7 @@ pub async fn render(request: &Request<'_>, progress: &Progress) -> Result<Render
         Selection::Unapplied => ("unapplied", Vec::new()),
         Selection::Since(revision) => ("files", added_since(revision).await?),
         Selection::Listed(names) => ("listed", names.clone()),
+        Selection::Files(paths) => ("files", absolute(paths)?),
     };
     let mut rendered: Vec<(usize, HelperMigration)> = Vec::new();
     let mut unknown: Option<Vec<Unknown>> = None;
@@ -169,6 +201,7 @@ fn assemble(request: &Request<'_>, rendered: Vec<(usize, HelperMigration)>) -> R
         Selection::Unapplied => ("unapplied", None),
         Selection::Since(revision) => ("since", Some(revision.clone())),
         Selection::Listed(_) => ("listed", None),
+        Selection::Files(_) => ("files", None),
     };
     Rendered {
         migration: Migration { statements },
@@ -305,6 +338,19 @@ async fn added_since(revision: &str) -> Result<Vec<String>> {
         .map(|p| top.join(p).display().to_string())
         .filter(|p| seen.insert(p.clone()))
         .collect())
+}
+
+/// The paths as Django's process will compare them (it runs in the same directory, but
+/// compares real paths).
+fn absolute(paths: &[PathBuf]) -> Result<Vec<String>> {
+    paths
+        .iter()
+        .map(|p| {
+            std::path::absolute(p)
+                .map(|a| a.display().to_string())
+                .with_context(|| format!("{}: cannot make the path absolute", p.display()))
+        })
+        .collect()
 }
 
 fn is_migration_file(path: &Path) -> bool {

@@ -8,27 +8,11 @@ use super::{human_seconds, Report};
 use crate::junit::{self, Case, Failure};
 
 pub fn render(report: &Report, gates: &Gates) -> String {
-    // The gates' own check, run on one statement at a time, so each case says which
-    // gates fired on its statement; the whole-migration gates run once, on no statement.
-    let per_statement = Gates {
-        max_duration: gates.max_duration,
-        max_write_block: gates.max_write_block,
-        ..Gates::default()
-    };
-    let whole = Gates {
-        max_duration: None,
-        max_write_block: None,
-        ..gates.clone()
-    };
     let mut cases: Vec<Case> = report
         .statements
         .iter()
         .map(|s| {
-            let alone = Report {
-                statements: vec![s.clone()],
-                ..report.clone()
-            };
-            let fired = gate::check(&alone, &per_statement);
+            let fired = gate::check_statement(s, gates);
             let e = &s.estimate;
             let mut output = vec![format!(
                 "{} to {} (p50 {}) at {} rows",
@@ -54,11 +38,7 @@ pub fn render(report: &Report, gates: &Gates) -> String {
             }
         })
         .collect();
-    let no_statements = Report {
-        statements: Vec::new(),
-        ..report.clone()
-    };
-    let fired = gate::check(&no_statements, &whole);
+    let fired = gate::check_whole(report, gates);
     cases.push(Case {
         classname: "ddl-eta estimate".to_string(),
         name: "the whole migration".to_string(),
