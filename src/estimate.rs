@@ -1039,4 +1039,37 @@ mod tests {
     fn old_reports_without_a_speed_factor_read_as_one() {
         assert_eq!(saved_report().speed_factor, 1.0);
     }
+
+    #[test]
+    fn a_report_with_an_interval_down_to_zero_reads_back() {
+        // JSON has no infinity: a width that were infinite would be written as null and
+        // the saved report refused by `report` and `compare`.
+        let mut report = saved_report();
+        let rough = Warning::RoughInterval {
+            width: None,
+            mode: InputMode::SchemaRows,
+            distance: 3.0,
+        };
+        let statement = &mut report.statements[0];
+        statement.estimate.seconds_low = 0.0;
+        statement.estimate.source = Some(IntervalSource {
+            model: InputMode::SchemaRows,
+            status: model::ModelStatus::Measured,
+            distance: 3.0,
+            measured_to: None,
+            width: None,
+        });
+        statement.warnings.push(words::warning(&rough));
+        statement.warning_codes.push(rough);
+        let json = serde_json::to_string(&report).expect("serializes");
+        let back: Report = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(
+            back.statements[0].estimate.source,
+            report.statements[0].estimate.source
+        );
+        assert!(back.statements[0]
+            .warnings
+            .last()
+            .is_some_and(|w| w.contains("down to zero")));
+    }
 }
