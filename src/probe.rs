@@ -609,12 +609,6 @@ fn phase_of(a: f64, b: f64, run: f64) -> Phase {
     }
 }
 
-/// The fraction of the run during which the intervals' kind was blocked, for runs long
-/// enough to tell; None for shorter ones.
-pub fn blocked_fraction(blocked_seconds: f64, run_seconds: f64) -> Option<f64> {
-    (run_seconds >= THROUGHOUT_MIN_SECONDS).then(|| (blocked_seconds / run_seconds).min(1.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -684,7 +678,5 @@ mod tests {
     #[test]
     fn short_runs_never_claim_throughout() {
         assert_eq!(phase_of(0.0, 0.06, 0.02), Phase::Start);
-        assert_eq!(blocked_fraction(0.06, 0.02), None);
-        assert_eq!(blocked_fraction(1.0, 2.0), Some(0.5));
     }
 }
