@@ -639,7 +639,7 @@ impl<'a> Lab<'a> {
             return Ok(None);
         };
         let started = Instant::now();
-        sqlx::raw_sql(&format!("ALTER TABLE `{}` FORCE", table.replace('`', "``")))
+        sqlx::raw_sql(&format!("ALTER TABLE {} FORCE", crate::quote::ident(table)))
             .execute(&mut *conn)
             .await
             .with_context(|| format!("rebuilding {table} to time a table rebuild"))?;

@@ -22,6 +22,7 @@ pub mod output;
 pub mod probe;
 pub mod profile;
 pub mod progress;
+pub mod quote;
 pub mod report;
 pub mod sandbox;
 pub mod seed;

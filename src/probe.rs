@@ -2,6 +2,7 @@
 //! on its own connections beside each timed statement, so the report can say what the
 //! statement blocked, for how long, and where in its run. Knows nothing of what runs.
 
+use crate::quote::{ident, literal};
 use crate::sandbox::Sandbox;
 use crate::seed::{self, SeedContext, TableShape};
 use crate::server::ServerInfo;
@@ -174,7 +175,7 @@ impl Queries {
         match &self.keys {
             Keys::Counter { column, rows } => {
                 let id = rng.gen_range(1..=(*rows).max(1));
-                (format!("`{column}` = {id}"), "")
+                (format!("{} = {id}", ident(column)), "")
             }
             Keys::Sampled(keys) if !keys.is_empty() => {
                 (keys[rng.gen_range(0..keys.len())].clone(), "")
@@ -184,17 +185,17 @@ impl Queries {
     }
 
     fn sql(&self, kind: QueryKind, rng: &mut StdRng, next_seq: &mut u64) -> String {
-        let table = &self.table;
+        let table = ident(&self.table);
         match kind {
             QueryKind::Read => {
                 let (key, limit) = self.key(rng);
-                format!("SELECT * FROM `{table}` WHERE {key}{limit}")
+                format!("SELECT * FROM {table} WHERE {key}{limit}")
             }
             QueryKind::Update => {
                 let (key, limit) = self.key(rng);
                 let seq: u32 = rng.gen();
                 let set = self.update_set.replace("{seq}", &seq.to_string());
-                format!("UPDATE `{table}` SET {set} WHERE {key}{limit}")
+                format!("UPDATE {table} SET {set} WHERE {key}{limit}")
             }
             QueryKind::Insert => match &self.insert_template {
                 Some(template) => {
@@ -249,12 +250,18 @@ async fn sample_keys(conn: &mut MySqlConnection, shape: &TableShape) -> Result<V
     let parts: Vec<String> = shape
         .primary_key
         .iter()
-        .map(|c| format!("CONCAT('`{c}` = ', QUOTE(`{c}`))"))
+        .map(|c| {
+            let column = ident(c);
+            format!(
+                "CONCAT({}, QUOTE({column}))",
+                literal(&format!("{column} = "))
+            )
+        })
         .collect();
     let sql = format!(
-        "SELECT CAST(CONCAT_WS(' AND ', {}) AS CHAR) FROM `{}` LIMIT {SAMPLED_KEYS}",
+        "SELECT CAST(CONCAT_WS(' AND ', {}) AS CHAR) FROM {} LIMIT {SAMPLED_KEYS}",
         parts.join(", "),
-        shape.name
+        ident(&shape.name)
     );
     let rows = sqlx::raw_sql(&sql)
         .fetch_all(&mut *conn)
@@ -282,12 +289,13 @@ fn update_set(shape: &TableShape, context: &SeedContext) -> Result<String> {
     else {
         // Every column is part of a key: touch the key's first column with itself.
         let first = shape.primary_key.first().map_or("1", |c| c.as_str());
-        return Ok(format!("`{first}` = `{first}`"));
+        let first = ident(first);
+        return Ok(format!("{first} = {first}"));
     };
     let expression = seed::column_expression(shape, column, salt, context)?;
     Ok(format!(
-        "`{}` = (SELECT {expression} FROM (SELECT {{seq}} AS seq) AS g)",
-        column.name
+        "{} = (SELECT {expression} FROM (SELECT {{seq}} AS seq) AS g)",
+        ident(&column.name)
     ))
 }
 

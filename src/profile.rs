@@ -619,7 +619,8 @@ impl std::str::FromStr for SizeArg {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let (table, size) = match text.split_once('=') {
+        // The last `=`: a table name may hold one, a size never does.
+        let (table, size) = match text.rsplit_once('=') {
             Some((table, size)) => (Some(table.trim().to_string()), size),
             None => (None, text),
         };
@@ -800,7 +801,8 @@ impl std::str::FromStr for RowsArg {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let (table, count) = match text.split_once('=') {
+        // The last `=`: a table name may hold one, a count never does.
+        let (table, count) = match text.rsplit_once('=') {
             Some((table, count)) => (Some(table.trim().to_string()), count),
             None => (None, text),
         };

@@ -3,9 +3,10 @@
 //! what the source's profile knows beyond row counts go into the report.
 
 use crate::profile::{Profile, ServerSettings, SourceMeta};
+use crate::quote;
 use crate::sandbox::url;
 use crate::server::{self, ServerIdentity};
-use crate::source::{quote_literal, refuse_same_server, settings_from_rows};
+use crate::source::{refuse_same_server, settings_from_rows};
 use crate::warning::Warning;
 use anyhow::{Context, Result};
 use std::time::Duration;
@@ -30,7 +31,7 @@ pub async fn sandbox_settings(sandbox: &crate::sandbox::Sandbox) -> Option<Serve
     let mut conn = sandbox.connect().await.ok()?;
     let names: Vec<String> = ServerSettings::NAMES
         .iter()
-        .map(|n| quote_literal(n))
+        .map(|n| quote::literal(n))
         .collect();
     let rows = sqlx::raw_sql(&format!(
         "SHOW GLOBAL VARIABLES WHERE Variable_name IN ({})",

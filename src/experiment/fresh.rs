@@ -4,6 +4,7 @@
 //! every run copies the first rows of the base tables with `INSERT … SELECT`.
 
 use super::{CopiedTable, FreshMethod, Lab};
+use crate::quote::ident;
 use crate::sandbox::buffer_pool;
 use crate::sandbox::clone::{self, Refusal};
 use crate::seed::tables::{
@@ -142,8 +143,8 @@ impl Lab<'_> {
                 continue;
             }
             let sql = format!(
-                "ALTER TABLE `{}` {}",
-                base_name(i),
+                "ALTER TABLE {} {}",
+                ident(&base_name(i)),
                 self.index_clauses[i].join(", ")
             );
             sqlx::raw_sql(&sql)
@@ -174,11 +175,11 @@ impl Lab<'_> {
             let drops: Vec<String> = self.shapes[i]
                 .secondary_indexes
                 .iter()
-                .map(|index| format!("DROP INDEX `{index}`"))
+                .map(|index| format!("DROP INDEX {}", ident(index)))
                 .collect();
             sqlx::raw_sql(&format!(
-                "ALTER TABLE `{}` {}",
-                base_name(i),
+                "ALTER TABLE {} {}",
+                ident(&base_name(i)),
                 drops.join(", ")
             ))
             .execute(&mut self.loader)

@@ -4,6 +4,7 @@
 use super::Lab;
 use crate::migration::Statement;
 use crate::probe::{MeasuredBlocking, ProbeTarget, RunningProbe};
+use crate::quote::ident;
 use crate::warning::Warning;
 use std::time::Instant;
 
@@ -96,7 +97,11 @@ impl Lab<'_> {
         else {
             return;
         };
-        let sql = format!("DELETE FROM `{name}` WHERE `{counter}` > {seeded}");
+        let sql = format!(
+            "DELETE FROM {} WHERE {} > {seeded}",
+            ident(&name),
+            ident(counter)
+        );
         // A table the statement dropped or renamed has nothing left to clean.
         let _ = sqlx::raw_sql(&sql).execute(&mut self.loader).await;
     }

@@ -191,6 +191,11 @@ pub enum PtOscNeed {
     RenamesColumn { column: String },
     /// DROP PRIMARY KEY: `--check-alter` refuses, and the triggers need another unique key.
     DropsPrimaryKey,
+    /// A name pt-osc cannot take (tried with percona-toolkit 3.5): a table name outside
+    /// ASCII fails its existence check (it compares the server's decoded name with the
+    /// command line's bytes), a comma or `=` splits its DSN, and a backtick in a column
+    /// name cuts the name short in its triggers. Refuses.
+    UnusableName { name: String },
 }
 
 impl PtOscNeed {
@@ -199,6 +204,7 @@ impl PtOscNeed {
         matches!(
             self,
             PtOscNeed::NoUniqueKey
+                | PtOscNeed::UnusableName { .. }
                 | PtOscNeed::NewUniqueIndex { .. }
                 | PtOscNeed::RenamesColumn { .. }
                 | PtOscNeed::DropsPrimaryKey
@@ -214,7 +220,9 @@ impl PtOscNeed {
             PtOscNeed::ReferencedByForeignKeys { .. } => &["--alter-foreign-keys-method", "auto"],
             PtOscNeed::NewUniqueIndex { .. } => &["--no-check-unique-key-change"],
             PtOscNeed::RenamesColumn { .. } | PtOscNeed::DropsPrimaryKey => &["--no-check-alter"],
-            PtOscNeed::NoUniqueKey | PtOscNeed::OwnForeignKeys => &[],
+            PtOscNeed::NoUniqueKey | PtOscNeed::OwnForeignKeys | PtOscNeed::UnusableName { .. } => {
+                &[]
+            }
         }
     }
 }
@@ -237,6 +245,8 @@ pub struct TableFacts {
     pub has_foreign_keys: bool,
     /// A primary key, or a unique key on NOT NULL columns.
     pub has_unique_key: bool,
+    /// The table's or a column's name, where pt-osc cannot take it.
+    pub unusable_name: Option<String>,
 }
 
 impl TableFacts {
@@ -267,13 +277,30 @@ impl TableFacts {
             .map(|s| s.name.clone())
             .collect();
         referenced_by.sort();
+        let unusable_name = std::iter::once(&shape.name)
+            .filter(|name| !pt_osc_takes_table_name(name))
+            .chain(
+                shape
+                    .columns
+                    .iter()
+                    .map(|c| &c.name)
+                    .filter(|n| n.contains('`')),
+            )
+            .next()
+            .cloned();
         TableFacts {
             triggers,
             referenced_by,
             has_foreign_keys: !shape.foreign_keys.is_empty(),
             has_unique_key,
+            unusable_name,
         }
     }
+}
+
+/// Whether pt-osc finds a table of this name (see `PtOscNeed::UnusableName`).
+fn pt_osc_takes_table_name(name: &str) -> bool {
+    name.is_ascii() && !name.contains([',', '='])
 }
 
 /// Everything pt-osc needs or refuses for `statement` on a table with `facts`, in a stable
@@ -289,6 +316,13 @@ pub fn needs(statement: &Statement, facts: &TableFacts) -> Vec<PtOscNeed> {
     let mut out = Vec::new();
     if !facts.has_unique_key && !adds_pk {
         out.push(PtOscNeed::NoUniqueKey);
+    }
+    let new_column = clauses
+        .iter()
+        .filter_map(|c| c.column.as_ref())
+        .find(|name| name.contains('`'));
+    if let Some(name) = facts.unusable_name.as_ref().or(new_column) {
+        out.push(PtOscNeed::UnusableName { name: name.clone() });
     }
     if facts.triggers > 0 {
         out.push(PtOscNeed::Triggers {
@@ -494,6 +528,24 @@ mod tests {
             gh_ost_blockers(&facts),
             vec![GhOstBlocker::ForeignKeys, GhOstBlocker::Triggers]
         );
+    }
+
+    #[test]
+    fn names_pt_osc_cannot_take_are_refused_with_the_name() {
+        let add = statement("ALTER TABLE t ADD COLUMN `a``b` int NULL");
+        assert_eq!(
+            needs(&add, &keyed()),
+            vec![PtOscNeed::UnusableName { name: "a`b".into() }]
+        );
+        let facts = TableFacts {
+            unusable_name: Some("tablé".into()),
+            ..keyed()
+        };
+        let found = needs(&statement("ALTER TABLE `tablé` FORCE"), &facts);
+        assert!(found.iter().all(PtOscNeed::refuses), "{found:?}");
+        assert!(pt_osc_takes_table_name("tick`s x"));
+        assert!(!pt_osc_takes_table_name("a,b"));
+        assert!(!pt_osc_takes_table_name("ä"));
     }
 
     #[test]

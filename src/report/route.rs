@@ -277,6 +277,9 @@ pub fn need_words(need: &PtOscNeed) -> String {
         PtOscNeed::RenamesColumn { column } => format!(
             "refuses as printed: renaming column {column} can lose its data in the copy (--check-alter); check with --dry-run, then add --no-check-alter"
         ),
+        PtOscNeed::UnusableName { name } => format!(
+            "refuses: pt-osc cannot take the name {name} (a table name outside ASCII or with a comma or =, a column name with a backtick); rename it first, or run the statement natively"
+        ),
         PtOscNeed::DropsPrimaryKey => "refuses as printed: DROP PRIMARY KEY (--check-alter); the triggers need another unique key, then --no-check-alter".to_string(),
     }
 }

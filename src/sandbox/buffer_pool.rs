@@ -2,6 +2,7 @@
 //! regime (whether an index build sorts in memory or spills), or emptied so a statement
 //! starts with a cold cache.
 
+use crate::quote::ident;
 use anyhow::{Context, Result};
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
@@ -83,17 +84,16 @@ pub async fn warm(
     };
     let Some((second, key, mid)) = halves else {
         // USE INDEX (): no secondary index, so the scan reads the clustered one.
-        let sql = format!("SELECT COUNT(*) FROM `{table}` USE INDEX ()");
+        let sql = format!("SELECT COUNT(*) FROM {} USE INDEX ()", ident(table));
         sqlx::raw_sql(&sql)
             .fetch_all(first)
             .await
             .with_context(context)?;
         return Ok(());
     };
-    let low =
-        format!("SELECT COUNT(*) FROM `{table}` FORCE INDEX (PRIMARY) WHERE `{key}` <= {mid}");
-    let high =
-        format!("SELECT COUNT(*) FROM `{table}` FORCE INDEX (PRIMARY) WHERE `{key}` > {mid}");
+    let (table, key) = (ident(table), ident(key));
+    let low = format!("SELECT COUNT(*) FROM {table} FORCE INDEX (PRIMARY) WHERE {key} <= {mid}");
+    let high = format!("SELECT COUNT(*) FROM {table} FORCE INDEX (PRIMARY) WHERE {key} > {mid}");
     let (a, b) = tokio::join!(
         sqlx::raw_sql(&low).fetch_all(first),
         sqlx::raw_sql(&high).fetch_all(second)
@@ -106,8 +106,8 @@ pub async fn warm(
 /// The middle of an integer key's range, None for an empty table.
 async fn key_midpoint(conn: &mut MySqlConnection, table: &str, key: &str) -> Result<Option<i128>> {
     // As text, BIGINT UNSIGNED stays whole; MIN and MAX read one end of the index each.
-    let sql =
-        format!("SELECT CAST(MIN(`{key}`) AS CHAR), CAST(MAX(`{key}`) AS CHAR) FROM `{table}`");
+    let (table, key) = (ident(table), ident(key));
+    let sql = format!("SELECT CAST(MIN({key}) AS CHAR), CAST(MAX({key}) AS CHAR) FROM {table}");
     let row = sqlx::raw_sql(&sql).fetch_one(&mut *conn).await?;
     let ends: (Option<String>, Option<String>) = (row.try_get(0)?, row.try_get(1)?);
     let (Some(min), Some(max)) = ends else {

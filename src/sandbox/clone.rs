@@ -4,6 +4,7 @@
 //! imported, is a clone made in the time a file copy takes, where `INSERT … SELECT`
 //! rebuilds every index row by row. Only on a server whose files ddl-eta can reach.
 
+use crate::quote::{ident, idents};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sqlx::mysql::MySqlConnection;
@@ -32,12 +33,16 @@ pub async fn clone_tables(
         return Ok(0);
     }
     for (_, to) in pairs {
-        execute(conn, &format!("ALTER TABLE `{to}` DISCARD TABLESPACE")).await?;
+        execute(
+            conn,
+            &format!("ALTER TABLE {} DISCARD TABLESPACE", ident(to)),
+        )
+        .await?;
     }
-    let sources: Vec<String> = pairs.iter().map(|(from, _)| format!("`{from}`")).collect();
+    let sources: Vec<&str> = pairs.iter().map(|(from, _)| from.as_str()).collect();
     execute(
         conn,
-        &format!("FLUSH TABLES {} FOR EXPORT", sources.join(", ")),
+        &format!("FLUSH TABLES {} FOR EXPORT", idents(&sources)),
     )
     .await?;
     let copied = copy_exported(table_dir, pairs);
@@ -46,7 +51,11 @@ pub async fn clone_tables(
     let bytes = copied?;
     unlocked?;
     for (_, to) in pairs {
-        execute(conn, &format!("ALTER TABLE `{to}` IMPORT TABLESPACE")).await?;
+        execute(
+            conn,
+            &format!("ALTER TABLE {} IMPORT TABLESPACE", ident(to)),
+        )
+        .await?;
         // The server has read the .cfg; left there it would only take space.
         let _ = std::fs::remove_file(table_file(table_dir, to, "cfg"));
     }
@@ -171,7 +180,7 @@ pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<R
 }
 
 pub async fn show_create(conn: &mut MySqlConnection, table: &str) -> Result<String> {
-    let row = sqlx::raw_sql(&format!("SHOW CREATE TABLE `{table}`"))
+    let row = sqlx::raw_sql(&format!("SHOW CREATE TABLE {}", ident(table)))
         .fetch_one(&mut *conn)
         .await
         .with_context(|| format!("reading the definition of {table}"))?;

@@ -174,7 +174,7 @@ fn typed_password(text: &str) -> Option<&str> {
 
 pub async fn create_database(options: &MySqlConnectOptions, name: &str) -> Result<()> {
     let mut conn = crate::server::connect(options, Duration::from_secs(10)).await?;
-    sqlx::raw_sql(&format!("CREATE DATABASE `{name}`"))
+    sqlx::raw_sql(&format!("CREATE DATABASE {}", crate::quote::ident(name)))
         .execute(&mut conn)
         .await
         .with_context(|| format!("creating database {name} on the sandbox server"))?;
@@ -189,9 +189,12 @@ pub async fn drop_database(url: &str, name: &str) -> Result<()> {
 
 pub async fn drop_database_with(options: &MySqlConnectOptions, name: &str) -> Result<()> {
     let mut conn = crate::server::connect(options, Duration::from_secs(10)).await?;
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS `{name}`"))
-        .execute(&mut conn)
-        .await?;
+    sqlx::raw_sql(&format!(
+        "DROP DATABASE IF EXISTS {}",
+        crate::quote::ident(name)
+    ))
+    .execute(&mut conn)
+    .await?;
     Ok(())
 }
 

@@ -183,10 +183,11 @@ async fn mark_json_columns(conn: &mut MySqlConnection, shape: &mut TableShape) {
     for row in rows {
         let clause = text(&row, 0).unwrap_or_default().to_ascii_lowercase();
         for column in &mut shape.columns {
-            if clause.contains(&format!(
-                "json_valid(`{}`)",
-                column.name.to_ascii_lowercase()
-            )) {
+            let json_valid = format!(
+                "json_valid({})",
+                crate::quote::ident(&column.name.to_ascii_lowercase())
+            );
+            if clause.contains(&json_valid) {
                 column.data_type = "json".to_string();
             }
         }
@@ -302,7 +303,7 @@ pub fn insert_batch_sql(
     let mut expressions = Vec::new();
     let mut declared = Vec::new();
     for (salt, column) in shape.insertable_columns().enumerate() {
-        names.push(format!("`{}`", column.name));
+        names.push(crate::quote::ident(&column.name));
         let expression = column_expression(shape, column, salt, context)?;
         let stats = shape.stats.get(&column.name.to_ascii_lowercase());
         match stats.filter(|_| server.is_mariadb()) {
@@ -315,6 +316,7 @@ pub fn insert_batch_sql(
         }
     }
     let names = names.join(", ");
+    let target = crate::quote::ident(target);
     let select = expressions.join(", ");
     Ok(if server.is_mariadb() {
         let declare = match declared.is_empty() {
@@ -322,10 +324,10 @@ pub fn insert_batch_sql(
             false => format!("SET {}; ", declared.join(", ")),
         };
         // The SEQUENCE engine's seq_FROM_to_TO table yields the counter in the server.
-        format!("{declare}INSERT INTO `{target}` ({names}) SELECT {select} FROM seq_{from}_to_{to}")
+        format!("{declare}INSERT INTO {target} ({names}) SELECT {select} FROM seq_{from}_to_{to}")
     } else {
         format!(
-            "INSERT INTO `{target}` ({names}) WITH RECURSIVE counter (seq) AS \
+            "INSERT INTO {target} ({names}) WITH RECURSIVE counter (seq) AS \
              (SELECT {from} UNION ALL SELECT seq + 1 FROM counter WHERE seq < {to}) \
              SELECT {select} FROM counter"
         )

@@ -4,6 +4,7 @@
 
 use super::TableShape;
 use crate::profile::Profile;
+use crate::quote::{ident, idents};
 use anyhow::{Context, Result};
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
@@ -40,17 +41,21 @@ pub async fn create_base_table(
     shape: &TableShape,
     base: &str,
 ) -> Result<()> {
-    sqlx::raw_sql(&format!("CREATE TABLE `{base}` LIKE `{}`", shape.name))
-        .execute(&mut *conn)
-        .await
-        .with_context(|| format!("creating the base table for {}", shape.name))?;
+    sqlx::raw_sql(&format!(
+        "CREATE TABLE {} LIKE {}",
+        ident(base),
+        ident(&shape.name)
+    ))
+    .execute(&mut *conn)
+    .await
+    .with_context(|| format!("creating the base table for {}", shape.name))?;
     if !shape.secondary_indexes.is_empty() {
         let drops: Vec<String> = shape
             .secondary_indexes
             .iter()
-            .map(|i| format!("DROP INDEX `{i}`"))
+            .map(|i| format!("DROP INDEX {}", ident(i)))
             .collect();
-        sqlx::raw_sql(&format!("ALTER TABLE `{base}` {}", drops.join(", ")))
+        sqlx::raw_sql(&format!("ALTER TABLE {} {}", ident(base), drops.join(", ")))
             .execute(&mut *conn)
             .await
             .with_context(|| format!("preparing the base table for {}", shape.name))?;
@@ -71,7 +76,7 @@ pub async fn working_table_names(conn: &mut MySqlConnection) -> Result<Vec<Strin
     for row in rows {
         let name: String = row.try_get(0)?;
         if !name.starts_with(BASE_PREFIX) {
-            names.push(format!("`{}`", name.replace('`', "``")));
+            names.push(ident(&name));
         }
     }
     Ok(names)
@@ -91,20 +96,20 @@ pub async fn drop_working_tables(conn: &mut MySqlConnection) -> Result<()> {
 
 /// Copy the first `rows` rows of a base table, in primary key order.
 pub fn copy_sql(shape: &TableShape, base: &str, rows: u64) -> String {
-    let columns = shape
+    let columns: Vec<&str> = shape
         .insertable_columns()
-        .map(|c| format!("`{}`", c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+        .map(|c| c.name.as_str())
+        .collect();
+    let columns = idents(&columns);
     let order = if shape.primary_key.is_empty() {
         String::new()
     } else {
-        let keys: Vec<String> = shape.primary_key.iter().map(|k| format!("`{k}`")).collect();
-        format!(" ORDER BY {}", keys.join(", "))
+        format!(" ORDER BY {}", idents(&shape.primary_key))
     };
     format!(
-        "INSERT INTO `{}` ({columns}) SELECT {columns} FROM `{base}`{order} LIMIT {rows}",
-        shape.name
+        "INSERT INTO {} ({columns}) SELECT {columns} FROM {}{order} LIMIT {rows}",
+        ident(&shape.name),
+        ident(base)
     )
 }
 

@@ -1,11 +1,12 @@
 //! What the source is doing and how it is set: its DDL settings, long transactions and
 //! metadata locks that a migration would wait for, and the write rate per table.
 
-use super::session::{quote_literal, root_cause, text_at};
+use super::session::{root_cause, text_at};
 use super::Source;
 use crate::profile::{
     Activity, LongTransaction, MetadataLock, ServerSettings, TableProfile, WriteRate,
 };
+use crate::quote;
 use anyhow::{Context, Result};
 use sqlx::mysql::MySqlRow;
 use sqlx::Row;
@@ -21,7 +22,7 @@ impl Source {
     pub(super) async fn server_settings(&mut self) -> Result<ServerSettings> {
         let names: Vec<String> = ServerSettings::NAMES
             .iter()
-            .map(|n| quote_literal(n))
+            .map(|n| quote::literal(n))
             .collect();
         let rows = self
             .query(&format!(
@@ -89,7 +90,7 @@ impl Source {
         tables: &[TableProfile],
         warnings: &mut Vec<String>,
     ) -> Option<Vec<MetadataLock>> {
-        let names: Vec<String> = tables.iter().map(|t| quote_literal(&t.name)).collect();
+        let names: Vec<String> = tables.iter().map(|t| quote::literal(&t.name)).collect();
         let sql = format!(
             "SELECT CAST(m.OBJECT_NAME AS CHAR), CAST(m.LOCK_TYPE AS CHAR), CAST(m.LOCK_STATUS AS CHAR), \
                     CAST(t.PROCESSLIST_ID AS SIGNED) \
@@ -137,7 +138,7 @@ impl Source {
         if on == 0 || tables.is_empty() {
             return None;
         }
-        let names: Vec<String> = tables.iter().map(|t| quote_literal(t)).collect();
+        let names: Vec<String> = tables.iter().map(|t| quote::literal(t)).collect();
         let rows = self
             .query(&format!(
                 "SELECT CAST(OBJECT_NAME AS CHAR), CAST(COUNT_INSERT + COUNT_UPDATE + COUNT_DELETE AS SIGNED) \

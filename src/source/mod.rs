@@ -13,7 +13,7 @@ pub(crate) use activity::settings_from_rows;
 pub use database::{DatabaseOutcome, DatabasePlan};
 pub use sampling::estimate_distinct;
 use sampling::significant;
-pub use session::{quote_literal, Source};
+pub use session::Source;
 
 use crate::migration::Migration;
 use crate::profile::{Profile, SourceMeta, TableProfile, SCHEMA_VERSION};

@@ -1,10 +1,11 @@
 //! What the source's tables look like: their sizes, indexes, columns and foreign-key
 //! parents, and column statistics from a bounded sample of primary-key ranges.
 
-use super::session::{quote_ident, quote_literal, text_at};
+use super::session::text_at;
 use super::Source;
 use crate::ddl::types::is_integer;
 use crate::profile::{ColumnProfile, IndexProfile, LengthStats, SampleInfo, TableProfile};
+use crate::quote;
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::MySqlRow;
 use sqlx::Row;
@@ -16,7 +17,7 @@ const SAMPLE_RANGES: u64 = 20;
 impl Source {
     /// One table's profile and the names of its foreign-key parents.
     pub(super) async fn table(&mut self, name: &str) -> Result<(TableProfile, Vec<String>)> {
-        let literal = quote_literal(name);
+        let literal = quote::literal(name);
         let rows = self
             .query(&format!(
                 "SELECT CAST(TABLE_NAME AS CHAR), CAST(TABLE_ROWS AS SIGNED), CAST(DATA_LENGTH AS SIGNED), \
@@ -43,7 +44,7 @@ impl Source {
         table.data_bytes = opt(2)?;
         table.index_bytes = opt(3)?;
         table.avg_row_length = opt(4)?;
-        let ident = quote_ident(&real_name);
+        let ident = quote::ident(&real_name);
         let create = self
             .query(&format!("SHOW CREATE TABLE {ident}"))
             .await
@@ -76,7 +77,7 @@ impl Source {
                         CAST(CARDINALITY AS SIGNED) \
                  FROM information_schema.STATISTICS \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX",
-                quote_literal(table)
+                quote::literal(table)
             ))
             .await
             .with_context(|| format!("reading the indexes of {table}"))?;
@@ -108,7 +109,7 @@ impl Source {
                 "SELECT CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR), CAST(IS_NULLABLE AS CHAR) \
                  FROM information_schema.COLUMNS \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
-                quote_literal(table)
+                quote::literal(table)
             ))
             .await
             .with_context(|| format!("reading the columns of {table}"))?;
@@ -129,7 +130,7 @@ impl Source {
                 "SELECT DISTINCT CAST(REFERENCED_TABLE_NAME AS CHAR) FROM information_schema.KEY_COLUMN_USAGE \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} \
                    AND REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL",
-                quote_literal(table)
+                quote::literal(table)
             ))
             .await
             .with_context(|| format!("reading the foreign keys of {table}"))?;
@@ -145,7 +146,7 @@ impl Source {
         columns: &[(String, String, bool)],
     ) -> Result<()> {
         let limit = self.settings.sample_rows.max(1);
-        let ident = quote_ident(&table.name);
+        let ident = quote::ident(&table.name);
         let select: Vec<String> = columns
             .iter()
             .flat_map(|(name, data_type, _)| sample_expressions(name, data_type))
@@ -157,7 +158,7 @@ impl Source {
         let method;
         let small = table.rows < limit.saturating_mul(2) / 3;
         if let (Some(pk), false) = (&pk_column, small) {
-            let pk = quote_ident(pk);
+            let pk = quote::ident(pk);
             let bounds = self
                 .query(&format!(
                     "SELECT CAST(MIN({pk}) AS SIGNED), CAST(MAX({pk}) AS SIGNED) FROM {ident}"
@@ -238,7 +239,7 @@ fn kind_of(data_type: &str) -> ValueClass {
 
 /// Per column: a 64-bit hash (NULL when the value is), then its length, number or text.
 fn sample_expressions(name: &str, data_type: &str) -> Vec<String> {
-    let c = quote_ident(name);
+    let c = quote::ident(name);
     let hash = format!("CAST(CONV(LEFT(MD5({c}), 16), 16, 10) AS UNSIGNED)");
     match kind_of(data_type) {
         ValueClass::Text => vec![hash, format!("CAST(LENGTH({c}) AS SIGNED)")],

@@ -300,7 +300,7 @@ impl Privileges {
     /// Reads `GRANT privs ON what TO ...` lines (the account's and its roles').
     pub fn from_grants(grants: &[String], database: &str) -> Privileges {
         let mut found = Privileges::default();
-        let quoted_db = format!("`{}`.*", database.replace('`', "``"));
+        let quoted_db = format!("{}.*", crate::quote::ident(database));
         for grant in grants {
             let upper = grant.to_ascii_uppercase();
             let Some(rest) = upper.strip_prefix("GRANT ") else {
@@ -351,15 +351,6 @@ fn connection_lost(error: &sqlx::Error) -> bool {
         }
         _ => false,
     }
-}
-
-pub(super) fn quote_ident(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
-}
-
-/// A string literal for SQL text sent to the source (also used by `watch`).
-pub fn quote_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
 }
 
 pub(super) fn root_cause(error: &anyhow::Error) -> String {
@@ -494,11 +485,5 @@ mod tests {
                 select: true
             }
         );
-    }
-
-    #[test]
-    fn identifiers_and_literals_are_quoted() {
-        assert_eq!(quote_ident("a`b"), "`a``b`");
-        assert_eq!(quote_literal("it's\\"), "'it''s\\\\'");
     }
 }

@@ -4,7 +4,8 @@
 //! many queries queue behind the waiting ALTER.
 
 use super::discover::{Ddl, Thread};
-use crate::source::{quote_literal, Source};
+use crate::quote;
+use crate::source::Source;
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,8 +96,8 @@ async fn mariadb_holders(source: &mut Source, ddl: &Ddl) -> Option<Vec<u64>> {
     let sql = format!(
         "SELECT DISTINCT CAST(THREAD_ID AS SIGNED) FROM information_schema.METADATA_LOCK_INFO \
          WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND THREAD_ID <> {}",
-        quote_literal(&ddl.database),
-        quote_literal(&ddl.table),
+        quote::literal(&ddl.database),
+        quote::literal(&ddl.table),
         ddl.thread.id
     );
     let rows = source.query(&sql).await.ok()?;
@@ -109,8 +110,8 @@ async fn mysql_holders(source: &mut Source, ddl: &Ddl) -> Option<Vec<u64>> {
          JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID \
          WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = {} AND m.OBJECT_NAME = {} \
            AND m.LOCK_STATUS = 'GRANTED' AND t.PROCESSLIST_ID <> {}",
-        quote_literal(&ddl.database),
-        quote_literal(&ddl.table),
+        quote::literal(&ddl.database),
+        quote::literal(&ddl.table),
         ddl.thread.id
     );
     let rows = source.query(&sql).await.ok()?;

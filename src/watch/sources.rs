@@ -5,7 +5,8 @@
 
 use super::discover::Ddl;
 use crate::migration::Operation;
-use crate::source::{quote_literal, Source};
+use crate::quote;
+use crate::source::Source;
 use sqlx::Row;
 
 /// What the server tells about progress in one poll, read once for every statement.
@@ -81,7 +82,7 @@ async fn tablespaces(source: &mut Source, ddls: &[Ddl]) -> Vec<(String, u64)> {
     };
     let names: Vec<String> = ddls
         .iter()
-        .map(|d| quote_literal(&format!("{}/{}", d.database, d.table)))
+        .map(|d| quote::literal(&format!("{}/{}", d.database, d.table)))
         .collect();
     let sql = format!(
         "SELECT CAST(NAME AS CHAR), CAST(FILE_SIZE AS SIGNED) FROM information_schema.{view} \

@@ -5,8 +5,9 @@ use super::discover::Ddl;
 use super::locks::Waiting;
 use super::outcome::{self, Outcome, OutcomeEstimate};
 use super::sources::{self, Memory, Reading, ServerProgress};
+use crate::quote;
 use crate::server::ServerInfo;
-use crate::source::{quote_literal, Source};
+use crate::source::Source;
 use crate::text::human_seconds;
 use sqlx::Row;
 use std::time::{Duration, Instant, SystemTime};
@@ -262,8 +263,8 @@ pub async fn rows_of(source: &mut Source, ddl: &Ddl) -> Option<u64> {
     let sql = format!(
         "SELECT CAST(TABLE_ROWS AS SIGNED) FROM information_schema.TABLES \
          WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
-        quote_literal(&ddl.database),
-        quote_literal(&ddl.table)
+        quote::literal(&ddl.database),
+        quote::literal(&ddl.table)
     );
     let rows = source.query(&sql).await.ok()?;
     let value = rows.first()?.try_get::<Option<i64>, _>(0).ok()??;

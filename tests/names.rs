@@ -1,0 +1,114 @@
+//! Names that need quoting: a table and columns whose names hold a backtick, a space and
+//! non-ASCII letters go through an estimate end to end: seeding, fresh tables by copy (the
+//! server encodes such a name in its file name, so the table cannot be cloned), the probe,
+//! the statements, and pt-online-schema-change, which runs on the names it can take and
+//! is refused, with the name, on those it cannot.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+const SCHEMA: &str = "CREATE TABLE `odd ``tbl`` ä` (
+  `id` bigint NOT NULL AUTO_INCREMENT,
+  `gr``ade ö` int NOT NULL,
+  `label é` varchar(40) NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `by ``label`` é` (`label é`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE `tick``s x` (
+  `id` int NOT NULL AUTO_INCREMENT,
+  `gr ade` int NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB;
+";
+
+const MIGRATION: &str = "CREATE INDEX `by ``grade`` ö` ON `odd ``tbl`` ä` (`gr``ade ö`);
+ALTER TABLE `odd ``tbl`` ä` MODIFY `gr``ade ö` bigint NOT NULL;
+ALTER TABLE `tick``s x` MODIFY `gr ade` bigint NOT NULL;
+";
+
+#[test]
+fn odd_names_go_through_an_estimate_and_pt_osc_where_it_can_take_them() {
+    require_server_binary();
+    let scratch = Scratch::new("odd_names");
+    let schema = scratch.file("schema.sql", SCHEMA);
+    let migration = scratch.file("m.sql", MIGRATION);
+    let mut args = vec![
+        "estimate",
+        "--schema",
+        schema.to_str().expect("utf-8 path"),
+        "--rows",
+        "odd `tbl` ä=50k",
+        "--rows",
+        "tick`s x=20k",
+        migration.to_str().expect("utf-8 path"),
+        "--measure-route",
+        "2,3",
+    ];
+    args.extend(QUICK);
+    let report = json_report(&scratch.run(&args));
+    let statements = report["statements"].as_array().expect("statements");
+    let tables: Vec<&str> = statements
+        .iter()
+        .map(|s| s["table"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(tables, ["odd `tbl` ä", "odd `tbl` ä", "tick`s x"]);
+    for statement in statements {
+        let measured = statement["measurements"].as_array().expect("measurements");
+        assert!(measured.len() >= 3, "{statement}");
+        assert!(
+            measured
+                .iter()
+                .all(|m| m["probe_queries"].as_u64().is_some_and(|n| n >= 1)),
+            "the probe read and wrote the table: {statement}"
+        );
+    }
+    // Neither table is its own file name: every run copied them.
+    assert_eq!(report["ladder"]["fresh_tables"], "copy");
+    let copied: Vec<&str> = report["ladder"]["copied_tables"]
+        .as_array()
+        .expect("copied tables")
+        .iter()
+        .map(|t| t["reason"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(copied, ["file_name", "file_name"]);
+
+    let refused = &statements[1]["online_route"];
+    assert!(
+        needs(refused).contains(&"unusable_name".to_string()),
+        "{refused}"
+    );
+    let ran = &statements[2]["online_route"];
+    assert!(ran["refused"].is_null(), "{ran}");
+    assert!(
+        ran["measurements"].as_array().is_some_and(|m| m.len() >= 3),
+        "{ran}"
+    );
+    let command: Vec<&str> = ran["command"]
+        .as_array()
+        .expect("command")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        command.last(),
+        Some(&"h=PRODUCTION_HOST,u=MIGRATION_USER,D=DATABASE,t=tick`s x")
+    );
+    assert!(
+        command.contains(&"MODIFY `gr ade` bigint NOT NULL"),
+        "{command:?}"
+    );
+    scratch.assert_nothing_left();
+}
+
+fn needs(route: &Value) -> Vec<String> {
+    route["needs"]
+        .as_array()
+        .map(|needs| {
+            needs
+                .iter()
+                .filter_map(|n| n["code"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
