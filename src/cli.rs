@@ -28,9 +28,10 @@ pub struct Cli {
     #[arg(long, global = true, conflicts_with = "config")]
     pub no_config: bool,
 
-    /// The config file's settings, once `config::parse_args` has read it.
+    /// The config file that was read, once `config::parse_args` has found one (its
+    /// values are in the fields above by then).
     #[arg(skip)]
-    pub settings: Option<crate::config::Config>,
+    pub config_read: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,10 +56,10 @@ pub enum Command {
     /// Watch DDL running on the live database (read-only): progress, ETA, lock waits,
     /// against a saved estimate; or run your migration command (`-- COMMAND...`) and
     /// watch while it runs. Exit 0 when the watched statements ended (the command's code).
-    Watch(Box<crate::watch::WatchArgs>),
+    Watch(Box<WatchArgs>),
     /// Turn outcomes recorded by `watch --record` into a calibration for
     /// `estimate --calibration`: per operation kind, real duration over estimate.
-    Calibrate(crate::watch::calibrate::CalibrateArgs),
+    Calibrate(CalibrateArgs),
     /// A Django release as one migration: render its migrations (unapplied, added since a
     /// git revision, or listed) with your manage.py, in one Django process per --manage,
     /// then estimate or lint them together (docs/django.md).
@@ -719,4 +720,75 @@ mod tests {
         .is_err());
         assert!(parse(&["ddl-eta", "estimate", "--profile", "p.json", "m.sql"]).is_ok());
     }
+}
+
+/// `ddl-eta watch`'s arguments.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// The live database, read-only: mysql://user[:password]@host[:port]/database. The
+    /// account needs PROCESS (to see other sessions) and SELECT.
+    #[arg(long, value_name = "URL")]
+    pub source: String,
+
+    /// Watch only DDL on this table (repeatable).
+    #[arg(long = "table", value_name = "TABLE")]
+    pub tables: Vec<String>,
+
+    /// Watch only DDL in this database (default: every database).
+    #[arg(long, value_name = "DATABASE")]
+    pub database: Option<String>,
+
+    /// A progress line (or bar update) per statement this often.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub interval: Duration,
+
+    /// Report a statement as stalled when its progress has not moved for this long.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub stall: Duration,
+
+    /// Keep watching for the next DDL after the watched ones end (until Ctrl-C).
+    #[arg(long)]
+    pub wait: bool,
+
+    /// A saved `estimate --format json`: running statements are matched to its
+    /// statements (table and operation) and the prediction is shown beside the live ETA.
+    #[arg(long, value_name = "FILE")]
+    pub estimate: Option<PathBuf>,
+
+    /// Append one JSON line per finished statement to FILE (see `ddl-eta calibrate`).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Read the password from the first line of FILE. The order: this file, else the URL's
+    /// password, else MYSQL_PWD.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Time limit to connect, and to reconnect after a lost connection (with a COMMAND,
+    /// reconnecting goes on in the background after a warning).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+
+    /// Time limit of each query on the source.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub statement_timeout: Duration,
+
+    /// Your migration command, after `--`: run it on ddl-eta's own stdin, stdout and
+    /// stderr, watch while it runs, and exit with its exit code. Trouble with the watching
+    /// (source lost, --record unwritable) is a warning and never stops it; SIGINT and
+    /// SIGTERM sent to ddl-eta are passed on to it.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+/// `ddl-eta calibrate`'s arguments.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Outcome files written by `ddl-eta watch --record` (JSON lines).
+    #[arg(required = true, value_name = "FILE")]
+    pub outcomes: Vec<PathBuf>,
+
+    /// Write the calibration to FILE instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -315,7 +315,7 @@ pub fn configure(mut cli: Cli, matches: &ArgMatches, cwd: &Path) -> Result<Cli, 
         },
         _ => {}
     }
-    cli.settings = config;
+    cli.config_read = config.map(|c| c.path);
     Ok(cli)
 }
 

@@ -30,7 +30,7 @@ use production::Production;
 use std::collections::HashSet;
 use std::time::Instant;
 
-pub const INTERVAL: f64 = 0.9;
+pub use crate::model::INTERVAL;
 /// The error model's farthest distance is a mean over its cells' statements: a ladder a
 /// little short of it is still within reach.
 const REACH_TOLERANCE: f64 = 1.25;

@@ -411,29 +411,7 @@ impl Profile {
     }
 }
 
-/// What an estimate knew of a table, weakest last: read live from production (`source`),
-/// from a saved profile (`profile`), from a schema file with its bytes or average row
-/// length (`schema_bytes`) or with a row count only (`schema_rows`). In JSON the code;
-/// the renderers write the words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputMode {
-    Source,
-    Profile,
-    SchemaBytes,
-    SchemaRows,
-}
-
-impl InputMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InputMode::Source => "source",
-            InputMode::Profile => "profile",
-            InputMode::SchemaBytes => "schema_bytes",
-            InputMode::SchemaRows => "schema_rows",
-        }
-    }
-}
+pub use crate::model::InputMode;
 
 impl TableProfile {
     /// The row width production's tables have, in bytes as InnoDB counts them

@@ -23,18 +23,14 @@ pub const GATE: u8 = 3;
 /// Runs the command the user asked for.
 pub async fn run(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
-        Command::Estimate(args) => {
-            estimate::run(args, cli.settings.as_ref().map(|c| c.path.as_path())).await
-        }
+        Command::Estimate(args) => estimate::run(args, cli.config_read.as_deref()).await,
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Profile(args) => profile::run(args).await,
         Command::Watch(args) => watch::run(args).await,
         Command::Calibrate(args) => calibrate::run(args),
-        Command::Django(args) => {
-            django::run(args, cli.settings.as_ref().map(|c| c.path.as_path())).await
-        }
+        Command::Django(args) => django::run(args, cli.config_read.as_deref()).await,
     }
 }
 

@@ -64,7 +64,29 @@ impl OperationClass {
     }
 }
 
-pub use crate::profile::InputMode;
+/// What an estimate knew of a table, weakest last: read live from production (`source`),
+/// from a saved profile (`profile`), from a schema file with its bytes or average row
+/// length (`schema_bytes`) or with a row count only (`schema_rows`). In JSON the code;
+/// the renderers write the words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputMode {
+    Source,
+    Profile,
+    SchemaBytes,
+    SchemaRows,
+}
+
+impl InputMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputMode::Source => "source",
+            InputMode::Profile => "profile",
+            InputMode::SchemaBytes => "schema_bytes",
+            InputMode::SchemaRows => "schema_rows",
+        }
+    }
+}
 
 /// The modes that have an error model of their own: `source` estimates are judged by the
 /// `profile` model (a profile is what a source read writes).

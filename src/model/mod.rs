@@ -19,6 +19,9 @@ pub use calibration::{
 use line::{fit_line, Line};
 pub use total::{total_interval, Spread};
 
+/// The level of every interval ddl-eta prints: 90%, the 5th to the 95th percentile.
+pub const INTERVAL: f64 = 0.9;
+
 /// Growth law of seconds in rows, from simplest to most flexible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -4,28 +4,17 @@
 //! least `MIN_OUTCOMES` outcomes the observed spread of ratios sets the interval.
 
 use super::outcome::{self, Outcome};
+pub use crate::cli::CalibrateArgs;
 use crate::migration::Operation;
 use crate::report::{Assumption, Report};
 use anyhow::{bail, Context, Result};
-use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const SCHEMA_VERSION: u32 = 1;
 /// Fewer outcomes than this for a kind tell too little to replace the model's interval.
 pub const MIN_OUTCOMES: usize = 3;
-
-#[derive(Debug, Args)]
-pub struct CalibrateArgs {
-    /// Outcome files written by `ddl-eta watch --record` (JSON lines).
-    #[arg(required = true, value_name = "FILE")]
-    pub outcomes: Vec<PathBuf>,
-
-    /// Write the calibration to FILE instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Calibration {
@@ -53,7 +42,7 @@ pub fn run(args: &CalibrateArgs) -> Result<Calibration> {
     for path in &args.outcomes {
         outcomes.extend(outcome::read(path)?);
     }
-    Ok(calibrate(&outcomes, crate::estimate::INTERVAL))
+    Ok(calibrate(&outcomes, crate::model::INTERVAL))
 }
 
 pub fn calibrate(outcomes: &[Outcome], interval: f64) -> Calibration {
