@@ -3,7 +3,8 @@
 //! evidence behind the answer. Also the release guidance that follows from them.
 
 use super::{
-    human_seconds, ChecklistItem, Guidance, Report, StatementReport, TypeCheck, TypeVerdict,
+    human_seconds, ChecklistItem, Guidance, Question, Report, StatementReport, TypeCheck,
+    TypeVerdict,
 };
 use crate::ddl::{Algorithm, LockLevel};
 use crate::migration::Operation;
@@ -58,26 +59,14 @@ pub fn build(report: &Report) -> Vec<ChecklistItem> {
     ]
 }
 
-fn item(question: &str, answer: &str, evidence: String) -> ChecklistItem {
+fn item(question: Question, answer: &str, evidence: String) -> ChecklistItem {
     ChecklistItem {
-        code: Some(code_of(question).to_string()),
-        question: question.to_string(),
+        code: Some(question),
+        // Kept in the JSON for readers of schema_version 1; the code is what identifies
+        // the question, and the renderers take the words from it.
+        question: super::words::question(question).to_string(),
         answer: answer.to_string(),
         evidence,
-    }
-}
-
-/// The code of each question, stable across wordings.
-fn code_of(question: &str) -> &'static str {
-    match question {
-        "Will it lose data?" => "data_loss",
-        "Will it hurt performance?" => "performance",
-        "Is the table large?" => "table_size",
-        "Is it busy (many writes)?" => "write_load",
-        "How long will it run?" => "duration",
-        "Will it block queries?" => "blocking",
-        "Is it backward compatible?" => "compatibility",
-        _ => "other",
     }
 }
 
@@ -99,7 +88,7 @@ fn numbered(statements: Vec<&StatementReport>, what: &str) -> String {
 }
 
 fn data_loss(report: &Report) -> ChecklistItem {
-    let question = "Will it lose data?";
+    let question = Question::DataLoss;
     let drops: Vec<_> =
         statements_with(report, &[Operation::DropColumn, Operation::DropTable]).collect();
     if !drops.is_empty() {
@@ -160,7 +149,7 @@ fn data_loss(report: &Report) -> ChecklistItem {
 }
 
 fn performance(report: &Report) -> ChecklistItem {
-    let question = "Will it hurt performance?";
+    let question = Question::Performance;
     let heavy: Vec<&StatementReport> = report
         .statements
         .iter()
@@ -199,7 +188,7 @@ fn works_through_the_table(statement: &StatementReport) -> bool {
 }
 
 fn table_size(report: &Report) -> ChecklistItem {
-    let question = "Is the table large?";
+    let question = Question::TableSize;
     let largest = report.tables.iter().max_by_key(|t| t.target_rows);
     match largest {
         Some(t) if t.target_rows >= LARGE_TABLE_ROWS => item(
@@ -225,7 +214,7 @@ fn table_size(report: &Report) -> ChecklistItem {
 }
 
 fn write_load(report: &Report) -> ChecklistItem {
-    let question = "Is it busy (many writes)?";
+    let question = Question::WriteLoad;
     let rates: Vec<(&str, f64)> = report
         .tables
         .iter()
@@ -253,7 +242,7 @@ fn write_load(report: &Report) -> ChecklistItem {
 fn duration(report: &Report) -> ChecklistItem {
     let (p50, interval) = super::release::total_words(report);
     item(
-        "How long will it run?",
+        Question::Duration,
         &p50,
         format!(
             "{:.0}% interval {}, measured at up to {} rows and extrapolated",
@@ -265,7 +254,7 @@ fn duration(report: &Report) -> ChecklistItem {
 }
 
 fn blocking(report: &Report) -> ChecklistItem {
-    let question = "Will it block queries?";
+    let question = Question::Blocking;
     let blockers: Vec<&StatementReport> = report
         .statements
         .iter()
@@ -293,7 +282,7 @@ fn blocking(report: &Report) -> ChecklistItem {
 }
 
 fn compatibility(report: &Report) -> ChecklistItem {
-    let question = "Is it backward compatible?";
+    let question = Question::Compatibility;
     let breaking: Vec<_> = statements_with(
         report,
         &[

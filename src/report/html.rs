@@ -108,7 +108,7 @@ fn write_checklist(out: &mut String, report: &Report) {
         let _ = write!(
             out,
             "<tr><td>{}</td><td><b>{}</b></td><td>{}</td></tr>",
-            escape(&item.question),
+            escape(words::checklist_question(item)),
             escape(&item.answer),
             escape(&item.evidence)
         );

@@ -1,7 +1,7 @@
 //! `--format markdown`: a report to paste into a pull request. The summary table first,
 //! then the review checklist with its evidence, the release guidance and the assumptions.
 
-use super::{blocks_summary, human_seconds, short_rows, Report};
+use super::{blocks_summary, human_seconds, short_rows, words, Report};
 use crate::text::or_dash;
 use std::fmt::Write;
 
@@ -83,7 +83,7 @@ fn write_checklist(out: &mut String, report: &Report) {
         let _ = writeln!(
             out,
             "| {} | **{}** | {} |",
-            item.question,
+            words::checklist_question(item),
             item.answer,
             escape(&item.evidence)
         );

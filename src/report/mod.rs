@@ -293,14 +293,29 @@ pub struct Guidance {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChecklistItem {
-    /// Which question: data_loss, performance, table_size, write_load, duration, blocking,
-    /// compatibility (absent in reports saved before the codes).
+    /// Which question (absent in reports saved before the codes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<Question>,
     pub question: String,
     /// "yes", "no", "possibly", "unknown", or a duration for "How long will it run?".
     pub answer: String,
     pub evidence: String,
+}
+
+/// The review checklist's questions, as codes; `words::question` writes them out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Question {
+    DataLoss,
+    Performance,
+    TableSize,
+    WriteLoad,
+    Duration,
+    Blocking,
+    Compatibility,
+    /// A code this version does not know (a report from a newer ddl-eta).
+    #[serde(other)]
+    Other,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -670,7 +685,7 @@ mod tests {
         assert!(!current.contains("words of an older ddl-eta"), "{current}");
         let rebuilt = checklist::build(&saved);
         assert!(current.contains(&rebuilt[0].evidence), "{current}");
-        assert_eq!(rebuilt[0].code.as_deref(), Some("data_loss"));
+        assert_eq!(rebuilt[0].code, Some(Question::DataLoss));
     }
 
     #[test]

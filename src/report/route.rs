@@ -473,7 +473,7 @@ mod tests {
         assert!(guidance.inactivity_timeout_minutes < native_guidance.inactivity_timeout_minutes);
         let blocking = crate::report::checklist::build(&routed)
             .into_iter()
-            .find(|c| c.code.as_deref() == Some("blocking"))
+            .find(|c| c.code == Some(crate::report::Question::Blocking))
             .expect("blocking question");
         assert!(
             blocking

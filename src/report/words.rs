@@ -390,3 +390,26 @@ pub fn hardware(term: &super::HardwareTerm) -> String {
         ),
     }
 }
+
+/// The words of a checklist item's question: from its code, else as saved.
+pub fn checklist_question(item: &super::ChecklistItem) -> &str {
+    match item.code {
+        Some(code) if code != super::Question::Other => question(code),
+        _ => &item.question,
+    }
+}
+
+/// A checklist question, as the review asks it.
+pub fn question(question: super::Question) -> &'static str {
+    use super::Question;
+    match question {
+        Question::DataLoss => "Will it lose data?",
+        Question::Performance => "Will it hurt performance?",
+        Question::TableSize => "Is the table large?",
+        Question::WriteLoad => "Is it busy (many writes)?",
+        Question::Duration => "How long will it run?",
+        Question::Blocking => "Will it block queries?",
+        Question::Compatibility => "Is it backward compatible?",
+        Question::Other => "Another question",
+    }
+}
