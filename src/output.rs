@@ -52,17 +52,9 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.ddl-eta-{}.tmp", std::process::id()))
 }
 
-/// The error line: the message and each cause once (a driver error often repeats its
-/// cause's text in its own message), with every secret masked.
+/// The error line: `causes`, with every secret masked.
 pub fn error_line(error: &anyhow::Error, secrets: &[String]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if !parts.iter().any(|part| part.contains(&text)) {
-            parts.push(text);
-        }
-    }
-    crate::sandbox::url::redact_all(&parts.join(": "), secrets)
+    crate::sandbox::url::redact_all(&crate::text::causes(error), secrets)
 }
 
 /// Print a line to stderr, even when stderr is a closed pipe (printing must not panic).

@@ -84,6 +84,19 @@ pub fn one_line(sql: &str, width: usize) -> String {
     format!("{}...", cut.trim_end())
 }
 
+/// The message and each cause once, joined by ": " (a driver error often repeats its
+/// cause's text in its own message, which `{:#}` would print twice).
+pub fn causes(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

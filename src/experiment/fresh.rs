@@ -124,7 +124,7 @@ impl Lab<'_> {
     /// here copies, and the report says so.
     async fn fall_back_to_copy(&mut self, error: &anyhow::Error) -> Result<()> {
         self.warnings.push(Warning::CloneFellBack {
-            error: format!("{error:#}"),
+            error: crate::text::causes(error),
         });
         self.time.clone_fell_back = true;
         self.cloned.iter_mut().for_each(|c| *c = false);

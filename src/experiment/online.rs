@@ -225,7 +225,7 @@ impl Lab<'_> {
         let statement = &self.migration.statements[index];
         self.warnings.push(Warning::OnlineRouteStopped {
             statement: index + 1,
-            message: format!("{:#}", rejected(statement, error)),
+            message: crate::text::causes(&rejected(statement, error)),
         });
         self.online_paused = true;
     }
@@ -243,7 +243,7 @@ impl Lab<'_> {
             Ok((blocking, samples)) => (Some(blocking), samples),
             Err(e) => {
                 self.warnings.push(Warning::ProbeFailed {
-                    error: format!("{e:#}"),
+                    error: crate::text::causes(&e),
                 });
                 (None, Vec::new())
             }

@@ -47,7 +47,7 @@ impl Lab<'_> {
                 let warning = Warning::NoProbe {
                     statement: statement.index + 1,
                     summary: statement.summary(),
-                    error: format!("{e:#}"),
+                    error: crate::text::causes(&e),
                 };
                 if !self.warnings.contains(&warning) {
                     self.warnings.push(warning);
@@ -68,7 +68,7 @@ impl Lab<'_> {
             Ok(blocking) => Some(blocking),
             Err(e) => {
                 self.warnings.push(Warning::ProbeFailed {
-                    error: format!("{e:#}"),
+                    error: crate::text::causes(&e),
                 });
                 None
             }

@@ -352,7 +352,7 @@ impl LocalServer {
     /// included, is removed when it stops): a crash and how it ended, or a full disk and
     /// where, and the error log's relevant lines. Unchanged when the server saw nothing.
     pub async fn explain(&mut self, error: anyhow::Error) -> anyhow::Error {
-        let cause = causes_once(&error);
+        let cause = crate::text::causes(&error);
         let lost = postmortem::lost_connection(&cause);
         let exited = self.exit_status(lost).await;
         let log = std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default();
@@ -454,20 +454,6 @@ impl Drop for LocalServer {
 /// What a fresh sandbox takes on disk before any table: the 512 MiB redo log it is
 /// started with, the system tablespace and undo logs.
 const FIXED_FOOTPRINT_BYTES: u64 = 600 << 20;
-
-/// The error and its causes, each once: a driver's error often repeats its cause's text.
-fn causes_once(error: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in error.chain().map(ToString::to_string) {
-        if !text.ends_with(&cause) {
-            if !text.is_empty() {
-                text.push_str(": ");
-            }
-            text.push_str(&cause);
-        }
-    }
-    text
-}
 
 async fn binary_is_mariadb(binary: &Path) -> Result<bool> {
     // The name says nothing (Debian links mysqld to mariadbd); the version text does.

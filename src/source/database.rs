@@ -237,7 +237,7 @@ impl Source {
                             listed.iter().find(|t| t.name.eq_ignore_ascii_case(left))
                         {
                             let reason = if out_of_time { "time_limit" } else { "error" };
-                            skipped.push(skip(table, reason, Some(format!("{error:#}"))));
+                            skipped.push(skip(table, reason, Some(crate::text::causes(&error))));
                         }
                     }
                     save(&assemble(self, &done, &skipped))?;
@@ -248,9 +248,9 @@ impl Source {
                     return Err(error);
                 }
                 Err(error) => {
-                    say(&format!("  skipped: {error:#}"));
+                    say(&format!("  skipped: {}", crate::text::causes(&error)));
                     if let Some(table) = listed_table {
-                        skipped.push(skip(table, "error", Some(format!("{error:#}"))));
+                        skipped.push(skip(table, "error", Some(crate::text::causes(&error))));
                     }
                     save(&assemble(self, &done, &skipped))?;
                 }

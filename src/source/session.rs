@@ -195,7 +195,10 @@ impl Source {
                     limit.as_secs_f64()
                 );
                 if let Err(e) = killed {
-                    message.push_str(&format!("; stopping the query failed too: {e:#}"));
+                    message.push_str(&format!(
+                        "; stopping the query failed too: {}",
+                        crate::text::causes(&e)
+                    ));
                 }
                 bail!(message)
             }
