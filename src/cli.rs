@@ -465,11 +465,7 @@ impl GateArgs {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CacheState {
-    Warm,
-    Cold,
-}
+pub use crate::experiment::CacheState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SandboxKind {

@@ -125,7 +125,7 @@ pub async fn run_migration(
         buffer_pool_ratio: buffer_pool_ratio(args, &profile)
             .filter(|_| args.sandbox.production_buffer_pool.is_none()),
         production_buffer_pool: args.sandbox.production_buffer_pool,
-        cold_cache: args.sandbox.cache == crate::cli::CacheState::Cold,
+        cold_cache: args.sandbox.cache == crate::experiment::CacheState::Cold,
         online: crate::online_route::RouteOptions {
             measure: args.route.measure_route.clone(),
             routes: args.route.route.clone(),
@@ -604,10 +604,7 @@ fn build_report(
         warning_codes,
         ladder: measured.ladder,
         speed_factor: args.speed_factor,
-        cache: match args.sandbox.cache {
-            crate::cli::CacheState::Warm => "warm".to_string(),
-            crate::cli::CacheState::Cold => "cold".to_string(),
-        },
+        cache: args.sandbox.cache,
         settings: None,
         probe: None,
         source: None,
@@ -681,7 +678,7 @@ fn assumptions(
             factor: report.speed_factor,
         },
         memory_regime(report, sandbox.buffer_pool, sandbox.production_buffer_pool),
-        if report.cache == "cold" {
+        if report.cache == crate::experiment::CacheState::Cold {
             Assumption::ColdCache
         } else {
             Assumption::WarmCache

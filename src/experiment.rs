@@ -27,6 +27,25 @@ use crate::warning::Warning;
 pub use online::{OnlineMeasured, OnlineRun};
 pub use time::{CopiedTable, FreshMethod, LadderTime};
 
+/// The buffer pool's state when a statement starts (`--cache`): its table read in, or not.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheState {
+    #[default]
+    Warm,
+    Cold,
+}
+
 use anyhow::{Context, Result};
 use discover::rejected;
 use serde::{Deserialize, Serialize};

@@ -64,9 +64,9 @@ pub struct Report {
     /// The total without the hardware term (absent: none was added).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_without_hardware: Option<Interval>,
-    /// The cache state the statements ran in: "warm" (default) or "cold" (`--cache`).
-    #[serde(default = "warm")]
-    pub cache: String,
+    /// The cache state the statements ran in (`--cache`).
+    #[serde(default)]
+    pub cache: crate::experiment::CacheState,
     /// What the estimate takes for granted (hardware, memory regime, server differences).
     #[serde(default)]
     pub assumptions: Vec<String>,
@@ -261,10 +261,6 @@ pub struct SettingsReport {
 
 fn one() -> f64 {
     1.0
-}
-
-fn warm() -> String {
-    "warm".to_string()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
