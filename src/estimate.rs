@@ -465,8 +465,8 @@ fn build_report(
         // A zero low end has no finite ratio: JSON has no infinity, so it is None.
         let width = (without_hardware.seconds_low > 0.0)
             .then(|| without_hardware.seconds_high / without_hardware.seconds_low);
-        let hardware = hardware.filter(|_| class.rows_bound());
-        if let Some(term) = hardware {
+        let statement_hardware = hardware.filter(|_| class.rows_bound());
+        if let Some(term) = statement_hardware {
             interval = interval.with_hardware(term.ratio);
         }
         let mut warnings = statement_warnings(&fit, result.target_rows, class, &errors);
@@ -531,7 +531,7 @@ fn build_report(
                     measured_to: error_model.largest_distance(class),
                     width,
                 }),
-                without_hardware: hardware.map(|_| Range {
+                without_hardware: statement_hardware.map(|_| Range {
                     seconds_low: without_hardware.seconds_low,
                     seconds_high: without_hardware.seconds_high,
                 }),
@@ -556,6 +556,8 @@ fn build_report(
                     online,
                     result.target_rows,
                     profile.source.as_ref().map(|s| s.database.as_str()),
+                    // Copying rows is work on every row, on production's hardware.
+                    hardware.map(|term| term.ratio),
                 )
             }),
         });

@@ -15,6 +15,7 @@ pub fn report(
     measured: &OnlineMeasured,
     target_rows: u64,
     database: Option<&str>,
+    hardware_ratio: Option<f64>,
 ) -> OnlineRouteReport {
     let table = statement.table.clone().unwrap_or_default();
     let measurements: Vec<Measurement> = {
@@ -36,17 +37,24 @@ pub fn report(
     // Copying rows is work on every row: never extrapolated flat.
     let fit = model::statement_fit(&points, false, true).ok();
     let estimate = fit.as_ref().map(|fit| {
-        let interval = fit.interval(target_rows as f64, INTERVAL);
+        // The fit's own interval: no error model was measured for this route. The
+        // hardware term is the native statement's: the same machine does the copying.
+        let fitted = fit.interval(target_rows as f64, INTERVAL);
+        let interval = match hardware_ratio {
+            Some(ratio) => fitted.with_hardware(ratio),
+            None => fitted.clone(),
+        };
         EstimateReport {
             rows: target_rows,
             seconds_p50: interval.seconds_p50,
             seconds_low: interval.seconds_low,
             seconds_high: interval.seconds_high,
             interval: INTERVAL,
-            // The fit's own interval: no error model was measured for this route (and
-            // so no hardware term either).
             source: None,
-            without_hardware: None,
+            without_hardware: hardware_ratio.map(|_| crate::report::Range {
+                seconds_low: fitted.seconds_low,
+                seconds_high: fitted.seconds_high,
+            }),
         }
     });
     let top = measurements.iter().map(|m| m.rows).max().unwrap_or(0);
