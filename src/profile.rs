@@ -54,11 +54,9 @@ pub struct TableProfile {
     pub create_table: String,
     /// Target row count: production's, or what `--rows` says.
     pub rows: u64,
-    /// How `rows` was learned: "statistics" (information_schema.TABLES, an estimate),
-    /// "count" (`--exact-rowcount`), "user" (`--rows`), "schema" (a schema file) or
-    /// "assumed" (a foreign-key parent given no `--rows` in schema mode).
+    /// How `rows` was learned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rows_source: Option<String>,
+    pub rows_source: Option<RowsSource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_bytes: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -404,7 +402,7 @@ impl Profile {
         )?;
         for (table, old) in self.tables.iter_mut().zip(before) {
             if table.rows != old {
-                table.rows_source = Some("user".to_string());
+                table.rows_source = Some(RowsSource::User);
             }
         }
         Ok(())
@@ -412,6 +410,22 @@ impl Profile {
 }
 
 pub use crate::model::InputMode;
+
+/// How a table's row count was learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowsSource {
+    /// information_schema.TABLES: InnoDB's estimate.
+    Statistics,
+    /// `SELECT COUNT(*)` (`--exact-rowcount`).
+    Count,
+    /// `--rows`.
+    User,
+    /// A schema file.
+    Schema,
+    /// A foreign-key parent given no `--rows` in schema mode.
+    Assumed,
+}
 
 impl TableProfile {
     /// The row width production's tables have, in bytes as InnoDB counts them
@@ -716,7 +730,7 @@ pub fn from_schema(
         if let Some(table) = profile.tables.iter_mut().find(|t| &t.name == parent) {
             if table.rows == 0 {
                 table.rows = (largest_child / PARENT_ROWS_FRACTION).max(1);
-                table.rows_source = Some("assumed".to_string());
+                table.rows_source = Some(RowsSource::Assumed);
                 assumed.push((table.name.clone(), table.rows));
             }
         }
@@ -829,7 +843,7 @@ fn read_schema_file(path: &Path) -> Result<Profile> {
             continue;
         };
         let mut profile = TableProfile::bare(table, statement.sql.clone());
-        profile.rows_source = Some("user".to_string());
+        profile.rows_source = Some(RowsSource::User);
         tables.push(profile);
     }
     if tables.is_empty() {

@@ -4,7 +4,9 @@
 use super::session::text_at;
 use super::Source;
 use crate::ddl::types::is_integer;
-use crate::profile::{ColumnProfile, IndexProfile, LengthStats, SampleInfo, TableProfile};
+use crate::profile::{
+    ColumnProfile, IndexProfile, LengthStats, RowsSource, SampleInfo, TableProfile,
+};
 use crate::quote;
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::MySqlRow;
@@ -40,7 +42,7 @@ impl Source {
         };
         let mut table = TableProfile::bare(real_name.clone(), String::new());
         table.rows = opt(1)?.unwrap_or(0);
-        table.rows_source = Some("statistics".to_string());
+        table.rows_source = Some(RowsSource::Statistics);
         table.data_bytes = opt(2)?;
         table.index_bytes = opt(3)?;
         table.avg_row_length = opt(4)?;
@@ -63,7 +65,7 @@ impl Source {
                 .await
                 .with_context(|| format!("counting the rows of {real_name} (--exact-rowcount)"))?
                 .unwrap_or(0);
-            table.rows_source = Some("count".to_string());
+            table.rows_source = Some(RowsSource::Count);
         }
         self.sample(&mut table, &columns).await?;
         let parents = self.parents(&real_name).await?;
@@ -199,7 +201,7 @@ impl Source {
         if method == "full" {
             // The whole table was read: its row count is known exactly.
             table.rows = rows.len() as u64;
-            table.rows_source = Some("count".to_string());
+            table.rows_source = Some(RowsSource::Count);
         }
         table.sample = Some(SampleInfo {
             rows: rows.len() as u64,
