@@ -48,6 +48,9 @@ pub struct StatementChange {
     pub old_seconds_low: f64,
     pub old_seconds_high: f64,
     pub p50_within_old_interval: bool,
+    /// The pt-online-schema-change route's p50, where both reports measured it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online_seconds_p50: Option<Change>,
 }
 
 /// A statement the other report does not have.
@@ -105,6 +108,17 @@ fn key(statement: &StatementReport) -> String {
         .join(" ")
 }
 
+fn online_p50(statement: &StatementReport) -> Option<f64> {
+    Some(
+        statement
+            .online_route
+            .as_ref()?
+            .estimate
+            .as_ref()?
+            .seconds_p50,
+    )
+}
+
 pub fn compare(old: &Report, new: &Report) -> Comparison {
     let mut unused: Vec<bool> = vec![true; old.statements.len()];
     let mut statements = Vec::new();
@@ -141,6 +155,9 @@ pub fn compare(old: &Report, new: &Report) -> Comparison {
             old_seconds_low: low,
             old_seconds_high: high,
             p50_within_old_interval: (low..=high).contains(&n.estimate.seconds_p50),
+            online_seconds_p50: online_p50(o)
+                .zip(online_p50(n))
+                .map(|(old, new)| Change::new(old, new)),
         });
     }
     let only_in_old = old
@@ -221,6 +238,15 @@ pub fn render_text(comparison: &Comparison) -> String {
             change_text(&s.writes_blocked_seconds_high),
             within(s)
         );
+        if let Some(online) = &s.online_seconds_p50 {
+            let _ = writeln!(
+                out,
+                "{:<3} {:<42} {:>32}",
+                "",
+                "  through pt-osc",
+                change_text(online)
+            );
+        }
     }
     let _ = writeln!(
         out,

@@ -573,3 +573,34 @@ fn report_junit_fails_the_cases_its_gates_fire_on() {
     assert!(open.status.success(), "{}", stderr(&open));
     assert_eq!(stdout(&open).matches("<failure").count(), 0);
 }
+
+#[test]
+fn compare_pairs_the_online_route_where_both_reports_measured_it() {
+    let scratch = Scratch::new("compare_online");
+    let with_online = |p50: f64| {
+        let mut report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(fixture("report_0019.json")).unwrap())
+                .unwrap();
+        report["statements"][0]["online_route"] = serde_json::json!({
+            "tool": "pt-osc",
+            "estimate": {"rows": 1000, "seconds_p50": p50, "seconds_low": p50 / 2.0,
+                         "seconds_high": p50 * 2.0, "interval": 0.9},
+            "error_model": "none",
+            "command": ["pt-online-schema-change"],
+            "gh_ost_command": ["gh-ost"]
+        });
+        report
+    };
+    let old = scratch.file("old.json", &with_online(100.0).to_string());
+    let new = scratch.file("new.json", &with_online(150.0).to_string());
+    let (old, new) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let json = scratch.run(&["compare", old, new, "--format", "json"]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let comparison: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let online = &comparison["statements"][0]["online_seconds_p50"];
+    assert_eq!(online["old"], 100.0);
+    assert_eq!(online["new"], 150.0);
+    assert!(comparison["statements"][1]["online_seconds_p50"].is_null());
+    let text = stdout(&scratch.run(&["compare", old, new]));
+    assert!(text.contains("through pt-osc"), "{text}");
+}
