@@ -41,14 +41,43 @@ const NEGLIGIBLE_SECONDS: f64 = 1.0;
 /// An interval (without the hardware term) wider than this, high over low, is called rough.
 const ROUGH_WIDTH: f64 = 4.0;
 
+/// What the report is built from besides the measurements: what the user said of
+/// production and of the sandbox, taken from the command line once.
+struct ReportOptions<'a> {
+    /// Production's writes per second on the table (`--write-rate`), where given.
+    write_rate: Option<f64>,
+    routes: &'a [crate::online_route::RouteChoice],
+    speed_factor: f64,
+    hardware: Option<HardwareTerm>,
+    cache: crate::experiment::CacheState,
+    buffer_pool_bytes: u64,
+    production_buffer_pool_bytes: Option<u64>,
+    schema: Option<&'a std::path::Path>,
+}
+
+impl<'a> ReportOptions<'a> {
+    fn of(args: &'a EstimateArgs) -> ReportOptions<'a> {
+        ReportOptions {
+            write_rate: args.read.write_rate,
+            routes: &args.route.route,
+            speed_factor: args.speed_factor,
+            hardware: hardware_term(args.calibration.is_some(), args.speed_spread),
+            cache: args.sandbox.cache,
+            buffer_pool_bytes: args.sandbox.buffer_pool,
+            production_buffer_pool_bytes: args.sandbox.production_buffer_pool,
+            schema: args.schema.as_deref(),
+        }
+    }
+}
+
 /// The hardware term the intervals carry: none with recorded outcomes (`--calibration`
 /// measured production itself) or `--speed-spread 1`; the user's `--speed-spread`; else
 /// the documented prior.
-fn hardware_term(args: &EstimateArgs) -> Option<HardwareTerm> {
-    if args.calibration.is_some() {
+fn hardware_term(calibrated: bool, speed_spread: Option<f64>) -> Option<HardwareTerm> {
+    if calibrated {
         return None;
     }
-    match args.speed_spread {
+    match speed_spread {
         Some(ratio) if ratio <= 1.0 => None,
         Some(ratio) => Some(HardwareTerm {
             source: HardwareSource::Stated,
@@ -192,7 +221,7 @@ pub async fn run_migration(
         report_sandbox,
         production.as_ref(),
         weakest_input(&input, &migration),
-        args,
+        &ReportOptions::of(args),
     )?;
     report.probe = probe;
     release::annotate(&mut report, &not_sql, args.gate.untimed_allowance);
@@ -401,13 +430,13 @@ fn build_report(
     sandbox: SandboxReport,
     production: Option<&Production>,
     mode: InputMode,
-    args: &EstimateArgs,
+    options: &ReportOptions,
 ) -> Result<Report> {
     let mut statements = Vec::new();
     let mut parts: Vec<Spread> = Vec::new();
     let mut series_changes = Vec::new();
     let error_model = model::error_model_for(mode);
-    let hardware = hardware_term(args);
+    let hardware = options.hardware;
     for (statement, result) in migration.statements.iter().zip(&measured.statements) {
         let decision = production.map(|p| p.decide(statement, result));
         if let Some(p) = production {
@@ -486,7 +515,7 @@ fn build_report(
             ..d.report
         });
         // Production's write rate on the table: the user's word, else the profile's.
-        let write_rate = args.read.write_rate.or_else(|| {
+        let write_rate = options.write_rate.or_else(|| {
             let table = profile.table(statement.table.as_deref()?)?;
             Some(table.write_rate.as_ref()?.rows_per_second)
         });
@@ -549,7 +578,7 @@ fn build_report(
             ),
             production,
             type_check: None,
-            route: crate::online_route::route_of(&args.route.route, statement.index),
+            route: crate::online_route::route_of(options.routes, statement.index),
             online_route: result.online.as_ref().map(|online| {
                 online::report(
                     statement,
@@ -590,8 +619,7 @@ fn build_report(
                 target_rows: t.rows,
                 bytes: t.data_bytes.map(|d| d + t.index_bytes.unwrap_or(0)),
                 input: None,
-                write_rows_per_second: args
-                    .read
+                write_rows_per_second: options
                     .write_rate
                     .or_else(|| Some(t.write_rate.as_ref()?.rows_per_second)),
                 measured_rows: release::measured_rows(t.rows, profile, &measured.ladder),
@@ -605,8 +633,8 @@ fn build_report(
         warnings: words::warnings(&warning_codes),
         warning_codes,
         ladder: measured.ladder,
-        speed_factor: args.speed_factor,
-        cache: args.sandbox.cache,
+        speed_factor: options.speed_factor,
+        cache: options.cache,
         settings: None,
         probe: None,
         source: None,
@@ -620,17 +648,17 @@ fn build_report(
         untimed_allowance_seconds: None,
         release: None,
     };
-    apply_speed_factor(&mut report, args.speed_factor);
+    apply_speed_factor(&mut report, options.speed_factor);
     let production_server = production.map(|p| Assumption::ProductionServer {
         server: p.target.label.clone(),
         origin: p.origin,
         overrides: p.overrides.clone(),
         series_changes,
     });
-    for assumption in assumptions(&report, &args.sandbox, production_server) {
+    for assumption in assumptions(&report, options, production_server) {
         report.assume(assumption);
     }
-    type_check::annotate(&mut report, migration, args.schema.as_deref())?;
+    type_check::annotate(&mut report, migration, options.schema)?;
     report.guidance = Some(checklist::guidance(&report));
     report.checklist = checklist::build(&report);
     Ok(report)
@@ -668,7 +696,7 @@ fn curve(
 /// sandbox's (or is named at all); otherwise production is assumed to run the sandbox's.
 fn assumptions(
     report: &Report,
-    sandbox: &crate::cli::SandboxArgs,
+    options: &ReportOptions,
     production_server: Option<Assumption>,
 ) -> Vec<Assumption> {
     vec![
@@ -679,7 +707,11 @@ fn assumptions(
         Assumption::SpeedFactor {
             factor: report.speed_factor,
         },
-        memory_regime(report, sandbox.buffer_pool, sandbox.production_buffer_pool),
+        memory_regime(
+            report,
+            options.buffer_pool_bytes,
+            options.production_buffer_pool_bytes,
+        ),
         if report.cache == crate::experiment::CacheState::Cold {
             Assumption::ColdCache
         } else {
