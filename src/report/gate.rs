@@ -71,32 +71,35 @@ pub fn check_whole(report: &Report, gates: &Gates) -> Vec<String> {
 
 /// The gates on one statement: `--max-duration` and `--max-write-block`, on its route.
 pub fn check_statement(s: &StatementReport, gates: &Gates) -> Vec<String> {
-    let mut fired = Vec::new();
-    if let Some(limit) = gates.max_duration {
-        let high = super::route::duration_high(s);
-        if high > limit.as_secs_f64() {
-            fired.push(format!(
-                "statement {}{} may run {} (high estimate), over --max-duration {}",
-                s.index + 1,
-                super::route::on_route(s),
-                human_seconds(high),
-                human_seconds(limit.as_secs_f64())
-            ));
-        }
-    }
-    if let Some(limit) = gates.max_write_block {
-        let blocked = writes_blocked_high(s);
-        if blocked > limit.as_secs_f64() {
-            fired.push(format!(
-                "statement {}{} may block writes for {} (high estimate), over --max-write-block {}",
-                s.index + 1,
-                super::route::on_route(s),
-                human_seconds(blocked),
-                human_seconds(limit.as_secs_f64())
-            ));
-        }
-    }
-    fired
+    let limits = [
+        (
+            gates.max_duration,
+            super::route::duration_high(s),
+            "run",
+            "--max-duration",
+        ),
+        (
+            gates.max_write_block,
+            writes_blocked_high(s),
+            "block writes for",
+            "--max-write-block",
+        ),
+    ];
+    limits
+        .into_iter()
+        .filter_map(|(limit, high, what, flag)| {
+            let limit = limit?.as_secs_f64();
+            (high > limit).then(|| {
+                format!(
+                    "statement {}{} may {what} {} (high estimate), over {flag} {}",
+                    s.index + 1,
+                    super::route::on_route(s),
+                    human_seconds(high),
+                    human_seconds(limit)
+                )
+            })
+        })
+        .collect()
 }
 
 /// `--max-total`: the release's high end, untimed steps at their allowance; without one,
