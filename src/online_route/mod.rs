@@ -191,7 +191,7 @@ pub enum PtOscNeed {
     RenamesColumn { column: String },
     /// DROP PRIMARY KEY: `--check-alter` refuses, and the triggers need another unique key.
     DropsPrimaryKey,
-    /// A name pt-osc cannot take (tried with percona-toolkit 3.5): a table name outside
+    /// A name pt-osc cannot take (tried with percona-toolkit 3.2.1): a table name outside
     /// ASCII fails its existence check (it compares the server's decoded name with the
     /// command line's bytes), a comma or `=` splits its DSN, and a backtick in a column
     /// name cuts the name short in its triggers. Refuses.
