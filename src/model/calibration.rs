@@ -186,9 +186,6 @@ pub struct ErrorModel {
     pub entries: Vec<Entry>,
 }
 
-/// The level of every interval the error model describes (5% to 95%).
-pub const LEVEL: f64 = 0.9;
-
 /// Fewer statements than this in a cell and the cell takes the pooled rows-bound errors.
 pub const MIN_STATEMENTS: usize = 6;
 
