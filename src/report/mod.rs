@@ -661,7 +661,5 @@ pub fn approx_duration(seconds: f64) -> String {
     }
 }
 
-/// 1536 -> "1.5 KiB", 134217728 -> "128 MiB".
-
 #[cfg(test)]
 mod tests;
