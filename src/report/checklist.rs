@@ -1,10 +1,11 @@
 //! The migration-review checklist, answered from the report: data loss, performance,
-//! table size, write load, duration, blocking, backward compatibility, each with the
-//! evidence behind the answer. Also the release guidance that follows from them.
+//! table size, write load, duration, blocking, backward compatibility, each with the rule and
+//! statements the answer rests on, as codes (`words::checklist` writes them out). Also the
+//! release guidance that follows from them.
 
 use super::{
-    human_seconds, ChecklistItem, Guidance, Question, Report, StatementReport, TypeCheck,
-    TypeVerdict,
+    ChecklistItem, Guidance, Question, Reason, Report, StatementReport, TableReport, TypeVerdict,
+    Verdict,
 };
 use crate::ddl::{Algorithm, LockLevel};
 use crate::migration::Operation;
@@ -48,26 +49,50 @@ pub fn native_writes_blocked_high(statement: &StatementReport) -> f64 {
 }
 
 pub fn build(report: &Report) -> Vec<ChecklistItem> {
-    vec![
-        data_loss(report),
-        performance(report),
-        table_size(report),
-        write_load(report),
-        duration(report),
-        blocking(report),
-        compatibility(report),
+    [
+        (Question::DataLoss, data_loss(report)),
+        (Question::Performance, performance(report)),
+        (Question::TableSize, table_size(report)),
+        (Question::WriteLoad, write_load(report)),
+        (Question::Duration, duration()),
+        (Question::Blocking, blocking(report)),
+        (Question::Compatibility, compatibility(report)),
     ]
+    .into_iter()
+    .map(|(question, answer)| item(report, question, answer))
+    .collect()
 }
 
-fn item(question: Question, answer: &str, evidence: String) -> ChecklistItem {
-    ChecklistItem {
-        code: Some(question),
-        // Kept in the JSON for readers of schema_version 1; the code is what identifies
-        // the question, and the renderers take the words from it.
-        question: super::words::question(question).to_string(),
-        answer: answer.to_string(),
-        evidence,
+/// One question's answer, as codes and statement indexes: the checklist's rules decide
+/// it, `words::checklist` writes it out.
+struct Answer {
+    verdict: Verdict,
+    reason: Reason,
+    statements: Vec<usize>,
+}
+
+fn answer(verdict: Verdict, reason: Reason, statements: Vec<&StatementReport>) -> Answer {
+    Answer {
+        verdict,
+        reason,
+        statements: statements.iter().map(|s| s.index).collect(),
     }
+}
+
+fn item(report: &Report, question: Question, answer: Answer) -> ChecklistItem {
+    let mut item = ChecklistItem {
+        code: Some(question),
+        // The words are kept in the JSON for readers of schema_version 1; the codes are
+        // what identifies the answer, and the words are written from them.
+        question: String::new(),
+        answer: String::new(),
+        evidence: String::new(),
+        verdict: Some(answer.verdict),
+        reason: Some(answer.reason),
+        statements: answer.statements,
+    };
+    super::words::write_checklist_item(&mut item, report);
+    item
 }
 
 fn statements_with<'a>(
@@ -79,20 +104,11 @@ fn statements_with<'a>(
     })
 }
 
-fn numbered(statements: Vec<&StatementReport>, what: &str) -> String {
-    statements
-        .iter()
-        .map(|s| format!("statement {} {what}", s.index + 1))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn data_loss(report: &Report) -> ChecklistItem {
-    let question = Question::DataLoss;
+fn data_loss(report: &Report) -> Answer {
     let drops: Vec<_> =
         statements_with(report, &[Operation::DropColumn, Operation::DropTable]).collect();
     if !drops.is_empty() {
-        return item(question, "yes", numbered(drops, "drops a column or table"));
+        return answer(Verdict::Yes, Reason::Drops, drops);
     }
     let changes: Vec<_> = statements_with(
         report,
@@ -100,82 +116,40 @@ fn data_loss(report: &Report) -> ChecklistItem {
     )
     .collect();
     if changes.is_empty() {
-        return item(
-            question,
-            "no",
-            "no statement drops, narrows or converts anything".into(),
-        );
+        return answer(Verdict::No, Reason::ChangesNothing, changes);
     }
     // With the schema in hand, the linter's type comparison answers.
-    let checked: Vec<(&StatementReport, &TypeCheck)> = changes
-        .iter()
-        .filter_map(|s| Some((*s, s.type_check.as_ref()?)))
-        .collect();
-    if checked.len() < changes.len() {
-        return item(
-            question,
-            "possibly",
-            numbered(changes, "changes a column's type or charset: `ddl-eta lint --schema` tells whether it narrows"),
-        );
+    if changes.iter().any(|s| s.type_check.is_none()) {
+        return answer(Verdict::Possibly, Reason::TypeUnchecked, changes);
     }
-    let findings = |verdict: TypeVerdict| -> Vec<String> {
-        checked
+    let with = |verdict: TypeVerdict| -> Vec<&StatementReport> {
+        changes
             .iter()
-            .filter(|(_, check)| check.verdict == verdict)
-            .flat_map(|(s, check)| {
-                check
-                    .findings
-                    .iter()
-                    .map(move |f| format!("statement {}: {f}", s.index + 1))
-            })
+            .copied()
+            .filter(|s| s.type_check.as_ref().is_some_and(|c| c.verdict == verdict))
             .collect()
     };
-    let narrows = findings(TypeVerdict::Narrows);
+    let narrows = with(TypeVerdict::Narrows);
     if !narrows.is_empty() {
-        return item(question, "yes", narrows.join("; "));
+        return answer(Verdict::Yes, Reason::Narrows, narrows);
     }
-    let unknown = findings(TypeVerdict::CannotTell);
+    let unknown = with(TypeVerdict::CannotTell);
     if !unknown.is_empty() {
-        return item(question, "possibly", unknown.join("; "));
+        return answer(Verdict::Possibly, Reason::CannotTell, unknown);
     }
-    item(
-        question,
-        "no",
-        numbered(
-            changes,
-            "changes a column's type or charset and keeps every value (checked against the schema)",
-        ),
-    )
+    answer(Verdict::No, Reason::KeepsValues, changes)
 }
 
-fn performance(report: &Report) -> ChecklistItem {
-    let question = Question::Performance;
+fn performance(report: &Report) -> Answer {
     let heavy: Vec<&StatementReport> = report
         .statements
         .iter()
         .filter(|s| works_through_the_table(s))
         .collect();
     if heavy.is_empty() {
-        return item(
-            question,
-            "no",
-            "no statement rebuilds the table or builds an index".into(),
-        );
+        return answer(Verdict::No, Reason::NoTableWork, heavy);
     }
-    let evidence = heavy
-        .iter()
-        .map(|s| {
-            format!(
-                "statement {} ({}, {}) reads and writes the whole table for ~{}",
-                s.index + 1,
-                s.operation.as_str(),
-                s.algorithm.map_or("unknown algorithm", Algorithm::as_str),
-                human_seconds(s.estimate.seconds_p50)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    item(question, "yes", evidence)
+    answer(Verdict::Yes, Reason::WorksThroughTable, heavy)
 }
 
 /// Whether a statement reads (and maybe rewrites) every row, known from the algorithm the
@@ -187,102 +161,64 @@ fn works_through_the_table(statement: &StatementReport) -> bool {
     }
 }
 
-fn table_size(report: &Report) -> ChecklistItem {
-    let question = Question::TableSize;
-    let largest = report.tables.iter().max_by_key(|t| t.target_rows);
-    match largest {
-        Some(t) if t.target_rows >= LARGE_TABLE_ROWS => item(
-            question,
-            "yes",
-            format!(
-                "{} has {} rows",
-                t.name,
-                crate::text::group_digits(t.target_rows)
-            ),
-        ),
-        Some(t) => item(
-            question,
-            "no",
-            format!(
-                "{} has {} rows",
-                t.name,
-                crate::text::group_digits(t.target_rows)
-            ),
-        ),
-        None => item(question, "unknown", "no table in the report".into()),
+/// The table with the most rows at production size: the one the size question is about.
+pub(super) fn largest_table(report: &Report) -> Option<&TableReport> {
+    report.tables.iter().max_by_key(|t| t.target_rows)
+}
+
+fn table_size(report: &Report) -> Answer {
+    match largest_table(report) {
+        Some(t) if t.target_rows >= LARGE_TABLE_ROWS => {
+            answer(Verdict::Yes, Reason::LargeTable, Vec::new())
+        }
+        Some(_) => answer(Verdict::No, Reason::SmallTable, Vec::new()),
+        None => answer(Verdict::Unknown, Reason::NoTable, Vec::new()),
     }
 }
 
-fn write_load(report: &Report) -> ChecklistItem {
-    let question = Question::WriteLoad;
-    let rates: Vec<(&str, f64)> = report
+/// The table written most often on production, with its rows written per second, where
+/// any rate is known.
+pub(super) fn busiest_table(report: &Report) -> Option<(&str, f64)> {
+    report
         .tables
         .iter()
         .filter_map(|t| Some((t.name.as_str(), t.write_rows_per_second?)))
-        .collect();
-    let Some(&(name, rate)) = rates.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
-        return item(
-            question,
-            "unknown",
-            "no production write rate is known (give --write-rate, or --source where performance_schema measures it)".into(),
-        );
-    };
-    let answer = if rate >= BUSY_WRITES_PER_SECOND {
-        "yes"
-    } else {
-        "no"
-    };
-    item(
-        question,
-        answer,
-        format!("{name} takes {rate:.0} row writes per second"),
-    )
+        .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
-fn duration(report: &Report) -> ChecklistItem {
-    let (p50, interval) = super::release::total_words(report);
-    item(
-        Question::Duration,
-        &p50,
-        format!(
-            "{:.0}% interval {}, measured at up to {} rows and extrapolated",
-            report.interval * 100.0,
-            interval,
-            crate::text::group_digits(report.ladder.scales.iter().copied().max().unwrap_or(0))
-        ),
-    )
+fn write_load(report: &Report) -> Answer {
+    match busiest_table(report) {
+        None => answer(Verdict::Unknown, Reason::NoWriteRate, Vec::new()),
+        Some((_, rate)) if rate >= BUSY_WRITES_PER_SECOND => {
+            answer(Verdict::Yes, Reason::BusyTable, Vec::new())
+        }
+        Some(_) => answer(Verdict::No, Reason::QuietTable, Vec::new()),
+    }
 }
 
-fn blocking(report: &Report) -> ChecklistItem {
-    let question = Question::Blocking;
+fn duration() -> Answer {
+    answer(Verdict::Estimated, Reason::Measured, Vec::new())
+}
+
+/// Statements that block writes long enough to notice: under a second of blocked writes
+/// is the brief metadata locks every ALTER takes.
+pub(super) fn blocks_writes(statement: &StatementReport) -> bool {
+    writes_blocked_high(statement) >= NOTICEABLE_BLOCK_SECONDS
+}
+
+fn blocking(report: &Report) -> Answer {
     let blockers: Vec<&StatementReport> = report
         .statements
         .iter()
-        // Under a second of blocked writes is the brief metadata locks every ALTER takes.
-        .filter(|s| writes_blocked_high(s) >= NOTICEABLE_BLOCK_SECONDS)
+        .filter(|s| blocks_writes(s))
         .collect();
-    let routed = super::route::checklist_words(report);
     if blockers.is_empty() {
-        let online = "every statement runs online: only a metadata lock at start and end, which queues queries if a long transaction holds the table";
-        return item(question, "briefly", format!("{online}{routed}"));
+        return answer(Verdict::Briefly, Reason::Online, blockers);
     }
-    let evidence = blockers
-        .iter()
-        .map(|s| {
-            format!(
-                "statement {} blocks writes (lock {}) for up to {}",
-                s.index + 1,
-                s.lock.map_or("unknown", LockLevel::as_str),
-                human_seconds(writes_blocked_high(s))
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
-    item(question, "yes", format!("{evidence}{routed}"))
+    answer(Verdict::Yes, Reason::BlocksWrites, blockers)
 }
 
-fn compatibility(report: &Report) -> ChecklistItem {
-    let question = Question::Compatibility;
+fn compatibility(report: &Report) -> Answer {
     let breaking: Vec<_> = statements_with(
         report,
         &[
@@ -293,21 +229,10 @@ fn compatibility(report: &Report) -> ChecklistItem {
         ],
     )
     .collect();
-    if !breaking.is_empty() {
-        return item(
-            question,
-            "no",
-            numbered(
-                breaking,
-                "removes or renames something the running code may use",
-            ),
-        );
+    if breaking.is_empty() {
+        return answer(Verdict::Yes, Reason::BreaksNothing, breaking);
     }
-    item(
-        question,
-        "yes",
-        "nothing is dropped or renamed (`ddl-eta lint` also checks NOT NULL columns without a default)".into(),
-    )
+    answer(Verdict::No, Reason::Breaks, breaking)
 }
 
 /// Advice for the release: a job timeout, a lock wait bound, and where an online schema
@@ -347,6 +272,7 @@ pub fn guidance(report: &Report) -> Guidance {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::TypeCheck;
 
     fn saved_report() -> Report {
         serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
@@ -414,5 +340,110 @@ mod tests {
         assert_eq!(blocks, "yes");
         assert!(evidence.contains("statement 3"), "{evidence}");
         assert!(!evidence.contains("statement 1 "), "{evidence}");
+    }
+
+    #[test]
+    fn answers_are_codes_with_the_statements_they_rest_on() {
+        let report = saved_report();
+        let items = build(&report);
+        let blocking = items
+            .iter()
+            .find(|i| i.code == Some(Question::Blocking))
+            .expect("blocking asked");
+        assert_eq!(blocking.verdict, Some(Verdict::Yes));
+        assert_eq!(blocking.reason, Some(Reason::BlocksWrites));
+        assert!(
+            blocking.statements.contains(&2),
+            "{:?}",
+            blocking.statements
+        );
+        let json = serde_json::to_value(blocking).expect("serializes");
+        assert_eq!(json["verdict"], "yes");
+        assert_eq!(json["reason"], "blocks_writes");
+        // Every statement the evidence names is in the codes, and no other.
+        for s in &report.statements {
+            let named = blocking
+                .evidence
+                .contains(&format!("statement {} ", s.index + 1));
+            assert_eq!(
+                named,
+                blocking.statements.contains(&s.index),
+                "{}",
+                blocking.evidence
+            );
+        }
+    }
+
+    #[test]
+    fn codes_from_a_newer_ddl_eta_keep_their_saved_words() {
+        let report = saved_report();
+        let mut item: ChecklistItem = serde_json::from_str(
+            r#"{"code":"data_loss","question":"Will it lose data?","answer":"perhaps",
+                "evidence":"saved words","verdict":"perhaps","reason":"a_later_rule","statements":[0]}"#,
+        )
+        .expect("an item with unknown codes parses");
+        assert_eq!(item.verdict, Some(Verdict::Other));
+        assert_eq!(item.reason, Some(Reason::Other));
+        crate::report::words::write_checklist_item(&mut item, &report);
+        assert_eq!(
+            (item.answer.as_str(), item.evidence.as_str()),
+            ("perhaps", "saved words")
+        );
+    }
+
+    #[test]
+    fn every_answer_code_is_documented() {
+        use Reason::*;
+        let reasons = [
+            Drops,
+            TypeUnchecked,
+            Narrows,
+            CannotTell,
+            KeepsValues,
+            ChangesNothing,
+            WorksThroughTable,
+            NoTableWork,
+            LargeTable,
+            SmallTable,
+            NoTable,
+            BusyTable,
+            QuietTable,
+            NoWriteRate,
+            Measured,
+            BlocksWrites,
+            Online,
+            Breaks,
+            BreaksNothing,
+        ];
+        // Fails to compile when a reason is added: add it to the list above and the docs.
+        for reason in reasons {
+            match reason {
+                Drops | TypeUnchecked | Narrows | CannotTell | KeepsValues | ChangesNothing
+                | WorksThroughTable | NoTableWork | LargeTable | SmallTable | NoTable
+                | BusyTable | QuietTable | NoWriteRate | Measured | BlocksWrites | Online
+                | Breaks | BreaksNothing | Other => {}
+            }
+        }
+        let docs = include_str!("../../docs/reports.md");
+        let verdicts = [
+            Verdict::Yes,
+            Verdict::No,
+            Verdict::Possibly,
+            Verdict::Briefly,
+            Verdict::Unknown,
+            Verdict::Estimated,
+        ];
+        let codes = reasons
+            .iter()
+            .map(serde_json::to_value)
+            .chain(verdicts.iter().map(serde_json::to_value));
+        for code in codes {
+            let code = code.expect("a code serializes");
+            let code = code.as_str().expect("a code is a string");
+            assert!(
+                docs.contains(&format!("`{code}`")),
+                "docs/reports.md lacks `{code}`"
+            );
+        }
     }
 }

@@ -6,6 +6,9 @@ use super::{Assumption, BlockingReport, ProductionReport, ProductionSource, Vali
 use crate::ddl::LockLevel;
 use crate::text::{group_digits, human_bytes, human_seconds, or_dash, short_rows};
 use crate::warning::Warning;
+pub use checklist::{checklist_question, question, write_checklist_item};
+
+mod checklist;
 
 /// "blocks: ... (reads .., writes ..; longest stall ...)", and the online alter log.
 pub fn blocking(b: &BlockingReport) -> Vec<String> {
@@ -388,28 +391,5 @@ pub fn hardware(term: &super::HardwareTerm) -> String {
             "hardware: every interval on rows includes --speed-spread's x/÷{:.2}",
             term.ratio
         ),
-    }
-}
-
-/// The words of a checklist item's question: from its code, else as saved.
-pub fn checklist_question(item: &super::ChecklistItem) -> &str {
-    match item.code {
-        Some(code) if code != super::Question::Other => question(code),
-        _ => &item.question,
-    }
-}
-
-/// A checklist question, as the review asks it.
-pub fn question(question: super::Question) -> &'static str {
-    use super::Question;
-    match question {
-        Question::DataLoss => "Will it lose data?",
-        Question::Performance => "Will it hurt performance?",
-        Question::TableSize => "Is the table large?",
-        Question::WriteLoad => "Is it busy (many writes)?",
-        Question::Duration => "How long will it run?",
-        Question::Blocking => "Will it block queries?",
-        Question::Compatibility => "Is it backward compatible?",
-        Question::Other => "Another question",
     }
 }
