@@ -8,9 +8,6 @@ use crate::report::{Report, TypeCheck, TypeVerdict};
 use anyhow::{Context, Result};
 use std::path::Path;
 
-/// The linter's rules that compare what a column holds before and after.
-const VALUE_RULES: [&str; 2] = ["DE003", "DE009"];
-
 /// Sets `type_check` on every statement that changes a column's type or character set.
 /// The rules run on the statements as parsed, never on the files read again: a migration
 /// on standard input can be read only once.
@@ -42,7 +39,10 @@ pub fn annotate(report: &mut Report, migration: &Migration, schema: Option<&Path
         let hits: Vec<&lint::Finding> = found
             .findings
             .iter()
-            .filter(|f| f.statement_index == statement.index && VALUE_RULES.contains(&f.code))
+            .filter(|f| {
+                f.statement_index == statement.index
+                    && lint::rules::VALUE_RULES.iter().any(|r| r.code == f.code)
+            })
             .collect();
         let verdict = if hits.iter().any(|f| f.level == lint::Level::Error) {
             TypeVerdict::Narrows

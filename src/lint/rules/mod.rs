@@ -15,6 +15,10 @@ mod rename_column;
 mod rename_table;
 mod table_rebuild;
 
+/// The rules that compare what a column holds before and after a change (the estimate's
+/// checklist asks them whether a statement keeps every value).
+pub const VALUE_RULES: [&Rule; 2] = [&narrowing_type::RULE, &lossy_charset::RULE];
+
 use super::Rule;
 
 /// Every rule, in code order; findings for a statement come in this order.
