@@ -11,7 +11,7 @@ pub mod tables;
 mod values;
 mod width;
 
-use crate::ddl::types::is_integer;
+use crate::ddl::types::{is_integer, ColumnType};
 use crate::profile::{ColumnProfile, TableProfile};
 use crate::server::ServerInfo;
 use crate::table::{Index, TableInfo};
@@ -26,7 +26,11 @@ pub use values::column_expression;
 pub struct ColumnShape {
     pub name: String,
     pub data_type: String,
+    /// COLUMN_TYPE as the server writes it: kept for `tinyint(1)`, a boolean, whose
+    /// display width the parsed type drops.
     pub column_type: String,
+    /// The type, parsed: sign, width in bytes, enum and set members.
+    pub kind: ColumnType,
     pub max_length: Option<i64>,
     pub precision: Option<i64>,
     pub scale: Option<i64>,
@@ -136,6 +140,7 @@ impl TableShape {
                     column.data_type.clone()
                 },
                 column_type: column.column_type.clone(),
+                kind: column.kind.clone(),
                 max_length: column.char_length,
                 precision: column.precision,
                 scale: column.scale,
