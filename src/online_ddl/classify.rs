@@ -228,6 +228,23 @@ mod tests {
     }
 
     #[test]
+    fn a_single_byte_set_named_in_the_clause_keeps_a_widening() {
+        // A koi8r column: one byte per character, as the one charset table says.
+        let mut column = test_column("title", "varchar(40)", Some(40), true);
+        column.octet_length = Some(40);
+        let table = TableInfo::of_columns("t", vec![column]);
+        let widen = |sql: &str| classify_clause(&clause(sql), Some(&table));
+        assert_eq!(
+            widen("ALTER TABLE t MODIFY title varchar(200) CHARACTER SET KOI8R"),
+            Classified::Change(ChangeKind::WidenVarchar)
+        );
+        assert_eq!(
+            widen("ALTER TABLE t MODIFY title varchar(200) CHARACTER SET utf8mb4"),
+            Classified::Change(ChangeKind::ChangeType)
+        );
+    }
+
+    #[test]
     fn added_columns_are_last_or_in_the_middle() {
         let t = table();
         let last = clause("ALTER TABLE t ADD c int NULL");
