@@ -15,13 +15,13 @@ mod time;
 
 use crate::ddl::{Algorithm, LockLevel};
 use crate::migration::{Migration, Statement};
-use crate::online_ddl::TableColumns;
 use crate::probe::{MeasuredBlocking, ProbeOptions, Prober};
 use crate::profile::Profile;
 use crate::progress::Progress;
 use crate::sandbox::{buffer_pool, Sandbox};
 use crate::seed::tables::{self, base_name, create_base_table, create_schema};
 use crate::seed::{self, TableShape};
+use crate::table::TableInfo;
 use crate::text::group_digits;
 use crate::warning::Warning;
 pub use online::{OnlineMeasured, OnlineRun};
@@ -118,7 +118,7 @@ pub struct StatementMeasurements {
     pub target_rows: u64,
     /// The statement's table's columns just before it ran in the probe (only when
     /// `Extras::read_columns`): what the production rules need to classify it.
-    pub columns_before: Option<TableColumns>,
+    pub columns_before: Option<TableInfo>,
     /// `ALTER TABLE t FORCE` on the statement's table just before it, at each scale (only
     /// where `Extras::needs_rebuild` said so): production rebuilds where the sandbox did not.
     pub rebuild: Vec<Measurement>,

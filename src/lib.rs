@@ -28,6 +28,7 @@ pub mod sandbox;
 pub mod seed;
 pub mod server;
 pub mod source;
+pub mod table;
 pub mod text;
 pub mod warning;
 pub mod watch;

@@ -421,18 +421,55 @@ pub enum Repertoire {
     Unicode,
 }
 
+/// Every character set ddl-eta knows: which characters it stores (None for `binary`,
+/// which stores bytes) and the most bytes one character takes. One table, so the
+/// linter's rules and the online-DDL rules cannot disagree about a set.
+const CHARSETS: &[(&str, Option<Repertoire>, u64)] = &[
+    ("ascii", Some(Repertoire::Ascii), 1),
+    ("binary", None, 1),
+    ("armscii8", Some(Repertoire::SingleByte), 1),
+    ("cp1250", Some(Repertoire::SingleByte), 1),
+    ("cp1251", Some(Repertoire::SingleByte), 1),
+    ("cp1256", Some(Repertoire::SingleByte), 1),
+    ("cp1257", Some(Repertoire::SingleByte), 1),
+    ("cp850", Some(Repertoire::SingleByte), 1),
+    ("cp852", Some(Repertoire::SingleByte), 1),
+    ("cp866", Some(Repertoire::SingleByte), 1),
+    ("dec8", Some(Repertoire::SingleByte), 1),
+    ("geostd8", Some(Repertoire::SingleByte), 1),
+    ("greek", Some(Repertoire::SingleByte), 1),
+    ("hebrew", Some(Repertoire::SingleByte), 1),
+    ("hp8", Some(Repertoire::SingleByte), 1),
+    ("keybcs2", Some(Repertoire::SingleByte), 1),
+    ("koi8r", Some(Repertoire::SingleByte), 1),
+    ("koi8u", Some(Repertoire::SingleByte), 1),
+    ("latin1", Some(Repertoire::SingleByte), 1),
+    ("latin2", Some(Repertoire::SingleByte), 1),
+    ("latin5", Some(Repertoire::SingleByte), 1),
+    ("latin7", Some(Repertoire::SingleByte), 1),
+    ("macce", Some(Repertoire::SingleByte), 1),
+    ("macroman", Some(Repertoire::SingleByte), 1),
+    ("swe7", Some(Repertoire::SingleByte), 1),
+    ("tis620", Some(Repertoire::SingleByte), 1),
+    ("ucs2", Some(Repertoire::Bmp), 2),
+    ("utf8", Some(Repertoire::Bmp), 3),
+    ("utf8mb3", Some(Repertoire::Bmp), 3),
+    ("utf16", Some(Repertoire::Unicode), 4),
+    ("utf16le", Some(Repertoire::Unicode), 4),
+    ("utf32", Some(Repertoire::Unicode), 4),
+    ("utf8mb4", Some(Repertoire::Unicode), 4),
+];
+
+/// The set's row of `CHARSETS`, by name in any case.
+fn charset_row(charset: &str) -> Option<(Option<Repertoire>, u64)> {
+    CHARSETS
+        .iter()
+        .find(|(name, _, _)| name.eq_ignore_ascii_case(charset))
+        .map(|&(_, repertoire, bytes)| (repertoire, bytes))
+}
+
 pub fn repertoire(charset: &str) -> Option<Repertoire> {
-    Some(match charset.to_ascii_lowercase().as_str() {
-        "ascii" => Repertoire::Ascii,
-        "latin1" | "latin2" | "latin5" | "latin7" | "cp1250" | "cp1251" | "cp1256" | "cp1257"
-        | "cp850" | "cp852" | "cp866" | "dec8" | "greek" | "hebrew" | "hp8" | "keybcs2"
-        | "koi8r" | "koi8u" | "macce" | "macroman" | "swe7" | "tis620" | "armscii8" | "geostd8" => {
-            Repertoire::SingleByte
-        }
-        "utf8" | "utf8mb3" | "ucs2" => Repertoire::Bmp,
-        "utf8mb4" | "utf16" | "utf16le" | "utf32" => Repertoire::Unicode,
-        _ => return None,
-    })
+    charset_row(charset)?.0
 }
 
 /// Can converting text from `from` to `to` lose characters? None when either set is
@@ -447,23 +484,12 @@ pub fn charset_loses(from: &str, to: &str) -> Option<bool> {
 
 /// Most bytes one character takes; 4 when the set is unknown, the widest common case.
 pub fn max_bytes_per_char(charset: Option<&str>) -> u64 {
-    match charset.map(str::to_ascii_lowercase).as_deref() {
-        Some("utf8" | "utf8mb3") => 3,
-        Some("ucs2") => 2,
-        Some(cs) if repertoire(cs) <= Some(Repertoire::SingleByte) && repertoire(cs).is_some() => 1,
-        _ => 4,
-    }
+    charset.and_then(charset_row).map_or(4, |(_, bytes)| bytes)
 }
 
 /// Bytes per character of a character set, for the sets whose width ddl-eta knows.
 pub fn bytes_per_char(charset: &str) -> Option<i64> {
-    match charset {
-        "utf8mb4" | "utf16" | "utf16le" | "utf32" => Some(4),
-        "utf8" | "utf8mb3" => Some(3),
-        "ucs2" => Some(2),
-        "latin1" | "ascii" | "binary" | "latin2" | "cp1250" | "cp1251" | "cp1252" => Some(1),
-        _ => None,
-    }
+    charset_row(charset).map(|(_, bytes)| bytes as i64)
 }
 
 /// `varchar(100)` / `character varying(100)` → 100.
@@ -605,6 +631,21 @@ mod tests {
         assert_eq!(charset_loses("big5", "utf8mb4"), None);
         assert_eq!(max_bytes_per_char(Some("latin1")), 1);
         assert_eq!(max_bytes_per_char(None), 4);
+    }
+
+    #[test]
+    fn one_table_answers_width_and_repertoire_alike() {
+        for (name, _, _) in CHARSETS {
+            let width = bytes_per_char(name);
+            assert_eq!(width, Some(max_bytes_per_char(Some(name)) as i64), "{name}");
+            assert_eq!(bytes_per_char(&name.to_ascii_uppercase()), width, "{name}");
+        }
+        assert_eq!(bytes_per_char("latin5"), Some(1));
+        assert_eq!(bytes_per_char("UTF8MB4"), Some(4));
+        assert_eq!(max_bytes_per_char(Some("binary")), 1);
+        assert_eq!(max_bytes_per_char(Some("big5")), 4);
+        assert_eq!(bytes_per_char("big5"), None);
+        assert_eq!(repertoire("binary"), None);
     }
 
     #[test]

@@ -5,9 +5,10 @@
 use crate::ddl::{Algorithm, LockLevel};
 use crate::experiment::{Measurement, StatementMeasurements};
 use crate::migration::Statement;
-use crate::online_ddl::{lookup, Lookup, TableColumns, Target, Verdict};
+use crate::online_ddl::{lookup, Lookup, Target, Verdict};
 use crate::report::{ProductionReport, ProductionSource, ServerOrigin};
 use crate::server::{Flavor, ServerInfo};
+use crate::table::TableInfo;
 use crate::warning::Warning;
 use anyhow::{Context, Result};
 
@@ -169,7 +170,7 @@ impl Production {
         &self,
         statement: &Statement,
         algorithm: Option<Algorithm>,
-        columns: Option<&TableColumns>,
+        columns: Option<&TableInfo>,
     ) -> bool {
         match algorithm {
             Some(Algorithm::Copy) => true,

@@ -6,7 +6,7 @@
 use super::{Lab, PROBE_ROWS};
 use crate::ddl::{Algorithm, LockLevel};
 use crate::migration::{self, Statement};
-use crate::online_ddl;
+use crate::table::TableInfo;
 use anyhow::Result;
 use sqlx::mysql::{MySqlConnection, MySqlDatabaseError};
 use std::time::Instant;
@@ -25,8 +25,7 @@ impl Lab<'_> {
         let probing = Instant::now();
         for (index, statement) in self.migration.statements.iter().enumerate() {
             if let (true, Some(table)) = (self.read_columns, statement.table.as_deref()) {
-                self.results[index].columns_before =
-                    Some(online_ddl::read_columns(&mut conn, table).await?);
+                self.results[index].columns_before = Some(TableInfo::read(&mut conn, table).await?);
             }
             let found = probe_levels(
                 &mut conn,

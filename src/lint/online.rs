@@ -5,7 +5,8 @@
 use crate::ddl::ChangeKind;
 use crate::ddl::{Algorithm, LockLevel};
 use crate::migration::{Clause, Operation, Statement};
-use crate::online_ddl::{self, Classified, ColumnFacts, Rule, Session, TableColumns, Verdict};
+use crate::online_ddl::{self, Classified, Rule, Session, Verdict};
+use crate::table::{Column as TableColumn, TableInfo};
 
 use super::context::{Column, Context};
 use crate::ddl::types;
@@ -238,49 +239,18 @@ fn with_effective_charset(ctx: &Context, table: Option<&str>, clause: &Clause) -
     clause
 }
 
-/// The table's columns as the rules read them from information_schema, when the whole
-/// column list is known.
-pub(crate) fn table_columns(ctx: &Context, table: Option<&str>) -> Option<TableColumns> {
+/// The table as the rules would read it from information_schema, when its whole column
+/// list is known: each column as `TableInfo` builds one from a definition, with the
+/// character set it really takes (its own, else the table's at that point).
+pub(crate) fn table_columns(ctx: &Context, table: Option<&str>) -> Option<TableInfo> {
     let columns = ctx.columns(table)?;
-    Some(TableColumns {
-        columns: columns
+    Some(TableInfo::of_columns(
+        table.unwrap_or_default(),
+        columns
             .iter()
-            .filter_map(|def| column_facts(ctx, table, def))
+            .filter_map(|def| TableColumn::from_clause(def, ctx.column_charset(table, def)))
             .collect(),
-    })
-}
-
-fn column_facts(ctx: &Context, table: Option<&str>, def: &Clause) -> Option<ColumnFacts> {
-    let name = def.column.clone()?;
-    let column_type = types::normalize_type(def.column_type.as_deref()?);
-    let data_type = column_type
-        .split(['(', ' '])
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let (char_length, octet_length) = match types::parse(&column_type) {
-        types::ColumnType::Chars { length, binary, .. } => {
-            let per_char = if binary {
-                1
-            } else {
-                types::max_bytes_per_char(ctx.column_charset(table, def))
-            };
-            let chars = i64::try_from(length).ok();
-            (
-                chars,
-                chars.map(|c| c * i64::try_from(per_char).unwrap_or(4)),
-            )
-        }
-        _ => (None, None),
-    };
-    Some(ColumnFacts {
-        name,
-        data_type,
-        column_type,
-        char_length,
-        octet_length,
-        nullable: def.nullable != Some(false),
-    })
+    ))
 }
 
 #[cfg(test)]

@@ -459,7 +459,7 @@ fn read_column_definition(c: &mut Cursor, clause: &mut Clause) {
     read_column_attributes(attributes, clause);
 }
 
-fn column_type_len(toks: &[Token]) -> usize {
+pub(super) fn column_type_len(toks: &[Token]) -> usize {
     let ends_type = |i: usize, t: &Token| {
         t.is_any_kw(COLUMN_ATTRIBUTES)
             || (t.is_kw("CHARACTER") && toks.get(i + 1).is_some_and(|n| n.is_kw("SET")))

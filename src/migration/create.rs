@@ -1,8 +1,9 @@
 //! CREATE TABLE's column list, read with the same column-definition reader as ALTER
 //! TABLE's ADD/MODIFY, so that `lint --schema` can compare a MODIFY with the column it
-//! replaces. Keys, constraints and checks in the list are skipped.
+//! replaces; and its keys, foreign keys and checks (`keys`), for a whole `TableInfo`.
 
-use super::alter::{charset_in, column_clause};
+use super::alter::{charset_in, column_clause, column_type_len};
+use super::keys::{self, CheckDefinition, Element, KeyDefinition};
 use super::lexer::{tokenize, Token};
 use super::tokens::{span_text, split_top_level_commas, Cursor};
 use super::{Clause, Operation, Statement};
@@ -16,6 +17,23 @@ pub struct TableDefinition {
     pub columns: Vec<Clause>,
     /// `DEFAULT CHARSET=...` after the column list, lowercased.
     pub default_charset: Option<String>,
+    /// Keys and foreign keys, in the order written.
+    pub keys: Vec<KeyDefinition>,
+    /// CHECK constraints, the columns' own (named after their column, as MariaDB does)
+    /// and the table's, in the order written.
+    pub checks: Vec<CheckDefinition>,
+    /// Generated columns: (name, true when STORED or PERSISTENT).
+    pub generated: Vec<(String, bool)>,
+}
+
+impl TableDefinition {
+    /// Whether the column is generated: None when it is not, else whether it is stored.
+    pub fn generated_column(&self, name: &str) -> Option<bool> {
+        self.generated
+            .iter()
+            .find(|(column, _)| column.eq_ignore_ascii_case(name))
+            .map(|(_, stored)| *stored)
+    }
 }
 
 /// Words that start a list element that is not a column.
@@ -43,24 +61,55 @@ pub fn table_definition(statement: &Statement) -> Option<TableDefinition> {
     let open = toks.iter().position(|t| t.is_punct('('))?;
     let mut c = Cursor::new(toks.get(open..)?);
     let list = c.parenthesised()?;
-    Some(TableDefinition {
+    let mut table = TableDefinition {
         name: statement.creates_table.clone()?,
-        columns: columns_of(src, list),
+        columns: Vec::new(),
         default_charset: charset_in(c.rest()),
-    })
-}
-
-fn columns_of(src: &str, list: &[Token]) -> Vec<Clause> {
-    split_top_level_commas(list)
+        keys: Vec::new(),
+        checks: Vec::new(),
+        generated: Vec::new(),
+    };
+    for def in split_top_level_commas(list)
         .into_iter()
         .filter_map(|range| list.get(range))
-        .filter(|def| def.first().is_some_and(|t| !t.is_any_kw(NOT_A_COLUMN)))
-        .map(|def| {
-            let mut cursor = Cursor::new(def);
-            column_clause(Operation::AddColumn, &mut cursor, span_text(src, def))
-        })
-        .filter(|clause| clause.operation == Operation::AddColumn)
-        .collect()
+    {
+        if def.first().is_some_and(|t| t.is_any_kw(NOT_A_COLUMN)) {
+            match keys::element(src, def) {
+                Some(Element::Key(key)) => table.keys.push(key),
+                Some(Element::Check(check)) => table.checks.push(check),
+                None => {}
+            }
+        } else {
+            add_column(src, def, &mut table);
+        }
+    }
+    Some(table)
+}
+
+fn add_column(src: &str, def: &[Token], table: &mut TableDefinition) {
+    let mut cursor = Cursor::new(def);
+    let clause = column_clause(Operation::AddColumn, &mut cursor, span_text(src, def));
+    let Some(name) = clause.column.clone() else {
+        return;
+    };
+    if clause.operation != Operation::AddColumn {
+        return;
+    }
+    // After the name and the type: the attributes the column clause does not keep.
+    let after_name = def.get(1..).unwrap_or_default();
+    let attributes = after_name
+        .get(column_type_len(after_name)..)
+        .unwrap_or_default();
+    if let Some(stored) = keys::generated(attributes) {
+        table.generated.push((name.clone(), stored));
+    }
+    if let Some(clause) = keys::column_check(src, attributes) {
+        table.checks.push(CheckDefinition {
+            name: Some(name),
+            clause,
+        });
+    }
+    table.columns.push(clause);
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod alter;
 mod classify;
 mod create;
+mod keys;
 mod lexer;
 mod not_sql;
 #[cfg(test)]
@@ -21,6 +22,7 @@ use serde::Serialize;
 
 use self::classify::{classify, StatementKind};
 pub use self::create::{table_definition, TableDefinition};
+pub use self::keys::{CheckDefinition, KeyDefinition, KeyKind};
 use self::lexer::{split_statements, tokenize, Token};
 pub use self::not_sql::NotSqlStep;
 pub use self::schema::{parse_schema, skipped_note, Schema, Skipped};

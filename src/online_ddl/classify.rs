@@ -2,10 +2,10 @@
 //! is added, whether a MODIFY widens a VARCHAR inside its length-byte class, changes only
 //! nullability, or changes the type. Some of that needs the table's current columns.
 
-use super::context::{ColumnFacts, TableColumns};
 use crate::ddl::types::{bytes_per_char, normalize_type, varchar_length};
 use crate::ddl::{ChangeKind, Operation};
 use crate::migration::Clause;
+use crate::table::{Column, TableInfo};
 
 /// What a clause is, as far as the rules can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub enum Classified {
 }
 
 /// Classifies one clause; `table` is the table's columns before the statement, if known.
-pub fn classify_clause(clause: &Clause, table: Option<&TableColumns>) -> Classified {
+pub fn classify_clause(clause: &Clause, table: Option<&TableInfo>) -> Classified {
     let kind = match clause.operation {
         Operation::AddColumn => return add_column(clause, table),
         Operation::ModifyColumn => return modify_column(clause, table),
@@ -95,7 +95,7 @@ fn upper_text(clause: &Clause) -> String {
     clause.text.to_ascii_uppercase()
 }
 
-fn add_column(clause: &Clause, table: Option<&TableColumns>) -> Classified {
+fn add_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
     let text = upper_text(clause);
     // Auto-increment and stored generated columns fill every row: never instant.
     if text.contains("AUTO_INCREMENT") || text.contains(" AS ") || text.contains("GENERATED") {
@@ -125,7 +125,7 @@ fn add_index(clause: &Clause) -> Classified {
 }
 
 /// `CHANGE a b <same definition>` is a rename; with a new definition it is a MODIFY too.
-fn rename_column(clause: &Clause, table: Option<&TableColumns>) -> Classified {
+fn rename_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
     if clause.column_type.is_none() {
         return Classified::Change(ChangeKind::RenameColumn);
     }
@@ -135,7 +135,7 @@ fn rename_column(clause: &Clause, table: Option<&TableColumns>) -> Classified {
     }
 }
 
-fn modify_column(clause: &Clause, table: Option<&TableColumns>) -> Classified {
+fn modify_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
     let Some(table) = table else {
         return Classified::NeedsTable;
     };
@@ -167,7 +167,7 @@ fn modify_column(clause: &Clause, table: Option<&TableColumns>) -> Classified {
 
 /// A longer VARCHAR of the same character width: inside or across the 255-byte line
 /// where the length prefix grows from one byte to two. Anything else changes the type.
-fn varchar_change(clause: &Clause, new_type: &str, old: &ColumnFacts) -> ChangeKind {
+fn varchar_change(clause: &Clause, new_type: &str, old: &Column) -> ChangeKind {
     let Some(new_chars) = varchar_length(new_type) else {
         return ChangeKind::ChangeType;
     };
@@ -190,7 +190,7 @@ fn varchar_change(clause: &Clause, new_type: &str, old: &ColumnFacts) -> ChangeK
 }
 
 /// A CHARACTER SET written in the clause keeps the column's byte width per character.
-fn charset_keeps_width(clause: &Clause, old: &ColumnFacts) -> bool {
+fn charset_keeps_width(clause: &Clause, old: &Column) -> bool {
     let Some(charset) = clause.charset.as_deref() else {
         return true;
     };
@@ -204,41 +204,44 @@ fn charset_keeps_width(clause: &Clause, old: &ColumnFacts) -> bool {
 mod tests {
     use super::*;
     use crate::migration::parse_sql;
+    use crate::table::test_column;
 
     fn clause(sql: &str) -> Clause {
         let statements = parse_sql("t.sql", sql, 0).expect("parses");
         statements[0].clauses[0].clone()
     }
 
-    fn column(name: &str, column_type: &str, chars: Option<i64>, nullable: bool) -> ColumnFacts {
-        let data_type = column_type
-            .split('(')
-            .next()
-            .unwrap_or(column_type)
-            .to_string();
-        ColumnFacts {
-            name: name.to_string(),
-            data_type,
-            column_type: column_type.to_string(),
-            char_length: chars,
-            octet_length: chars.map(|c| c * 4),
-            nullable,
-        }
-    }
-
-    fn table() -> TableColumns {
-        TableColumns {
-            columns: vec![
-                column("id", "bigint(20)", None, false),
-                column("done", "varchar(8)", Some(8), false),
-                column("name", "varchar(50)", Some(50), true),
-                column("grade", "double", None, true),
+    fn table() -> TableInfo {
+        TableInfo::of_columns(
+            "t",
+            vec![
+                test_column("id", "bigint(20)", None, false),
+                test_column("done", "varchar(8)", Some(8), false),
+                test_column("name", "varchar(50)", Some(50), true),
+                test_column("grade", "double", None, true),
             ],
-        }
+        )
     }
 
     fn kind(sql: &str) -> Classified {
         classify_clause(&clause(sql), Some(&table()))
+    }
+
+    #[test]
+    fn a_single_byte_set_named_in_the_clause_keeps_a_widening() {
+        // A koi8r column: one byte per character, as the one charset table says.
+        let mut column = test_column("title", "varchar(40)", Some(40), true);
+        column.octet_length = Some(40);
+        let table = TableInfo::of_columns("t", vec![column]);
+        let widen = |sql: &str| classify_clause(&clause(sql), Some(&table));
+        assert_eq!(
+            widen("ALTER TABLE t MODIFY title varchar(200) CHARACTER SET KOI8R"),
+            Classified::Change(ChangeKind::WidenVarchar)
+        );
+        assert_eq!(
+            widen("ALTER TABLE t MODIFY title varchar(200) CHARACTER SET utf8mb4"),
+            Classified::Change(ChangeKind::ChangeType)
+        );
     }
 
     #[test]

@@ -7,16 +7,15 @@
 //! `NoRule`. `table` may be None: most statements are classified from their text alone.
 
 mod classify;
-mod context;
 mod target;
 
 pub use classify::{classify_clause, Classified};
-pub use context::{read_columns, ColumnFacts, TableColumns};
 pub use target::{parse_current_target_arg, parse_target_arg, Target, Version};
 
 use crate::ddl::{Algorithm, ChangeKind, LockLevel};
 use crate::migration::{Operation, Statement};
 use crate::server::Flavor;
+use crate::table::TableInfo;
 use anyhow::{anyhow, bail, Context, Result};
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -105,7 +104,7 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 
 /// Production's algorithm, lock and rebuild for `statement` on `target`, with `table`
 /// the statement's table's columns before it runs, when known.
-pub fn lookup(target: &Target, statement: &Statement, table: Option<&TableColumns>) -> Lookup {
+pub fn lookup(target: &Target, statement: &Statement, table: Option<&TableInfo>) -> Lookup {
     self::table().lookup(target, statement, table)
 }
 
@@ -114,7 +113,7 @@ pub fn lookup(target: &Target, statement: &Statement, table: Option<&TableColumn
 pub fn lookup_in_session(
     target: &Target,
     statement: &Statement,
-    table: Option<&TableColumns>,
+    table: Option<&TableInfo>,
     session: Session,
 ) -> Lookup {
     self::table().lookup_in_session(target, statement, table, session)
@@ -130,7 +129,7 @@ impl RuleTable {
         &self,
         target: &Target,
         statement: &Statement,
-        table: Option<&TableColumns>,
+        table: Option<&TableInfo>,
     ) -> Lookup {
         self.lookup_in_session(target, statement, table, Session::default())
     }
@@ -139,7 +138,7 @@ impl RuleTable {
         &self,
         target: &Target,
         statement: &Statement,
-        table: Option<&TableColumns>,
+        table: Option<&TableInfo>,
         session: Session,
     ) -> Lookup {
         if statement.clauses.is_empty() {
@@ -207,7 +206,7 @@ pub struct SeriesChange {
 pub fn series_changes(
     target: &Target,
     statement: &Statement,
-    table: Option<&TableColumns>,
+    table: Option<&TableInfo>,
 ) -> Vec<SeriesChange> {
     let Some(series) = target.version.series() else {
         return Vec::new();
@@ -287,7 +286,7 @@ impl Default for Session {
 /// foreign_key_checks off is `add_foreign_key_unchecked`.
 pub fn classify_statement(
     statement: &Statement,
-    table: Option<&TableColumns>,
+    table: Option<&TableInfo>,
     session: Session,
 ) -> Vec<(usize, Classified)> {
     let has = |operation: Operation| statement.clauses.iter().any(|c| c.operation == operation);

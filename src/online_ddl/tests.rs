@@ -4,6 +4,7 @@
 use super::*;
 use crate::ddl::ALL_CHANGE_KINDS;
 use crate::migration::parse_sql;
+use crate::table::test_column;
 
 fn statement(sql: &str) -> Statement {
     parse_sql("t.sql", sql, 0).expect("parses").remove(0)
@@ -15,25 +16,16 @@ fn target(text: &str) -> Target {
 
 /// The table the example statements work on: id, done varchar(8) NOT NULL, name
 /// varchar(50) NULL (utf8mb4), grade double NULL.
-fn columns() -> TableColumns {
-    let column = |name: &str, data_type: &str, column_type: &str, chars: Option<i64>, nullable| {
-        ColumnFacts {
-            name: name.to_string(),
-            data_type: data_type.to_string(),
-            column_type: column_type.to_string(),
-            char_length: chars,
-            octet_length: chars.map(|c| c * 4),
-            nullable,
-        }
-    };
-    TableColumns {
-        columns: vec![
-            column("id", "bigint", "bigint(20)", None, false),
-            column("done", "varchar", "varchar(8)", Some(8), false),
-            column("name", "varchar", "varchar(50)", Some(50), true),
-            column("grade", "double", "double", None, true),
+fn columns() -> TableInfo {
+    TableInfo::of_columns(
+        "t",
+        vec![
+            test_column("id", "bigint(20)", None, false),
+            test_column("done", "varchar(8)", Some(8), false),
+            test_column("name", "varchar(50)", Some(50), true),
+            test_column("grade", "double", None, true),
         ],
-    }
+    )
 }
 
 /// One statement per kind, as a migration would write it.

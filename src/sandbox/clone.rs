@@ -5,6 +5,7 @@
 //! rebuilds every index row by row. Only on a server whose files ddl-eta can reach.
 
 use crate::quote::{ident, idents};
+use crate::table::Index;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sqlx::mysql::MySqlConnection;
@@ -146,11 +147,8 @@ pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<R
     }
     let row = sqlx::query(
         "SELECT CAST(ENGINE AS CHAR), CAST(COALESCE(CREATE_OPTIONS, '') AS CHAR), \
-                CAST((SELECT COUNT(*) FROM information_schema.STATISTICS s \
-                      WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME \
-                      AND s.INDEX_TYPE = 'FULLTEXT') AS SIGNED), \
                 CAST(@@innodb_file_per_table AS SIGNED) \
-         FROM information_schema.TABLES t WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
     )
     .bind(table)
     .fetch_one(&mut *conn)
@@ -158,15 +156,18 @@ pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<R
     .with_context(|| format!("reading the storage of table {table}"))?;
     let engine: Option<String> = row.try_get(0)?;
     let options: String = row.try_get(1)?;
-    let fulltext: i64 = row.try_get(2)?;
-    let file_per_table: i64 = row.try_get(3)?;
+    let file_per_table: i64 = row.try_get(2)?;
+    let fulltext = crate::table::indexes(conn, table)
+        .await?
+        .iter()
+        .any(Index::is_fulltext);
     let create = show_create(conn, table).await?.to_ascii_uppercase();
     Ok(
         if !engine.is_some_and(|e| e.eq_ignore_ascii_case("innodb")) {
             Some(Refusal::NotInnodb)
         } else if options.to_ascii_lowercase().contains("partitioned") {
             Some(Refusal::Partitioned)
-        } else if fulltext > 0 {
+        } else if fulltext {
             Some(Refusal::FullText)
         } else if file_per_table == 0
             || create.contains("DATA DIRECTORY")

@@ -86,7 +86,7 @@ pub fn matched_value(column: &ColumnShape, stats: &ColumnStats, salt: usize) -> 
             Some(keyed_text(&permuted, &permuted, &length, longest))
         }
         "enum" => {
-            let members = enum_members(&column.column_type).max(1);
+            let members = enum_members(column).max(1);
             Some(format!("1 + MOD({index}, {members})"))
         }
         _ => None,

@@ -11,14 +11,14 @@ pub mod tables;
 mod values;
 mod width;
 
-use crate::ddl::types::is_integer;
+use crate::ddl::types::{is_integer, ColumnType};
 use crate::profile::{ColumnProfile, TableProfile};
 use crate::server::ServerInfo;
-use anyhow::{bail, Context, Result};
+use crate::table::{Index, TableInfo};
+use anyhow::{bail, Result};
 pub use matched::matched_value;
 use matched::share_subexpressions;
 use sqlx::mysql::MySqlConnection;
-use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
 pub use values::column_expression;
 
@@ -26,7 +26,11 @@ pub use values::column_expression;
 pub struct ColumnShape {
     pub name: String,
     pub data_type: String,
+    /// COLUMN_TYPE as the server writes it: kept for `tinyint(1)`, a boolean, whose
+    /// display width the parsed type drops.
     pub column_type: String,
+    /// The type, parsed: sign, width in bytes, enum and set members.
+    pub kind: ColumnType,
     pub max_length: Option<i64>,
     pub precision: Option<i64>,
     pub scale: Option<i64>,
@@ -44,7 +48,9 @@ pub struct ForeignKey {
     pub parent_column: String,
 }
 
-/// What the seeder needs to know of a table, read from information_schema.
+/// What the seeder needs to know of a table (from `TableInfo`), with what it learns of
+/// the rows: the profile's column statistics and the mean lengths that make rows as wide
+/// as production's.
 #[derive(Debug, Clone)]
 pub struct TableShape {
     pub name: String,
@@ -109,143 +115,72 @@ impl TableShape {
     }
 }
 
-fn text(row: &sqlx::mysql::MySqlRow, index: usize) -> Result<String> {
-    Ok(row.try_get::<Option<String>, _>(index)?.unwrap_or_default())
-}
-
-fn number(row: &sqlx::mysql::MySqlRow, index: usize) -> Result<Option<i64>> {
-    Ok(row.try_get::<Option<i64>, _>(index)?)
-}
-
+/// What the seeder needs of a table, read through the one reader of tables.
 pub async fn read_shape(conn: &mut MySqlConnection, table: &str) -> Result<TableShape> {
-    // CASTs: MySQL 8 returns some information_schema text as binary, which sqlx 0.8 will
-    // not decode as String; the unsigned lengths are cast so they decode as i64.
-    let columns = sqlx::query(
-        "SELECT CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR), CAST(COLUMN_TYPE AS CHAR), \
-                CAST(CHARACTER_MAXIMUM_LENGTH AS SIGNED), CAST(NUMERIC_PRECISION AS SIGNED), \
-                CAST(NUMERIC_SCALE AS SIGNED), CAST(IS_NULLABLE AS CHAR), CAST(EXTRA AS CHAR) \
-         FROM information_schema.COLUMNS \
-         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
-    )
-    .bind(table)
-    .fetch_all(&mut *conn)
-    .await
-    .with_context(|| format!("reading the columns of {table}"))?;
-    let mut shape = TableShape {
-        name: table.to_string(),
-        columns: Vec::new(),
-        primary_key: Vec::new(),
-        unique_keys: Vec::new(),
-        secondary_indexes: Vec::new(),
-        foreign_keys: Vec::new(),
-        stats: HashMap::new(),
-    };
-    for row in &columns {
-        let extra = text(row, 7)?.to_ascii_lowercase();
-        shape.columns.push(ColumnShape {
-            name: text(row, 0)?,
-            data_type: text(row, 1)?.to_ascii_lowercase(),
-            column_type: text(row, 2)?.to_ascii_lowercase(),
-            max_length: number(row, 3)?,
-            precision: number(row, 4)?,
-            scale: number(row, 5)?,
-            nullable: text(row, 6)? == "YES",
-            generated: extra.contains("generated")
-                || extra.contains("virtual")
-                || extra.contains("stored")
-                || extra.contains("persistent"),
-            typical_length: None,
-        });
-    }
-    if shape.columns.is_empty() {
+    let info = TableInfo::read(conn, table).await?;
+    if info.columns.is_empty() {
         bail!("table {table} has no columns in the sandbox");
     }
-    read_indexes(conn, &mut shape).await?;
-    read_foreign_keys(conn, &mut shape).await?;
-    mark_json_columns(conn, &mut shape).await;
-    Ok(shape)
+    Ok(TableShape::from_info(&info))
 }
 
-/// MariaDB's JSON is LONGTEXT with a `json_valid()` check; such columns need valid JSON.
-/// MySQL has no TABLE_NAME in CHECK_CONSTRAINTS, so the query fails there, harmlessly:
-/// its JSON columns say so in DATA_TYPE.
-async fn mark_json_columns(conn: &mut MySqlConnection, shape: &mut TableShape) {
-    let Ok(rows) = sqlx::query(
-        "SELECT CAST(CHECK_CLAUSE AS CHAR) FROM information_schema.CHECK_CONSTRAINTS \
-         WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-    )
-    .bind(&shape.name)
-    .fetch_all(&mut *conn)
-    .await
-    else {
-        return;
-    };
-    for row in rows {
-        let clause = text(&row, 0).unwrap_or_default().to_ascii_lowercase();
-        for column in &mut shape.columns {
-            let json_valid = format!(
-                "json_valid({})",
-                crate::quote::ident(&column.name.to_ascii_lowercase())
-            );
-            if clause.contains(&json_valid) {
-                column.data_type = "json".to_string();
-            }
+impl TableShape {
+    /// The seeder's view of a table: MariaDB's JSON columns (LONGTEXT with a check) as
+    /// JSON, the unique keys in the order information_schema lists indexes (the choice
+    /// of each key's injective column depends on it), secondary indexes by name.
+    pub fn from_info(info: &TableInfo) -> TableShape {
+        let columns = info
+            .columns
+            .iter()
+            .map(|column| ColumnShape {
+                name: column.name.clone(),
+                data_type: if info.json_checked(column) {
+                    "json".to_string()
+                } else {
+                    column.data_type.clone()
+                },
+                column_type: column.column_type.clone(),
+                kind: column.kind.clone(),
+                max_length: column.char_length,
+                precision: column.precision,
+                scale: column.scale,
+                nullable: column.nullable,
+                generated: column.generated(),
+                typical_length: None,
+            })
+            .collect();
+        let secondary: BTreeSet<String> = info
+            .indexes
+            .iter()
+            .filter(|i| !i.is_primary())
+            .map(|i| i.name.clone())
+            .collect();
+        TableShape {
+            name: info.name.clone(),
+            columns,
+            primary_key: info
+                .primary_key()
+                .map(Index::column_names)
+                .unwrap_or_default(),
+            unique_keys: info
+                .indexes
+                .iter()
+                .filter(|i| i.unique)
+                .map(Index::column_names)
+                .collect(),
+            secondary_indexes: secondary.into_iter().collect(),
+            foreign_keys: info
+                .foreign_keys
+                .iter()
+                .map(|fk| ForeignKey {
+                    column: fk.column.clone(),
+                    parent_table: fk.parent_table.clone(),
+                    parent_column: fk.parent_column.clone(),
+                })
+                .collect(),
+            stats: HashMap::new(),
         }
     }
-}
-
-async fn read_indexes(conn: &mut MySqlConnection, shape: &mut TableShape) -> Result<()> {
-    let rows = sqlx::query(
-        "SELECT CAST(INDEX_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), CAST(NON_UNIQUE AS SIGNED) \
-         FROM information_schema.STATISTICS \
-         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY INDEX_NAME, SEQ_IN_INDEX",
-    )
-    .bind(&shape.name)
-    .fetch_all(&mut *conn)
-    .await
-    .with_context(|| format!("reading the indexes of {}", shape.name))?;
-    let mut unique: Vec<(String, Vec<String>)> = Vec::new();
-    let mut secondary = BTreeSet::new();
-    for row in &rows {
-        let index = text(row, 0)?;
-        let column = text(row, 1)?;
-        let non_unique = number(row, 2)?.unwrap_or(1) != 0;
-        if index == "PRIMARY" {
-            shape.primary_key.push(column.clone());
-        } else {
-            secondary.insert(index.clone());
-        }
-        if !non_unique {
-            match unique.iter_mut().find(|(name, _)| *name == index) {
-                Some((_, columns)) => columns.push(column),
-                None => unique.push((index, vec![column])),
-            }
-        }
-    }
-    shape.unique_keys = unique.into_iter().map(|(_, columns)| columns).collect();
-    shape.secondary_indexes = secondary.into_iter().collect();
-    Ok(())
-}
-
-async fn read_foreign_keys(conn: &mut MySqlConnection, shape: &mut TableShape) -> Result<()> {
-    let rows = sqlx::query(
-        "SELECT CAST(COLUMN_NAME AS CHAR), CAST(REFERENCED_TABLE_NAME AS CHAR), \
-                CAST(REFERENCED_COLUMN_NAME AS CHAR) \
-         FROM information_schema.KEY_COLUMN_USAGE \
-         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL",
-    )
-    .bind(&shape.name)
-    .fetch_all(&mut *conn)
-    .await
-    .with_context(|| format!("reading the foreign keys of {}", shape.name))?;
-    for row in &rows {
-        shape.foreign_keys.push(ForeignKey {
-            column: text(row, 0)?,
-            parent_table: text(row, 1)?,
-            parent_column: text(row, 2)?,
-        });
-    }
-    Ok(())
 }
 
 /// Table indexes in seeding order: parents before the tables whose foreign keys point at

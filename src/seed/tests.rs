@@ -10,6 +10,7 @@ fn column(name: &str, data_type: &str, column_type: &str, max: Option<i64>) -> C
         name: name.into(),
         data_type: data_type.into(),
         column_type: column_type.into(),
+        kind: crate::ddl::types::parse(column_type),
         max_length: max,
         precision: None,
         scale: None,
@@ -186,9 +187,12 @@ fn a_matched_string_computes_its_value_index_once_per_row_on_mariadb() {
 }
 
 #[test]
-fn enum_members_are_counted_with_doubled_quotes() {
-    assert_eq!(enum_members("enum('a','b','it''s')"), 3);
-    assert_eq!(enum_members("set('x')"), 1);
+fn enum_members_are_counted_with_doubled_quotes_and_commas() {
+    let members = |t: &str| enum_members(&column("c", "enum", t, None));
+    assert_eq!(members("enum('a','b','it''s')"), 3);
+    assert_eq!(members("enum('a,b','c')"), 2);
+    assert_eq!(members("set('x')"), 1);
+    assert_eq!(members("varchar(3)"), 0);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use super::matched::matched_value;
 use super::{ColumnShape, SeedContext, TableShape};
-use crate::ddl::types::is_integer;
+use crate::ddl::types::{is_integer, ColumnType};
 use anyhow::{bail, Result};
 use std::collections::BTreeSet;
 
@@ -60,14 +60,12 @@ pub(super) fn value_space_rank(column: &ColumnShape) -> u32 {
 
 /// Largest value an integer column takes.
 pub(super) fn integer_max(column: &ColumnShape) -> u64 {
-    let unsigned = column.column_type.contains("unsigned");
-    let bits = match column.data_type.as_str() {
-        "tinyint" => 8,
-        "smallint" => 16,
-        "mediumint" => 24,
-        "int" | "integer" => 32,
-        _ => 64,
+    // An integer column's type always parses as Int; anything else counts as BIGINT.
+    let (bytes, unsigned) = match column.kind {
+        ColumnType::Int { bytes, unsigned } => (bytes, unsigned),
+        _ => (8, false),
     };
+    let bits = 8 * bytes;
     let max = if unsigned {
         (1u128 << bits) - 1
     } else {
@@ -339,9 +337,9 @@ pub(super) fn random_value(column: &ColumnShape, salt: usize) -> String {
         }
         "varchar" | "varbinary" | "tinytext" | "text" | "mediumtext" | "longtext" | "tinyblob"
         | "blob" | "mediumblob" | "longblob" => random_length_text(column, &h, salt),
-        "enum" => format!("1 + MOD({h}, {})", enum_members(&column.column_type).max(1)),
+        "enum" => format!("1 + MOD({h}, {})", enum_members(column).max(1)),
         "set" => {
-            let members = enum_members(&column.column_type).clamp(1, 30);
+            let members = enum_members(column).clamp(1, 30);
             format!("MOD({h}, {})", 1u64 << members)
         }
         "json" | "longtext json" => format!("JSON_OBJECT('id', seq, 'v', MD5({h}))"),
@@ -365,13 +363,10 @@ pub(super) fn random_length_text(column: &ColumnShape, h: &str, salt: usize) -> 
     hashed_text(h, &length, spread as u64)
 }
 
-pub(super) fn enum_members(column_type: &str) -> u64 {
-    // enum('a','b','c'): members are the quoted items; a quote inside is doubled.
-    let inner = column_type
-        .split_once('(')
-        .map(|(_, rest)| rest.trim_end_matches(')'))
-        .unwrap_or("");
-    let quotes = inner.matches('\'').count() as u64;
-    let doubled = inner.matches("''").count() as u64;
-    (quotes - 2 * doubled) / 2
+/// Members of an ENUM or SET column; 0 for other types.
+pub(super) fn enum_members(column: &ColumnShape) -> u64 {
+    match &column.kind {
+        ColumnType::Enum(members) | ColumnType::Set(members) => members.len() as u64,
+        _ => 0,
+    }
 }

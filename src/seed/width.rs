@@ -140,6 +140,7 @@ mod tests {
             name: name.into(),
             data_type: data_type.into(),
             column_type: data_type.into(),
+            kind: crate::ddl::types::parse(data_type),
             max_length: max,
             precision: None,
             scale: None,

@@ -8,6 +8,7 @@ use crate::profile::{
     ColumnProfile, IndexProfile, LengthStats, RowsSource, SampleInfo, TableProfile,
 };
 use crate::quote;
+use crate::table::{Catalog, Checks, Column, TableInfo};
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::MySqlRow;
 use sqlx::Row;
@@ -15,6 +16,13 @@ use std::collections::HashMap;
 
 /// At most this many primary-key ranges are read for a sample.
 const SAMPLE_RANGES: u64 = 20;
+
+/// The source's tables are read through its session: read-only, under its time limits.
+impl Catalog for Source {
+    async fn select(&mut self, sql: &str) -> Result<Vec<MySqlRow>> {
+        self.query(sql).await
+    }
+}
 
 impl Source {
     /// One table's profile and the names of its foreign-key parents.
@@ -57,8 +65,19 @@ impl Source {
             Some(row) => text_at(row, 1)?,
             None => bail!("SHOW CREATE TABLE {real_name} returned nothing"),
         };
-        table.indexes = self.indexes(&real_name).await?;
-        let columns = self.columns(&real_name).await?;
+        // Columns, indexes and foreign keys; no CHECK constraints, which the profile does
+        // not keep and whose query fails on MySQL.
+        let info = TableInfo::read_from(self, &real_name, Checks::Skip).await?;
+        table.indexes = info
+            .indexes_primary_first()
+            .into_iter()
+            .map(|index| IndexProfile {
+                name: index.name.clone(),
+                unique: index.unique,
+                columns: index.column_names(),
+                cardinality: index.cardinality(),
+            })
+            .collect();
         if self.settings.exact_rowcount {
             table.rows = self
                 .scalar_u64(&format!("SELECT CAST(COUNT(*) AS SIGNED) FROM {ident}"))
@@ -67,91 +86,19 @@ impl Source {
                 .unwrap_or(0);
             table.rows_source = Some(RowsSource::Count);
         }
-        self.sample(&mut table, &columns).await?;
-        let parents = self.parents(&real_name).await?;
-        Ok((table, parents))
-    }
-
-    async fn indexes(&mut self, table: &str) -> Result<Vec<IndexProfile>> {
-        let rows = self
-            .query(&format!(
-                "SELECT CAST(INDEX_NAME AS CHAR), CAST(NON_UNIQUE AS SIGNED), CAST(COLUMN_NAME AS CHAR), \
-                        CAST(CARDINALITY AS SIGNED) \
-                 FROM information_schema.STATISTICS \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX",
-                quote::literal(table)
-            ))
-            .await
-            .with_context(|| format!("reading the indexes of {table}"))?;
-        let mut indexes: Vec<IndexProfile> = Vec::new();
-        for row in &rows {
-            let name = text_at(row, 0)?;
-            let column = text_at(row, 2)?;
-            let cardinality = row.try_get::<Option<i64>, _>(3)?.map(|v| v.max(0) as u64);
-            match indexes.iter_mut().find(|i| i.name == name) {
-                Some(index) => {
-                    index.columns.push(column);
-                    // The last column's cardinality is that of the whole key.
-                    index.cardinality = cardinality.or(index.cardinality);
-                }
-                None => indexes.push(IndexProfile {
-                    name,
-                    unique: row.try_get::<Option<i64>, _>(1)?.unwrap_or(1) == 0,
-                    columns: vec![column],
-                    cardinality,
-                }),
-            }
-        }
-        Ok(indexes)
-    }
-
-    async fn columns(&mut self, table: &str) -> Result<Vec<(String, String, bool)>> {
-        let rows = self
-            .query(&format!(
-                "SELECT CAST(COLUMN_NAME AS CHAR), CAST(DATA_TYPE AS CHAR), CAST(IS_NULLABLE AS CHAR) \
-                 FROM information_schema.COLUMNS \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} ORDER BY ORDINAL_POSITION",
-                quote::literal(table)
-            ))
-            .await
-            .with_context(|| format!("reading the columns of {table}"))?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    text_at(row, 0)?,
-                    text_at(row, 1)?.to_ascii_lowercase(),
-                    text_at(row, 2)? == "YES",
-                ))
-            })
-            .collect()
-    }
-
-    async fn parents(&mut self, table: &str) -> Result<Vec<String>> {
-        let rows = self
-            .query(&format!(
-                "SELECT DISTINCT CAST(REFERENCED_TABLE_NAME AS CHAR) FROM information_schema.KEY_COLUMN_USAGE \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} \
-                   AND REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL",
-                quote::literal(table)
-            ))
-            .await
-            .with_context(|| format!("reading the foreign keys of {table}"))?;
-        rows.iter().map(|row| text_at(row, 0)).collect()
+        self.sample(&mut table, &info.columns).await?;
+        Ok((table, info.parents()))
     }
 
     /// Read at most `--sample-rows` rows through primary-key ranges spread over the
     /// table, computing per row only a hash, a length or a number: no values leave the
     /// server except numbers and dates for min/max.
-    async fn sample(
-        &mut self,
-        table: &mut TableProfile,
-        columns: &[(String, String, bool)],
-    ) -> Result<()> {
+    async fn sample(&mut self, table: &mut TableProfile, columns: &[Column]) -> Result<()> {
         let limit = self.settings.sample_rows.max(1);
         let ident = quote::ident(&table.name);
         let select: Vec<String> = columns
             .iter()
-            .flat_map(|(name, data_type, _)| sample_expressions(name, data_type))
+            .flat_map(|c| sample_expressions(&c.name, &c.data_type))
             .collect();
         let select = select.join(", ");
         let pk_column = integer_pk_column(table, columns);
@@ -210,9 +157,18 @@ impl Source {
         });
         let full = method == "full";
         let mut offset = 0;
-        for (name, data_type, nullable) in columns {
+        for column in columns {
+            let (name, data_type) = (&column.name, &column.data_type);
             let width = sample_expressions(name, data_type).len();
-            let stats = column_stats(&rows, offset, name, data_type, *nullable, table.rows, full)?;
+            let stats = column_stats(
+                &rows,
+                offset,
+                name,
+                data_type,
+                column.nullable,
+                table.rows,
+                full,
+            )?;
             table.columns.push(stats);
             offset += width;
         }
@@ -252,11 +208,11 @@ fn sample_expressions(name: &str, data_type: &str) -> Vec<String> {
 }
 
 /// The first primary-key column when it is an integer: ranges of it spread the sample.
-fn integer_pk_column(table: &TableProfile, columns: &[(String, String, bool)]) -> Option<String> {
+fn integer_pk_column(table: &TableProfile, columns: &[Column]) -> Option<String> {
     let primary = table.indexes.iter().find(|i| i.name == "PRIMARY")?;
     let first = primary.columns.first()?;
-    let (_, data_type, _) = columns.iter().find(|(n, _, _)| n == first)?;
-    is_integer(data_type).then(|| first.clone())
+    let column = columns.iter().find(|c| &c.name == first)?;
+    is_integer(&column.data_type).then(|| first.clone())
 }
 
 /// Statistics of one column from the sampled rows (its values start at `offset`).
