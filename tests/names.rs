@@ -2,9 +2,11 @@
 //! non-ASCII letters go through an estimate end to end: seeding, fresh tables by copy (the
 //! server encodes such a name in its file name, so the table cannot be cloned), the probe,
 //! the statements, and pt-online-schema-change, which runs on the names it can take and
-//! is refused, with the name, on those it cannot.
+//! is refused, with the name, on those it cannot. A name with a backslash is read from a
+//! source whose sql_mode has NO_BACKSLASH_ESCAPES.
 
 mod common;
+use common::production::{exec, Production};
 use common::*;
 use serde_json::Value;
 
@@ -111,4 +113,47 @@ fn needs(route: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Names reach the source's SELECTs as string literals; a source server whose sql_mode has
+/// NO_BACKSLASH_ESCAPES would read an escaped backslash as two and find no such table,
+/// unless the session turns that mode off.
+#[tokio::test]
+async fn a_backslash_in_a_name_is_read_whatever_the_sources_sql_mode() {
+    let production = Production::start_with(vec![
+        "--sql-mode=NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES".to_string(),
+    ])
+    .await;
+    let mut conn = production.root().await;
+    for sql in [
+        "CREATE DATABASE prod",
+        "USE prod",
+        "CREATE TABLE prod.`back\\slash` (id int NOT NULL PRIMARY KEY, \
+         `a\\b` varchar(20) NOT NULL, KEY `by a\\b` (`a\\b`))",
+        "INSERT INTO prod.`back\\slash` SELECT seq, CONCAT('v', seq) FROM seq_1_to_200",
+        "CREATE USER reader@'%' IDENTIFIED BY 'reader-pw'",
+        "GRANT SELECT ON prod.* TO reader@'%'",
+    ] {
+        exec(&mut conn, sql).await;
+    }
+    let scratch = Scratch::new("backslash_source");
+    let output = scratch.run(&[
+        "profile",
+        "--source",
+        &production.url("reader", "reader-pw"),
+        "--table",
+        "back\\slash",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let profile: Value = serde_json::from_str(&stdout(&output)).expect("profile JSON");
+    let table = &profile["tables"][0];
+    assert_eq!(table["name"], "back\\slash", "{table}");
+    let columns: Vec<&str> = table["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(columns, ["id", "a\\b"], "{table}");
+    scratch.assert_nothing_left();
 }

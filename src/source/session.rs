@@ -115,6 +115,18 @@ impl Source {
         // Our reads must never queue long behind a DDL on production.
         self.query(&format!("SET SESSION lock_wait_timeout = {seconds:.0}"))
             .await?;
+        // Names go into our SELECTs as literals (`crate::quote::literal`), whose escaped
+        // backslashes mean one backslash only where NO_BACKSLASH_ESCAPES is off.
+        let mode = self
+            .query("SELECT CAST(@@SESSION.sql_mode AS CHAR)")
+            .await?;
+        let mode: String = match mode.first() {
+            Some(row) => row.try_get::<Option<String>, _>(0)?.unwrap_or_default(),
+            None => String::new(),
+        };
+        if let Some(set) = backslash_escapes_sql(&mode) {
+            self.query(&set).await?;
+        }
         // MySQL 8 caches information_schema's row counts and sizes for up to a day.
         if let Some(set) = fresh_statistics_sql(&self.server) {
             let exists = self
@@ -228,6 +240,23 @@ impl Source {
             None => Ok(None),
         }
     }
+}
+
+/// The `SET SESSION sql_mode` that turns NO_BACKSLASH_ESCAPES off and keeps every other
+/// mode the server gave the session; None when it is off already.
+pub fn backslash_escapes_sql(mode: &str) -> Option<String> {
+    let modes: Vec<&str> = mode.split(',').filter(|m| !m.is_empty()).collect();
+    let kept: Vec<&str> = modes
+        .iter()
+        .copied()
+        .filter(|m| !m.eq_ignore_ascii_case("NO_BACKSLASH_ESCAPES"))
+        .collect();
+    (kept.len() < modes.len()).then(|| {
+        format!(
+            "SET SESSION sql_mode = {}",
+            crate::quote::literal(&kept.join(","))
+        )
+    })
 }
 
 /// `SET SESSION information_schema_stats_expiry = 0` where the server has the variable
@@ -487,6 +516,23 @@ mod tests {
                 process: false,
                 select: true
             }
+        );
+    }
+
+    #[test]
+    fn only_no_backslash_escapes_is_turned_off() {
+        assert_eq!(
+            backslash_escapes_sql("STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION"),
+            None
+        );
+        assert_eq!(backslash_escapes_sql(""), None);
+        assert_eq!(
+            backslash_escapes_sql("NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES").as_deref(),
+            Some("SET SESSION sql_mode = 'STRICT_TRANS_TABLES'")
+        );
+        assert_eq!(
+            backslash_escapes_sql("NO_BACKSLASH_ESCAPES").as_deref(),
+            Some("SET SESSION sql_mode = ''")
         );
     }
 }
