@@ -301,3 +301,91 @@ async fn matched_values_computed_once_per_row_equal_the_written_out_ones() {
     }
     sandbox.close().await;
 }
+
+/// Seed `tables` as the lab does: parents first, `rows` each, in batches of `batch`, the
+/// first batch into an empty table. Returns the shapes, in the order given.
+async fn seed_like_the_lab(
+    sandbox: &Sandbox,
+    conn: &mut MySqlConnection,
+    tables: &[&str],
+    rows: u64,
+    batch: u64,
+) -> Vec<seed::TableShape> {
+    let mut shapes = Vec::new();
+    for table in tables {
+        shapes.push(seed::read_shape(conn, table).await.expect("shape"));
+    }
+    let targets: HashMap<String, u64> = shapes.iter().map(|s| (s.name.clone(), rows)).collect();
+    let counters: HashMap<String, String> = shapes
+        .iter()
+        .filter_map(|s| Some((s.name.clone(), s.counter_column()?.to_string())))
+        .collect();
+    let context = SeedContext {
+        targets: &targets,
+        counter_columns: &counters,
+    };
+    for i in seed::seeding_order(&shapes) {
+        let mut from = 1;
+        while from <= rows {
+            let to = (from + batch - 1).min(rows);
+            let sql =
+                seed::insert_batch_sql(&sandbox.server, tables[i], &shapes[i], &context, from, to)
+                    .expect("insert sql");
+            sqlx::raw_sql(&sql)
+                .execute(&mut *conn)
+                .await
+                .expect("the server takes the batch without an error");
+            from = to + 1;
+        }
+    }
+    shapes
+}
+
+/// Rows that cannot all exist (a two-member ENUM as the whole key) are not timed as if
+/// they did: the server drops the batch without an error, the count after seeding sees it.
+#[tokio::test]
+async fn a_shortfall_the_server_hides_is_an_error_naming_the_table() {
+    let sandbox = local_sandbox(256 << 20).await;
+    let mut conn = sandbox.connect_loader().await.expect("connect");
+    sqlx::raw_sql("CREATE TABLE two (k enum('a','b') NOT NULL PRIMARY KEY, v int NULL)")
+        .execute(&mut conn)
+        .await
+        .expect("create");
+    let shapes = seed_like_the_lab(&sandbox, &mut conn, &["two"], 1_000, 2_000).await;
+    let error = seed::tables::check_seeded_rows(&mut conn, "two", &shapes[0], 1_000)
+        .await
+        .expect_err("1,000 rows cannot have a two-valued key");
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("seeding table two made") && message.contains("1000 were asked"),
+        "{message}"
+    );
+    assert!(message.contains("unique key of (k)"), "{message}");
+    sandbox.close().await;
+}
+
+/// The estimate stops with that error rather than timing an empty table.
+#[test]
+fn an_estimate_whose_rows_cannot_be_seeded_fails_naming_the_table() {
+    common::require_server_binary();
+    let scratch = common::Scratch::new("seed_shortfall");
+    let schema = scratch.file(
+        "two.sql",
+        "CREATE TABLE two (k enum('a','b') NOT NULL PRIMARY KEY, v int NULL);",
+    );
+    let migration = scratch.file("m.sql", "ALTER TABLE two ADD COLUMN w int NULL;");
+    let mut args = vec![
+        "estimate",
+        "--schema",
+        schema.to_str().expect("utf-8 path"),
+        "--rows",
+        "1000",
+        migration.to_str().expect("utf-8 path"),
+    ];
+    args.extend(common::QUICK);
+    let output = scratch.run(&args);
+    let stderr = common::stderr(&output);
+    assert!(!output.status.success(), "the estimate went on: {stderr}");
+    assert!(stderr.contains("seeding table two made"), "{stderr}");
+    scratch.assert_nothing_left();
+}
