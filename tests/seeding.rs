@@ -341,6 +341,63 @@ async fn seed_like_the_lab(
     shapes
 }
 
+/// A child whose composite primary key starts with its foreign key: the parent ids
+/// repeat, so the other key column must not. Before, neither was injective, one (kitchen_id,
+/// tag) pair came twice, and MariaDB's bulk load into the empty table undid the whole
+/// first batch without an error: 3,000 rows for 5,000.
+#[tokio::test]
+async fn a_child_keyed_by_its_parent_gets_every_row_asked() {
+    let sandbox = local_sandbox(256 << 20).await;
+    let mut conn = sandbox.connect_loader().await.expect("connect");
+    let create = "CREATE TABLE kitchen (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY,
+            name varchar(40) NOT NULL) DEFAULT CHARSET=utf8mb4;
+        CREATE TABLE tag_link (kitchen_id bigint unsigned NOT NULL, tag varchar(30) NOT NULL,
+            weight int DEFAULT NULL, PRIMARY KEY (kitchen_id, tag),
+            CONSTRAINT tag_kitchen FOREIGN KEY (kitchen_id) REFERENCES kitchen (id)
+        ) DEFAULT CHARSET=utf8mb4";
+    sqlx::raw_sql(create)
+        .execute(&mut conn)
+        .await
+        .expect("create");
+    let rows = 5_000;
+    let shapes =
+        seed_like_the_lab(&sandbox, &mut conn, &["tag_link", "kitchen"], rows, 2_000).await;
+    for (table, shape) in ["tag_link", "kitchen"].iter().zip(&shapes) {
+        seed::tables::check_seeded_rows(&mut conn, table, shape, rows)
+            .await
+            .expect("every row asked is there");
+    }
+    let count = |sql: &str| format!("SELECT CAST(({sql}) AS DOUBLE)");
+    let total = single_number(&mut conn, &count("SELECT COUNT(*) FROM tag_link")).await;
+    assert_eq!(total, rows as f64, "tag_link rows");
+    let pairs = single_number(
+        &mut conn,
+        &count("SELECT COUNT(DISTINCT kitchen_id, tag) FROM tag_link"),
+    )
+    .await;
+    assert_eq!(pairs, rows as f64, "the primary key repeats");
+    // The foreign key still points at parents, many children to some of them.
+    let orphans = single_number(
+        &mut conn,
+        &count(
+            "SELECT COUNT(*) FROM tag_link LEFT JOIN kitchen ON kitchen.id = kitchen_id \
+             WHERE kitchen.id IS NULL",
+        ),
+    )
+    .await;
+    assert_eq!(orphans, 0.0, "children without a parent");
+    let parents = single_number(
+        &mut conn,
+        &count("SELECT COUNT(DISTINCT kitchen_id) FROM tag_link"),
+    )
+    .await;
+    assert!(
+        parents < 0.8 * rows as f64,
+        "{parents} parents for {rows} children"
+    );
+    sandbox.close().await;
+}
+
 /// Rows that cannot all exist (a two-member ENUM as the whole key) are not timed as if
 /// they did: the server drops the batch without an error, the count after seeding sees it.
 #[tokio::test]
