@@ -135,3 +135,49 @@ pub async fn working_table_bytes(conn: &mut MySqlConnection) -> Result<u64> {
     .context("measuring the tables' size")?;
     Ok(row.try_get::<u64, _>(0)?)
 }
+
+/// Fail when `table` (the seeded rows of `shape`) holds other than the `want` rows the
+/// seeder asked for. The server's word is not enough: into an empty InnoDB table with
+/// unique_checks and foreign_key_checks off, MariaDB loads in bulk, and a duplicate key
+/// there undoes the whole statement while the client is told every row went in. A
+/// ladder that went on would time fewer rows than it reports. Only reads the table.
+pub async fn check_seeded_rows(
+    conn: &mut MySqlConnection,
+    table: &str,
+    shape: &TableShape,
+    want: u64,
+) -> Result<()> {
+    let row = sqlx::raw_sql(&format!(
+        "SELECT CAST(COUNT(*) AS UNSIGNED) FROM {}",
+        ident(table)
+    ))
+    .fetch_one(&mut *conn)
+    .await
+    .with_context(|| format!("counting the seeded rows of {}", shape.name))?;
+    let have: u64 = row
+        .try_get(0)
+        .with_context(|| format!("reading the row count of {}", shape.name))?;
+    if have != want {
+        anyhow::bail!(
+            "seeding table {} made {have} rows where {want} were asked: the server \
+             dropped rows without an error (most likely repeated values in a unique key{}), \
+             so every time measured on it would be for the wrong number of rows",
+            shape.name,
+            unique_keys_named(shape)
+        );
+    }
+    Ok(())
+}
+
+/// The table's unique keys as ` of (a, b), (c)`, for an error message; empty without any.
+fn unique_keys_named(shape: &TableShape) -> String {
+    if shape.unique_keys.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<String> = shape
+        .unique_keys
+        .iter()
+        .map(|k| format!("({})", k.join(", ")))
+        .collect();
+    format!(" of {}", keys.join(", "))
+}

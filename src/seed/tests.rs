@@ -42,7 +42,7 @@ fn shape() -> TableShape {
 
 #[test]
 fn one_column_per_unique_key_is_made_injective() {
-    let chosen = injective_columns(&shape());
+    let chosen = injective_columns(&shape(), None);
     assert!(chosen.contains("id"));
     // varchar(255) has the wider value space of the two in the composite key.
     assert!(chosen.contains("module_id"));
@@ -253,4 +253,82 @@ fn a_fixed_pool_of_strings_is_written_out_with_the_texts_computed_per_row_elsewh
     // A pool that grows with the table computes its texts per row.
     let growing = matched_value(&column, &stats(5e5, 60_000, 0.001), 3).expect("matched");
     assert!(growing.starts_with("LEFT(CONCAT(CONV("), "{growing}");
+}
+
+/// PRIMARY KEY (kitchen_id, tag) with kitchen_id a foreign key to a seeded parent.
+fn tag_link() -> TableShape {
+    TableShape {
+        name: "tag_link".into(),
+        columns: vec![
+            column("kitchen_id", "bigint", "bigint(20) unsigned", None),
+            column("tag", "varchar", "varchar(30)", Some(30)),
+        ],
+        primary_key: vec!["kitchen_id".into(), "tag".into()],
+        unique_keys: vec![vec!["kitchen_id".into(), "tag".into()]],
+        secondary_indexes: vec![],
+        foreign_keys: vec![ForeignKey {
+            column: "kitchen_id".into(),
+            parent_table: "kitchen".into(),
+            parent_column: "id".into(),
+        }],
+        stats: HashMap::new(),
+    }
+}
+
+#[test]
+fn a_key_that_starts_with_a_foreign_key_makes_its_other_column_injective() {
+    let targets = HashMap::from([
+        ("kitchen".to_string(), 5000),
+        ("tag_link".to_string(), 5000),
+    ]);
+    let counters = HashMap::from([("kitchen".to_string(), "id".to_string())]);
+    let context = SeedContext {
+        targets: &targets,
+        counter_columns: &counters,
+    };
+    let shape = tag_link();
+    // bigint outranks varchar(30), but kitchen_id repeats: it holds a parent's id.
+    let chosen = injective_columns(&shape, Some(&context));
+    assert_eq!(chosen, BTreeSet::from(["tag".to_string()]));
+    let tag = column_expression(&shape, &shape.columns[1], 1, &context).expect("tag");
+    assert!(tag.contains(PERMUTED_SEQ), "{tag}");
+    let kitchen = column_expression(&shape, &shape.columns[0], 0, &context).expect("fk");
+    assert!(kitchen.starts_with("1 + MOD(CRC32("), "{kitchen}");
+    // Without a parent that is seeded with a counter the key column is no foreign key
+    // value, and the choice is the one it always was.
+    let no_parent = SeedContext {
+        targets: &targets,
+        counter_columns: &HashMap::new(),
+    };
+    let chosen = injective_columns(&shape, Some(&no_parent));
+    assert_eq!(chosen, BTreeSet::from(["kitchen_id".to_string()]));
+    assert_eq!(injective_columns(&shape, None), chosen);
+}
+
+#[test]
+fn a_key_made_only_of_foreign_keys_keeps_its_choice() {
+    let mut shape = tag_link();
+    shape.columns[1] = column("tag", "int", "int(11)", None);
+    shape.foreign_keys.push(ForeignKey {
+        column: "tag".into(),
+        parent_table: "tag".into(),
+        parent_column: "id".into(),
+    });
+    let targets = HashMap::from([
+        ("kitchen".to_string(), 10),
+        ("tag".to_string(), 10),
+        ("tag_link".to_string(), 50),
+    ]);
+    let counters = HashMap::from([
+        ("kitchen".to_string(), "id".to_string()),
+        ("tag".to_string(), "id".to_string()),
+    ]);
+    let context = SeedContext {
+        targets: &targets,
+        counter_columns: &counters,
+    };
+    assert_eq!(
+        injective_columns(&shape, Some(&context)),
+        BTreeSet::from(["kitchen_id".to_string()])
+    );
 }

@@ -10,12 +10,38 @@ use std::collections::BTreeSet;
 
 /// The columns that must never repeat: one per unique key (a key with one unique column is
 /// unique whatever the others hold), preferring the widest value space.
-pub(super) fn injective_columns(shape: &TableShape) -> BTreeSet<String> {
+///
+/// With `context`, a column that will hold a foreign key (`satisfiable_foreign_key`) is
+/// passed over while the key has another column: its values repeat (many children per
+/// parent), so choosing it left a key like PRIMARY KEY (parent_id, tag) with no injective
+/// column at all, and its duplicate pairs made MariaDB drop whole batches. Without
+/// `context` (fitting widths, before the other tables are known) every column counts.
+pub(super) fn injective_columns(
+    shape: &TableShape,
+    context: Option<&SeedContext>,
+) -> BTreeSet<String> {
     let mut chosen: BTreeSet<String> = BTreeSet::new();
     for key in &shape.unique_keys {
         if key.iter().any(|c| chosen.contains(c)) {
             continue;
         }
+        let takes_foreign_key = |c: &ColumnShape| {
+            context.is_some_and(|context| satisfiable_foreign_key(shape, c, context).is_some())
+        };
+        let columns: Vec<&ColumnShape> = key
+            .iter()
+            .filter_map(|name| shape.columns.iter().find(|c| &c.name == name))
+            .collect();
+        // A key made only of foreign keys keeps the old choice (nothing injective can be
+        // had there); the shortfall check after seeding reports what the server dropped.
+        // Removing columns that never won leaves every other table's choice as it was.
+        let candidates: Vec<&ColumnShape> = match columns.iter().all(|c| takes_foreign_key(c)) {
+            true => columns,
+            false => columns
+                .into_iter()
+                .filter(|c| !takes_foreign_key(c))
+                .collect(),
+        };
         // On a tie the key's first column wins (max_by_key keeps the last, hence rev).
         // With a profile, the column with most distinct values on the source is the one
         // that makes the key unique there; the others keep their real distribution.
@@ -25,10 +51,9 @@ pub(super) fn injective_columns(shape: &TableShape) -> BTreeSet<String> {
                 .get(&c.name.to_ascii_lowercase())
                 .map_or(0, |s| s.column.distinct.round() as u64)
         };
-        let best = key
-            .iter()
+        let best = candidates
+            .into_iter()
             .rev()
-            .filter_map(|name| shape.columns.iter().find(|c| &c.name == name))
             .max_by_key(|c| (profiled(c), value_space_rank(c)));
         if let Some(best) = best {
             chosen.insert(best.name.clone());
@@ -90,7 +115,7 @@ pub fn column_expression(
     salt: usize,
     context: &SeedContext,
 ) -> Result<String> {
-    let injective = injective_columns(shape).contains(&column.name);
+    let injective = injective_columns(shape, Some(context)).contains(&column.name);
     let counter = shape.counter_column() == Some(column.name.as_str());
     let stats = shape.stats.get(&column.name.to_ascii_lowercase());
     let expression = if counter {

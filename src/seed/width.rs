@@ -36,7 +36,9 @@ impl TableShape {
 /// come to `row_length / PAGE_FACTOR`. Columns that reach their limit keep it and the
 /// others take the rest.
 pub(super) fn fit_width(shape: &mut TableShape, row_length: f64) {
-    let injective = injective_columns(shape);
+    // No seeding context yet: a foreign key column counts as a candidate here. Only a
+    // nullable column the seeder later makes injective instead would be priced differently.
+    let injective = injective_columns(shape, None);
     let share = |c: &ColumnShape| {
         if c.nullable && !injective.contains(&c.name) {
             1.0 - NULL_SHARE
