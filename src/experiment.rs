@@ -7,6 +7,7 @@
 
 mod discover;
 mod fresh;
+mod memory;
 mod online;
 mod plan;
 mod probing;
@@ -18,36 +19,19 @@ use crate::migration::{Migration, Statement};
 use crate::probe::{ProbeOptions, Prober};
 use crate::profile::Profile;
 use crate::progress::Progress;
-use crate::sandbox::{buffer_pool, Sandbox};
+use crate::sandbox::Sandbox;
 use crate::seed::tables::{self, base_name, create_base_table, create_schema};
 use crate::seed::{self, TableShape};
 use crate::text::group_digits;
 use crate::warning::Warning;
+pub use memory::CacheState;
 pub use online::{OnlineMeasured, OnlineRun};
 pub use results::{LadderSummary, Measurement, Measurements, StatementMeasurements};
 pub use time::{CopiedTable, FreshMethod, LadderTime};
 
-/// The buffer pool's state when a statement starts (`--cache`): its table read in, or not.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum CacheState {
-    #[default]
-    Warm,
-    Cold,
-}
-
 use anyhow::{Context, Result};
 use discover::rejected;
+use memory::Memory;
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -121,20 +105,10 @@ pub async fn run_with(
     started: Instant,
     extras: Option<&Extras<'_>>,
 ) -> Result<Measurements> {
-    let mut lab = Lab::prepare(sandbox, profile, migration, progress).await?;
+    let mut lab = Lab::prepare(sandbox, profile, migration, progress, options).await?;
     lab.choose_fresh_method().await?;
     lab.read_columns = extras.is_some_and(|e| e.read_columns);
     lab.prober = options.probe.clone().map(Prober::new);
-    lab.regime = if !sandbox.owns_server() {
-        Regime::Fixed
-    } else if let Some(ratio) = options.buffer_pool_ratio.filter(|r| *r > 0.0) {
-        Regime::TableBytes(ratio)
-    } else if let Some(pool) = options.production_buffer_pool.filter(|p| *p > 0) {
-        Regime::ShareOfRows(pool)
-    } else {
-        Regime::Fixed
-    };
-    lab.cold_cache = options.cold_cache;
     if options.cold_cache && !sandbox.owns_server() {
         anyhow::bail!("--cache cold resizes the buffer pool, which ddl-eta does only on a sandbox it started, not on --sandbox-url");
     }
@@ -149,25 +123,9 @@ pub async fn run_with(
             .collect();
     }
     lab.run_ladder(options, started).await?;
-    if lab.out_of_regime > 0 {
-        lab.warnings.push(Warning::OutOfRegime {
-            runs: lab.out_of_regime,
-            min_pool_mib: buffer_pool::MIN_POOL_BYTES >> 20,
-        });
-    }
+    lab.pool_sizes = lab.memory.take_sizes(&mut lab.warnings);
     lab.online_log_max_bytes = online_log_max_bytes(&mut lab.loader).await;
     Ok(lab.into_measurements())
-}
-
-/// How the sandbox's buffer pool follows the ladder.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Regime {
-    /// The pool the sandbox started with, whatever the tables' size.
-    Fixed,
-    /// Production's pool over its tables' bytes, kept at every scale.
-    TableBytes(f64),
-    /// Production's pool in bytes, scaled by each scale's share of production's rows.
-    ShareOfRows(u64),
 }
 
 /// The state of one experiment: the tables, what has been seeded so far, and the results.
@@ -190,15 +148,11 @@ struct Lab<'a> {
     rebuild_before: Vec<bool>,
     prober: Option<Prober>,
     online_log_max_bytes: Option<u64>,
-    regime: Regime,
-    /// The pool the sandbox started with, restored before each new scale is seeded (a
-    /// pool sized for production's regime would slow the seeding down).
-    full_pool: Option<u64>,
-    cold_cache: bool,
+    memory: Memory,
+    /// The pool of every run, once the ladder is done.
     pool_sizes: Vec<u64>,
     /// The tables' bytes at each run, parallel to `scales_run`.
     table_bytes: Vec<u64>,
-    out_of_regime: usize,
     /// The directory of our database's table files, where cloning is possible.
     table_dir: Option<PathBuf>,
     /// Per table: cloned (else copied) for every run.
@@ -229,6 +183,7 @@ impl<'a> Lab<'a> {
         profile: &'a Profile,
         migration: &'a Migration,
         progress: &'a Progress,
+        options: &LadderOptions,
     ) -> Result<Lab<'a>> {
         progress.step("creating the tables in the sandbox");
         let mut loader = sandbox.connect_loader().await?;
@@ -282,12 +237,9 @@ impl<'a> Lab<'a> {
             rebuild_before: Vec::new(),
             prober: None,
             online_log_max_bytes: None,
-            regime: Regime::Fixed,
-            full_pool: None,
-            cold_cache: false,
+            memory: Memory::new(options, sandbox.owns_server()),
             pool_sizes: Vec::new(),
             table_bytes: Vec::new(),
-            out_of_regime: 0,
             table_dir,
             cloned: Vec::new(),
             index_clauses: Vec::new(),
@@ -297,42 +249,6 @@ impl<'a> Lab<'a> {
             index_per_fraction: 0.0,
             online_paused: false,
         })
-    }
-
-    /// Evict the tables from the buffer pool (`--cache cold`).
-    async fn empty_buffer_pool(&mut self) -> Result<()> {
-        buffer_pool::empty(&mut self.loader).await
-    }
-
-    /// Resize the buffer pool to production's regime at this scale (`fraction` of
-    /// production's rows). The smallest pool MariaDB runs with is a few MiB, so small
-    /// scales may sit above the regime: they are named in a warning.
-    async fn match_memory_regime(&mut self, fraction: f64) -> Result<()> {
-        let (size, below_minimum) = match self.regime {
-            Regime::Fixed => return Ok(()),
-            Regime::TableBytes(ratio) => {
-                let bytes = tables::working_table_bytes(&mut self.loader).await?;
-                buffer_pool::size_for(ratio, bytes)
-            }
-            Regime::ShareOfRows(pool) => buffer_pool::size_for(fraction, pool),
-        };
-        if self.full_pool.is_none() {
-            self.full_pool = Some(buffer_pool::current(&mut self.loader).await?);
-        }
-        buffer_pool::resize(&mut self.loader, size).await?;
-        self.pool_sizes.push(size);
-        if below_minimum {
-            self.out_of_regime += 1;
-        }
-        Ok(())
-    }
-
-    /// Give seeding and index building back the pool the sandbox started with.
-    async fn restore_full_pool(&mut self) -> Result<()> {
-        match self.full_pool {
-            Some(size) => buffer_pool::resize(&mut self.loader, size).await,
-            None => Ok(()),
-        }
     }
 
     /// The fraction of every target at which the largest table has `rows` rows.
@@ -463,9 +379,7 @@ impl<'a> Lab<'a> {
         self.timed_run(fraction, "validation").await?;
         self.scales_run.pop();
         self.table_bytes.pop();
-        if self.regime != Regime::Fixed {
-            self.pool_sizes.pop();
-        }
+        self.memory.forget_last_run();
         for (result, (measured, rebuilt)) in self.results.iter_mut().zip(runs_before) {
             if result.measurements.len() > measured {
                 result.validation = result.measurements.pop();
@@ -500,9 +414,9 @@ impl<'a> Lab<'a> {
         let table_bytes = tables::working_table_bytes(&mut self.loader)
             .await
             .unwrap_or(0);
-        self.match_memory_regime(fraction).await?;
-        if self.cold_cache {
-            self.empty_buffer_pool().await?;
+        self.memory.match_regime(&mut self.loader, fraction).await?;
+        if self.memory.cold() {
+            self.memory.empty(&mut self.loader).await?;
         } else if self.cloned.iter().any(|c| *c) {
             copy += self.warm_clones().await?;
         }

@@ -140,9 +140,9 @@ impl Lab<'_> {
             group_digits(largest)
         ));
         let mut fresh = self.reset_tables(fraction).await?;
-        self.match_memory_regime(fraction).await?;
-        if self.cold_cache {
-            self.empty_buffer_pool().await?;
+        self.memory.match_regime(&mut self.loader, fraction).await?;
+        if self.memory.cold() {
+            self.memory.empty(&mut self.loader).await?;
         } else if self.cloned.iter().any(|c| *c) {
             fresh += self.warm_clones().await?;
         }

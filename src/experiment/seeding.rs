@@ -44,7 +44,7 @@ impl Lab<'_> {
         if total == 0 {
             return Ok((0.0, 0));
         }
-        self.restore_full_pool().await?;
+        self.memory.restore_full_pool(&mut self.loader).await?;
         self.unindex_bases().await?;
         let fraction_before = self.seeded_fraction();
         self.progress
