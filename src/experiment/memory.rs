@@ -54,8 +54,9 @@ pub(super) struct Memory {
 
 impl Memory {
     /// The regime the options ask for. Only a sandbox ddl-eta started has its pool resized:
-    /// on another server (`--sandbox-url`) the pool stays fixed.
-    pub(super) fn new(options: &LadderOptions, owns_server: bool) -> Memory {
+    /// on another server (`--sandbox-url`) the pool stays fixed, and a cold cache, which
+    /// needs the resize, is refused.
+    pub(super) fn new(options: &LadderOptions, owns_server: bool) -> Result<Memory> {
         let regime = if !owns_server {
             Regime::Fixed
         } else if let Some(ratio) = options.buffer_pool_ratio.filter(|r| *r > 0.0) {
@@ -65,13 +66,16 @@ impl Memory {
         } else {
             Regime::Fixed
         };
-        Memory {
+        if options.cold_cache && !owns_server {
+            anyhow::bail!("--cache cold resizes the buffer pool, which ddl-eta does only on a sandbox it started, not on --sandbox-url");
+        }
+        Ok(Memory {
             regime,
             cold: options.cold_cache,
             full_pool: None,
             sizes: Vec::new(),
             out_of_regime: 0,
-        }
+        })
     }
 
     /// Whether each statement starts with its table out of the buffer pool (`--cache cold`).
@@ -127,13 +131,13 @@ impl Memory {
     }
 
     /// The pool of every run, after warning of the runs that were above the regime.
-    pub(super) fn take_sizes(&mut self, warnings: &mut Vec<Warning>) -> Vec<u64> {
+    pub(super) fn finish(self, warnings: &mut Vec<Warning>) -> Vec<u64> {
         if self.out_of_regime > 0 {
             warnings.push(Warning::OutOfRegime {
                 runs: self.out_of_regime,
                 min_pool_mib: buffer_pool::MIN_POOL_BYTES >> 20,
             });
         }
-        std::mem::take(&mut self.sizes)
+        self.sizes
     }
 }
