@@ -168,8 +168,8 @@ impl<'a> Lab<'a> {
         let bases = BaseTables::create(&mut loader, profile).await?;
         let results = Results::new(profile, migration);
         let fresh = FreshTables::choose(&mut loader, sandbox, &bases).await?;
-        // Checked once the tables are made, where it always was: a `--sandbox-url` with
-        // `--cache cold` fails after the same steps as before.
+        // Refused only now, after the tables are made, so that a refused run sends the
+        // sandbox the statements it always has; checking before `prepare` would fail sooner.
         let memory = Memory::new(options, sandbox.owns_server())?;
         Ok(Lab {
             sandbox,
