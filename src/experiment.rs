@@ -1,64 +1,44 @@
 //! The experiment: seed the tables at a ladder of growing scales and time every statement
 //! of the migration at each one, on an untouched copy of the tables at that scale.
-//! Produces Measurements; knows nothing of statistics. `discover` finds the algorithm and
-//! lock level the server really uses; `seeding` grows the base tables and `fresh` makes
-//! each run's tables (with `seed::tables`); `plan` sizes the ladder; `probing` runs the
-//! workload beside each statement; the buffer pool is `sandbox::buffer_pool`'s.
+//! Produces Measurements; knows nothing of statistics.
+//!
+//! The `Lab` runs it, composed of parts that each own their state: `seeding` (the base
+//! tables and their growth), `fresh` (every run's tables, cloned or copied), `memory` (the
+//! buffer pool's regime and cache state), `probing` (the workload beside each statement)
+//! and `results` (what was measured). Its phases: `discover` finds the algorithm and lock
+//! level the server really uses, `online` picks and runs the pt-osc route, `ladder` walks
+//! the scales `plan` sizes, and `run` times the migration once at one scale.
 
 mod discover;
 mod fresh;
+mod ladder;
+mod memory;
 mod online;
 mod plan;
 mod probing;
+mod results;
+mod run;
 mod seeding;
 mod time;
 
-use crate::ddl::{Algorithm, LockLevel};
-use crate::migration::{Migration, Statement};
-use crate::probe::{MeasuredBlocking, ProbeOptions, Prober};
-use crate::profile::Profile;
-use crate::progress::Progress;
-use crate::sandbox::{buffer_pool, Sandbox};
-use crate::seed::tables::{self, base_name, create_base_table, create_schema};
-use crate::seed::{self, TableShape};
-use crate::table::TableInfo;
-use crate::text::group_digits;
-use crate::warning::Warning;
+pub use memory::CacheState;
 pub use online::{OnlineMeasured, OnlineRun};
+pub use results::{LadderSummary, Measurement, Measurements, StatementMeasurements};
 pub use time::{CopiedTable, FreshMethod, LadderTime};
 
-/// The buffer pool's state when a statement starts (`--cache`): its table read in, or not.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum CacheState {
-    #[default]
-    Warm,
-    Cold,
-}
-
-use anyhow::{Context, Result};
-use discover::rejected;
-use serde::{Deserialize, Serialize};
+use crate::migration::Migration;
+use crate::probe::ProbeOptions;
+use crate::profile::Profile;
+use crate::progress::Progress;
+use crate::sandbox::Sandbox;
+use anyhow::Result;
+use fresh::FreshTables;
+use memory::Memory;
+use probing::Workload;
+use results::Results;
+use seeding::BaseTables;
 use sqlx::mysql::MySqlConnection;
-use sqlx::Row;
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// Rows of the largest table in the copy the algorithm and lock probes run on.
-const PROBE_ROWS: u64 = 500;
-/// Rows of the largest table at the calibration run that measures the costs per row.
-const CALIBRATION_ROWS: u64 = 10_000;
 
 #[derive(Debug, Clone)]
 pub struct LadderOptions {
@@ -89,93 +69,12 @@ pub struct LadderOptions {
     pub online: crate::online_route::RouteOptions,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Measurement {
-    pub rows: u64,
-    pub seconds: f64,
-    /// What the probe saw beside this run (absent with --no-probe).
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub blocking: Option<MeasuredBlocking>,
-}
-
-impl Measurement {
-    /// A timing with nothing probed beside it.
-    pub fn new(rows: u64, seconds: f64) -> Measurement {
-        Measurement {
-            rows,
-            seconds,
-            blocking: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct StatementMeasurements {
-    pub algorithm: Option<Algorithm>,
-    pub lock: Option<LockLevel>,
-    pub measurements: Vec<Measurement>,
-    /// Rows of the statement's table at production size.
-    pub target_rows: u64,
-    /// The statement's table's columns just before it ran in the probe (only when
-    /// `Extras::read_columns`): what the production rules need to classify it.
-    pub columns_before: Option<TableInfo>,
-    /// `ALTER TABLE t FORCE` on the statement's table just before it, at each scale (only
-    /// where `Extras::needs_rebuild` said so): production rebuilds where the sandbox did not.
-    pub rebuild: Vec<Measurement>,
-    /// Mean bytes per row of the statement's table at the largest scale run, as the
-    /// server reports it (for the online alter log's size).
-    pub row_bytes: Option<f64>,
-    /// The `--validate` run above the ladder (with its rebuild, where timed): not fitted.
-    pub validation: Option<Measurement>,
-    pub validation_rebuild: Option<Measurement>,
-    /// The same statement through pt-online-schema-change, where it was measured.
-    pub online: Option<OnlineMeasured>,
-}
-
 /// Extra work the estimate may ask of the experiment, for production's rules.
 pub struct Extras<'a> {
     /// Read each statement's table columns before it runs in the probe.
     pub read_columns: bool,
     /// Decides, after the probes, which statements also get a timed table rebuild.
     pub needs_rebuild: &'a (dyn Fn(usize, &StatementMeasurements) -> bool + Sync),
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LadderSummary {
-    /// Rows of the largest table at each measured scale, in the order run.
-    pub scales: Vec<u64>,
-    /// Seeding speed while growing to the largest scale, all tables together.
-    pub seed_rows_per_second: f64,
-    pub seconds: f64,
-    /// The sandbox's buffer pool at each scale (parallel to `scales`) when the memory
-    /// regime was matched; empty when the pool stayed fixed.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub buffer_pool_bytes: Vec<u64>,
-    /// Data plus index bytes of the sandbox's tables at each scale (parallel to `scales`),
-    /// to set beside production's (`tables[].bytes`); 0 where the server could not tell.
-    /// Empty in reports saved before it was recorded.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub table_bytes: Vec<u64>,
-    /// Where the time went, and how every run got fresh tables.
-    #[serde(flatten, default)]
-    pub time: LadderTime,
-}
-
-impl LadderSummary {
-    /// Production rows over the largest measured scale (None before any scale was measured).
-    pub fn distance(&self, production_rows: u64) -> Option<f64> {
-        let largest = self.scales.iter().copied().max().filter(|&l| l > 0)?;
-        Some(production_rows as f64 / largest as f64)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Measurements {
-    pub statements: Vec<StatementMeasurements>,
-    pub ladder: LadderSummary,
-    pub warnings: Vec<Warning>,
-    /// The sandbox's innodb_online_alter_log_max_size, where it has one.
-    pub online_log_max_bytes: Option<u64>,
 }
 
 /// Run the whole experiment in the sandbox.
@@ -203,538 +102,117 @@ pub async fn run_with(
     started: Instant,
     extras: Option<&Extras<'_>>,
 ) -> Result<Measurements> {
-    let mut lab = Lab::prepare(sandbox, profile, migration, progress).await?;
-    lab.choose_fresh_method().await?;
-    lab.read_columns = extras.is_some_and(|e| e.read_columns);
-    lab.prober = options.probe.clone().map(Prober::new);
-    lab.regime = if !sandbox.owns_server() {
-        Regime::Fixed
-    } else if let Some(ratio) = options.buffer_pool_ratio.filter(|r| *r > 0.0) {
-        Regime::TableBytes(ratio)
-    } else if let Some(pool) = options.production_buffer_pool.filter(|p| *p > 0) {
-        Regime::ShareOfRows(pool)
-    } else {
-        Regime::Fixed
+    let setting = Setting {
+        sandbox,
+        profile,
+        migration,
+        progress,
     };
-    lab.cold_cache = options.cold_cache;
-    if options.cold_cache && !sandbox.owns_server() {
-        anyhow::bail!("--cache cold resizes the buffer pool, which ddl-eta does only on a sandbox it started, not on --sandbox-url");
-    }
+    let mut lab = Lab::prepare(setting, options, extras).await?;
     lab.probe_algorithms_and_locks().await?;
-    lab.choose_online(&options.online).await?;
-    if let Some(extras) = extras {
-        lab.rebuild_before = lab
-            .results
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (extras.needs_rebuild)(i, r))
-            .collect();
-    }
-    lab.run_ladder(options, started).await?;
-    if lab.out_of_regime > 0 {
-        lab.warnings.push(Warning::OutOfRegime {
-            runs: lab.out_of_regime,
-            min_pool_mib: buffer_pool::MIN_POOL_BYTES >> 20,
-        });
-    }
-    lab.online_log_max_bytes = online_log_max_bytes(&mut lab.loader).await;
-    Ok(lab.into_measurements())
+    lab.choose_online().await?;
+    lab.plan_rebuilds();
+    lab.run_ladder(started).await?;
+    Ok(lab.finish().await)
 }
 
-/// How the sandbox's buffer pool follows the ladder.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Regime {
-    /// The pool the sandbox started with, whatever the tables' size.
-    Fixed,
-    /// Production's pool over its tables' bytes, kept at every scale.
-    TableBytes(f64),
-    /// Production's pool in bytes, scaled by each scale's share of production's rows.
-    ShareOfRows(u64),
+/// What an experiment runs in and on, shared by all its parts and never changed.
+#[derive(Clone, Copy)]
+struct Setting<'a> {
+    sandbox: &'a Sandbox,
+    profile: &'a Profile,
+    migration: &'a Migration,
+    progress: &'a Progress,
 }
 
-/// The state of one experiment: the tables, what has been seeded so far, and the results.
+/// One experiment: its parts, each owning its state, around the connection that loads and
+/// resets the tables. Configured once, in `prepare`; the phases (`discover`, `online`,
+/// `ladder`, `run`) drive the parts in turn.
 struct Lab<'a> {
     sandbox: &'a Sandbox,
     profile: &'a Profile,
     migration: &'a Migration,
     progress: &'a Progress,
+    options: &'a LadderOptions,
+    extras: Option<&'a Extras<'a>>,
     loader: MySqlConnection,
-    shapes: Vec<TableShape>,
-    seeding_order: Vec<usize>,
-    seeded: HashMap<String, u64>,
-    counters: HashMap<String, String>,
-    results: Vec<StatementMeasurements>,
-    scales_run: Vec<u64>,
-    seed_rate: f64,
-    warnings: Vec<Warning>,
-    ladder_started: Instant,
-    read_columns: bool,
+    bases: BaseTables<'a>,
+    fresh: FreshTables,
+    memory: Memory,
+    workload: Workload,
+    results: Results,
+    /// Per statement: whether a timed `ALTER TABLE t FORCE` goes before it (decided by
+    /// `Extras::needs_rebuild` once the algorithms are known).
     rebuild_before: Vec<bool>,
-    prober: Option<Prober>,
-    online_log_max_bytes: Option<u64>,
-    regime: Regime,
-    /// The pool the sandbox started with, restored before each new scale is seeded (a
-    /// pool sized for production's regime would slow the seeding down).
-    full_pool: Option<u64>,
-    cold_cache: bool,
-    pool_sizes: Vec<u64>,
-    /// The tables' bytes at each run, parallel to `scales_run`.
-    table_bytes: Vec<u64>,
-    out_of_regime: usize,
-    /// The directory of our database's table files, where cloning is possible.
-    table_dir: Option<PathBuf>,
-    /// Per table: cloned (else copied) for every run.
-    cloned: Vec<bool>,
-    /// Per cloned table: its secondary indexes as `ADD …` clauses for its base table.
-    index_clauses: Vec<Vec<String>>,
-    /// Whether the base tables carry their secondary indexes now.
-    base_indexed: bool,
-    time: LadderTime,
-    seed_per_fraction: f64,
-    index_per_fraction: f64,
-    /// No pt-osc pass (the `--validate` run measures the native route only).
+    /// No pt-osc pass (the `--validate` run measures the native route only, and a pass
+    /// that failed is not tried again).
     online_paused: bool,
 }
 
-/// What one run at one scale cost, split by activity, to plan the next.
-#[derive(Debug, Clone, Copy, Default)]
-struct RunCost {
-    fraction: f64,
-    /// Fresh tables, warming included.
-    copy: f64,
-    migrate: f64,
-}
-
 impl<'a> Lab<'a> {
+    /// Create the tables and their bases in the sandbox, choose how every run gets fresh
+    /// tables, and set up the memory regime and the workload the options ask for.
     async fn prepare(
-        sandbox: &'a Sandbox,
-        profile: &'a Profile,
-        migration: &'a Migration,
-        progress: &'a Progress,
+        setting: Setting<'a>,
+        options: &'a LadderOptions,
+        extras: Option<&'a Extras<'a>>,
     ) -> Result<Lab<'a>> {
+        let Setting {
+            sandbox,
+            profile,
+            migration,
+            progress,
+        } = setting;
         progress.step("creating the tables in the sandbox");
         let mut loader = sandbox.connect_loader().await?;
-        create_schema(&mut loader, profile).await?;
-        let mut shapes = Vec::new();
-        for table in &profile.tables {
-            shapes.push(
-                seed::read_shape(&mut loader, &table.name)
-                    .await?
-                    .with_profile(table)
-                    .with_width(table),
-            );
-        }
-        for (i, shape) in shapes.iter().enumerate() {
-            create_base_table(&mut loader, shape, &base_name(i)).await?;
-        }
-        let table_dir = if sandbox.owns_server() {
-            sandbox.table_dir()
-        } else {
-            None
-        };
-        let seeding_order = seed::seeding_order(&shapes);
-        let counters = shapes
-            .iter()
-            .filter_map(|s| Some((s.name.clone(), s.counter_column()?.to_string())))
-            .collect();
-        let results = migration
-            .statements
-            .iter()
-            .map(|s| StatementMeasurements {
-                target_rows: target_rows_of(profile, s),
-                ..Default::default()
-            })
-            .collect();
+        let bases = BaseTables::create(&mut loader, profile).await?;
+        let results = Results::new(profile, migration);
+        let fresh = FreshTables::choose(&mut loader, sandbox, &bases).await?;
+        // Refused only now, after the tables are made, so that a refused run sends the
+        // sandbox the statements it always has; checking before `prepare` would fail sooner.
+        let memory = Memory::new(options, sandbox.owns_server())?;
         Ok(Lab {
             sandbox,
             profile,
             migration,
             progress,
+            options,
+            extras,
             loader,
-            shapes,
-            seeding_order,
-            seeded: HashMap::new(),
-            counters,
+            bases,
+            fresh,
+            memory,
+            workload: Workload::new(options.probe.clone()),
             results,
-            scales_run: Vec::new(),
-            seed_rate: 0.0,
-            warnings: Vec::new(),
-            ladder_started: Instant::now(),
-            read_columns: false,
             rebuild_before: Vec::new(),
-            prober: None,
-            online_log_max_bytes: None,
-            regime: Regime::Fixed,
-            full_pool: None,
-            cold_cache: false,
-            pool_sizes: Vec::new(),
-            table_bytes: Vec::new(),
-            out_of_regime: 0,
-            table_dir,
-            cloned: Vec::new(),
-            index_clauses: Vec::new(),
-            base_indexed: false,
-            time: LadderTime::default(),
-            seed_per_fraction: 0.0,
-            index_per_fraction: 0.0,
             online_paused: false,
         })
     }
 
-    /// Evict the tables from the buffer pool (`--cache cold`).
-    async fn empty_buffer_pool(&mut self) -> Result<()> {
-        buffer_pool::empty(&mut self.loader).await
+    /// Ask `Extras::needs_rebuild`, now that each statement's algorithm and lock are
+    /// known, which statements get a timed table rebuild before them.
+    fn plan_rebuilds(&mut self) {
+        if let Some(extras) = self.extras {
+            self.rebuild_before = self
+                .results
+                .statements
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (extras.needs_rebuild)(i, r))
+                .collect();
+        }
     }
 
-    /// Resize the buffer pool to production's regime at this scale (`fraction` of
-    /// production's rows). The smallest pool MariaDB runs with is a few MiB, so small
-    /// scales may sit above the regime: they are named in a warning.
-    async fn match_memory_regime(&mut self, fraction: f64) -> Result<()> {
-        let (size, below_minimum) = match self.regime {
-            Regime::Fixed => return Ok(()),
-            Regime::TableBytes(ratio) => {
-                let bytes = tables::working_table_bytes(&mut self.loader).await?;
-                buffer_pool::size_for(ratio, bytes)
-            }
-            Regime::ShareOfRows(pool) => buffer_pool::size_for(fraction, pool),
+    /// Gather every part's share of the measurements.
+    async fn finish(mut self) -> Measurements {
+        let pool_sizes = self.memory.finish(&mut self.results.warnings);
+        let online_log_max_bytes = run::online_log_max_bytes(&mut self.loader).await;
+        let mut time = LadderTime {
+            seed_seconds: self.bases.seconds,
+            ..LadderTime::default()
         };
-        if self.full_pool.is_none() {
-            self.full_pool = Some(buffer_pool::current(&mut self.loader).await?);
-        }
-        buffer_pool::resize(&mut self.loader, size).await?;
-        self.pool_sizes.push(size);
-        if below_minimum {
-            self.out_of_regime += 1;
-        }
-        Ok(())
+        self.fresh.record_time(&mut time);
+        self.results
+            .finish(self.bases.rate, pool_sizes, time, online_log_max_bytes)
     }
-
-    /// Give seeding and index building back the pool the sandbox started with.
-    async fn restore_full_pool(&mut self) -> Result<()> {
-        match self.full_pool {
-            Some(size) => buffer_pool::resize(&mut self.loader, size).await,
-            None => Ok(()),
-        }
-    }
-
-    /// The fraction of every target at which the largest table has `rows` rows.
-    fn fraction_for(&self, rows: u64) -> f64 {
-        let largest = self.profile.largest_rows().max(1);
-        (rows as f64 / largest as f64).min(1.0)
-    }
-
-    async fn run_ladder(&mut self, options: &LadderOptions, started: Instant) -> Result<()> {
-        self.ladder_started = Instant::now();
-        // Calibrate below the cap's whole ladder, so that every scale is a new, larger one.
-        let below = options.ratio.max(1.1).powi(options.scales.max(1) as i32);
-        let calibration_rows = options.max_rows.map_or(CALIBRATION_ROWS, |cap| {
-            CALIBRATION_ROWS.min((cap as f64 / below) as u64).max(1)
-        });
-        let calibration = self.fraction_for(calibration_rows);
-        self.grow(calibration).await?;
-        let mut last = self.timed_run(calibration, "calibration").await?;
-        let max_fraction = options
-            .max_rows
-            .map_or(1.0, |cap| self.fraction_for(cap))
-            .max(calibration);
-        let wanted = options.scales.max(1);
-        let budget = options.budget.as_secs_f64();
-        for done in 0..wanted {
-            let at = plan::Position {
-                remaining_seconds: budget - started.elapsed().as_secs_f64(),
-                top: last.fraction,
-                seeded: self.seeded_fraction(),
-                max_fraction,
-                scales_left: wanted - done,
-                ratio: options.ratio.max(1.1),
-                repeats: options.repeats.max(1),
-            };
-            let mut rest = plan::rest(&self.costs(&last), &at);
-            if rest.is_empty() {
-                if self.distinct_scales() >= 3 || last.fraction >= max_fraction {
-                    break;
-                }
-                // The fit needs three scales: take the next step whatever the budget says.
-                if !self.warnings.contains(&Warning::BudgetRanOut) {
-                    self.warnings.push(Warning::BudgetRanOut);
-                }
-                rest = vec![((last.fraction * at.ratio).min(max_fraction), 1)];
-            }
-            let (fraction, runs) = rest[0];
-            // Before the ladder starts, room for its planned top; then for each new scale.
-            let room_for = match done {
-                0 => rest.last().map_or(fraction, |r| r.0),
-                _ => fraction,
-            };
-            self.check_disk_space(room_for).await?;
-            self.grow(fraction).await?;
-            for run in 0..runs {
-                let expected = plan::run_seconds(&self.costs(&last), fraction);
-                if run > 0 && started.elapsed().as_secs_f64() + expected > budget {
-                    break;
-                }
-                let label = match runs {
-                    1 => format!("scale {}", done + 1),
-                    _ => format!("scale {} run {}/{runs}", done + 1, run + 1),
-                };
-                last = self.timed_run(fraction, &label).await?;
-            }
-        }
-        self.repeat_top(options, started, &mut last).await?;
-        if options.validate {
-            self.run_validation(last.fraction).await?;
-        }
-        Ok(())
-    }
-
-    /// Spend what the budget has left on repeats of the largest scale: where the next
-    /// scale was out of reach, the top was run once only.
-    async fn repeat_top(
-        &mut self,
-        options: &LadderOptions,
-        started: Instant,
-        last: &mut RunCost,
-    ) -> Result<()> {
-        let top = self.scales_run.last().copied().unwrap_or(0);
-        let mut runs = self.scales_run.iter().filter(|r| **r == top).count();
-        while runs < options.repeats.max(1) {
-            let expected = plan::run_seconds(&self.costs(last), last.fraction);
-            if started.elapsed().as_secs_f64() + expected > options.budget.as_secs_f64() {
-                break;
-            }
-            runs += 1;
-            *last = self
-                .timed_run(last.fraction, &format!("top scale run {runs}"))
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// What each activity costs per unit of fraction, from the last run and the last
-    /// seeding and index build.
-    fn costs(&self, last: &RunCost) -> plan::Costs {
-        let per_fraction = |seconds: f64| seconds / last.fraction.max(f64::MIN_POSITIVE);
-        plan::Costs {
-            seed: self.seed_per_fraction,
-            index: if self.cloned.iter().any(|c| *c) {
-                self.index_per_fraction
-            } else {
-                0.0
-            },
-            fresh: per_fraction(last.copy),
-            migrate: per_fraction(last.migrate),
-        }
-    }
-
-    /// One run at three times the ladder's top (production size at most), set aside from
-    /// the measurements the model is fitted to, so the report can compare its prediction
-    /// there with what really happened.
-    async fn run_validation(&mut self, top: f64) -> Result<()> {
-        let fraction = (top * 3.0).min(1.0);
-        if fraction <= top * 1.01 {
-            self.warnings.push(Warning::NothingToValidate);
-            return Ok(());
-        }
-        self.grow(fraction).await?;
-        self.online_paused = true;
-        let runs_before: Vec<(usize, usize)> = self
-            .results
-            .iter()
-            .map(|r| (r.measurements.len(), r.rebuild.len()))
-            .collect();
-        self.timed_run(fraction, "validation").await?;
-        self.scales_run.pop();
-        self.table_bytes.pop();
-        if self.regime != Regime::Fixed {
-            self.pool_sizes.pop();
-        }
-        for (result, (measured, rebuilt)) in self.results.iter_mut().zip(runs_before) {
-            if result.measurements.len() > measured {
-                result.validation = result.measurements.pop();
-            }
-            if result.rebuild.len() > rebuilt {
-                result.validation_rebuild = result.rebuild.pop();
-            }
-        }
-        Ok(())
-    }
-
-    fn distinct_scales(&self) -> usize {
-        let mut scales = self.scales_run.clone();
-        scales.sort_unstable();
-        scales.dedup();
-        scales.len()
-    }
-
-    /// Reset the tables to `fraction` and run the whole migration, timing each statement.
-    async fn timed_run(&mut self, fraction: f64, label: &str) -> Result<RunCost> {
-        let largest = (self.profile.largest_rows() as f64 * fraction).round() as u64;
-        let making = match self.method() {
-            FreshMethod::Copy => "copying",
-            FreshMethod::Clone | FreshMethod::Mixed => "cloning",
-        };
-        self.progress.step(format!(
-            "{label}: {making} {} rows into fresh tables",
-            group_digits(largest)
-        ));
-        let mut copy = self.reset_tables(fraction).await?;
-        // Measured before the statements change them: the tables each run starts from.
-        let table_bytes = tables::working_table_bytes(&mut self.loader)
-            .await
-            .unwrap_or(0);
-        self.match_memory_regime(fraction).await?;
-        if self.cold_cache {
-            self.empty_buffer_pool().await?;
-        } else if self.cloned.iter().any(|c| *c) {
-            copy += self.warm_clones().await?;
-        }
-        self.record_row_bytes().await;
-        let mut conn = self.sandbox.connect().await?;
-        let mut migrate = 0.0;
-        for (index, statement) in self.migration.statements.iter().enumerate() {
-            self.progress.step(format!(
-                "{label}: {} rows: statement {}/{}: {}",
-                group_digits(largest),
-                index + 1,
-                self.migration.statements.len(),
-                statement.summary()
-            ));
-            let rows = ((self.results[index].target_rows as f64 * fraction).round() as u64).max(1);
-            if let Some(seconds) = self.timed_rebuild(&mut conn, index).await? {
-                migrate += seconds;
-                self.results[index]
-                    .rebuild
-                    .push(Measurement::new(rows, seconds));
-            }
-            let probe = self.start_probe(statement, fraction).await;
-            let probed = probe.is_some();
-            let mut started = Instant::now();
-            let mut outcome = sqlx::raw_sql(&statement.sql).execute(&mut conn).await;
-            let mut ended = Instant::now();
-            let blocking = self.finish_probe(probe, started, ended).await;
-            self.remove_probe_inserts(statement).await;
-            self.warn_probe_errors(statement, blocking.as_ref());
-            if let (true, Err(error)) = (probed, &outcome) {
-                // The probe writes as the running application would; a statement that
-                // fails under those writes (NULLs into a column being made NOT NULL, say)
-                // can fail in production the same way, after doing all its work.
-                self.warn_failed_under_writes(statement, error);
-                started = Instant::now();
-                outcome = sqlx::raw_sql(&statement.sql).execute(&mut conn).await;
-                ended = Instant::now();
-            }
-            outcome.map_err(|e| rejected(statement, &e))?;
-            let seconds = (ended - started).as_secs_f64();
-            migrate += seconds;
-            self.results[index].measurements.push(Measurement {
-                rows,
-                seconds,
-                blocking,
-            });
-        }
-        if self.online_wanted() {
-            // The online route runs on fresh tables of its own: the plan prices both.
-            let (fresh, online) = self.timed_online_pass(fraction, label).await?;
-            copy += fresh;
-            migrate += online;
-        }
-        self.scales_run.push(largest);
-        self.table_bytes.push(table_bytes);
-        self.time.statement_seconds += migrate;
-        Ok(RunCost {
-            fraction,
-            copy,
-            migrate,
-        })
-    }
-
-    /// Where asked for, rebuild the statement's table as it is just before the statement
-    /// (`ALTER TABLE t FORCE`) and return the seconds it took.
-    async fn timed_rebuild(&self, conn: &mut MySqlConnection, index: usize) -> Result<Option<f64>> {
-        if !self.rebuild_before.get(index).copied().unwrap_or(false) {
-            return Ok(None);
-        }
-        let Some(table) = self.migration.statements[index].table.as_deref() else {
-            return Ok(None);
-        };
-        let started = Instant::now();
-        sqlx::raw_sql(&format!("ALTER TABLE {} FORCE", crate::quote::ident(table)))
-            .execute(&mut *conn)
-            .await
-            .with_context(|| format!("rebuilding {table} to time a table rebuild"))?;
-        Ok(Some(started.elapsed().as_secs_f64()))
-    }
-
-    /// Mean row size of each statement's table as the server reports it now; statistics
-    /// are approximate, which is all the online-log estimate needs.
-    async fn record_row_bytes(&mut self) {
-        let Ok(rows) = sqlx::raw_sql(
-            "SELECT CAST(TABLE_NAME AS CHAR), CAST(AVG_ROW_LENGTH AS SIGNED) \
-             FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
-        )
-        .fetch_all(&mut self.loader)
-        .await
-        else {
-            return;
-        };
-        let sizes: HashMap<String, i64> = rows
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    r.try_get::<String, _>(0).ok()?.to_ascii_lowercase(),
-                    r.try_get::<Option<i64>, _>(1).ok()??,
-                ))
-            })
-            .collect();
-        for (statement, result) in self.migration.statements.iter().zip(&mut self.results) {
-            let size = statement
-                .table
-                .as_deref()
-                .and_then(|t| sizes.get(&t.to_ascii_lowercase()))
-                .filter(|s| **s > 0);
-            if let Some(size) = size {
-                result.row_bytes = Some(*size as f64);
-            }
-        }
-    }
-
-    fn into_measurements(mut self) -> Measurements {
-        self.time.fresh_tables = self.method();
-        if self.time.clone_seconds > 0.0 {
-            self.time.clone_bytes_per_second =
-                Some(self.time.clone_bytes as f64 / self.time.clone_seconds);
-        }
-        Measurements {
-            statements: self.results,
-            ladder: LadderSummary {
-                scales: self.scales_run,
-                seed_rows_per_second: self.seed_rate,
-                seconds: self.ladder_started.elapsed().as_secs_f64(),
-                buffer_pool_bytes: self.pool_sizes,
-                table_bytes: self.table_bytes,
-                time: self.time,
-            },
-            warnings: self.warnings,
-            online_log_max_bytes: self.online_log_max_bytes,
-        }
-    }
-}
-
-async fn online_log_max_bytes(conn: &mut MySqlConnection) -> Option<u64> {
-    let row = sqlx::raw_sql("SELECT CAST(@@innodb_online_alter_log_max_size AS UNSIGNED)")
-        .fetch_one(&mut *conn)
-        .await
-        .ok()?;
-    row.try_get::<u64, _>(0).ok()
-}
-
-/// Rows of the table a statement works on at production size; statements on tables the
-/// migration creates, or on none, scale with the largest table.
-fn target_rows_of(profile: &Profile, statement: &Statement) -> u64 {
-    statement
-        .table
-        .as_deref()
-        .and_then(|t| profile.table(t))
-        .map(|t| t.rows)
-        .unwrap_or_else(|| profile.largest_rows())
 }

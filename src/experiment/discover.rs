@@ -1,9 +1,8 @@
-//! Algorithm discovery: on a small copy, ask the server for each ALGORITHM and LOCK
-//! level in turn; the first it accepts is what it really does. A statement that names
-//! its level is asked only for that one (migration::with_algorithm gives None for the
-//! others).
+//! Algorithm discovery: on a small copy, ask the server for each ALGORITHM and LOCK level
+//! in turn; the first it accepts is what it really does (a statement that names its level
+//! is asked only for that one: migration::with_algorithm gives None for the others).
 
-use super::{Lab, PROBE_ROWS};
+use super::Lab;
 use crate::ddl::{Algorithm, LockLevel};
 use crate::migration::{self, Statement};
 use crate::table::TableInfo;
@@ -11,21 +10,26 @@ use anyhow::Result;
 use sqlx::mysql::{MySqlConnection, MySqlDatabaseError};
 use std::time::Instant;
 
+/// Rows of the largest table in the copy the algorithm and lock probes run on.
+const PROBE_ROWS: u64 = 500;
+
 impl Lab<'_> {
     /// On a small copy, ask the server for each algorithm and lock level in turn: the
     /// first it accepts is what it really does. Two passes, each on its own fresh copy,
     /// because a probe that succeeds has done the work.
     pub(super) async fn probe_algorithms_and_locks(&mut self) -> Result<()> {
-        let fraction = self.fraction_for(PROBE_ROWS);
+        let fraction = self.bases.fraction_for(PROBE_ROWS);
         self.grow(fraction).await?;
         self.progress
             .step("finding the algorithm the server uses for each statement");
-        self.reset_tables(fraction).await?;
+        self.fresh_tables(fraction).await?;
+        let read_columns = self.extras.is_some_and(|e| e.read_columns);
         let mut conn = self.sandbox.connect().await?;
         let probing = Instant::now();
         for (index, statement) in self.migration.statements.iter().enumerate() {
-            if let (true, Some(table)) = (self.read_columns, statement.table.as_deref()) {
-                self.results[index].columns_before = Some(TableInfo::read(&mut conn, table).await?);
+            if let (true, Some(table)) = (read_columns, statement.table.as_deref()) {
+                self.results.statements[index].columns_before =
+                    Some(TableInfo::read(&mut conn, table).await?);
             }
             let found = probe_levels(
                 &mut conn,
@@ -34,12 +38,12 @@ impl Lab<'_> {
                 migration::with_algorithm,
             )
             .await?;
-            self.results[index].algorithm = found;
+            self.results.statements[index].algorithm = found;
         }
-        self.time.probe_seconds += probing.elapsed().as_secs_f64();
+        self.results.probe_seconds += probing.elapsed().as_secs_f64();
         self.progress
             .step("finding the lock level the server allows for each statement");
-        self.reset_tables(fraction).await?;
+        self.fresh_tables(fraction).await?;
         let mut conn = self.sandbox.connect().await?;
         let probing = Instant::now();
         for (index, statement) in self.migration.statements.iter().enumerate() {
@@ -50,9 +54,9 @@ impl Lab<'_> {
                 migration::with_lock,
             )
             .await?;
-            self.results[index].lock = found;
+            self.results.statements[index].lock = found;
         }
-        self.time.probe_seconds += probing.elapsed().as_secs_f64();
+        self.results.probe_seconds += probing.elapsed().as_secs_f64();
         Ok(())
     }
 }

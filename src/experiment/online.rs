@@ -1,13 +1,12 @@
 //! The online route beside the native one: which statements also run through
-//! pt-online-schema-change, and at every scale a second pass on fresh tables where they
-//! do, under the same probe, with the probe's write latency just before and during the
-//! tool's run (its triggers' cost to every write).
+//! pt-online-schema-change, and at every scale a second pass on fresh tables under the
+//! same probe, with its write latency before and during the tool's run.
 
 use super::{discover::rejected, Lab, Measurement};
 use crate::ddl::{Algorithm, LockLevel};
 use crate::migration;
-use crate::online_route::{self, run, GhOstBlocker, PtOscNeed, Route, RouteOptions, TableFacts};
-use crate::probe::{QueryKind, RunningProbe, Sample};
+use crate::online_route::{self, run, GhOstBlocker, PtOscNeed, Route, TableFacts};
+use crate::probe::{QueryKind, Sample};
 use crate::text::group_digits;
 use crate::warning::Warning;
 use anyhow::{bail, Context, Result};
@@ -45,25 +44,26 @@ pub struct OnlineRun {
 impl Lab<'_> {
     /// Pick the statements the ladder also runs through pt-osc: those the user asked for
     /// or routed, and (by default) those the probe found blocking writes while they run.
-    pub(super) async fn choose_online(&mut self, options: &RouteOptions) -> Result<()> {
+    pub(super) async fn choose_online(&mut self) -> Result<()> {
+        let options = &self.options.online;
         let mut chosen = Vec::new();
         for (index, statement) in self.migration.statements.iter().enumerate() {
-            let result = &self.results[index];
+            let result = &self.results.statements[index];
             let blocks_writes = result.algorithm == Some(Algorithm::Copy)
                 || matches!(result.lock, Some(LockLevel::Shared | LockLevel::Exclusive));
             if !options.measures(index, blocks_writes) {
                 continue;
             }
             let alter = migration::pt_osc_alter(statement);
-            let table = statement
-                .table
-                .as_deref()
-                .filter(|t| self.shapes.iter().any(|s| s.name.eq_ignore_ascii_case(t)));
+            let table = statement.table.as_deref().filter(|t| {
+                let shapes = &self.bases.shapes;
+                shapes.iter().any(|s| s.name.eq_ignore_ascii_case(t))
+            });
             match (alter, table) {
                 (Some(alter), Some(table)) => chosen.push((index, alter, table.to_string())),
                 // Routed by the user, yet not something the tool can run: say so.
                 _ if online_route::route_of(&options.routes, index) == Route::PtOsc => {
-                    self.warnings.push(Warning::NotRoutable {
+                    self.results.warnings.push(Warning::NotRoutable {
                         statement: index + 1,
                         summary: statement.summary(),
                     })
@@ -81,7 +81,7 @@ impl Lab<'_> {
                     online_route::PT_OSC
                 );
             }
-            self.warnings.push(Warning::NoOnlineTool {
+            self.results.warnings.push(Warning::NoOnlineTool {
                 tool: online_route::PT_OSC.to_string(),
                 statements: chosen.iter().map(|c| c.0 + 1).collect(),
             });
@@ -89,9 +89,9 @@ impl Lab<'_> {
         }
         for (index, alter, table) in chosen {
             let triggers = self.count_triggers(&table).await?;
-            let facts = TableFacts::of(&self.shapes, &table, triggers);
+            let facts = TableFacts::of(&self.bases.shapes, &table, triggers);
             let statement = &self.migration.statements[index];
-            self.results[index].online = Some(OnlineMeasured {
+            self.results.statements[index].online = Some(OnlineMeasured {
                 alter,
                 needs: online_route::needs(statement, &facts),
                 gh_ost_blockers: online_route::gh_ost_blockers(&facts),
@@ -120,6 +120,7 @@ impl Lab<'_> {
         !self.online_paused
             && self
                 .results
+                .statements
                 .iter()
                 .any(|r| r.online.as_ref().is_some_and(|o| o.refused.is_none()))
     }
@@ -139,19 +140,15 @@ impl Lab<'_> {
             "{label}: fresh tables of {} rows for pt-online-schema-change",
             group_digits(largest)
         ));
-        let mut fresh = self.reset_tables(fraction).await?;
-        self.match_memory_regime(fraction).await?;
-        if self.cold_cache {
-            self.empty_buffer_pool().await?;
-        } else if self.cloned.iter().any(|c| *c) {
-            fresh += self.warm_clones().await?;
-        }
+        let mut fresh = self.fresh_tables(fraction).await?;
+        fresh += self.set_memory(fraction).await?;
         let mut conn = self.sandbox.connect().await?;
         let mut statements = 0.0;
         let count = self.migration.statements.len();
         for (index, statement) in self.migration.statements.iter().enumerate() {
-            let rows = ((self.results[index].target_rows as f64 * fraction).round() as u64).max(1);
-            let online = self.results[index]
+            let result = &self.results.statements[index];
+            let rows = ((result.target_rows as f64 * fraction).round() as u64).max(1);
+            let online = result
                 .online
                 .as_ref()
                 .filter(|o| o.refused.is_none())
@@ -170,15 +167,24 @@ impl Lab<'_> {
                 group_digits(largest),
                 index + 1
             ));
-            let probe = self.start_probe(statement, fraction).await;
+            let warnings = &mut self.results.warnings;
+            let probe = self
+                .workload
+                .start(self.sandbox, &self.bases, statement, fraction, warnings)
+                .await;
             if probe.is_some() {
                 tokio::time::sleep(BASELINE).await;
             }
             let began = Instant::now();
             let outcome = run::run(self.sandbox, &table, &alter, &flags).await;
             let ended = Instant::now();
-            let (blocking, samples) = self.finish_probe_with_samples(probe, began, ended).await;
-            self.remove_probe_inserts(statement).await;
+            let (blocking, samples) = self
+                .workload
+                .finish_with_samples(probe, began, ended, warnings)
+                .await;
+            self.workload
+                .remove_inserts(&mut self.loader, &self.bases, statement)
+                .await;
             match outcome? {
                 run::Outcome::Done { seconds, swap } => {
                     statements += seconds;
@@ -187,7 +193,7 @@ impl Lab<'_> {
                         let since = |t: Instant| t.saturating_duration_since(began).as_secs_f64();
                         blocked_across(&samples, since(a), since(b))
                     });
-                    if let Some(online) = self.results[index].online.as_mut() {
+                    if let Some(online) = self.results.statements[index].online.as_mut() {
                         online.runs.push(OnlineRun {
                             measurement: Measurement {
                                 rows,
@@ -201,7 +207,7 @@ impl Lab<'_> {
                     }
                 }
                 run::Outcome::Refused { reason } => {
-                    if let Some(online) = self.results[index].online.as_mut() {
+                    if let Some(online) = self.results.statements[index].online.as_mut() {
                         online.refused = Some(reason);
                     }
                     // The later statements still need the table as this one leaves it.
@@ -214,7 +220,7 @@ impl Lab<'_> {
                 }
             }
         }
-        self.time.online_route_seconds += started.elapsed().as_secs_f64();
+        self.results.online_route_seconds += started.elapsed().as_secs_f64();
         Ok((fresh, statements))
     }
 
@@ -223,31 +229,11 @@ impl Lab<'_> {
     /// no further pass is made, and the report says why.
     fn give_up_online(&mut self, index: usize, error: &sqlx::Error) {
         let statement = &self.migration.statements[index];
-        self.warnings.push(Warning::OnlineRouteStopped {
+        self.results.warnings.push(Warning::OnlineRouteStopped {
             statement: index + 1,
             message: crate::text::causes(&rejected(statement, error)),
         });
         self.online_paused = true;
-    }
-
-    async fn finish_probe_with_samples(
-        &mut self,
-        running: Option<RunningProbe>,
-        started: Instant,
-        ended: Instant,
-    ) -> (Option<crate::probe::MeasuredBlocking>, Vec<Sample>) {
-        let (Some(running), Some(prober)) = (running, self.prober.as_mut()) else {
-            return (None, Vec::new());
-        };
-        match prober.finish_with_samples(running, started, ended).await {
-            Ok((blocking, samples)) => (Some(blocking), samples),
-            Err(e) => {
-                self.warnings.push(Warning::ProbeFailed {
-                    error: crate::text::causes(&e),
-                });
-                (None, Vec::new())
-            }
-        }
     }
 }
 

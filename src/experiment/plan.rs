@@ -1,7 +1,6 @@
 //! The ladder's plan: which scales to run next, re-planned after every scale from what
-//! each activity has cost so far. The largest scale weighs most in the extrapolation, so
-//! the budget goes there first: the top gets the repeats, and the scales below it are
-//! only as many as the fit needs.
+//! each activity has cost so far; the largest scale weighs most in the extrapolation, so
+//! the budget goes there first (the top gets the repeats, the scales below what the fit needs).
 
 /// Seconds per unit of fraction (of production size) for each activity, from the largest
 /// scale run so far.

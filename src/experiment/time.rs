@@ -56,10 +56,6 @@ pub struct LadderTime {
     /// Tables copied where the others were cloned, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub copied_tables: Vec<CopiedTable>,
-    #[serde(skip)]
-    pub(super) clone_bytes: u64,
-    #[serde(skip)]
-    pub(super) clone_seconds: f64,
 }
 
 fn is_zero(x: &f64) -> bool {
