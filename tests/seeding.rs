@@ -446,3 +446,44 @@ fn an_estimate_whose_rows_cannot_be_seeded_fails_naming_the_table() {
     assert!(stderr.contains("seeding table two made"), "{stderr}");
     scratch.assert_nothing_left();
 }
+
+/// A table whose unique key is made only of foreign keys (a Django many-to-many table)
+/// gets repeated pairs from the seeder. Copied into an empty working table, the server
+/// undoes the whole copy and says every row went in: the estimate must stop, naming the
+/// table, rather than time a statement on no rows. (A name with a space cannot be cloned,
+/// so every run copies.)
+#[test]
+fn a_copy_the_server_silently_undoes_is_an_error_naming_the_table() {
+    common::require_server_binary();
+    let scratch = common::Scratch::new("copy_undone");
+    let schema = scratch.file(
+        "m2m.sql",
+        "CREATE TABLE a (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, n int NULL);
+         CREATE TABLE b (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, n int NULL);
+         CREATE TABLE `a b` (id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
+           a_id int NOT NULL, b_id int NOT NULL, UNIQUE KEY a_b (a_id, b_id),
+           FOREIGN KEY (a_id) REFERENCES a (id), FOREIGN KEY (b_id) REFERENCES b (id));",
+    );
+    let migration = scratch.file("m.sql", "CREATE INDEX by_b ON `a b` (b_id);");
+    let mut args = vec![
+        "estimate",
+        "--schema",
+        schema.to_str().expect("utf-8 path"),
+        "--rows",
+        "a=20",
+        "--rows",
+        "b=20",
+        "--rows",
+        "a b=3000",
+        migration.to_str().expect("utf-8 path"),
+    ];
+    args.extend(common::QUICK);
+    let output = scratch.run(&args);
+    let stderr = common::stderr(&output);
+    assert!(!output.status.success(), "the estimate went on: {stderr}");
+    assert!(
+        stderr.contains("copying the seeded rows of a b into a fresh table left it empty"),
+        "{stderr}"
+    );
+    scratch.assert_nothing_left();
+}

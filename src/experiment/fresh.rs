@@ -9,7 +9,8 @@ use crate::sandbox::buffer_pool;
 use crate::sandbox::clone::{self, Refusal};
 use crate::sandbox::Sandbox;
 use crate::seed::tables::{
-    base_name, copy_sql, create_schema, drop_working_tables, working_table_bytes,
+    base_name, check_copy_not_empty, copy_sql, create_schema, drop_working_tables,
+    working_table_bytes,
 };
 use crate::text::group_digits;
 use crate::warning::Warning;
@@ -172,6 +173,11 @@ impl FreshTables {
         }
         let seconds = started.elapsed().as_secs_f64() - indexing;
         self.fresh_table_seconds += seconds;
+        for &i in &bases.order {
+            if !self.cloned[i] && bases.rows_at(i, fraction) > 0 {
+                check_copy_not_empty(loader, &bases.shapes[i]).await?;
+            }
+        }
         Ok(seconds)
     }
 

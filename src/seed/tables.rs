@@ -169,6 +169,29 @@ pub async fn check_seeded_rows(
     Ok(())
 }
 
+/// Fail when a copied working table came out empty. The copy is one `INSERT … SELECT`
+/// into an empty table, which MariaDB loads in bulk with unique_checks off: a repeated
+/// value in a unique key the base tables do not carry (their secondary indexes are built
+/// per run) undoes the whole copy while the client is told every row went in. Reads one
+/// row, which the copy has just written, so the buffer pool the run is timed in stays as
+/// it was.
+pub async fn check_copy_not_empty(conn: &mut MySqlConnection, shape: &TableShape) -> Result<()> {
+    let rows = sqlx::raw_sql(&format!("SELECT 1 FROM {} LIMIT 1", ident(&shape.name)))
+        .fetch_all(&mut *conn)
+        .await
+        .with_context(|| format!("checking the copy of {}", shape.name))?;
+    if rows.is_empty() {
+        anyhow::bail!(
+            "copying the seeded rows of {} into a fresh table left it empty: the server \
+             undid the copy without an error (most likely repeated values in a unique key{}), \
+             so a time measured on it would be for no rows",
+            shape.name,
+            unique_keys_named(shape)
+        );
+    }
+    Ok(())
+}
+
 /// The table's unique keys as ` of (a, b), (c)`, for an error message; empty without any.
 fn unique_keys_named(shape: &TableShape) -> String {
     if shape.unique_keys.is_empty() {
