@@ -167,3 +167,53 @@ async fn information_schema_and_the_parsed_create_table_agree() {
     drop(conn);
     sandbox.close().await;
 }
+
+/// The one reader of information_schema.TABLES: tables and views told apart, a table's
+/// rows and bytes after ANALYZE, one table or all, in this database or another.
+#[tokio::test]
+async fn table_statistics_come_from_one_reader() {
+    use ddl_eta::table::{stats, Database};
+    let sandbox = local_sandbox(64 << 20).await;
+    let mut conn = sandbox.connect_loader().await.expect("connect");
+    for sql in [
+        PARENT,
+        "INSERT INTO `org ä` SELECT seq, CONCAT('c', seq) FROM seq_1_to_500",
+        "ANALYZE TABLE `org ä`",
+        "CREATE VIEW `org view` AS SELECT id FROM `org ä`",
+        "CREATE DATABASE other",
+        "CREATE TABLE other.elsewhere (id int PRIMARY KEY) ENGINE=InnoDB",
+    ] {
+        sqlx::raw_sql(sql).execute(&mut conn).await.expect(sql);
+    }
+    let all = stats(&mut conn, Database::Current, None)
+        .await
+        .expect("stats");
+    // In the server's collation's order, which puts "ä" beside "a".
+    let names: Vec<(&str, bool)> = all
+        .iter()
+        .map(|t| (t.name.as_str(), t.base_table))
+        .collect();
+    assert_eq!(names, [("org ä", true), ("org view", false)]);
+    let org = stats(&mut conn, Database::Current, Some("org ä"))
+        .await
+        .expect("stats");
+    assert_eq!(org.len(), 1);
+    let org = &org[0];
+    assert_eq!(org.engine.as_deref(), Some("InnoDB"));
+    assert!(
+        org.rows.is_some_and(|r| (250..=1000).contains(&r)),
+        "an estimate near 500: {org:?}"
+    );
+    assert!(org.bytes() >= 16 << 10, "{org:?}");
+    assert!(org.avg_row_length.is_some_and(|a| a > 0), "{org:?}");
+    let other = stats(&mut conn, Database::Named("other"), Some("elsewhere"))
+        .await
+        .expect("stats");
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert!(stats(&mut conn, Database::Current, Some("elsewhere"))
+        .await
+        .expect("stats")
+        .is_empty());
+    drop(conn);
+    sandbox.close().await;
+}

@@ -177,23 +177,14 @@ impl Lab<'_> {
     /// Mean row size of each statement's table as the server reports it now; statistics
     /// are approximate, which is all the online-log estimate needs.
     async fn record_row_bytes(&mut self) {
-        let Ok(rows) = sqlx::raw_sql(
-            "SELECT CAST(TABLE_NAME AS CHAR), CAST(AVG_ROW_LENGTH AS SIGNED) \
-             FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()",
-        )
-        .fetch_all(&mut self.loader)
-        .await
+        let Ok(tables) =
+            crate::table::stats(&mut self.loader, crate::table::Database::Current, None).await
         else {
             return;
         };
-        let sizes: HashMap<String, i64> = rows
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    r.try_get::<String, _>(0).ok()?.to_ascii_lowercase(),
-                    r.try_get::<Option<i64>, _>(1).ok()??,
-                ))
-            })
+        let sizes: HashMap<String, u64> = tables
+            .into_iter()
+            .filter_map(|t| Some((t.name.to_ascii_lowercase(), t.avg_row_length?)))
             .collect();
         let statements = self.migration.statements.iter();
         for (statement, result) in statements.zip(&mut self.results.statements) {

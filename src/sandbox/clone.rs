@@ -5,7 +5,7 @@
 //! rebuilds every index row by row. Only on a server whose files ddl-eta can reach.
 
 use crate::quote::{ident, idents};
-use crate::table::Index;
+use crate::table::{Database, Index};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sqlx::mysql::MySqlConnection;
@@ -145,18 +145,17 @@ pub async fn refusal(conn: &mut MySqlConnection, table: &str) -> Result<Option<R
     if !is_file_name(table) {
         return Ok(Some(Refusal::FileName));
     }
-    let row = sqlx::query(
-        "SELECT CAST(ENGINE AS CHAR), CAST(COALESCE(CREATE_OPTIONS, '') AS CHAR), \
-                CAST(@@innodb_file_per_table AS SIGNED) \
-         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-    )
-    .bind(table)
-    .fetch_one(&mut *conn)
-    .await
-    .with_context(|| format!("reading the storage of table {table}"))?;
-    let engine: Option<String> = row.try_get(0)?;
-    let options: String = row.try_get(1)?;
-    let file_per_table: i64 = row.try_get(2)?;
+    let storage = crate::table::stats(conn, Database::Current, Some(table))
+        .await?
+        .into_iter()
+        .next()
+        .with_context(|| format!("reading the storage of table {table}: no such table"))?;
+    let file_per_table: i64 = sqlx::raw_sql("SELECT CAST(@@innodb_file_per_table AS SIGNED)")
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|row| row.try_get(0))
+        .context("reading innodb_file_per_table")?;
+    let (engine, options) = (storage.engine, storage.create_options);
     let fulltext = crate::table::indexes(conn, table)
         .await?
         .iter()

@@ -5,6 +5,7 @@
 use super::TableShape;
 use crate::profile::Profile;
 use crate::quote::{ident, idents};
+use crate::table::{stats, Database, TableStats};
 use anyhow::{Context, Result};
 use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
@@ -65,21 +66,20 @@ pub async fn create_base_table(
 
 /// The tables the migration works on, quoted: everything but the base tables.
 pub async fn working_table_names(conn: &mut MySqlConnection) -> Result<Vec<String>> {
-    let rows = sqlx::raw_sql(
-        "SELECT CAST(TABLE_NAME AS CHAR) FROM information_schema.TABLES \
-         WHERE TABLE_SCHEMA = DATABASE()",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .context("listing the sandbox's tables")?;
-    let mut names = Vec::new();
-    for row in rows {
-        let name: String = row.try_get(0)?;
-        if !name.starts_with(BASE_PREFIX) {
-            names.push(ident(&name));
-        }
-    }
-    Ok(names)
+    Ok(working_tables(conn)
+        .await?
+        .iter()
+        .map(|t| ident(&t.name))
+        .collect())
+}
+
+/// The statistics of every table but the base tables.
+async fn working_tables(conn: &mut MySqlConnection) -> Result<Vec<TableStats>> {
+    let mut tables = stats(conn, Database::Current, None)
+        .await
+        .context("listing the sandbox's tables")?;
+    tables.retain(|t| !t.name.starts_with(BASE_PREFIX));
+    Ok(tables)
 }
 
 pub async fn drop_working_tables(conn: &mut MySqlConnection) -> Result<()> {
@@ -124,16 +124,10 @@ pub async fn working_table_bytes(conn: &mut MySqlConnection) -> Result<u64> {
         .fetch_all(&mut *conn)
         .await
         .context("refreshing table statistics")?;
-    let row = sqlx::raw_sql(&format!(
-        "SELECT CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS UNSIGNED) \
-         FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \
-         AND TABLE_NAME NOT LIKE '{}%'",
-        BASE_PREFIX.replace('_', "\\_")
-    ))
-    .fetch_one(&mut *conn)
-    .await
-    .context("measuring the tables' size")?;
-    Ok(row.try_get::<u64, _>(0)?)
+    let tables = working_tables(conn)
+        .await
+        .context("measuring the tables' size")?;
+    Ok(tables.iter().map(TableStats::bytes).sum())
 }
 
 /// Fail when `table` (the seeded rows of `shape`) holds other than the `want` rows the

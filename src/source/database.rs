@@ -2,11 +2,10 @@
 //! tables their foreign keys point at), largest first, under a total time limit, saved
 //! after each table so that a stop leaves a usable file and a rerun resumes from it.
 
-use super::session::text_at;
 use super::{significant, Source};
 use crate::profile::{Profile, SkippedTable, SourceMeta, TableProfile, SCHEMA_VERSION};
+use crate::table::Database;
 use anyhow::{bail, Result};
-use sqlx::Row;
 use std::time::{Duration, SystemTime};
 
 /// What to read and for how long.
@@ -282,24 +281,19 @@ impl Source {
 
     /// Every base table of the database with its size, largest first.
     async fn list_tables(&mut self) -> Result<Vec<Listed>> {
-        let rows = self
-            .query(
-                "SELECT CAST(TABLE_NAME AS CHAR), CAST(COALESCE(TABLE_ROWS, 0) AS SIGNED), \
-                        CAST(COALESCE(DATA_LENGTH, 0) + COALESCE(INDEX_LENGTH, 0) AS SIGNED) \
-                 FROM information_schema.TABLES \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' \
-                 ORDER BY 3 DESC, 1",
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Listed {
-                    name: text_at(row, 0)?,
-                    rows: row.try_get::<Option<i64>, _>(1)?.unwrap_or(0).max(0) as u64,
-                    bytes: row.try_get::<Option<i64>, _>(2)?.unwrap_or(0).max(0) as u64,
-                })
+        let mut listed: Vec<Listed> = crate::table::stats(self, Database::Current, None)
+            .await?
+            .into_iter()
+            .filter(|t| t.base_table)
+            .map(|t| Listed {
+                bytes: t.bytes(),
+                rows: t.rows.unwrap_or(0),
+                name: t.name,
             })
-            .collect()
+            .collect();
+        // Largest first; the names (already in order) break ties.
+        listed.sort_by_key(|t| std::cmp::Reverse(t.bytes));
+        Ok(listed)
     }
 }
 

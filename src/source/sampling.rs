@@ -8,7 +8,7 @@ use crate::profile::{
     ColumnProfile, IndexProfile, LengthStats, RowsSource, SampleInfo, TableProfile,
 };
 use crate::quote;
-use crate::table::{Catalog, Checks, Column, TableInfo};
+use crate::table::{Catalog, Checks, Column, Database, TableInfo};
 use anyhow::{bail, Context, Result};
 use sqlx::mysql::MySqlRow;
 use sqlx::Row;
@@ -27,33 +27,23 @@ impl Catalog for Source {
 impl Source {
     /// One table's profile and the names of its foreign-key parents.
     pub(super) async fn table(&mut self, name: &str) -> Result<(TableProfile, Vec<String>)> {
-        let literal = quote::literal(name);
-        let rows = self
-            .query(&format!(
-                "SELECT CAST(TABLE_NAME AS CHAR), CAST(TABLE_ROWS AS SIGNED), CAST(DATA_LENGTH AS SIGNED), \
-                        CAST(INDEX_LENGTH AS SIGNED), CAST(AVG_ROW_LENGTH AS SIGNED) \
-                 FROM information_schema.TABLES \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {literal} AND TABLE_TYPE = 'BASE TABLE'"
-            ))
+        let stats = crate::table::stats(self, Database::Current, Some(name))
             .await
             .with_context(|| format!("reading table {name} on the source"))?;
-        let Some(row) = rows.first() else {
+        let Some(stats) = stats.into_iter().find(|t| t.base_table) else {
             bail!(
                 "table {name} does not exist in database {} on the source {} (or the account has no SELECT privilege on it)",
                 self.database,
                 self.url
             );
         };
-        let real_name: String = row.try_get::<Option<String>, _>(0)?.unwrap_or_default();
-        let opt = |i: usize| -> Result<Option<u64>> {
-            Ok(row.try_get::<Option<i64>, _>(i)?.map(|v| v.max(0) as u64))
-        };
+        let real_name = stats.name;
         let mut table = TableProfile::bare(real_name.clone(), String::new());
-        table.rows = opt(1)?.unwrap_or(0);
+        table.rows = stats.rows.unwrap_or(0);
         table.rows_source = Some(RowsSource::Statistics);
-        table.data_bytes = opt(2)?;
-        table.index_bytes = opt(3)?;
-        table.avg_row_length = opt(4)?;
+        table.data_bytes = stats.data_bytes;
+        table.index_bytes = stats.index_bytes;
+        table.avg_row_length = stats.avg_row_length;
         let ident = quote::ident(&real_name);
         let create = self
             .query(&format!("SHOW CREATE TABLE {ident}"))

@@ -1,12 +1,16 @@
 //! One table as ddl-eta knows it: its columns, indexes, foreign keys and checks, read from
 //! a server's information_schema (`read`) or built from a parsed CREATE TABLE (`parse`).
 //! The seeder, the source's profiler, the online-DDL rules and the clone all see tables
-//! through this one model, so a fact is read one way wherever it is used.
+//! through this one model, so a fact is read one way wherever it is used. Their
+//! statistics (row estimates, bytes, storage) come from `stats`, the one reader of
+//! information_schema.TABLES.
 
 mod parse;
 mod read;
+mod stats;
 
 pub use read::{columns, foreign_keys, indexes, Catalog, Checks};
+pub use stats::{stats, Database, TableStats};
 
 use crate::ddl::types::ColumnType;
 

@@ -5,11 +5,9 @@ use super::discover::Ddl;
 use super::locks::Waiting;
 use super::outcome::{self, Outcome, OutcomeEstimate};
 use super::sources::{self, Memory, Reading, ServerProgress};
-use crate::quote;
 use crate::server::ServerInfo;
 use crate::source::Source;
 use crate::text::human_seconds;
-use sqlx::Row;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Below this fraction done, an ETA extrapolates from too little.
@@ -260,15 +258,11 @@ impl Tracked {
 
 /// Rows of the statement's table when it was first seen (the server's estimate).
 pub async fn rows_of(source: &mut Source, ddl: &Ddl) -> Option<u64> {
-    let sql = format!(
-        "SELECT CAST(TABLE_ROWS AS SIGNED) FROM information_schema.TABLES \
-         WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
-        quote::literal(&ddl.database),
-        quote::literal(&ddl.table)
-    );
-    let rows = source.query(&sql).await.ok()?;
-    let value = rows.first()?.try_get::<Option<i64>, _>(0).ok()??;
-    Some(value.max(0) as u64)
+    let database = crate::table::Database::Named(&ddl.database);
+    let tables = crate::table::stats(source, database, Some(&ddl.table))
+        .await
+        .ok()?;
+    tables.first()?.rows
 }
 
 /// "11:42:05 UTC"
