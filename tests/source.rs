@@ -628,3 +628,44 @@ async fn a_saved_profile_round_trips_and_estimates_like_the_live_source() {
     assert_eq!(overridden["statements"][0]["estimate"]["rows"], 1_000_000);
     scratch.assert_nothing_left();
 }
+
+/// A transaction left open on production (it may hold the metadata lock a migration
+/// waits for) is in the profile's activity, with its thread and age; the profile's own
+/// session is not.
+#[tokio::test]
+async fn a_long_open_transaction_is_in_the_profile() {
+    let production = Production::start().await;
+    let mut holder = production.root().await;
+    exec(&mut holder, "BEGIN").await;
+    exec(
+        &mut holder,
+        "UPDATE prod.owner SET name = name WHERE id = 1",
+    )
+    .await;
+    let id: i64 = sqlx::query_scalar("SELECT CAST(CONNECTION_ID() AS SIGNED)")
+        .fetch_one(&mut holder)
+        .await
+        .expect("connection id");
+    // Past the five seconds after which an open transaction counts as long.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let scratch = Scratch::new("long_transaction");
+    let output = scratch.run(&[
+        "profile",
+        "--source",
+        &production.reader(),
+        "--table",
+        "owner",
+    ]);
+    let profile = json(&output);
+    let open = profile["activity"]["long_transactions"]
+        .as_array()
+        .expect("long transactions");
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["thread_id"], id);
+    assert!(
+        open[0]["seconds"].as_u64().is_some_and(|s| s >= 5),
+        "{open:?}"
+    );
+    exec(&mut holder, "ROLLBACK").await;
+    scratch.assert_nothing_left();
+}

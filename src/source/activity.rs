@@ -41,32 +41,8 @@ impl Source {
             min_seconds: LONG_TRANSACTION_SECONDS,
             ..Default::default()
         };
-        let sql = format!(
-            "SELECT CAST(trx_mysql_thread_id AS SIGNED), CAST(TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS SIGNED), \
-                    CAST(trx_state AS CHAR), CAST(trx_rows_modified AS SIGNED), CAST(trx_tables_locked AS SIGNED) \
-             FROM information_schema.INNODB_TRX \
-             WHERE trx_started <= NOW() - INTERVAL {LONG_TRANSACTION_SECONDS} SECOND \
-               AND trx_mysql_thread_id <> CONNECTION_ID() ORDER BY trx_started"
-        );
-        match self.query(&sql).await {
-            Ok(rows) => {
-                for row in &rows {
-                    let number = |i: usize| {
-                        row.try_get::<Option<i64>, _>(i)
-                            .ok()
-                            .flatten()
-                            .unwrap_or(0)
-                            .max(0) as u64
-                    };
-                    activity.long_transactions.push(LongTransaction {
-                        thread_id: number(0),
-                        seconds: number(1),
-                        state: text_at(row, 2).unwrap_or_default(),
-                        rows_modified: number(3),
-                        tables_locked: number(4),
-                    });
-                }
-            }
+        match self.open_transactions(LONG_TRANSACTION_SECONDS, None).await {
+            Ok(open) => activity.long_transactions = open,
             Err(e) => activity.warnings.push(format!(
                 "cannot read open transactions (information_schema.INNODB_TRX needs PROCESS): {}",
                 root_cause(&e)
@@ -83,6 +59,46 @@ impl Source {
             ));
         }
         activity
+    }
+
+    /// Transactions open at least `seconds`, oldest first, but this session's and
+    /// `except`'s (the one reader of information_schema.INNODB_TRX; it needs PROCESS).
+    pub async fn open_transactions(
+        &mut self,
+        seconds: u64,
+        except: Option<u64>,
+    ) -> Result<Vec<LongTransaction>> {
+        let except = except.map_or(String::new(), |id| format!(", {id}"));
+        let rows = self
+            .query(&format!(
+                "SELECT CAST(trx_mysql_thread_id AS SIGNED), \
+                        CAST(TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS SIGNED), \
+                        CAST(trx_state AS CHAR), CAST(trx_rows_modified AS SIGNED), \
+                        CAST(trx_tables_locked AS SIGNED) \
+                 FROM information_schema.INNODB_TRX \
+                 WHERE trx_started <= NOW() - INTERVAL {seconds} SECOND \
+                   AND trx_mysql_thread_id NOT IN (CONNECTION_ID(){except}) ORDER BY trx_started"
+            ))
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let number = |i: usize| {
+                    row.try_get::<Option<i64>, _>(i)
+                        .ok()
+                        .flatten()
+                        .unwrap_or(0)
+                        .max(0) as u64
+                };
+                LongTransaction {
+                    thread_id: number(0),
+                    seconds: number(1),
+                    state: text_at(row, 2).unwrap_or_default(),
+                    rows_modified: number(3),
+                    tables_locked: number(4),
+                }
+            })
+            .collect())
     }
 
     async fn metadata_locks(

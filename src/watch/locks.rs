@@ -120,22 +120,10 @@ async fn mysql_holders(source: &mut Source, ddl: &Ddl) -> Option<Vec<u64>> {
 
 /// Open transactions but the ALTER's own, oldest first: (thread id, seconds open).
 async fn transactions(source: &mut Source, ddl_thread: u64) -> Vec<(u64, u64)> {
-    let sql = format!(
-        "SELECT CAST(trx_mysql_thread_id AS SIGNED), \
-                CAST(TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS SIGNED) \
-         FROM information_schema.INNODB_TRX \
-         WHERE trx_mysql_thread_id NOT IN ({ddl_thread}, CONNECTION_ID()) ORDER BY trx_started"
-    );
-    let Ok(rows) = source.query(&sql).await else {
+    let Ok(open) = source.open_transactions(0, Some(ddl_thread)).await else {
         return Vec::new();
     };
-    rows.iter()
-        .filter_map(|row| {
-            let id = row.try_get::<Option<i64>, _>(0).ok()??;
-            let seconds = row.try_get::<Option<i64>, _>(1).ok()??;
-            Some((id.max(0) as u64, seconds.max(0) as u64))
-        })
-        .collect()
+    open.iter().map(|t| (t.thread_id, t.seconds)).collect()
 }
 
 fn idle_seconds(threads: &[Thread], id: u64) -> Option<u64> {
