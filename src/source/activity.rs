@@ -7,11 +7,29 @@ use crate::profile::{
     Activity, LongTransaction, MetadataLock, ServerSettings, TableProfile, WriteRate,
 };
 use crate::quote;
+use crate::table::Database;
 use anyhow::{Context, Result};
 use sqlx::mysql::MySqlRow;
 use sqlx::Row;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+
+/// The metadata locks query: by table of one database, without the reading session's.
+fn metadata_locks_sql(database: Database<'_>, tables: &[&str]) -> String {
+    let schema = match database {
+        Database::Current => "DATABASE()".to_string(),
+        Database::Named(name) => quote::literal(name),
+    };
+    let names: Vec<String> = tables.iter().map(|t| quote::literal(t)).collect();
+    format!(
+        "SELECT CAST(m.OBJECT_NAME AS CHAR), CAST(m.LOCK_TYPE AS CHAR), CAST(m.LOCK_STATUS AS CHAR), \
+                CAST(t.PROCESSLIST_ID AS SIGNED) \
+         FROM performance_schema.metadata_locks m JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID \
+         WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = {schema} AND m.OBJECT_NAME IN ({}) \
+           AND t.PROCESSLIST_ID <> CONNECTION_ID()",
+        names.join(", ")
+    )
+}
 
 /// Transactions open longer than this may hold a metadata lock worth warning about.
 const LONG_TRANSACTION_SECONDS: u64 = 5;
@@ -101,36 +119,39 @@ impl Source {
             .collect())
     }
 
+    /// Who holds or waits for a metadata lock on `tables` of `database`, but this
+    /// session: the one reader of performance_schema.metadata_locks (MySQL; MariaDB has
+    /// no such table, only the metadata_lock_info plugin that `watch` reads).
+    pub async fn metadata_locks_on(
+        &mut self,
+        database: Database<'_>,
+        tables: &[&str],
+    ) -> Result<Vec<MetadataLock>> {
+        let rows = self.query(&metadata_locks_sql(database, tables)).await?;
+        Ok(rows
+            .iter()
+            .map(|row| MetadataLock {
+                table: text_at(row, 0).unwrap_or_default(),
+                lock_type: text_at(row, 1).unwrap_or_default(),
+                status: text_at(row, 2).unwrap_or_default(),
+                thread_id: row
+                    .try_get::<Option<i64>, _>(3)
+                    .ok()
+                    .flatten()
+                    .unwrap_or(0)
+                    .max(0) as u64,
+            })
+            .collect())
+    }
+
     async fn metadata_locks(
         &mut self,
         tables: &[TableProfile],
         warnings: &mut Vec<String>,
     ) -> Option<Vec<MetadataLock>> {
-        let names: Vec<String> = tables.iter().map(|t| quote::literal(&t.name)).collect();
-        let sql = format!(
-            "SELECT CAST(m.OBJECT_NAME AS CHAR), CAST(m.LOCK_TYPE AS CHAR), CAST(m.LOCK_STATUS AS CHAR), \
-                    CAST(t.PROCESSLIST_ID AS SIGNED) \
-             FROM performance_schema.metadata_locks m JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID \
-             WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = DATABASE() AND m.OBJECT_NAME IN ({}) \
-               AND t.PROCESSLIST_ID <> CONNECTION_ID()",
-            names.join(", ")
-        );
-        match self.query(&sql).await {
-            Ok(rows) => Some(
-                rows.iter()
-                    .map(|row| MetadataLock {
-                        table: text_at(row, 0).unwrap_or_default(),
-                        lock_type: text_at(row, 1).unwrap_or_default(),
-                        status: text_at(row, 2).unwrap_or_default(),
-                        thread_id: row
-                            .try_get::<Option<i64>, _>(3)
-                            .ok()
-                            .flatten()
-                            .unwrap_or(0)
-                            .max(0) as u64,
-                    })
-                    .collect(),
-            ),
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        match self.metadata_locks_on(Database::Current, &names).await {
+            Ok(locks) => Some(locks),
             Err(e) => {
                 warnings.push(format!(
                     "cannot read performance_schema.metadata_locks: {}",
@@ -219,4 +240,19 @@ pub(crate) fn settings_from_rows(rows: &[MySqlRow]) -> ServerSettings {
         }
     }
     settings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_locks_are_read_by_database_and_table_without_our_session() {
+        let sql = metadata_locks_sql(Database::Named("shop's"), &["orders", "a`b"]);
+        assert!(sql.contains("m.OBJECT_SCHEMA = 'shop''s'"), "{sql}");
+        assert!(sql.contains("m.OBJECT_NAME IN ('orders', 'a`b')"), "{sql}");
+        assert!(sql.contains("<> CONNECTION_ID()"), "{sql}");
+        let sql = metadata_locks_sql(Database::Current, &["orders"]);
+        assert!(sql.contains("m.OBJECT_SCHEMA = DATABASE()"), "{sql}");
+    }
 }

@@ -105,17 +105,19 @@ async fn mariadb_holders(source: &mut Source, ddl: &Ddl) -> Option<Vec<u64>> {
 }
 
 async fn mysql_holders(source: &mut Source, ddl: &Ddl) -> Option<Vec<u64>> {
-    let sql = format!(
-        "SELECT DISTINCT CAST(t.PROCESSLIST_ID AS SIGNED) FROM performance_schema.metadata_locks m \
-         JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID \
-         WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = {} AND m.OBJECT_NAME = {} \
-           AND m.LOCK_STATUS = 'GRANTED' AND t.PROCESSLIST_ID <> {}",
-        quote::literal(&ddl.database),
-        quote::literal(&ddl.table),
-        ddl.thread.id
-    );
-    let rows = source.query(&sql).await.ok()?;
-    Some(ids(&rows))
+    let database = crate::table::Database::Named(&ddl.database);
+    let locks = source
+        .metadata_locks_on(database, &[ddl.table.as_str()])
+        .await
+        .ok()?;
+    let mut holders: Vec<u64> = locks
+        .iter()
+        .filter(|l| l.status == "GRANTED" && l.thread_id != ddl.thread.id)
+        .map(|l| l.thread_id)
+        .collect();
+    holders.sort_unstable();
+    holders.dedup();
+    Some(holders)
 }
 
 /// Open transactions but the ALTER's own, oldest first: (thread id, seconds open).
