@@ -212,15 +212,7 @@ mod tests {
     }
 
     fn table() -> TableInfo {
-        TableInfo::of_columns(
-            "t",
-            vec![
-                test_column("id", "bigint(20)", None, false),
-                test_column("done", "varchar(8)", Some(8), false),
-                test_column("name", "varchar(50)", Some(50), true),
-                test_column("grade", "double", None, true),
-            ],
-        )
+        crate::online_ddl::tests::columns()
     }
 
     fn kind(sql: &str) -> Classified {

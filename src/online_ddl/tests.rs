@@ -16,7 +16,7 @@ fn target(text: &str) -> Target {
 
 /// The table the example statements work on: id, done varchar(8) NOT NULL, name
 /// varchar(50) NULL (utf8mb4), grade double NULL.
-fn columns() -> TableInfo {
+pub(super) fn columns() -> TableInfo {
     TableInfo::of_columns(
         "t",
         vec![
