@@ -1,6 +1,6 @@
 //! The elements of a CREATE TABLE list that are not columns (keys, foreign keys, checks)
 //! and the column attributes the rest of the parser passes over (generated, CHECK), so a
-//! table's whole structure can be built from its definition (`crate::table`).
+//! table's whole structure can be built from its definition (the `table` module).
 
 use super::lexer::{Token, TokenKind};
 use super::tokens::{span_text, split_top_level_commas, top_level, Cursor};
