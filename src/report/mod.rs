@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod checklist;
+pub use checklist::{ChecklistItem, Question, Reason, Verdict};
 pub mod gate;
 pub mod html;
 pub mod json;
@@ -285,100 +286,6 @@ pub struct Guidance {
     /// change tool (pt-online-schema-change, gh-ost) instead.
     pub online_schema_change: Vec<usize>,
     pub notes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ChecklistItem {
-    /// Which question (absent in reports saved before the codes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<Question>,
-    pub question: String,
-    /// "yes", "no", "possibly", "unknown", or a duration for "How long will it run?".
-    pub answer: String,
-    pub evidence: String,
-    /// The answer as a code (absent in reports saved before the codes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verdict: Option<Verdict>,
-    /// The rule that gave the answer; `answer` and `evidence` are written from it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Reason>,
-    /// The statements the answer rests on, by their `index`.
-    #[serde(default)]
-    pub statements: Vec<usize>,
-}
-
-/// A checklist answer, as a code; `words::verdict` writes it out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Yes,
-    No,
-    Possibly,
-    /// Blocks only for the brief metadata locks at start and end.
-    Briefly,
-    Unknown,
-    /// "How long will it run?": the answer is the release's total.
-    Estimated,
-    /// A code this version does not know (a report from a newer ddl-eta).
-    #[serde(other)]
-    Other,
-}
-
-/// Why the checklist answered as it did; each names the statements it rests on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// A statement drops a column or table.
-    Drops,
-    /// A type or charset change the schema was not in hand to check.
-    TypeUnchecked,
-    /// The type comparison found a value that cannot be kept.
-    Narrows,
-    /// The type comparison cannot tell (e.g. a type it does not know).
-    CannotTell,
-    /// Every changed type or charset keeps every value.
-    KeepsValues,
-    /// No statement drops, narrows or converts.
-    ChangesNothing,
-    /// Statements read (and maybe rewrite) every row.
-    WorksThroughTable,
-    NoTableWork,
-    /// The largest table has at least a million rows.
-    LargeTable,
-    SmallTable,
-    NoTable,
-    /// A table takes at least ten row writes a second.
-    BusyTable,
-    QuietTable,
-    NoWriteRate,
-    /// The total measured and extrapolated.
-    Measured,
-    /// Statements block writes for a second or more.
-    BlocksWrites,
-    /// Every statement runs online.
-    Online,
-    /// Statements drop or rename what running code may use.
-    Breaks,
-    BreaksNothing,
-    /// A code this version does not know (a report from a newer ddl-eta).
-    #[serde(other)]
-    Other,
-}
-
-/// The review checklist's questions, as codes; `words::question` writes them out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Question {
-    DataLoss,
-    Performance,
-    TableSize,
-    WriteLoad,
-    Duration,
-    Blocking,
-    Compatibility,
-    /// A code this version does not know (a report from a newer ddl-eta).
-    #[serde(other)]
-    Other,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
