@@ -5,7 +5,7 @@
 use crate::lint;
 use crate::migration::{self, Migration, Operation};
 use crate::report::{Report, TypeCheck, TypeVerdict};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::Path;
 
 /// Sets `type_check` on every statement that changes a column's type or character set.
@@ -15,10 +15,7 @@ pub fn annotate(report: &mut Report, migration: &Migration, schema: Option<&Path
     let Some(schema) = schema else {
         return Ok(());
     };
-    let name = schema.display().to_string();
-    let text = std::fs::read_to_string(schema)
-        .with_context(|| format!("cannot read schema file {name}"))?;
-    let tables: Vec<migration::TableDefinition> = migration::parse_schema(&name, &text)?
+    let tables: Vec<migration::TableDefinition> = migration::read_schema_file(schema)?
         .tables
         .iter()
         .filter_map(migration::table_definition)

@@ -11,7 +11,7 @@ pub mod rules;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, Context as _, Result};
+use anyhow::{anyhow, Result};
 use serde::Serialize;
 
 use crate::migration::{self, Statement, TableDefinition};
@@ -265,10 +265,8 @@ fn rule_codes() -> String {
 }
 
 pub fn read_schema(path: &Path) -> Result<Vec<TableDefinition>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read schema file {}", path.display()))?;
     let name = path.display().to_string();
-    let schema = migration::parse_schema(&name, &text)?;
+    let schema = migration::read_schema_file(path)?;
     if let Some(note) = migration::skipped_note(&name, &schema.skipped) {
         crate::output::say(&format!("ddl-eta: {note}"));
     }

@@ -25,7 +25,7 @@ pub use self::create::{table_definition, TableDefinition};
 pub use self::keys::{CheckDefinition, KeyDefinition, KeyKind};
 use self::lexer::{split_statements, tokenize, Token};
 pub use self::not_sql::NotSqlStep;
-pub use self::schema::{parse_schema, skipped_note, Schema, Skipped};
+pub use self::schema::{parse_schema, read_schema_file, skipped_note, Schema, Skipped};
 pub use crate::ddl::Operation;
 
 /// One migration: statements in execution order, from one or several files.

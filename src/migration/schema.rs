@@ -2,7 +2,8 @@
 //! --triggers`, `SHOW CREATE TABLE` output): the CREATE TABLE statements ddl-eta builds its
 //! tables from, and a count of the objects it skips (triggers, routines, views, events).
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
+use std::path::Path;
 
 use super::lexer::{split_statements, tokenize, Token, TokenKind};
 use super::{build_statement, Operation, Statement};
@@ -68,6 +69,15 @@ enum Object {
     Function,
     Event,
     Other,
+}
+
+/// Reads and parses the schema file at `path` (`parse_schema`); the caller says what it
+/// skipped (`skipped_note`) where that is news to the user.
+pub fn read_schema_file(path: &Path) -> Result<Schema> {
+    let name = path.display().to_string();
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read schema file {name}"))?;
+    parse_schema(&name, &text)
 }
 
 /// Reads a schema file's text: `file` names it in errors.

@@ -234,10 +234,8 @@ pub fn from_schema_file(path: &Path, rows: &[RowsArg]) -> Result<Profile> {
 
 /// Every CREATE TABLE of a schema file, with no row counts yet.
 pub(super) fn read_schema_file(path: &Path) -> Result<Profile> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read schema file {}", path.display()))?;
     let name = path.display().to_string();
-    let schema = migration::parse_schema(&name, &text)?;
+    let schema = migration::read_schema_file(path)?;
     if let Some(note) = migration::skipped_note(&name, &schema.skipped) {
         crate::output::say(&format!("ddl-eta: {note}"));
     }
