@@ -15,15 +15,20 @@ impl std::str::FromStr for SizeArg {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        // The last `=`: a table name may hold one, a size never does.
-        let (table, size) = match text.rsplit_once('=') {
-            Some((table, size)) => (Some(table.trim().to_string()), size),
-            None => (None, text),
-        };
+        let (table, size) = table_and_value(text);
         let bytes = parse_bytes(size.trim()).ok_or_else(|| {
             format!("'{text}' is not a size in bytes (examples: 480, 22.9G, csm=12.4G)")
         })?;
         Ok(SizeArg { table, bytes })
+    }
+}
+
+/// `TABLE=VALUE` split at the last `=` (a table name may hold one, a value never does);
+/// a bare `VALUE` names no table.
+fn table_and_value(text: &str) -> (Option<String>, &str) {
+    match text.rsplit_once('=') {
+        Some((table, value)) => (Some(table.trim().to_string()), value),
+        None => (None, text),
     }
 }
 
@@ -197,11 +202,7 @@ impl std::str::FromStr for RowsArg {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        // The last `=`: a table name may hold one, a count never does.
-        let (table, count) = match text.rsplit_once('=') {
-            Some((table, count)) => (Some(table.trim().to_string()), count),
-            None => (None, text),
-        };
+        let (table, count) = table_and_value(text);
         let rows = parse_count(count.trim()).ok_or_else(|| {
             format!("'{text}' is not a row count (examples: 50000000, 50M, csm=2.5M)")
         })?;
