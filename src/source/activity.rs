@@ -16,10 +16,7 @@ use std::time::{Duration, Instant};
 
 /// The metadata locks query: by table of one database, without the reading session's.
 fn metadata_locks_sql(database: Database<'_>, tables: &[&str]) -> String {
-    let schema = match database {
-        Database::Current => "DATABASE()".to_string(),
-        Database::Named(name) => quote::literal(name),
-    };
+    let schema = database.sql();
     let names: Vec<String> = tables.iter().map(|t| quote::literal(t)).collect();
     format!(
         "SELECT CAST(m.OBJECT_NAME AS CHAR), CAST(m.LOCK_TYPE AS CHAR), CAST(m.LOCK_STATUS AS CHAR), \

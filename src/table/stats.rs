@@ -39,16 +39,23 @@ pub enum Database<'a> {
     Named(&'a str),
 }
 
+impl Database<'_> {
+    /// The database as SQL: `DATABASE()`, or the name as a literal.
+    pub fn sql(self) -> String {
+        match self {
+            Database::Current => "DATABASE()".to_string(),
+            Database::Named(name) => literal(name),
+        }
+    }
+}
+
 /// Every table of `database`, or only `table` when given, by name.
 pub async fn stats<C: Catalog>(
     catalog: &mut C,
     database: Database<'_>,
     table: Option<&str>,
 ) -> Result<Vec<TableStats>> {
-    let schema = match database {
-        Database::Current => "DATABASE()".to_string(),
-        Database::Named(name) => literal(name),
-    };
+    let schema = database.sql();
     let only = table.map_or(String::new(), |t| {
         format!(" AND TABLE_NAME = {}", literal(t))
     });
