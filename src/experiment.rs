@@ -144,9 +144,11 @@ struct Lab<'a> {
     /// Per statement: whether a timed `ALTER TABLE t FORCE` goes before it (decided by
     /// `Extras::needs_rebuild` once the algorithms are known).
     rebuild_before: Vec<bool>,
-    /// No pt-osc pass (the `--validate` run measures the native route only, and a pass
-    /// that failed is not tried again).
+    /// No pt-osc pass (the `--validate` run measures the native route only, a pass that
+    /// failed is not tried again, and none is made past the online route's budget share).
     online_paused: bool,
+    /// The online route's last pass: its fraction and wall seconds, to price the next.
+    online_last: Option<(f64, f64)>,
 }
 
 impl<'a> Lab<'a> {
@@ -186,6 +188,7 @@ impl<'a> Lab<'a> {
             results,
             rebuild_before: Vec::new(),
             online_paused: false,
+            online_last: None,
         })
     }
 

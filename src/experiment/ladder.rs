@@ -29,10 +29,9 @@ impl Lab<'_> {
             .map_or(1.0, |cap| self.bases.fraction_for(cap))
             .max(calibration);
         let wanted = options.scales.max(1);
-        let budget = options.budget.as_secs_f64();
         for done in 0..wanted {
             let at = plan::Position {
-                remaining_seconds: budget - started.elapsed().as_secs_f64(),
+                remaining_seconds: self.native_seconds_left(started),
                 top: last.fraction,
                 seeded: self.bases.seeded_fraction(),
                 max_fraction,
@@ -63,7 +62,7 @@ impl Lab<'_> {
             self.grow(fraction).await?;
             for run in 0..runs {
                 let expected = plan::run_seconds(&self.costs(&last), fraction);
-                if run > 0 && started.elapsed().as_secs_f64() + expected > budget {
+                if run > 0 && expected > self.native_seconds_left(started) {
                     break;
                 }
                 let label = match runs {
@@ -89,7 +88,7 @@ impl Lab<'_> {
         let mut runs = scales.iter().filter(|r| **r == top).count();
         while runs < options.repeats.max(1) {
             let expected = plan::run_seconds(&self.costs(last), last.fraction);
-            if started.elapsed().as_secs_f64() + expected > options.budget.as_secs_f64() {
+            if expected > self.native_seconds_left(started) {
                 break;
             }
             runs += 1;
@@ -98,6 +97,16 @@ impl Lab<'_> {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Seconds of the budget the native ladder may still spend (`plan::native_remaining`).
+    fn native_seconds_left(&self, started: Instant) -> f64 {
+        plan::native_remaining(
+            self.options.budget.as_secs_f64(),
+            started.elapsed().as_secs_f64(),
+            self.results.online_route_seconds,
+            self.online_wanted(),
+        )
     }
 
     /// What each activity costs per unit of fraction, from the last run and the last

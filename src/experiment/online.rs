@@ -1,8 +1,9 @@
 //! The online route beside the native one: which statements also run through
-//! pt-online-schema-change, and at every scale a second pass on fresh tables under the
-//! same probe, with its write latency before and during the tool's run.
+//! pt-online-schema-change, and at each scale while its share of the budget lasts a second
+//! pass on fresh tables under the same probe, with its write latency before and during
+//! the tool's run.
 
-use super::{discover::rejected, Lab, Measurement};
+use super::{discover::rejected, plan, Lab, Measurement};
 use crate::ddl::{Algorithm, LockLevel};
 use crate::migration;
 use crate::online_route::{self, run, GhOstBlocker, PtOscNeed, Route, TableFacts};
@@ -125,23 +126,44 @@ impl Lab<'_> {
                 .any(|r| r.online.as_ref().is_some_and(|o| o.refused.is_none()))
     }
 
+    /// Whether the run at `fraction` makes a pt-osc pass: once per scale (a repeat of a
+    /// scale measures the native route only) and while the pass, priced from the last
+    /// one, fits the online route's share of the budget. Past that share the online route
+    /// stops for good and the native ladder gets the rest of the budget: pt-osc's chunked
+    /// copy can take ten times the native ALTER, and priced together the two routes left
+    /// the native ladder a tenth of the scale it reaches alone.
+    pub(super) fn online_pass_due(&mut self, fraction: f64) -> bool {
+        if !self.online_wanted() {
+            return false;
+        }
+        let last = self.online_last;
+        if last.is_some_and(|(at, _)| at >= fraction * (1.0 - 1e-9)) {
+            return false;
+        }
+        let per_fraction = last.map_or(0.0, |(at, seconds)| seconds / at.max(f64::MIN_POSITIVE));
+        let fits = plan::online_pass_fits(
+            self.options.budget.as_secs_f64(),
+            self.results.online_route_seconds,
+            per_fraction * fraction,
+        );
+        if !fits {
+            self.online_paused = true;
+        }
+        fits
+    }
+
     /// The migration again on fresh tables at `fraction`: the chosen statements through
     /// pt-osc (timed, under the probe), the others natively so that each finds its table
-    /// as the migration leaves it. Returns the seconds of the fresh tables and of the
-    /// statements.
-    pub(super) async fn timed_online_pass(
-        &mut self,
-        fraction: f64,
-        label: &str,
-    ) -> Result<(f64, f64)> {
+    /// as the migration leaves it. Returns the statements' seconds.
+    pub(super) async fn timed_online_pass(&mut self, fraction: f64, label: &str) -> Result<f64> {
         let largest = (self.profile.largest_rows() as f64 * fraction).round() as u64;
         let started = Instant::now();
         self.progress.step(format!(
             "{label}: fresh tables of {} rows for pt-online-schema-change",
             group_digits(largest)
         ));
-        let mut fresh = self.fresh_tables(fraction).await?;
-        fresh += self.set_memory(fraction).await?;
+        self.fresh_tables(fraction).await?;
+        self.set_memory(fraction).await?;
         let mut conn = self.sandbox.connect().await?;
         let mut statements = 0.0;
         let count = self.migration.statements.len();
@@ -220,8 +242,10 @@ impl Lab<'_> {
                 }
             }
         }
-        self.results.online_route_seconds += started.elapsed().as_secs_f64();
-        Ok((fresh, statements))
+        let seconds = started.elapsed().as_secs_f64();
+        self.results.online_route_seconds += seconds;
+        self.online_last = Some((fraction, seconds));
+        Ok(statements)
     }
 
     /// A later statement failed on the table pt-osc left (its foreign keys renamed with a

@@ -45,6 +45,33 @@ const CHEAP_REPEATS: f64 = 0.15;
 /// build; closer, a repeat of the top measures more for the time.
 const MIN_STEP: f64 = 1.5;
 
+/// The most of the budget the online route's passes take (pt-osc through the chosen
+/// statements, on fresh tables of their own), so that the native ladder, which the
+/// estimate and its error model rest on, keeps the rest.
+pub const ONLINE_SHARE: f64 = 0.3;
+
+/// Whether an online pass expected to take `expected_seconds` fits the online route's
+/// share of the budget, given the seconds its passes have taken so far. The first pass,
+/// at the calibration run, is priced at nothing: it is small and prices the rest.
+pub fn online_pass_fits(budget_seconds: f64, online_spent: f64, expected_seconds: f64) -> bool {
+    online_spent + expected_seconds * SUPERLINEAR_MARGIN <= ONLINE_SHARE * budget_seconds
+}
+
+/// Seconds the native ladder may still spend: the budget less the time gone, less what
+/// the online route keeps of its share while it still runs.
+pub fn native_remaining(
+    budget_seconds: f64,
+    elapsed: f64,
+    online_spent: f64,
+    online_running: bool,
+) -> f64 {
+    let kept = match online_running {
+        true => (ONLINE_SHARE * budget_seconds - online_spent).max(0.0),
+        false => 0.0,
+    };
+    budget_seconds - elapsed - kept
+}
+
 /// The rest of the ladder, smallest first, as (fraction, runs): geometric scales below the
 /// largest top the remaining budget affords, the top with the repeats. Empty when not even
 /// one more scale fits or production size is reached.
@@ -180,5 +207,18 @@ mod tests {
         let mut at = position(1e6);
         at.top = 1.0;
         assert!(rest(&COSTS, &at).is_empty());
+    }
+
+    #[test]
+    fn the_online_route_keeps_to_its_share_and_gives_back_what_it_leaves() {
+        // A 2-minute budget: the online route may take 36 s.
+        assert!(online_pass_fits(120.0, 0.0, 0.0));
+        assert!(online_pass_fits(120.0, 10.0, 20.0));
+        assert!(!online_pass_fits(120.0, 10.0, 25.0));
+        // While it runs, the native ladder leaves room for the rest of that share...
+        assert_eq!(native_remaining(120.0, 50.0, 10.0, true), 44.0);
+        // ...and once it has stopped (or spent its share), has all the rest.
+        assert_eq!(native_remaining(120.0, 50.0, 10.0, false), 70.0);
+        assert_eq!(native_remaining(120.0, 50.0, 40.0, true), 70.0);
     }
 }
