@@ -147,8 +147,8 @@ struct Lab<'a> {
     /// No pt-osc pass (the `--validate` run measures the native route only, a pass that
     /// failed is not tried again, and none is made past the online route's budget share).
     online_paused: bool,
-    /// The online route's last pass: its fraction and wall seconds, to price the next.
-    online_last: Option<(f64, f64)>,
+    /// The online route's passes so far, as (fraction, wall seconds), to price the next.
+    online_passes: Vec<(f64, f64)>,
 }
 
 impl<'a> Lab<'a> {
@@ -188,7 +188,7 @@ impl<'a> Lab<'a> {
             results,
             rebuild_before: Vec::new(),
             online_paused: false,
-            online_last: None,
+            online_passes: Vec::new(),
         })
     }
 

@@ -128,7 +128,7 @@ impl Lab<'_> {
 
     /// Whether the run at `fraction` makes a pt-osc pass: once per scale (a repeat of a
     /// scale measures the native route only) and while the pass, priced from the last
-    /// one, fits the online route's share of the budget. Past that share the online route
+    /// ones, fits the online route's share of the budget. Past that share the online route
     /// stops for good and the native ladder gets the rest of the budget: pt-osc's chunked
     /// copy can take ten times the native ALTER, and priced together the two routes left
     /// the native ladder a tenth of the scale it reaches alone.
@@ -136,15 +136,14 @@ impl Lab<'_> {
         if !self.online_wanted() {
             return false;
         }
-        let last = self.online_last;
-        if last.is_some_and(|(at, _)| at >= fraction * (1.0 - 1e-9)) {
+        let passes = &self.online_passes;
+        if passes.last().is_some_and(|(at, _)| *at >= fraction * (1.0 - 1e-9)) {
             return false;
         }
-        let per_fraction = last.map_or(0.0, |(at, seconds)| seconds / at.max(f64::MIN_POSITIVE));
         let fits = plan::online_pass_fits(
             self.options.budget.as_secs_f64(),
             self.results.online_route_seconds,
-            per_fraction * fraction,
+            plan::online_pass_seconds(passes, fraction),
         );
         if !fits {
             self.online_paused = true;
@@ -244,7 +243,7 @@ impl Lab<'_> {
         }
         let seconds = started.elapsed().as_secs_f64();
         self.results.online_route_seconds += seconds;
-        self.online_last = Some((fraction, seconds));
+        self.online_passes.push((fraction, seconds));
         Ok(statements)
     }
 

@@ -57,6 +57,22 @@ pub fn online_pass_fits(budget_seconds: f64, online_spent: f64, expected_seconds
     online_spent + expected_seconds * SUPERLINEAR_MARGIN <= ONLINE_SHARE * budget_seconds
 }
 
+/// The seconds an online pass at `fraction` should take, from the passes made so far as
+/// (fraction, seconds), smallest first: the line through the last two, whose intercept is
+/// the tool's fixed cost (seconds of triggers, swap and start-up that a straight
+/// proportion would multiply with the rows), never less than the last pass; from one pass
+/// alone, in proportion; nothing before the first.
+pub fn online_pass_seconds(passes: &[(f64, f64)], fraction: f64) -> f64 {
+    match passes {
+        [] => 0.0,
+        [.., (f1, s1), (f2, s2)] if f2 > f1 => {
+            let per_fraction = ((s2 - s1) / (f2 - f1)).max(0.0);
+            s2 + per_fraction * (fraction - f2).max(0.0)
+        }
+        [.., (at, seconds)] => seconds * (fraction / at.max(f64::MIN_POSITIVE)).max(1.0),
+    }
+}
+
 /// Seconds the native ladder may still spend: the budget less the time gone, less what
 /// the online route keeps of its share while it still runs.
 pub fn native_remaining(
@@ -220,5 +236,16 @@ mod tests {
         // ...and once it has stopped (or spent its share), has all the rest.
         assert_eq!(native_remaining(120.0, 50.0, 10.0, false), 70.0);
         assert_eq!(native_remaining(120.0, 50.0, 40.0, true), 70.0);
+    }
+
+    #[test]
+    fn an_online_pass_is_priced_by_the_line_through_the_last_two() {
+        assert_eq!(online_pass_seconds(&[], 0.1), 0.0);
+        assert_eq!(online_pass_seconds(&[(0.01, 2.0)], 0.04), 8.0);
+        // 2 s of fixed cost and 100 s per unit of fraction: not 4x the last pass.
+        let passes = [(0.01, 3.0), (0.02, 4.0)];
+        assert!((online_pass_seconds(&passes, 0.08) - 10.0).abs() < 1e-9);
+        // A pass faster than the one before it is not priced below the last.
+        assert_eq!(online_pass_seconds(&[(0.01, 5.0), (0.02, 4.0)], 0.08), 4.0);
     }
 }
