@@ -22,7 +22,7 @@ const SUFFIX_LEN: usize = 8;
 pub enum Resource {
     /// A server process we spawned, and the directory holding its data.
     Process { pid: u32, dir: PathBuf },
-    /// A Docker container we started.
+    /// A Docker container we started (or are starting), by its name or id.
     Container { id: String },
     /// A database we created on a server the user runs (`--sandbox-url`).
     Database { url: String, name: String },

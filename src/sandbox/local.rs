@@ -216,6 +216,8 @@ impl LocalServer {
         let mut command = Command::new(binary);
         command
             .args(self.server_args(options))
+            // The source's password (MYSQL_PWD) has no business in the sandbox's environment.
+            .env_remove("MYSQL_PWD")
             .arg(format!("--init-file=/dev/fd/{}", init.read_fd))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
