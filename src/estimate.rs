@@ -134,8 +134,15 @@ pub async fn run_migration(
     } = load_profile(args, &migration, &progress).await?;
     check_tables_exist(&migration, &profile)?;
 
-    if let (Some(identity), Some(url)) = (&source_identity, &args.sandbox.sandbox_url) {
-        servers::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?;
+    if let Some(url) = &args.sandbox.sandbox_url {
+        match (&source_identity, &profile.source) {
+            (Some(identity), _) => {
+                servers::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?
+            }
+            // A profile made before it recorded who the server is: its address at least.
+            (None, Some(source)) => servers::refuse_same_address(&source.url, url)?,
+            (None, None) => {}
+        }
     }
     progress.step("starting the sandbox server");
     let starting = Instant::now();
@@ -293,7 +300,8 @@ async fn load_profile(
                     .with_context(|| format!("profile {}", path.display()))?;
             }
             warnings.extend(old_profile_warning(&loaded, args.max_profile_age));
-            (loaded, None, InputMode::Profile)
+            let identity = loaded.source.as_ref().and_then(|s| s.identity.clone());
+            (loaded, identity, InputMode::Profile)
         }
         (None, Some(url)) => {
             progress.step("profiling the tables on the source (read-only)");
