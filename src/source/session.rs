@@ -219,10 +219,23 @@ impl Source {
 
     /// KILL QUERY our own statement from a second connection, so nothing keeps running on
     /// the source after we gave up on it (MySQL's max_execution_time misses non-SELECTs).
+    /// Only when the second connection reached the same server: behind a load balancer it
+    /// may land on another, where our connection id is someone else's query.
     async fn kill_query(&self) -> Result<()> {
         let mut killer = server::connect(&self.options, self.settings.connect_timeout)
             .await
             .context("connecting a second session to stop it")?;
+        let reached = tokio::time::timeout(
+            self.settings.connect_timeout,
+            server::identity(&mut killer),
+        )
+        .await
+        .context("no answer from the second session")??;
+        if !reached.same_server(&self.identity) {
+            bail!(
+                "the second session reached another server (a load balancer?), so the query was left to the server's own limits"
+            );
+        }
         let kill = format!("KILL QUERY {}", self.connection_id);
         tokio::time::timeout(
             self.settings.connect_timeout,
