@@ -529,8 +529,20 @@ fn build_report(
             let table = profile.table(statement.table.as_deref()?)?;
             Some(table.write_rate.as_ref()?.rows_per_second)
         });
-        let blocking =
-            blocking::predict(result, &interval, write_rate, measured.online_log_max_bytes).map(
+        // What blocks for the statement's whole run blocks as long as it runs on
+        // production, at production's speed (`--speed-factor`, applied to the report later).
+        let at_production_speed = Interval {
+            seconds_p50: interval.seconds_p50 / options.speed_factor,
+            seconds_low: interval.seconds_low / options.speed_factor,
+            seconds_high: interval.seconds_high / options.speed_factor,
+        };
+        let blocking = blocking::predict(
+            result,
+            &at_production_speed,
+            write_rate,
+            measured.online_log_max_bytes,
+        )
+        .map(
                 |(blocking, more)| {
                     warnings.extend(more);
                     blocking
