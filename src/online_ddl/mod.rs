@@ -9,7 +9,7 @@
 mod classify;
 mod target;
 
-pub use classify::{classify_clause, Classified};
+pub use classify::{classify_clause, inline_index, Classified};
 pub use target::{parse_current_target_arg, parse_target_arg, Target, Version};
 
 use crate::ddl::{Algorithm, ChangeKind, LockLevel};
@@ -283,7 +283,8 @@ impl Default for Session {
 /// Each clause of the statement with its index and kind, where the statement as a whole
 /// changes a clause's kind: DROP PRIMARY KEY next to ADD PRIMARY KEY is one
 /// `replace_primary_key` (the drop is left out), and ADD FOREIGN KEY with the session's
-/// foreign_key_checks off is `add_foreign_key_unchecked`.
+/// foreign_key_checks off is `add_foreign_key_unchecked`. A column whose definition
+/// declares an index (`... UNIQUE`) is two entries: the column's kind, then the index's.
 pub fn classify_statement(
     statement: &Statement,
     table: Option<&TableInfo>,
@@ -296,7 +297,7 @@ pub fn classify_statement(
         .iter()
         .enumerate()
         .filter(|(_, c)| !(replaces_primary_key && c.operation == Operation::DropPrimaryKey))
-        .map(|(i, clause)| {
+        .flat_map(|(i, clause)| {
             let classified = match classify_clause(clause, table) {
                 Classified::Change(ChangeKind::AddPrimaryKey) if replaces_primary_key => {
                     Classified::Change(ChangeKind::ReplacePrimaryKey)
@@ -306,7 +307,8 @@ pub fn classify_statement(
                 }
                 other => other,
             };
-            (i, classified)
+            let index = inline_index(clause).map(|kind| (i, Classified::Change(kind)));
+            std::iter::once((i, classified)).chain(index)
         })
         .collect()
 }

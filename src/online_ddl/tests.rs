@@ -212,6 +212,21 @@ fn the_issue_cases() {
 }
 
 #[test]
+fn a_column_declared_unique_is_priced_with_its_index_build() {
+    // Django's AddField(unique=True): the same as ADD COLUMN next to ADD UNIQUE INDEX.
+    let v = verdict(
+        "mysql:8.0.29",
+        "ALTER TABLE t ADD COLUMN slug varchar(50) NOT NULL UNIQUE",
+    );
+    assert_eq!(v.algorithm, Algorithm::Inplace);
+    assert!(v.rebuilds_table);
+    assert_eq!(
+        v.rule_ids,
+        vec!["mysql-add-column-last-instant", "mysql-add-index"]
+    );
+}
+
+#[test]
 fn several_clauses_take_the_weakest_level() {
     let v = verdict(
         "mysql:8.0.29",
