@@ -182,6 +182,7 @@ pub async fn run_migration(
     .map(|(target, origin, overrides)| Production {
         origin,
         overrides,
+        sessions: crate::online_ddl::Session::of_each(&migration.statements),
         ..Production::new(target, &sandbox.server)
     });
     let measured = match &production {

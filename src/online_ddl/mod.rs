@@ -280,6 +280,55 @@ impl Default for Session {
     }
 }
 
+impl Session {
+    /// The session each of `statements` runs in, as the migration's own `SET` statements
+    /// before it leave it (the estimate's production verdicts and `lint` read the same).
+    pub fn of_each(statements: &[Statement]) -> Vec<Session> {
+        let mut session = Session::default();
+        statements
+            .iter()
+            .map(|statement| {
+                let before = session;
+                if let Some(on) = foreign_key_checks_set(&statement.sql) {
+                    session.foreign_key_checks = on;
+                }
+                before
+            })
+            .collect()
+    }
+}
+
+/// What `sql` sets the session's foreign_key_checks to, the last setting winning: `SET
+/// [SESSION] foreign_key_checks = 0|OFF`, `@@foreign_key_checks`, `@@session.` (also
+/// inside `/*!40014 ... */`, as mysqldump writes it); `= @OLD_...` restores, read as on.
+/// A user variable (`@foreign_key_checks`) or `GLOBAL` is not this session's setting.
+pub fn foreign_key_checks_set(sql: &str) -> Option<bool> {
+    let compact: String = sql
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let setting = "foreign_key_checks=";
+    let mut set = None;
+    let mut from = 0;
+    while let Some(found) = compact[from..].find(setting) {
+        let at = from + found;
+        let head = &compact[..at];
+        let user_variable = head.ends_with('@') && !head.ends_with("@@");
+        let global = head.ends_with("global") || head.ends_with("@@global.");
+        if !head.ends_with('_') && !user_variable && !global {
+            let value = &compact[at + setting.len()..];
+            let off = ["0", "off", "false"].iter().any(|off| {
+                value.starts_with(off)
+                    && !value[off.len()..].starts_with(|c: char| c.is_alphanumeric())
+            });
+            set = Some(!off);
+        }
+        from = at + setting.len();
+    }
+    set
+}
+
 /// Each clause of the statement with its index and kind, where the statement as a whole
 /// changes a clause's kind: DROP PRIMARY KEY next to ADD PRIMARY KEY is one
 /// `replace_primary_key` (the drop is left out), and ADD FOREIGN KEY with the session's
