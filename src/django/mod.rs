@@ -310,26 +310,35 @@ fn last_line(bytes: &[u8]) -> Option<String> {
 /// a `migrations` directory (absolute paths).
 async fn added_since(revision: &str) -> Result<Vec<String>> {
     let top = git(&["rev-parse", "--show-toplevel"]).await?;
-    let top = PathBuf::from(top.trim());
+    let top = top.trim();
+    // Paths from the top whatever the user's diff.relative says; a new migration that
+    // git would pair with a deleted file (a renumbered one) is still an addition.
     let committed = git(&[
+        "-C",
+        top,
         "-c",
         "core.quotepath=off",
         "diff",
         "--name-only",
+        "--no-renames",
+        "--no-relative",
         "--diff-filter=A",
         revision,
         "--",
     ])
     .await?;
+    // From the top, so that untracked files outside the working directory count too.
     let untracked = git(&[
+        "-C",
+        top,
         "-c",
         "core.quotepath=off",
         "ls-files",
-        "--full-name",
         "--others",
         "--exclude-standard",
     ])
     .await?;
+    let top = PathBuf::from(top);
     let mut seen = HashSet::new();
     Ok(committed
         .lines()
