@@ -159,7 +159,7 @@ impl RuleTable {
         if needs_table {
             return Lookup::NeedsTable;
         }
-        Lookup::Found(combine(&found))
+        Lookup::Found(with_written_levels(combine(&found), &found, statement, target))
     }
 
     /// Aurora: its own rows first, then the MySQL rows of its MySQL version.
@@ -389,6 +389,54 @@ pub fn combine(found: &[(ChangeKind, &Rule)]) -> Verdict {
         rebuilds_table,
         rule_id: decider,
         rule_ids: found.iter().map(|(_, r)| r.id.clone()).collect(),
+    }
+}
+
+/// The verdict with the levels the statement itself writes, as the server applies them.
+/// MySQL (and Aurora) run a written ALGORITHM as written where the clauses allow it:
+/// INPLACE on an ADD COLUMN that would be INSTANT rebuilds the table. MariaDB takes any
+/// written algorithm but COPY as the least efficient it accepts, so only COPY overrides
+/// there. A written level cheaper than the rules' is refused by the server (error 1845 or
+/// 1846), and the verdict stays what a run without it gets. A written LOCK stronger than
+/// the verdict's is taken everywhere; COPY holds at least a shared lock, except on
+/// MariaDB 11.2 and later (non-blocking COPY).
+pub fn with_written_levels(
+    mut verdict: Verdict,
+    found: &[(ChangeKind, &Rule)],
+    statement: &Statement,
+    target: &Target,
+) -> Verdict {
+    let written = statement
+        .algorithm_clause
+        .as_deref()
+        .and_then(Algorithm::parse);
+    if let Some(written) = written {
+        let overrides = match target.flavor {
+            Flavor::Mariadb => written == Algorithm::Copy,
+            Flavor::Mysql | Flavor::AuroraMysql => written.rank() > verdict.algorithm.rank(),
+        };
+        if overrides {
+            verdict.algorithm = written;
+            verdict.rebuilds_table |= written == Algorithm::Copy
+                || found.iter().any(|(kind, _)| kind.rebuilds_unless_instant());
+            let non_blocking_copy = target.flavor == Flavor::Mariadb
+                && target.version >= Version(vec![11, 2]);
+            if written == Algorithm::Copy && !non_blocking_copy {
+                verdict.lock = max_lock(verdict.lock, LockLevel::Shared);
+            }
+        }
+    }
+    if let Some(lock) = statement.lock_clause.as_deref().and_then(LockLevel::parse) {
+        verdict.lock = max_lock(verdict.lock, lock);
+    }
+    verdict
+}
+
+fn max_lock(a: LockLevel, b: LockLevel) -> LockLevel {
+    if b.rank() > a.rank() {
+        b
+    } else {
+        a
     }
 }
 
