@@ -521,6 +521,11 @@ fn build_report(
             });
         }
         warnings.extend(decision.as_ref().and_then(|d| d.warning.clone()));
+        // Where production locks otherwise than the sandbox did, its lock says what blocks.
+        let production_lock = decision
+            .as_ref()
+            .filter(|d| d.report.differs && d.report.lock != result.lock)
+            .and_then(|d| d.report.lock);
         let production = decision.map(|d| crate::report::ProductionReport {
             rebuild_measurements: production_points.clone(),
             ..d.report
@@ -540,6 +545,7 @@ fn build_report(
         let blocking = blocking::predict(
             result,
             &at_production_speed,
+            production_lock,
             write_rate,
             measured.online_log_max_bytes,
         )
