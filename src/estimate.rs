@@ -514,10 +514,12 @@ fn build_report(
             && width.is_none_or(|w| w > ROUGH_WIDTH)
             && interval.seconds_p50 >= NEGLIGIBLE_SECONDS
         {
+            let nearest = error_model.quantiles(class, 1.0);
             warnings.push(Warning::RoughInterval {
                 width,
                 mode,
                 distance: fit.distance(target),
+                nearest_width: Some((nearest.high - nearest.low).exp()),
             });
         }
         warnings.extend(decision.as_ref().and_then(|d| d.warning.clone()));
