@@ -218,6 +218,23 @@ fn quantiles_interpolate_between_distances_and_never_narrow_beyond() {
     assert_eq!(model.largest_distance(OperationClass::IndexBuild), None);
 }
 
+#[test]
+fn production_s_size_inside_the_ladder_gets_no_extrapolation_error_in_profile_mode() {
+    let entries = vec![entry(OperationClass::Rebuild, 10.0, -0.5, 0.1)];
+    let profile = model_of(entries.clone());
+    let inside = profile.quantiles(OperationClass::Rebuild, 1.0);
+    assert_eq!((inside.low, inside.high), (0.0, 0.0));
+    let beyond = profile.quantiles(OperationClass::Rebuild, 1.5);
+    assert_eq!((beyond.low, beyond.high), (-0.5, 0.1));
+    // A schema mode keeps its errors: part of them is the seeded rows.
+    let schema = ErrorModel {
+        mode: InputMode::SchemaRows,
+        ..model_of(entries)
+    };
+    let inside = schema.quantiles(OperationClass::Rebuild, 1.0);
+    assert_eq!((inside.low, inside.high), (-0.5, 0.1));
+}
+
 fn width(q: ErrorQuantiles) -> f64 {
     q.high - q.low
 }
