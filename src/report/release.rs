@@ -278,35 +278,37 @@ impl SilentStretch {
 pub fn silent_stretches(report: &Report) -> Vec<SilentStretch> {
     let cap = super::route::total_high(report);
     let mut stretches: Vec<SilentStretch> = Vec::new();
-    let mut stretch_of = |file: &str| -> usize {
-        match stretches.iter().position(|s| s.file == file) {
-            Some(at) => at,
-            None => {
-                stretches.push(SilentStretch {
-                    file: file.to_string(),
-                    statements: Vec::new(),
-                    untimed: 0,
-                    timed_high_seconds: 0.0,
-                });
-                stretches.len() - 1
-            }
-        }
-    };
     for statement in &report.statements {
-        let at = stretch_of(&statement.file);
+        let stretch = stretch_of(&mut stretches, &statement.file);
         if !super::route::is_routed(statement) {
-            stretches[at].statements.push(statement.index + 1);
-            stretches[at].timed_high_seconds += statement.estimate.seconds_high;
+            stretch.statements.push(statement.index + 1);
+            stretch.timed_high_seconds += statement.estimate.seconds_high;
         }
     }
     for step in &report.untimed {
-        let at = stretch_of(&step.file);
-        stretches[at].untimed += 1;
+        stretch_of(&mut stretches, &step.file).untimed += 1;
     }
     for stretch in &mut stretches {
         stretch.timed_high_seconds = stretch.timed_high_seconds.min(cap);
     }
     stretches
+}
+
+/// The stretch of `file`, made empty the first time the file is seen.
+fn stretch_of<'a>(stretches: &'a mut Vec<SilentStretch>, file: &str) -> &'a mut SilentStretch {
+    let at = match stretches.iter().position(|s| s.file == file) {
+        Some(at) => at,
+        None => {
+            stretches.push(SilentStretch {
+                file: file.to_string(),
+                statements: Vec::new(),
+                untimed: 0,
+                timed_high_seconds: 0.0,
+            });
+            stretches.len() - 1
+        }
+    };
+    &mut stretches[at]
 }
 
 /// The two timeouts of a release, in whole minutes.
