@@ -357,7 +357,9 @@ pub fn interval_source(source: &super::IntervalSource) -> String {
         }
     };
     let reach = match source.measured_to {
-        Some(to) if source.distance > to * 1.25 => {
+        // A ladder capped at 1/100 may stop a little short of it: 5% is rounding, more is
+        // a widening worth saying.
+        Some(to) if source.distance > to * 1.05 => {
             format!("; beyond the farthest measured distance ({to:.0}x) it widens as ln(distance)")
         }
         Some(to) => format!(" (measured to {to:.0}x)"),
