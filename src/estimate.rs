@@ -111,13 +111,7 @@ pub async fn run_migration(
         if not_sql.is_empty() {
             bail!("the migration has no SQL statement");
         }
-        bail!(
-            "nothing to time: the migration's {} step(s) are not SQL ({}:{}: {})",
-            not_sql.len(),
-            not_sql[0].file,
-            not_sql[0].line,
-            not_sql[0].description
-        );
+        return Ok(nothing_to_time(args, &not_sql));
     }
     // Read before any measuring, so a bad file fails in a second, not after the ladder.
     let calibration = args
@@ -245,6 +239,59 @@ pub async fn run_migration(
         report.checklist = checklist::build(&report);
     }
     Ok(report)
+}
+
+/// The report of a migration with no SQL to time (a release of RunPython steps, or of
+/// changes to Django's state only): no sandbox is started; the steps that are not SQL are
+/// listed, and the totals, timeouts and gates count them as they do beside statements
+/// (at `--untimed-allowance`, or open without it).
+pub fn nothing_to_time(args: &EstimateArgs, not_sql: &[migration::NotSqlStep]) -> Report {
+    let zero = Interval {
+        seconds_p50: 0.0,
+        seconds_low: 0.0,
+        seconds_high: 0.0,
+    };
+    let mut report = Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        text_version: crate::report::TEXT_VERSION,
+        sandbox: SandboxReport {
+            flavor: "none".to_string(),
+            version: "-".to_string(),
+            kind: "nothing to time".to_string(),
+        },
+        tables: Vec::new(),
+        statements: Vec::new(),
+        total: zero,
+        hardware: None,
+        total_without_hardware: None,
+        interval: INTERVAL,
+        warnings: Vec::new(),
+        warning_codes: Vec::new(),
+        ladder: experiment::LadderSummary {
+            scales: Vec::new(),
+            seed_rows_per_second: 0.0,
+            seconds: 0.0,
+            buffer_pool_bytes: Vec::new(),
+            table_bytes: Vec::new(),
+            time: experiment::LadderTime::default(),
+        },
+        speed_factor: args.speed_factor,
+        cache: args.sandbox.cache,
+        settings: None,
+        probe: None,
+        source: None,
+        provenance: None,
+        input: None,
+        assumptions: Vec::new(),
+        assumption_codes: Vec::new(),
+        guidance: None,
+        checklist: Vec::new(),
+        untimed: Vec::new(),
+        untimed_allowance_seconds: None,
+        release: None,
+    };
+    release::annotate(&mut report, not_sql, args.gate.untimed_allowance);
+    report
 }
 
 /// The tables and their row counts: from a schema file, a saved profile, or the source;
