@@ -310,7 +310,7 @@ mod tests {
             0,
         )
         .expect("parses");
-        let target = Target::parse("mysql:8.0.35").expect("target");
+        let target = Target::parse("mysql:8.0.28").expect("target");
         let checked = Production::new(target.clone(), &maria());
         let unchecked = Production {
             sessions: Session::of_each(&statements),
