@@ -694,17 +694,32 @@ untimed-allowance = "2m"
         let dir = std::env::temp_dir().join(format!("ddl-eta-config-watch-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(FILE_NAME), "a-key-from-a-newer-ddl-eta = 1\n").unwrap();
-        let argv = ["ddl-eta", "watch", "--source", "mysql://u@h/d", "--", "true"];
+        let argv = [
+            "ddl-eta",
+            "watch",
+            "--source",
+            "mysql://u@h/d",
+            "--",
+            "true",
+        ];
         let matches = Cli::command().try_get_matches_from(argv).unwrap();
         let cli = Cli::from_arg_matches(&matches).unwrap();
         let watched = configure(cli, &matches, &dir);
         // The same file stops an estimate, as it should.
-        let argv = ["ddl-eta", "estimate", "--schema", "s.sql", "--rows", "1", "m.sql"];
+        let argv = [
+            "ddl-eta", "estimate", "--schema", "s.sql", "--rows", "1", "m.sql",
+        ];
         let matches = Cli::command().try_get_matches_from(argv).unwrap();
         let cli = Cli::from_arg_matches(&matches).unwrap();
         let estimated = configure(cli, &matches, &dir);
         std::fs::remove_dir_all(&dir).unwrap();
-        assert!(matches!(watched, Ok(Cli { command: Command::Watch(_), .. })));
+        assert!(matches!(
+            watched,
+            Ok(Cli {
+                command: Command::Watch(_),
+                ..
+            })
+        ));
         assert!(matches!(estimated, Err(Usage::Config(_))));
     }
 }

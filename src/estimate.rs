@@ -598,12 +598,10 @@ fn build_report(
             write_rate,
             measured.online_log_max_bytes,
         )
-        .map(
-                |(blocking, more)| {
-                    warnings.extend(more);
-                    blocking
-                },
-            );
+        .map(|(blocking, more)| {
+            warnings.extend(more);
+            blocking
+        });
         statements.push(StatementReport {
             index: statement.index,
             sql: statement.sql.clone(),

@@ -87,7 +87,10 @@ fn every_statement_carries_what_it_blocks() {
 #[test]
 fn a_speed_factor_reaches_what_a_copy_blocks() {
     let scratch = Scratch::new("blocking_speed");
-    let report = estimate(&scratch, &["--speed-factor", "0.25", "--measure-route", "none"]);
+    let report = estimate(
+        &scratch,
+        &["--speed-factor", "0.25", "--measure-route", "none"],
+    );
     let copy = &report["statements"][2];
     let copy_run = copy["estimate"]["seconds_p50"].as_f64().expect("p50");
     let copy_writes = copy["blocking"]["writes_blocked_seconds"]["seconds_p50"]

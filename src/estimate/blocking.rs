@@ -274,7 +274,8 @@ mod tests {
             row_bytes: Some(400.0),
             ..Default::default()
         };
-        let (blocking, warnings) = predict(&result, &duration(2400.0), None, None, None).expect("probe");
+        let (blocking, warnings) =
+            predict(&result, &duration(2400.0), None, None, None).expect("probe");
         assert_eq!(blocking.writes_blocked_seconds.seconds_p50, 2400.0);
         assert_eq!(blocking.reads_blocked_seconds.seconds_p50, 0.0);
         assert_eq!(blocking.phases, vec![Phase::Throughout]);
@@ -297,8 +298,14 @@ mod tests {
             ..Default::default()
         };
         // 1000 rows/s for 600 s of 400-byte rows: 240 MB, over a 128 MiB limit.
-        let (blocking, warnings) =
-            predict(&result, &duration(600.0), None, Some(1000.0), Some(128 << 20)).expect("probe");
+        let (blocking, warnings) = predict(
+            &result,
+            &duration(600.0),
+            None,
+            Some(1000.0),
+            Some(128 << 20),
+        )
+        .expect("probe");
         assert_eq!(blocking.online_log_bytes_estimate, Some(240_000_000));
         assert_eq!(blocking.summary, "brief lock at start and end");
         assert_eq!(blocking.phases, vec![Phase::End]);
@@ -312,8 +319,14 @@ mod tests {
             }
         ));
         // A tenth of the rate stays under the limit.
-        let (_, warnings) =
-            predict(&result, &duration(600.0), None, Some(100.0), Some(128 << 20)).expect("probe");
+        let (_, warnings) = predict(
+            &result,
+            &duration(600.0),
+            None,
+            Some(100.0),
+            Some(128 << 20),
+        )
+        .expect("probe");
         assert!(warnings.is_empty(), "{warnings:?}");
     }
 }

@@ -159,7 +159,12 @@ impl RuleTable {
         if needs_table {
             return Lookup::NeedsTable;
         }
-        Lookup::Found(with_written_levels(combine(&found), &found, statement, target))
+        Lookup::Found(with_written_levels(
+            combine(&found),
+            &found,
+            statement,
+            target,
+        ))
     }
 
     /// Aurora: its own rows first, then the MySQL rows of its MySQL version.
@@ -419,8 +424,8 @@ pub fn with_written_levels(
             verdict.algorithm = written;
             verdict.rebuilds_table |= written == Algorithm::Copy
                 || found.iter().any(|(kind, _)| kind.rebuilds_unless_instant());
-            let non_blocking_copy = target.flavor == Flavor::Mariadb
-                && target.version >= Version(vec![11, 2]);
+            let non_blocking_copy =
+                target.flavor == Flavor::Mariadb && target.version >= Version(vec![11, 2]);
             if written == Algorithm::Copy && !non_blocking_copy {
                 verdict.lock = max_lock(verdict.lock, LockLevel::Shared);
             }

@@ -246,7 +246,11 @@ fn the_levels_a_statement_writes_are_applied_as_the_server_applies_them() {
     // A written COPY, or a stronger lock, is what runs on both.
     for server in ["mysql:8.0.29", "mariadb:10.11"] {
         let v = verdict(server, "CREATE INDEX i ON t (name) ALGORITHM=COPY");
-        assert_eq!((v.algorithm, v.lock), (Algorithm::Copy, LockLevel::Shared), "{server}");
+        assert_eq!(
+            (v.algorithm, v.lock),
+            (Algorithm::Copy, LockLevel::Shared),
+            "{server}"
+        );
         assert!(v.rebuilds_table, "{server}");
         let v = verdict(server, "ALTER TABLE t ADD INDEX i (name), LOCK=SHARED");
         assert_eq!(v.lock, LockLevel::Shared, "{server}");

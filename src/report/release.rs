@@ -472,7 +472,10 @@ mod tests {
         report.untimed_allowance_seconds = Some(20_000.0);
         let stretches = silent_stretches(&report);
         assert_eq!(stretches.len(), 2);
-        assert_eq!((stretches[1].statements.clone(), stretches[1].untimed), (vec![4, 5, 6], 1));
+        assert_eq!(
+            (stretches[1].statements.clone(), stretches[1].untimed),
+            (vec![4, 5, 6], 1)
+        );
         let second: f64 = report.statements[3..]
             .iter()
             .map(|s| s.estimate.seconds_high)
@@ -483,7 +486,10 @@ mod tests {
             .sum();
         assert!(second + 20_000.0 > first);
         let expected = first.max(second + 20_000.0);
-        assert_eq!(timeouts(&report).inactivity_minutes, Some(with_margin(expected)));
+        assert_eq!(
+            timeouts(&report).inactivity_minutes,
+            Some(with_margin(expected))
+        );
     }
 
     #[test]

@@ -204,15 +204,24 @@ mod tests {
         };
         let here = this_host();
         let dead = make(format!("{DIR_PREFIX}{}-deaddead", i32::MAX), Some(&here));
-        let alive = make(format!("{DIR_PREFIX}{}-livelive", std::process::id()), Some(&here));
-        let elsewhere = make(format!("{DIR_PREFIX}{}-farzzzzz", i32::MAX), Some("another-host"));
+        let alive = make(
+            format!("{DIR_PREFIX}{}-livelive", std::process::id()),
+            Some(&here),
+        );
+        let elsewhere = make(
+            format!("{DIR_PREFIX}{}-farzzzzz", i32::MAX),
+            Some("another-host"),
+        );
         let unmarked = make(format!("{DIR_PREFIX}{}-usersown", i32::MAX), None);
         let users = make(format!("{DIR_PREFIX}2024-backup"), None);
         remove_stale_sandboxes(&base);
         assert!(!dead.exists(), "stale directory should be removed");
         assert!(alive.exists(), "a live run's directory must be kept");
         assert!(elsewhere.exists(), "another host's directory must be kept");
-        assert!(unmarked.exists(), "an unmarked directory is not ours to remove");
+        assert!(
+            unmarked.exists(),
+            "an unmarked directory is not ours to remove"
+        );
         assert!(users.exists(), "a user's directory must be kept");
         remove_dir(&base);
     }

@@ -225,12 +225,10 @@ impl Source {
         let mut killer = server::connect(&self.options, self.settings.connect_timeout)
             .await
             .context("connecting a second session to stop it")?;
-        let reached = tokio::time::timeout(
-            self.settings.connect_timeout,
-            server::identity(&mut killer),
-        )
-        .await
-        .context("no answer from the second session")??;
+        let reached =
+            tokio::time::timeout(self.settings.connect_timeout, server::identity(&mut killer))
+                .await
+                .context("no answer from the second session")??;
         if !reached.same_server(&self.identity) {
             bail!(
                 "the second session reached another server (a load balancer?), so the query was left to the server's own limits"

@@ -160,6 +160,32 @@ pub fn apply(report: &mut Report, calibration: &Calibration) {
     }
 }
 
+/// The migration's total from its statements' intervals, drawn as the estimate draws it
+/// (`model::total_interval`, with the input mode's shared error): each statement with a
+/// positive low end as a ratio around its point, the others in seconds.
+fn total_of(report: &Report) -> crate::model::Interval {
+    let shared = report
+        .input
+        .map_or(1.0, |mode| crate::model::error_model_for(mode).shared);
+    let parts: Vec<crate::model::Spread> = report
+        .statements
+        .iter()
+        .map(|s| {
+            let e = &s.estimate;
+            crate::model::Spread {
+                interval: crate::model::Interval {
+                    seconds_p50: e.seconds_p50,
+                    seconds_low: e.seconds_low,
+                    seconds_high: e.seconds_high,
+                },
+                multiplicative: e.seconds_low > 0.0,
+                floor: 0.0,
+            }
+        })
+        .collect();
+    crate::model::total_interval(&parts, report.interval, shared)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,7 +271,11 @@ mod tests {
             "{total:?}"
         );
         // Six statements each within 5% of their point: the total is that narrow too.
-        let points: f64 = report.statements.iter().map(|s| s.estimate.seconds_p50).sum();
+        let points: f64 = report
+            .statements
+            .iter()
+            .map(|s| s.estimate.seconds_p50)
+            .sum();
         assert!(total.seconds_high < points * 1.1, "{total:?} over {points}");
     }
 }

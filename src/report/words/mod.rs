@@ -417,9 +417,15 @@ mod tests {
     #[test]
     fn rough_advice_asks_for_a_larger_ladder_only_where_one_would_help() {
         let near = rough_interval(Some(5.0), InputMode::Source, 12.0, Some(2.4));
-        assert!(near.contains("a larger --max-rows or --budget narrows it"), "{near}");
+        assert!(
+            near.contains("a larger --max-rows or --budget narrows it"),
+            "{near}"
+        );
         let wide = rough_interval(Some(5.2), InputMode::Profile, 12.0, Some(5.2));
-        assert!(wide.contains("5.2x wide even at the nearest distance"), "{wide}");
+        assert!(
+            wide.contains("5.2x wide even at the nearest distance"),
+            "{wide}"
+        );
         assert!(wide.contains("will not narrow it much"), "{wide}");
         let old = rough_interval(Some(5.0), InputMode::Source, 12.0, None);
         assert!(old.contains("narrows it"), "{old}");
