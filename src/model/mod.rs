@@ -516,18 +516,11 @@ impl Fit {
         let predictive = self.predictive(rows);
         let low = predictive.quantile(1.0 - upper);
         let high = predictive.quantile(upper);
-        // Both ends move with the point when it is the anchored n·log n growth, or the
-        // low end sat under the fitted law (a pt-osc run's fixed cost flattens it) and
-        // collapsed onto the point when the law was the steeper.
         let lift = self.anchored_lift(sane_rows(rows));
         let p50 = self.predict(rows);
         Interval {
             seconds_p50: p50,
-            seconds_low: if low.is_finite() {
-                (low * lift).min(p50)
-            } else {
-                p50
-            },
+            seconds_low: if low.is_finite() { low.min(p50) } else { p50 },
             seconds_high: (high * lift).max(p50),
         }
     }

@@ -359,11 +359,6 @@ fn work_on_every_row_grows_at_least_in_proportion_beyond_the_ladder() {
         interval.seconds_low <= interval.seconds_p50
             && interval.seconds_p50 <= interval.seconds_high
     );
-    // The interval moves with the point: the low end is not left under the flat law.
-    assert!(
-        interval.seconds_low >= fit.predict(TEN_X) * 0.8,
-        "{interval:?}"
-    );
     // Other work keeps its own law.
     let free = fit_default(&points);
     assert!(free.predict(TEN_X) < proportional);
