@@ -265,10 +265,15 @@ impl Sandbox {
                             |r| matches!(r, cleanup::Resource::Database { url: u, name: n } if *u == url && *n == name),
                         );
                     }
-                    Err(error) => crate::output::say(&format!(
-                        "warning: the sandbox database {name} was not dropped ({}); ddl-eta tries again as it exits, else drop it by hand",
-                        crate::text::causes(&error)
-                    )),
+                    Err(error) => {
+                        // Straight to stderr, as `output::say` does (output reads sandbox).
+                        use std::io::Write;
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "warning: the sandbox database {name} was not dropped ({}); ddl-eta tries again as it exits, else drop it by hand",
+                            crate::text::causes(&error)
+                        );
+                    }
                 }
             }
             self.dropped_database = true;
