@@ -277,7 +277,7 @@ pub struct SourceReadArgs {
     /// or with --output]. There, it is checked between tables: past it the run saves what
     /// it read, lists the rest as `time_limit` and stops (a rerun with the same --output
     /// continues); a table under way may take one --statement-timeout more.
-    #[arg(long, value_parser = parse_time_limit)]
+    #[arg(long, value_parser = parse_duration)]
     pub profile_timeout: Option<Duration>,
 }
 
