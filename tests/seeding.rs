@@ -426,21 +426,12 @@ async fn a_shortfall_the_server_hides_is_an_error_naming_the_table() {
 fn an_estimate_whose_rows_cannot_be_seeded_fails_naming_the_table() {
     common::require_server_binary();
     let scratch = common::Scratch::new("seed_shortfall");
-    let schema = scratch.file(
-        "two.sql",
+    let output = quick_schema_estimate(
+        &scratch,
         "CREATE TABLE two (k enum('a','b') NOT NULL PRIMARY KEY, v int NULL);",
+        &["1000"],
+        "ALTER TABLE two ADD COLUMN w int NULL;",
     );
-    let migration = scratch.file("m.sql", "ALTER TABLE two ADD COLUMN w int NULL;");
-    let mut args = vec![
-        "estimate",
-        "--schema",
-        schema.to_str().expect("utf-8 path"),
-        "--rows",
-        "1000",
-        migration.to_str().expect("utf-8 path"),
-    ];
-    args.extend(common::QUICK);
-    let output = scratch.run(&args);
     let stderr = common::stderr(&output);
     assert!(!output.status.success(), "the estimate went on: {stderr}");
     assert!(stderr.contains("seeding table two made"), "{stderr}");
@@ -456,22 +447,13 @@ fn an_estimate_whose_rows_cannot_be_seeded_fails_naming_the_table() {
 fn a_copy_the_server_silently_undoes_is_an_error_naming_the_table() {
     common::require_server_binary();
     let scratch = common::Scratch::new("copy_undone");
-    let schema = scratch.file(
-        "two.sql",
+    let output = quick_schema_estimate(
+        &scratch,
         "CREATE TABLE `a b` (id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
            k enum('x','y') NOT NULL, UNIQUE KEY only_two (k));",
+        &["3000"],
+        "ALTER TABLE `a b` ADD COLUMN w int NULL;",
     );
-    let migration = scratch.file("m.sql", "ALTER TABLE `a b` ADD COLUMN w int NULL;");
-    let mut args = vec![
-        "estimate",
-        "--schema",
-        schema.to_str().expect("utf-8 path"),
-        "--rows",
-        "3000",
-        migration.to_str().expect("utf-8 path"),
-    ];
-    args.extend(common::QUICK);
-    let output = scratch.run(&args);
     let stderr = common::stderr(&output);
     assert!(!output.status.success(), "the estimate went on: {stderr}");
     assert!(
@@ -487,22 +469,12 @@ fn a_copy_the_server_silently_undoes_is_an_error_naming_the_table() {
 fn a_many_to_many_table_is_estimated() {
     common::require_server_binary();
     let scratch = common::Scratch::new("many_to_many");
-    let schema = scratch.file("m2m.sql", MANY_TO_MANY);
-    let migration = scratch.file("m.sql", "CREATE INDEX by_b ON `a b` (b_id);");
-    let mut args = vec![
-        "estimate",
-        "--schema",
-        schema.to_str().expect("utf-8 path"),
-        "--rows",
-        "a=300",
-        "--rows",
-        "b=400",
-        "--rows",
-        "a b=20000",
-        migration.to_str().expect("utf-8 path"),
-    ];
-    args.extend(common::QUICK);
-    let output = scratch.run(&args);
+    let output = quick_schema_estimate(
+        &scratch,
+        MANY_TO_MANY,
+        &["a=300", "b=400", "a b=20000"],
+        "CREATE INDEX by_b ON `a b` (b_id);",
+    );
     let stderr = common::stderr(&output);
     assert!(output.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -646,3 +618,22 @@ const MANY_TO_MANY: &str =
      CREATE TABLE `a b` (id int NOT NULL AUTO_INCREMENT PRIMARY KEY,
        a_id int NOT NULL, b_id int NOT NULL, UNIQUE KEY a_b (a_id, b_id),
        FOREIGN KEY (a_id) REFERENCES a (id), FOREIGN KEY (b_id) REFERENCES b (id));";
+
+/// `ddl-eta estimate --schema` of `schema` with the `--rows` given, on `migration`, as a
+/// quick ladder (`common::QUICK`).
+fn quick_schema_estimate(
+    scratch: &common::Scratch,
+    schema: &str,
+    rows: &[&str],
+    migration: &str,
+) -> std::process::Output {
+    let schema = scratch.file("schema.sql", schema);
+    let migration = scratch.file("m.sql", migration);
+    let mut args = vec!["estimate", "--schema", schema.to_str().expect("utf-8 path")];
+    for value in rows {
+        args.extend(["--rows", value]);
+    }
+    args.push(migration.to_str().expect("utf-8 path"));
+    args.extend(common::QUICK);
+    scratch.run(&args)
+}

@@ -295,12 +295,12 @@ fn every_input_mode_has_a_model_of_its_own_in_the_shipped_file() {
     }
     assert_eq!(error_model().mode, InputMode::Profile);
     assert_eq!(error_model().status, ModelStatus::Measured);
-    // Until schema mode has runs of its own it is no narrower than profile mode.
-    let profile = width(error_model().quantiles(OperationClass::Rebuild, 10.0));
-    for mode in [InputMode::SchemaBytes, InputMode::SchemaRows] {
+    // Every mode has tuning runs of its own: each model is measured, on six cases.
+    for mode in MODELLED_MODES {
         let model = error_model_for(mode);
-        assert_ne!(model.status, ModelStatus::Measured);
-        assert!(width(model.quantiles(OperationClass::Rebuild, 10.0)) > profile);
+        assert_eq!(model.status, ModelStatus::Measured, "{mode:?}");
+        let cases = &model.provenance.cases;
+        assert_eq!(cases.len(), 6, "{mode:?}: {cases:?}");
     }
 }
 
