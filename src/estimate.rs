@@ -561,12 +561,16 @@ fn build_report(
             && width.is_none_or(|w| w > ROUGH_WIDTH)
             && interval.seconds_p50 >= NEGLIGIBLE_SECONDS
         {
-            let nearest = error_model.quantiles(class, 1.0);
+            // At the nearest measured distance: at 1x profile mode adds no error at all.
+            let nearest_width = error_model.nearest_distance(class).map(|d| {
+                let nearest = error_model.quantiles(class, d);
+                (nearest.high - nearest.low).exp()
+            });
             warnings.push(Warning::RoughInterval {
                 width,
                 mode,
                 distance: fit.distance(target),
-                nearest_width: Some((nearest.high - nearest.low).exp()),
+                nearest_width,
             });
         }
         warnings.extend(decision.as_ref().and_then(|d| d.warning.clone()));

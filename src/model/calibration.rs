@@ -344,6 +344,15 @@ impl ErrorModel {
             .map(|e| e.distance)
             .reduce(f64::max)
     }
+
+    /// The nearest distance the model was measured at, for a class.
+    pub fn nearest_distance(&self, class: OperationClass) -> Option<f64> {
+        self.entries
+            .iter()
+            .filter(|e| e.class == class)
+            .map(|e| e.distance)
+            .reduce(f64::min)
+    }
 }
 
 /// The farthest distance at which the model measured work on rows: beyond it an

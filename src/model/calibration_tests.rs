@@ -224,6 +224,10 @@ fn production_s_size_inside_the_ladder_gets_no_extrapolation_error_in_profile_mo
     let profile = model_of(entries.clone());
     let inside = profile.quantiles(OperationClass::Rebuild, 1.0);
     assert_eq!((inside.low, inside.high), (0.0, 0.0));
+    assert_eq!(
+        profile.nearest_distance(OperationClass::Rebuild),
+        Some(10.0)
+    );
     let beyond = profile.quantiles(OperationClass::Rebuild, 1.5);
     assert!((beyond.low + 0.5).abs() < 1e-9 && (beyond.high - 0.1).abs() < 1e-9);
     // A schema mode keeps its errors: part of them is the seeded rows.
