@@ -75,9 +75,8 @@ pub fn statement_cost(ctx: &Context, statement: &Statement) -> Option<Cost> {
     let costs = clause_costs(ctx, statement);
     let found: Vec<(ChangeKind, &Rule)> = costs.iter().filter_map(|c| c.found).collect();
     let unknown = costs.iter().find(|c| matches!(c.cost, Cost::CannotTell));
-    let known = (!found.is_empty()).then(|| {
-        online_ddl::with_written_levels(online_ddl::combine(&found), &found, statement, &ctx.target)
-    });
+    let known =
+        (!found.is_empty()).then(|| online_ddl::statement_verdict(&found, statement, &ctx.target));
     match (known, unknown) {
         (Some(verdict), _) if copy_blocks_writes(&verdict) => Some(known_cost(&costs, verdict)),
         (_, Some(unknown)) => Some(unknown.cost.clone()),

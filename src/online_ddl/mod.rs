@@ -159,12 +159,7 @@ impl RuleTable {
         if needs_table {
             return Lookup::NeedsTable;
         }
-        Lookup::Found(with_written_levels(
-            combine(&found),
-            &found,
-            statement,
-            target,
-        ))
+        Lookup::Found(statement_verdict(&found, statement, target))
     }
 
     /// Aurora: its own rows first, then the MySQL rows of its MySQL version.
@@ -397,6 +392,16 @@ pub fn combine(found: &[(ChangeKind, &Rule)]) -> Verdict {
     }
 }
 
+/// The statement's verdict from its clauses' rows: their combination, then the levels the
+/// statement itself writes (`lookup` and lint's statement cost both use it).
+pub fn statement_verdict(
+    found: &[(ChangeKind, &Rule)],
+    statement: &Statement,
+    target: &Target,
+) -> Verdict {
+    with_written_levels(combine(found), found, statement, target)
+}
+
 /// The verdict with the levels the statement itself writes, as the server applies them.
 /// MySQL (and Aurora) run a written ALGORITHM as written where the clauses allow it:
 /// INPLACE on an ADD COLUMN that would be INSTANT rebuilds the table. MariaDB takes any
@@ -405,7 +410,7 @@ pub fn combine(found: &[(ChangeKind, &Rule)]) -> Verdict {
 /// 1846), and the verdict stays what a run without it gets. A written LOCK stronger than
 /// the verdict's is taken everywhere; COPY holds at least a shared lock, except on
 /// MariaDB 11.2 and later (non-blocking COPY).
-pub fn with_written_levels(
+fn with_written_levels(
     mut verdict: Verdict,
     found: &[(ChangeKind, &Rule)],
     statement: &Statement,
