@@ -266,11 +266,11 @@ pub struct SourceReadArgs {
     pub write_rate: Option<f64>,
 
     /// Time limit to connect to the source.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_time_limit)]
     pub connect_timeout: Duration,
 
     /// Time limit of each query on the source; a query past it is killed.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_time_limit)]
     pub statement_timeout: Duration,
 
     /// Time limit of the whole profile [default: 5m; 30m for `profile` without --table
@@ -616,9 +616,26 @@ pub fn parse_write_rate(text: &str) -> Result<f64, String> {
         .ok_or_else(|| format!("'{text}' is not a write rate (examples: 200/s, 1.5k/s)"))
 }
 
+/// The longest duration any flag takes: a deadline much past it overflows the clock.
+const MAX_DURATION: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|e| format!("'{text}' is not a duration ({e}); examples: 90s, 2m, 1h30m"))
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("'{text}' is not a duration ({e}); examples: 90s, 2m, 1h30m"))?;
+    if duration > MAX_DURATION {
+        return Err(format!("'{text}' is longer than ten years"));
+    }
+    Ok(duration)
+}
+
+/// A time limit or a polling interval: at least a second, since zero would fail every
+/// query at once, or read production in a loop without a pause.
+pub fn parse_time_limit(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration < Duration::from_secs(1) {
+        return Err(format!("'{text}' is under a second (the least is 1s)"));
+    }
+    Ok(duration)
 }
 
 pub(crate) fn parse_rows(text: &str) -> Result<u64, String> {

@@ -272,6 +272,11 @@ pub enum Usage {
 /// here, with the sub-matches its flags were parsed into): loads the config for `cli` (looked up from `cwd`)
 /// and applies it where `matches` says the user gave no flag.
 pub fn configure(mut cli: Cli, matches: &ArgMatches, cwd: &Path) -> Result<Cli, Usage> {
+    // `watch` takes nothing from the file, and a bad file (a key only a newer ddl-eta
+    // knows, a stray one up the tree) must not keep the migration it wraps from running.
+    if matches!(cli.command, Command::Watch(_)) {
+        return Ok(cli);
+    }
     let config = locate(cli.config.as_deref(), cli.no_config, cwd)
         .map(|path| Config::load(&path))
         .transpose()
@@ -682,5 +687,39 @@ untimed-allowance = "2m"
         // A table source on the command line replaces the file's, whichever it names.
         assert_eq!(args.schema, None);
         assert_eq!(args.profile, Some(PathBuf::from("p.json")));
+    }
+
+    #[test]
+    fn watch_never_reads_the_file_so_a_bad_one_cannot_stop_its_command() {
+        let dir = std::env::temp_dir().join(format!("ddl-eta-config-watch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(FILE_NAME), "a-key-from-a-newer-ddl-eta = 1\n").unwrap();
+        let argv = [
+            "ddl-eta",
+            "watch",
+            "--source",
+            "mysql://u@h/d",
+            "--",
+            "true",
+        ];
+        let matches = Cli::command().try_get_matches_from(argv).unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        let watched = configure(cli, &matches, &dir);
+        // The same file stops an estimate, as it should.
+        let argv = [
+            "ddl-eta", "estimate", "--schema", "s.sql", "--rows", "1", "m.sql",
+        ];
+        let matches = Cli::command().try_get_matches_from(argv).unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        let estimated = configure(cli, &matches, &dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(matches!(
+            watched,
+            Ok(Cli {
+                command: Command::Watch(_),
+                ..
+            })
+        ));
+        assert!(matches!(estimated, Err(Usage::Config(_))));
     }
 }

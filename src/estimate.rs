@@ -111,13 +111,7 @@ pub async fn run_migration(
         if not_sql.is_empty() {
             bail!("the migration has no SQL statement");
         }
-        bail!(
-            "nothing to time: the migration's {} step(s) are not SQL ({}:{}: {})",
-            not_sql.len(),
-            not_sql[0].file,
-            not_sql[0].line,
-            not_sql[0].description
-        );
+        return Ok(nothing_to_time(args, &not_sql));
     }
     // Read before any measuring, so a bad file fails in a second, not after the ladder.
     let calibration = args
@@ -134,8 +128,15 @@ pub async fn run_migration(
     } = load_profile(args, &migration, &progress).await?;
     check_tables_exist(&migration, &profile)?;
 
-    if let (Some(identity), Some(url)) = (&source_identity, &args.sandbox.sandbox_url) {
-        servers::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?;
+    if let Some(url) = &args.sandbox.sandbox_url {
+        match (&source_identity, &profile.source) {
+            (Some(identity), _) => {
+                servers::refuse_sandbox_url(identity, url, args.read.connect_timeout).await?
+            }
+            // A profile made before it recorded who the server is: its address at least.
+            (None, Some(source)) => servers::refuse_same_address(&source.url, url)?,
+            (None, None) => {}
+        }
     }
     progress.step("starting the sandbox server");
     let starting = Instant::now();
@@ -175,6 +176,7 @@ pub async fn run_migration(
     .map(|(target, origin, overrides)| Production {
         origin,
         overrides,
+        sessions: crate::online_ddl::Session::of_each(&migration.statements),
         ..Production::new(target, &sandbox.server)
     });
     let measured = match &production {
@@ -239,6 +241,59 @@ pub async fn run_migration(
     Ok(report)
 }
 
+/// The report of a migration with no SQL to time (a release of RunPython steps, or of
+/// changes to Django's state only): no sandbox is started; the steps that are not SQL are
+/// listed, and the totals, timeouts and gates count them as they do beside statements
+/// (at `--untimed-allowance`, or open without it).
+pub fn nothing_to_time(args: &EstimateArgs, not_sql: &[migration::NotSqlStep]) -> Report {
+    let zero = Interval {
+        seconds_p50: 0.0,
+        seconds_low: 0.0,
+        seconds_high: 0.0,
+    };
+    let mut report = Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        text_version: crate::report::TEXT_VERSION,
+        sandbox: SandboxReport {
+            flavor: "none".to_string(),
+            version: "-".to_string(),
+            kind: "nothing to time".to_string(),
+        },
+        tables: Vec::new(),
+        statements: Vec::new(),
+        total: zero,
+        hardware: None,
+        total_without_hardware: None,
+        interval: INTERVAL,
+        warnings: Vec::new(),
+        warning_codes: Vec::new(),
+        ladder: experiment::LadderSummary {
+            scales: Vec::new(),
+            seed_rows_per_second: 0.0,
+            seconds: 0.0,
+            buffer_pool_bytes: Vec::new(),
+            table_bytes: Vec::new(),
+            time: experiment::LadderTime::default(),
+        },
+        speed_factor: args.speed_factor,
+        cache: args.sandbox.cache,
+        settings: None,
+        probe: None,
+        source: None,
+        provenance: None,
+        input: None,
+        assumptions: Vec::new(),
+        assumption_codes: Vec::new(),
+        guidance: None,
+        checklist: Vec::new(),
+        untimed: Vec::new(),
+        untimed_allowance_seconds: None,
+        release: None,
+    };
+    release::annotate(&mut report, not_sql, args.gate.untimed_allowance);
+    report
+}
+
 /// The tables and their row counts: from a schema file, a saved profile, or the source;
 /// only those the migration touches and their foreign-key parents. Also how each table
 /// was known, and warnings about the input (an old profile, a parent's assumed rows).
@@ -293,7 +348,8 @@ async fn load_profile(
                     .with_context(|| format!("profile {}", path.display()))?;
             }
             warnings.extend(old_profile_warning(&loaded, args.max_profile_age));
-            (loaded, None, InputMode::Profile)
+            let identity = loaded.source.as_ref().and_then(|s| s.identity.clone());
+            (loaded, identity, InputMode::Profile)
         }
         (None, Some(url)) => {
             progress.step("profiling the tables on the source (read-only)");
@@ -505,13 +561,24 @@ fn build_report(
             && width.is_none_or(|w| w > ROUGH_WIDTH)
             && interval.seconds_p50 >= NEGLIGIBLE_SECONDS
         {
+            // At the nearest measured distance: at 1x profile mode adds no error at all.
+            let nearest_width = error_model.nearest_distance(class).map(|d| {
+                let nearest = error_model.quantiles(class, d);
+                (nearest.high - nearest.low).exp()
+            });
             warnings.push(Warning::RoughInterval {
                 width,
                 mode,
                 distance: fit.distance(target),
+                nearest_width,
             });
         }
         warnings.extend(decision.as_ref().and_then(|d| d.warning.clone()));
+        // Where production locks otherwise than the sandbox did, its lock says what blocks.
+        let production_lock = decision
+            .as_ref()
+            .filter(|d| d.report.differs && d.report.lock != result.lock)
+            .and_then(|d| d.report.lock);
         let production = decision.map(|d| crate::report::ProductionReport {
             rebuild_measurements: production_points.clone(),
             ..d.report
@@ -521,13 +588,24 @@ fn build_report(
             let table = profile.table(statement.table.as_deref()?)?;
             Some(table.write_rate.as_ref()?.rows_per_second)
         });
-        let blocking =
-            blocking::predict(result, &interval, write_rate, measured.online_log_max_bytes).map(
-                |(blocking, more)| {
-                    warnings.extend(more);
-                    blocking
-                },
-            );
+        // What blocks for the statement's whole run blocks as long as it runs on
+        // production, at production's speed (`--speed-factor`, applied to the report later).
+        let at_production_speed = Interval {
+            seconds_p50: interval.seconds_p50 / options.speed_factor,
+            seconds_low: interval.seconds_low / options.speed_factor,
+            seconds_high: interval.seconds_high / options.speed_factor,
+        };
+        let blocking = blocking::predict(
+            result,
+            &at_production_speed,
+            production_lock,
+            write_rate,
+            measured.online_log_max_bytes,
+        )
+        .map(|(blocking, more)| {
+            warnings.extend(more);
+            blocking
+        });
         statements.push(StatementReport {
             index: statement.index,
             sql: statement.sql.clone(),

@@ -1,5 +1,5 @@
 //! Entry point: parse arguments, dispatch to `commands`, map errors to exit codes.
-//! Ctrl-C and SIGTERM stop the command, and with it every server it started; under
+//! Ctrl-C, SIGTERM and SIGHUP stop the command, and with it every server it started; under
 //! `watch -- COMMAND` they are passed on to COMMAND instead, which decides when it ends.
 
 use ddl_eta::cli::{Cli, Command};
@@ -7,7 +7,7 @@ use ddl_eta::commands::{self, secrets_of, FAILURE};
 use ddl_eta::output;
 use ddl_eta::sandbox::cleanup;
 use ddl_eta::sandbox::url::redact_all;
-use ddl_eta::watch::wrap::{Signal, SIGINT, SIGTERM};
+use ddl_eta::watch::wrap::{Signal, SIGHUP, SIGINT, SIGTERM};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -68,7 +68,8 @@ async fn run_until_signal(cli: Cli, secrets: Vec<String>) -> ExitCode {
         signal = signals.received() => {
             // The command's future is dropped here, which stops its sandbox.
             output::say(&format!("ddl-eta: {} received, stopped", signal.name));
-            ExitCode::from(if signal == SIGTERM { 143 } else { 130 })
+            // 130 for Ctrl-C, 143 for SIGTERM, 129 for a closed terminal: as a shell says.
+            ExitCode::from(u8::try_from(128 + signal.number).unwrap_or(FAILURE))
         }
         result = commands::run(&cli) => exit_code(result, &secrets),
     }
@@ -85,10 +86,12 @@ fn exit_code(result: anyhow::Result<ExitCode>, secrets: &[String]) -> ExitCode {
     }
 }
 
-/// SIGTERM and SIGINT (Ctrl-C), caught from the moment `listen` returns.
+/// SIGTERM, SIGINT (Ctrl-C) and SIGHUP (a closed terminal or ssh session, whose default
+/// would end ddl-eta with nothing cleaned up), caught from the moment `listen` returns.
 struct Termination {
     term: tokio::signal::unix::Signal,
     interrupt: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
 }
 
 impl Termination {
@@ -97,6 +100,7 @@ impl Termination {
         Ok(Termination {
             term: signal(SignalKind::terminate())?,
             interrupt: signal(SignalKind::interrupt())?,
+            hangup: signal(SignalKind::hangup())?,
         })
     }
 
@@ -104,6 +108,7 @@ impl Termination {
         tokio::select! {
             _ = self.term.recv() => SIGTERM,
             _ = self.interrupt.recv() => SIGINT,
+            _ = self.hangup.recv() => SIGHUP,
         }
     }
 }

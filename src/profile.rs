@@ -298,6 +298,10 @@ pub struct SourceMeta {
     pub tls_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_cipher: Option<String>,
+    /// Who the source server is, so that an estimate from this profile refuses it as a
+    /// `--sandbox-url`; absent in profiles made before 2026-12-03.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<crate::server::ServerIdentity>,
 }
 
 impl SourceMeta {

@@ -84,7 +84,7 @@ pub fn classify_version(full: &str, aurora: Option<&str>) -> ServerInfo {
 
 /// What tells one server from another: `@@server_uuid` on MySQL; MariaDB has none, so
 /// there the host name, port, data directory and server id together.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerIdentity {
     pub server_uuid: Option<String>,
     pub hostname: String,

@@ -72,6 +72,11 @@ pub enum Warning {
         width: Option<f64>,
         mode: crate::model::InputMode,
         distance: f64,
+        /// The error model's width for this kind of work at the nearest distance: over
+        /// 4x, a larger ladder cannot narrow the interval enough. Absent in reports saved
+        /// before 2026-12-03.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nearest_width: Option<f64>,
     },
     /// No row of the rules table covers the statement on production's server.
     NoRule {

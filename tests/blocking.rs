@@ -82,6 +82,26 @@ fn every_statement_carries_what_it_blocks() {
     scratch.assert_nothing_left();
 }
 
+/// `--speed-factor 0.25` (production four times slower): the COPY runs four times as
+/// long there, and blocks writes as long as it runs, not for the sandbox's time.
+#[test]
+fn a_speed_factor_reaches_what_a_copy_blocks() {
+    let scratch = Scratch::new("blocking_speed");
+    let report = estimate(
+        &scratch,
+        &["--speed-factor", "0.25", "--measure-route", "none"],
+    );
+    let copy = &report["statements"][2];
+    let copy_run = copy["estimate"]["seconds_p50"].as_f64().expect("p50");
+    let copy_writes = copy["blocking"]["writes_blocked_seconds"]["seconds_p50"]
+        .as_f64()
+        .expect("writes blocked");
+    // Unscaled, the block would be about a quarter of the run.
+    assert!(copy_writes >= 0.5 * copy_run, "{copy}");
+    assert!(copy_writes <= 1.01 * copy_run, "{copy}");
+    scratch.assert_nothing_left();
+}
+
 #[test]
 fn no_probe_runs_statements_alone() {
     let scratch = Scratch::new("no_probe");

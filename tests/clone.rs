@@ -56,8 +56,11 @@ fn a_parent_and_its_child_are_cloned_from_the_same_state() {
     let work = scratch.dir.join("work");
     // What a SIGKILLed run would leave in the work dir: its sandbox, with a half-copied
     // clone in it, owned by a pid that no longer runs.
-    let stale = work.join(format!("ddl-eta-{}-killed", i32::MAX));
+    let stale = work.join(format!("ddl-eta-{}-killedxx", i32::MAX));
     std::fs::create_dir_all(stale.join("data/ddl_eta_x")).expect("stale dir");
+    // Marked as made on this host, as every sandbox directory is.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("host name");
+    std::fs::write(stale.join(".ddl-eta-sandbox"), host.trim()).expect("marker");
     std::fs::write(stale.join("data/ddl_eta_x/child.ibd"), b"half a clone").expect("file");
     // Adding the foreign key again with checks on reads every child row and fails on one
     // whose parent is missing: at every scale, the clone of child must match parent's.

@@ -387,6 +387,34 @@ async fn listed_and_since_selections_and_bad_input_in_one_line() {
         .collect();
     assert!(codes.contains(&"DE012"), "{codes:?}");
 
+    // A release with no SQL at all (the RunPython step alone): no sandbox is started, and
+    // the release gets its report, its step counted at the allowance.
+    let url = release.reader_url();
+    let python_only = release.ddl_eta(
+        &scratch,
+        &[
+            "django",
+            "estimate",
+            "--manage",
+            &lms,
+            "--source",
+            &url,
+            "--untimed-allowance",
+            "2m",
+            "--quiet",
+            "--format",
+            "json",
+            "courses:0005",
+        ],
+    );
+    assert!(python_only.status.success(), "{}", stderr(&python_only));
+    let report: Value = serde_json::from_str(&stdout(&python_only)).expect("JSON report");
+    assert_eq!(report["sandbox"]["flavor"], "none");
+    assert_eq!(report["statements"], serde_json::json!([]));
+    assert_eq!(report["untimed"].as_array().map(Vec::len), Some(1));
+    // Two minutes x1.25 + 1 min, rounded up: the migration is silent for all of it.
+    assert_eq!(report["guidance"]["inactivity_timeout_minutes"], 4);
+
     // The pre-commit hook: `manage` from the repository's config, the changed .py files
     // appended by pre-commit, no flag at all.
     std::fs::write(

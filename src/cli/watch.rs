@@ -1,6 +1,6 @@
 //! The arguments of `ddl-eta watch` and `ddl-eta calibrate`.
 
-use super::parse_duration;
+use super::{parse_duration, parse_time_limit};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -22,7 +22,7 @@ pub struct WatchArgs {
     pub database: Option<String>,
 
     /// A progress line (or bar update) per statement this often.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_time_limit)]
     pub interval: Duration,
 
     /// Report a statement as stalled when its progress has not moved for this long.
@@ -49,11 +49,11 @@ pub struct WatchArgs {
 
     /// Time limit to connect, and to reconnect after a lost connection (with a COMMAND,
     /// reconnecting goes on in the background after a warning).
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, default_value = "10s", value_parser = parse_time_limit)]
     pub connect_timeout: Duration,
 
     /// Time limit of each query on the source.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = parse_time_limit)]
     pub statement_timeout: Duration,
 
     /// Your migration command, after `--`: run it on ddl-eta's own stdin, stdout and

@@ -38,8 +38,14 @@ async fn estimate(args: &DjangoEstimateArgs, config: Option<&Path>) -> Result<Ex
         output::say("ddl-eta: no migration to estimate (nothing unapplied, added or listed)");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut report =
-        crate::estimate::run_migration(&args.estimate, rendered.migration, started).await?;
+    // Only changes to Django's state (or only migrations not rendered): nothing to time,
+    // yet the release still gets its report, its timeouts and its gates.
+    let mut report = match rendered.migration.statements.is_empty() {
+        true => crate::estimate::nothing_to_time(&args.estimate, &[]),
+        false => {
+            crate::estimate::run_migration(&args.estimate, rendered.migration, started).await?
+        }
+    };
     report.release = Some(rendered.release);
     super::estimate::record_provenance(&mut report, &args.estimate, config);
     super::write_and_gate(

@@ -270,23 +270,50 @@ impl Drop for ProcessGroup {
 }
 
 /// The manage command as ddl-eta prints it: the value of an environment assignment whose
-/// name says secret (`DB_PASSWORD=...`, `..._TOKEN=...`) replaced by `***`.
+/// name says secret (`DB_PASSWORD=...`, `..._TOKEN=...`) replaced by `***`, to the end of
+/// the shell word (`MYSQL_PWD='p a ss'` is one).
 fn shown(command: &str) -> String {
-    command
-        .split(' ')
-        .map(|word| match word.split_once('=') {
+    let mut out = String::new();
+    let mut rest = command;
+    while !rest.is_empty() {
+        let spaces = rest.len() - rest.trim_start_matches(' ').len();
+        out.push_str(&rest[..spaces]);
+        rest = &rest[spaces..];
+        let (word, after) = rest.split_at(shell_word_end(rest));
+        match word.split_once('=') {
             Some((name, _))
                 if !name.starts_with('-')
                     && ["PASS", "SECRET", "TOKEN", "KEY", "PWD"]
                         .iter()
                         .any(|s| name.to_ascii_uppercase().contains(s)) =>
             {
-                format!("{name}=***")
+                out.push_str(&format!("{name}=***"))
             }
-            _ => word.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+            _ => out.push_str(word),
+        }
+        rest = after;
+    }
+    out
+}
+
+/// Where the shell word at the start of `text` ends: its first space outside quotes.
+fn shell_word_end(text: &str) -> usize {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (quote, c) {
+            (None, ' ') => return i,
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (q, '\\') if q != Some('\'') => escaped = true,
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 fn exit_words(status: std::process::ExitStatus) -> String {
@@ -310,26 +337,35 @@ fn last_line(bytes: &[u8]) -> Option<String> {
 /// a `migrations` directory (absolute paths).
 async fn added_since(revision: &str) -> Result<Vec<String>> {
     let top = git(&["rev-parse", "--show-toplevel"]).await?;
-    let top = PathBuf::from(top.trim());
+    let top = top.trim();
+    // Paths from the top whatever the user's diff.relative says; a new migration that
+    // git would pair with a deleted file (a renumbered one) is still an addition.
     let committed = git(&[
+        "-C",
+        top,
         "-c",
         "core.quotepath=off",
         "diff",
         "--name-only",
+        "--no-renames",
+        "--no-relative",
         "--diff-filter=A",
         revision,
         "--",
     ])
     .await?;
+    // From the top, so that untracked files outside the working directory count too.
     let untracked = git(&[
+        "-C",
+        top,
         "-c",
         "core.quotepath=off",
         "ls-files",
-        "--full-name",
         "--others",
         "--exclude-standard",
     ])
     .await?;
+    let top = PathBuf::from(top);
     let mut seen = HashSet::new();
     Ok(committed
         .lines()
@@ -394,6 +430,12 @@ mod tests {
             shown("MYSQL_PWD=hunter2 DB_PASSWORD=x DJANGO_SETTINGS_MODULE=lms.envs.prod ./manage.py lms --settings=a"),
             "MYSQL_PWD=*** DB_PASSWORD=*** DJANGO_SETTINGS_MODULE=lms.envs.prod ./manage.py lms --settings=a"
         );
+        // A quoted value is one shell word: none of it shows.
+        assert_eq!(
+            shown("MYSQL_PWD='p a ss' DB_PASSWORD=\"x y\" ./manage.py lms"),
+            "MYSQL_PWD=*** DB_PASSWORD=*** ./manage.py lms"
+        );
+        assert_eq!(shown(r"TOKEN=a\ b ./manage.py"), "TOKEN=*** ./manage.py");
     }
 
     #[test]

@@ -55,11 +55,13 @@ def chunks(migration, lines, applied):
                 found = i - 1
                 if i > 1 and lines[i - 1] != "--" and lines[i - 2] == "--":
                     found = i - 2
+                # The next operation's header comes after this one (two RunPython steps
+                # in a row have the same header: the search must not find this one again).
+                position = i + 1
                 break
         if found is None:
             return None
         starts.append(found)
-        position = found + 2
     ends = starts[1:] + [applied]
     return [lines[s:e] for s, e in zip(starts, ends)]
 

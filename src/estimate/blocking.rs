@@ -20,10 +20,13 @@ use crate::warning::Warning;
 pub const LOCK_WAIT_SECONDS: u32 = 5;
 
 /// The blocking prediction for one statement, and warnings about it; None without probe
-/// measurements.
+/// measurements. `production_lock`: production's lock where it differs from the
+/// sandbox's (`--target-server` on the other side of MariaDB 11.2's non-blocking COPY,
+/// say): it then decides what blocks for the whole run, since the probe saw the sandbox's.
 pub fn predict(
     result: &StatementMeasurements,
     duration: &Interval,
+    production_lock: Option<LockLevel>,
     write_rate: Option<f64>,
     online_log_max_bytes: Option<u64>,
 ) -> Option<(BlockingReport, Vec<Warning>)> {
@@ -37,6 +40,9 @@ pub fn predict(
     }
     let target = result.target_rows as f64;
     let points = |blocked: fn(&MeasuredBlocking) -> f64| -> Vec<BlockedPoint> {
+        if production_lock.is_some() {
+            return Vec::new();
+        }
         measured
             .iter()
             .map(|(rows, run, b)| BlockedPoint {
@@ -47,9 +53,15 @@ pub fn predict(
             .collect()
     };
     // MariaDB 10.11's COPY blocks writes for the whole run, and reads too when only an
-    // exclusive lock is allowed: what to assume when no run was long enough to see it.
-    let copy = result.algorithm == Some(Algorithm::Copy);
-    let exclusive = result.lock == Some(LockLevel::Exclusive);
+    // exclusive lock is allowed: what to assume when no run was long enough to see it,
+    // or when production's lock is not the sandbox's (a shared lock blocks writes).
+    let (copy, exclusive) = match production_lock {
+        Some(lock) => (lock != LockLevel::None, lock == LockLevel::Exclusive),
+        None => (
+            result.algorithm == Some(Algorithm::Copy),
+            result.lock == Some(LockLevel::Exclusive),
+        ),
+    };
     let prior = |holds: bool| {
         if holds {
             Prior::Throughout
@@ -227,6 +239,29 @@ mod tests {
     }
 
     #[test]
+    fn production_s_own_lock_decides_where_it_differs_from_the_sandbox_s() {
+        // The sandbox (MariaDB 11.4) copied without blocking; production (10.11) takes a
+        // shared lock, so writes wait for the whole run there.
+        let result = StatementMeasurements {
+            algorithm: Some(Algorithm::Copy),
+            lock: Some(LockLevel::None),
+            measurements: vec![
+                measured(100_000, 2.0, 0.0, vec![]),
+                measured(200_000, 4.0, 0.0, vec![]),
+            ],
+            target_rows: 50_000_000,
+            ..Default::default()
+        };
+        let (open, _) = predict(&result, &duration(600.0), None, None, None).expect("probe");
+        assert_eq!(open.writes_blocked_seconds.seconds_p50, 0.0);
+        let shared = Some(LockLevel::Shared);
+        let (blocked, _) = predict(&result, &duration(600.0), shared, None, None).expect("probe");
+        assert_eq!(blocked.writes_blocked_seconds.seconds_p50, 600.0);
+        assert_eq!(blocked.reads_blocked_seconds.seconds_p50, 0.0);
+        assert_eq!(blocked.phases, vec![Phase::Throughout]);
+    }
+
+    #[test]
     fn a_short_copy_ladder_still_predicts_writes_blocked_for_the_run() {
         let result = StatementMeasurements {
             algorithm: Some(Algorithm::Copy),
@@ -239,7 +274,8 @@ mod tests {
             row_bytes: Some(400.0),
             ..Default::default()
         };
-        let (blocking, warnings) = predict(&result, &duration(2400.0), None, None).expect("probe");
+        let (blocking, warnings) =
+            predict(&result, &duration(2400.0), None, None, None).expect("probe");
         assert_eq!(blocking.writes_blocked_seconds.seconds_p50, 2400.0);
         assert_eq!(blocking.reads_blocked_seconds.seconds_p50, 0.0);
         assert_eq!(blocking.phases, vec![Phase::Throughout]);
@@ -262,8 +298,14 @@ mod tests {
             ..Default::default()
         };
         // 1000 rows/s for 600 s of 400-byte rows: 240 MB, over a 128 MiB limit.
-        let (blocking, warnings) =
-            predict(&result, &duration(600.0), Some(1000.0), Some(128 << 20)).expect("probe");
+        let (blocking, warnings) = predict(
+            &result,
+            &duration(600.0),
+            None,
+            Some(1000.0),
+            Some(128 << 20),
+        )
+        .expect("probe");
         assert_eq!(blocking.online_log_bytes_estimate, Some(240_000_000));
         assert_eq!(blocking.summary, "brief lock at start and end");
         assert_eq!(blocking.phases, vec![Phase::End]);
@@ -277,8 +319,14 @@ mod tests {
             }
         ));
         // A tenth of the rate stays under the limit.
-        let (_, warnings) =
-            predict(&result, &duration(600.0), Some(100.0), Some(128 << 20)).expect("probe");
+        let (_, warnings) = predict(
+            &result,
+            &duration(600.0),
+            None,
+            Some(100.0),
+            Some(128 << 20),
+        )
+        .expect("probe");
         assert!(warnings.is_empty(), "{warnings:?}");
     }
 }

@@ -5,7 +5,7 @@
 use crate::ddl::{Algorithm, LockLevel};
 use crate::experiment::{Measurement, StatementMeasurements};
 use crate::migration::Statement;
-use crate::online_ddl::{lookup, Lookup, Target, Verdict};
+use crate::online_ddl::{lookup, lookup_in_session, Lookup, Session, Target, Verdict};
 use crate::report::{ProductionReport, ProductionSource, ServerOrigin};
 use crate::server::{Flavor, ServerInfo};
 use crate::table::TableInfo;
@@ -58,6 +58,9 @@ pub struct Production {
     pub sandbox: Option<Target>,
     /// The sandbox runs production's flavor and version: measurements stand.
     pub same_server: bool,
+    /// The session each statement runs in (by its index), as the migration's own `SET
+    /// foreign_key_checks` leave it; empty means the default session for every one.
+    pub sessions: Vec<Session>,
 }
 
 /// What production does with one statement.
@@ -79,6 +82,7 @@ impl Production {
             overrides: None,
             sandbox,
             same_server,
+            sessions: Vec::new(),
         }
     }
 
@@ -87,7 +91,12 @@ impl Production {
     pub fn decide(&self, statement: &Statement, measured: &StatementMeasurements) -> Decision {
         let columns = measured.columns_before.as_ref();
         let sandbox_rebuilds = self.sandbox_rebuilds(statement, measured.algorithm, columns);
-        let found = lookup(&self.target, statement, columns).verdict();
+        let session = self
+            .sessions
+            .get(statement.index)
+            .copied()
+            .unwrap_or_default();
+        let found = lookup_in_session(&self.target, statement, columns, session).verdict();
         let sandbox_side = (measured.algorithm, measured.lock, sandbox_rebuilds);
         let mut decision = match (&found, self.same_server) {
             (Some(verdict), false) => self.by_rule(verdict, sandbox_side),
@@ -289,6 +298,29 @@ mod tests {
             odd.warning.expect("warns"),
             Warning::RuleDisagrees { rule, .. } if rule == "mariadb-drop-column-instant"
         ));
+    }
+
+    #[test]
+    fn a_foreign_key_added_after_the_migration_turns_its_checks_off_is_in_place() {
+        // Django's advice (DE010): SET foreign_key_checks=0 first, as lint reads it.
+        let statements = parse_sql(
+            "m.sql",
+            "SET foreign_key_checks=0;\n\
+             ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (c) REFERENCES p (id);",
+            0,
+        )
+        .expect("parses");
+        let target = Target::parse("mysql:8.0.28").expect("target");
+        let checked = Production::new(target.clone(), &maria());
+        let unchecked = Production {
+            sessions: Session::of_each(&statements),
+            ..Production::new(target, &maria())
+        };
+        let m = measured(Algorithm::Inplace, LockLevel::None);
+        let with_checks = checked.decide(&statements[1], &m);
+        let without = unchecked.decide(&statements[1], &m);
+        assert_eq!(with_checks.report.algorithm, Some(Algorithm::Copy));
+        assert_eq!(without.report.algorithm, Some(Algorithm::Inplace));
     }
 
     #[test]

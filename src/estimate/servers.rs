@@ -26,6 +26,30 @@ pub async fn refuse_sandbox_url(
     refuse_same_server(source, &sandbox)
 }
 
+/// For a profile that did not record who its server is: refuse a `--sandbox-url` at the
+/// address the profile was read from (the same host, case aside, and port; a socket path
+/// tells nothing across machines, so it is not compared).
+pub fn refuse_same_address(profile_url: &str, sandbox_url: &str) -> Result<()> {
+    let address = |text: &str| -> Option<(String, u16)> {
+        let parsed = ::url::Url::parse(text).ok()?;
+        if parsed.query_pairs().any(|(key, _)| key == "socket") {
+            return None;
+        }
+        let host = parsed.host_str()?.to_ascii_lowercase();
+        Some((host, parsed.port().unwrap_or(3306)))
+    };
+    match (address(profile_url), address(sandbox_url)) {
+        (Some(source), Some(sandbox)) if source == sandbox => anyhow::bail!(
+            "--sandbox-url {} is at the address the profile was read from ({}:{}): ddl-eta never runs a migration on the source; \
+             give --sandbox-url a different server, or leave it out to start a local one",
+            url::redact_url(sandbox_url),
+            source.0,
+            source.1
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// The sandbox's DDL settings, to report beside the source's.
 pub async fn sandbox_settings(sandbox: &crate::sandbox::Sandbox) -> Option<ServerSettings> {
     let mut conn = sandbox.connect().await.ok()?;
@@ -80,5 +104,23 @@ pub fn annotate_report(
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sandbox_url_at_the_profile_s_address_is_refused() {
+        let profile = "mysql://ro:***@DB.example:3306/app";
+        let refused = refuse_same_address(profile, "mysql://admin:secret@db.example/");
+        let message = format!("{:#}", refused.expect_err("the same host and port"));
+        assert!(message.contains("db.example:3306"), "{message}");
+        assert!(!message.contains("secret"), "{message}");
+        assert!(refuse_same_address(profile, "mysql://admin@db.example:3307/").is_ok());
+        assert!(refuse_same_address(profile, "mysql://admin@ci-db:3306/").is_ok());
+        let socket = "mysql://root@localhost/?socket=/tmp/s.sock";
+        assert!(refuse_same_address(socket, socket).is_ok());
     }
 }

@@ -111,6 +111,7 @@ fn the_terminal_shows_the_extrapolation_the_model_and_the_hardware_term() {
         width: Some(7.3),
         mode: InputMode::SchemaRows,
         distance: 17.0,
+        nearest_width: None,
     };
     statement.warnings.push(words::warning(&rough));
     statement.warning_codes.push(rough);
@@ -157,6 +158,7 @@ fn a_report_with_an_interval_down_to_zero_reads_back() {
         width: None,
         mode: InputMode::SchemaRows,
         distance: 3.0,
+        nearest_width: None,
     };
     let statement = &mut report.statements[0];
     statement.estimate.seconds_low = 0.0;

@@ -210,27 +210,10 @@ impl Context {
         }
     }
 
-    /// `SET [SESSION] foreign_key_checks = 0|OFF` (also inside `/*!40014 ... */`, as
-    /// mysqldump writes it); `SET foreign_key_checks = @OLD_...` restores, read as on.
+    /// `SET foreign_key_checks = ...`, as `online_ddl::foreign_key_checks_set` reads it.
     fn read_fk_checks(&mut self, sql: &str) {
-        let compact: String = sql
-            .to_lowercase()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let setting = "foreign_key_checks=";
-        let mut from = 0;
-        while let Some(found) = compact[from..].find(setting) {
-            let at = from + found;
-            let before = compact[..at].chars().last();
-            if !matches!(before, Some('_' | '@')) {
-                let value = &compact[at + setting.len()..];
-                self.fk_checks_off = ["0", "off", "false"].iter().any(|off| {
-                    value.starts_with(off)
-                        && !value[off.len()..].starts_with(|c: char| c.is_alphanumeric())
-                });
-            }
-            from = at + setting.len();
+        if let Some(on) = crate::online_ddl::foreign_key_checks_set(sql) {
+            self.fk_checks_off = !on;
         }
     }
 }
@@ -287,6 +270,13 @@ mod tests {
         )
         .fk_checks_off());
         assert!(!context_after("SET foreign_key_checks=00x").fk_checks_off());
+        // The system variable's spellings are this session's; a user variable and GLOBAL
+        // are not.
+        assert!(context_after("SET @@foreign_key_checks = 0").fk_checks_off());
+        assert!(context_after("SET @@session.foreign_key_checks = 0").fk_checks_off());
+        assert!(!context_after("SET @foreign_key_checks = 0").fk_checks_off());
+        assert!(!context_after("SET GLOBAL foreign_key_checks = 0").fk_checks_off());
+        assert!(!context_after("SET @@global.foreign_key_checks = 0").fk_checks_off());
     }
 
     #[test]

@@ -75,7 +75,8 @@ pub fn statement_cost(ctx: &Context, statement: &Statement) -> Option<Cost> {
     let costs = clause_costs(ctx, statement);
     let found: Vec<(ChangeKind, &Rule)> = costs.iter().filter_map(|c| c.found).collect();
     let unknown = costs.iter().find(|c| matches!(c.cost, Cost::CannotTell));
-    let known = (!found.is_empty()).then(|| online_ddl::combine(&found));
+    let known =
+        (!found.is_empty()).then(|| online_ddl::statement_verdict(&found, statement, &ctx.target));
     match (known, unknown) {
         (Some(verdict), _) if copy_blocks_writes(&verdict) => Some(known_cost(&costs, verdict)),
         (_, Some(unknown)) => Some(unknown.cost.clone()),
@@ -289,6 +290,11 @@ mod tests {
         use Algorithm::*;
         let my = "mysql:8.0";
         assert_eq!(level(my, "ALTER TABLE t ADD x int"), Some((Instant, false)));
+        // As written: MySQL runs INPLACE when told, and the column add rebuilds.
+        assert_eq!(
+            level(my, "ALTER TABLE t ADD x int, ALGORITHM=INPLACE"),
+            Some((Inplace, true))
+        );
         assert_eq!(
             level(my, "ALTER TABLE t ADD x int AFTER id"),
             Some((Instant, false))

@@ -283,6 +283,16 @@ impl ErrorModel {
         } else {
             last.distance.max(1.0)
         };
+        // Production's size inside the ladder, with production's rows as profiled: nothing
+        // was extrapolated, so the errors the benchmark measured of extrapolations (what
+        // n·log n from the largest scale misses) do not apply. Schema modes keep theirs:
+        // part of their error is the seeded rows, whatever the distance.
+        if self.mode == InputMode::Profile && class.rows_bound() && distance <= 1.0 + 1e-9 {
+            return ErrorQuantiles {
+                low: 0.0,
+                high: 0.0,
+            };
+        }
         let sides = |e: &Entry| {
             let centre = e.quantiles.centre();
             (centre - e.quantiles.low, e.quantiles.high - centre)
@@ -333,6 +343,15 @@ impl ErrorModel {
             .filter(|e| e.class == class)
             .map(|e| e.distance)
             .reduce(f64::max)
+    }
+
+    /// The nearest distance the model was measured at, for a class.
+    pub fn nearest_distance(&self, class: OperationClass) -> Option<f64> {
+        self.entries
+            .iter()
+            .filter(|e| e.class == class)
+            .map(|e| e.distance)
+            .reduce(f64::min)
     }
 }
 

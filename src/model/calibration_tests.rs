@@ -218,6 +218,27 @@ fn quantiles_interpolate_between_distances_and_never_narrow_beyond() {
     assert_eq!(model.largest_distance(OperationClass::IndexBuild), None);
 }
 
+#[test]
+fn production_s_size_inside_the_ladder_gets_no_extrapolation_error_in_profile_mode() {
+    let entries = vec![entry(OperationClass::Rebuild, 10.0, -0.5, 0.1)];
+    let profile = model_of(entries.clone());
+    let inside = profile.quantiles(OperationClass::Rebuild, 1.0);
+    assert_eq!((inside.low, inside.high), (0.0, 0.0));
+    assert_eq!(
+        profile.nearest_distance(OperationClass::Rebuild),
+        Some(10.0)
+    );
+    let beyond = profile.quantiles(OperationClass::Rebuild, 1.5);
+    assert!((beyond.low + 0.5).abs() < 1e-9 && (beyond.high - 0.1).abs() < 1e-9);
+    // A schema mode keeps its errors: part of them is the seeded rows.
+    let schema = ErrorModel {
+        mode: InputMode::SchemaRows,
+        ..model_of(entries)
+    };
+    let inside = schema.quantiles(OperationClass::Rebuild, 1.0);
+    assert!((inside.low + 0.5).abs() < 1e-9 && (inside.high - 0.1).abs() < 1e-9);
+}
+
 fn width(q: ErrorQuantiles) -> f64 {
     q.high - q.low
 }

@@ -115,6 +115,56 @@ fn add_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
     }
 }
 
+/// The index a column definition declares inline, as Django writes a unique field
+/// (`ADD COLUMN slug varchar(50) NOT NULL UNIQUE`): it is built with the column, as a
+/// separate ADD INDEX would be. `KEY` alone in a column definition means PRIMARY KEY.
+pub fn inline_index(clause: &Clause) -> Option<ChangeKind> {
+    let defines_a_column = matches!(
+        clause.operation,
+        Operation::AddColumn | Operation::ModifyColumn | Operation::RenameColumn
+    );
+    if !defines_a_column || clause.column_type.is_none() {
+        return None;
+    }
+    let words = unquoted_words(&clause.text);
+    let unique = words.iter().any(|w| w == "UNIQUE");
+    let key = words.iter().any(|w| w == "KEY");
+    match (unique, key) {
+        (true, _) => Some(ChangeKind::AddIndex),
+        (false, true) => Some(ChangeKind::AddPrimaryKey),
+        (false, false) => None,
+    }
+}
+
+/// The words of `text` outside its quoted strings and names, upper-cased: a column named
+/// `unique_code` or a comment saying 'unique' is not the keyword.
+fn unquoted_words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut open: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match open {
+            Some(quote) if c == quote => open = None,
+            Some(quote) if c == '\\' && quote != '`' => {
+                chars.next();
+            }
+            Some(_) => {}
+            None if matches!(c, '\'' | '"' | '`') => open = Some(c),
+            None if c.is_ascii_alphanumeric() || c == '_' => word.push(c.to_ascii_uppercase()),
+            None => {}
+        }
+        let in_word = open.is_none() && (c.is_ascii_alphanumeric() || c == '_');
+        if !in_word && !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
 fn add_index(clause: &Clause) -> Classified {
     let text = upper_text(clause);
     if text.contains("FULLTEXT") || text.contains("SPATIAL") {
@@ -392,5 +442,26 @@ mod tests {
                 "{sql}"
             );
         }
+    }
+
+    #[test]
+    fn an_index_declared_in_a_column_definition_is_found_and_names_are_not() {
+        let inline = |sql: &str| inline_index(&clause(sql));
+        let unique = "ALTER TABLE t ADD COLUMN slug varchar(50) NOT NULL UNIQUE";
+        assert_eq!(inline(unique), Some(ChangeKind::AddIndex));
+        assert_eq!(
+            inline("ALTER TABLE t MODIFY name varchar(50) NULL UNIQUE KEY"),
+            Some(ChangeKind::AddIndex)
+        );
+        assert_eq!(
+            inline("ALTER TABLE t ADD COLUMN k int NOT NULL PRIMARY KEY"),
+            Some(ChangeKind::AddPrimaryKey)
+        );
+        assert_eq!(inline("ALTER TABLE t ADD COLUMN `unique` int NULL"), None);
+        assert_eq!(
+            inline("ALTER TABLE t ADD COLUMN unique_code int NULL COMMENT 'a unique key'"),
+            None
+        );
+        assert_eq!(inline("ALTER TABLE t ADD INDEX i (name)"), None);
     }
 }

@@ -9,7 +9,7 @@
 mod classify;
 mod target;
 
-pub use classify::{classify_clause, Classified};
+pub use classify::{classify_clause, inline_index, Classified};
 pub use target::{parse_current_target_arg, parse_target_arg, Target, Version};
 
 use crate::ddl::{Algorithm, ChangeKind, LockLevel};
@@ -159,7 +159,7 @@ impl RuleTable {
         if needs_table {
             return Lookup::NeedsTable;
         }
-        Lookup::Found(combine(&found))
+        Lookup::Found(statement_verdict(&found, statement, target))
     }
 
     /// Aurora: its own rows first, then the MySQL rows of its MySQL version.
@@ -280,10 +280,60 @@ impl Default for Session {
     }
 }
 
+impl Session {
+    /// The session each of `statements` runs in, as the migration's own `SET` statements
+    /// before it leave it (the estimate's production verdicts and `lint` read the same).
+    pub fn of_each(statements: &[Statement]) -> Vec<Session> {
+        let mut session = Session::default();
+        statements
+            .iter()
+            .map(|statement| {
+                let before = session;
+                if let Some(on) = foreign_key_checks_set(&statement.sql) {
+                    session.foreign_key_checks = on;
+                }
+                before
+            })
+            .collect()
+    }
+}
+
+/// What `sql` sets the session's foreign_key_checks to, the last setting winning: `SET
+/// [SESSION] foreign_key_checks = 0|OFF`, `@@foreign_key_checks`, `@@session.` (also
+/// inside `/*!40014 ... */`, as mysqldump writes it); `= @OLD_...` restores, read as on.
+/// A user variable (`@foreign_key_checks`) or `GLOBAL` is not this session's setting.
+pub fn foreign_key_checks_set(sql: &str) -> Option<bool> {
+    let compact: String = sql
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    let setting = "foreign_key_checks=";
+    let mut set = None;
+    let mut from = 0;
+    while let Some(found) = compact[from..].find(setting) {
+        let at = from + found;
+        let head = &compact[..at];
+        let user_variable = head.ends_with('@') && !head.ends_with("@@");
+        let global = head.ends_with("global") || head.ends_with("@@global.");
+        if !head.ends_with('_') && !user_variable && !global {
+            let value = &compact[at + setting.len()..];
+            let off = ["0", "off", "false"].iter().any(|off| {
+                value.starts_with(off)
+                    && !value[off.len()..].starts_with(|c: char| c.is_alphanumeric())
+            });
+            set = Some(!off);
+        }
+        from = at + setting.len();
+    }
+    set
+}
+
 /// Each clause of the statement with its index and kind, where the statement as a whole
 /// changes a clause's kind: DROP PRIMARY KEY next to ADD PRIMARY KEY is one
 /// `replace_primary_key` (the drop is left out), and ADD FOREIGN KEY with the session's
-/// foreign_key_checks off is `add_foreign_key_unchecked`.
+/// foreign_key_checks off is `add_foreign_key_unchecked`. A column whose definition
+/// declares an index (`... UNIQUE`) is two entries: the column's kind, then the index's.
 pub fn classify_statement(
     statement: &Statement,
     table: Option<&TableInfo>,
@@ -296,7 +346,7 @@ pub fn classify_statement(
         .iter()
         .enumerate()
         .filter(|(_, c)| !(replaces_primary_key && c.operation == Operation::DropPrimaryKey))
-        .map(|(i, clause)| {
+        .flat_map(|(i, clause)| {
             let classified = match classify_clause(clause, table) {
                 Classified::Change(ChangeKind::AddPrimaryKey) if replaces_primary_key => {
                     Classified::Change(ChangeKind::ReplacePrimaryKey)
@@ -306,7 +356,8 @@ pub fn classify_statement(
                 }
                 other => other,
             };
-            (i, classified)
+            let index = inline_index(clause).map(|kind| (i, Classified::Change(kind)));
+            std::iter::once((i, classified)).chain(index)
         })
         .collect()
 }
@@ -338,6 +389,64 @@ pub fn combine(found: &[(ChangeKind, &Rule)]) -> Verdict {
         rebuilds_table,
         rule_id: decider,
         rule_ids: found.iter().map(|(_, r)| r.id.clone()).collect(),
+    }
+}
+
+/// The statement's verdict from its clauses' rows: their combination, then the levels the
+/// statement itself writes (`lookup` and lint's statement cost both use it).
+pub fn statement_verdict(
+    found: &[(ChangeKind, &Rule)],
+    statement: &Statement,
+    target: &Target,
+) -> Verdict {
+    with_written_levels(combine(found), found, statement, target)
+}
+
+/// The verdict with the levels the statement itself writes, as the server applies them.
+/// MySQL (and Aurora) run a written ALGORITHM as written where the clauses allow it:
+/// INPLACE on an ADD COLUMN that would be INSTANT rebuilds the table. MariaDB takes any
+/// written algorithm but COPY as the least efficient it accepts, so only COPY overrides
+/// there. A written level cheaper than the rules' is refused by the server (error 1845 or
+/// 1846), and the verdict stays what a run without it gets. A written LOCK stronger than
+/// the verdict's is taken everywhere; COPY holds at least a shared lock, except on
+/// MariaDB 11.2 and later (non-blocking COPY).
+fn with_written_levels(
+    mut verdict: Verdict,
+    found: &[(ChangeKind, &Rule)],
+    statement: &Statement,
+    target: &Target,
+) -> Verdict {
+    let written = statement
+        .algorithm_clause
+        .as_deref()
+        .and_then(Algorithm::parse);
+    if let Some(written) = written {
+        let overrides = match target.flavor {
+            Flavor::Mariadb => written == Algorithm::Copy,
+            Flavor::Mysql | Flavor::AuroraMysql => written.rank() > verdict.algorithm.rank(),
+        };
+        if overrides {
+            verdict.algorithm = written;
+            verdict.rebuilds_table |= written == Algorithm::Copy
+                || found.iter().any(|(kind, _)| kind.rebuilds_unless_instant());
+            let non_blocking_copy =
+                target.flavor == Flavor::Mariadb && target.version >= Version(vec![11, 2]);
+            if written == Algorithm::Copy && !non_blocking_copy {
+                verdict.lock = max_lock(verdict.lock, LockLevel::Shared);
+            }
+        }
+    }
+    if let Some(lock) = statement.lock_clause.as_deref().and_then(LockLevel::parse) {
+        verdict.lock = max_lock(verdict.lock, lock);
+    }
+    verdict
+}
+
+fn max_lock(a: LockLevel, b: LockLevel) -> LockLevel {
+    if b.rank() > a.rank() {
+        b
+    } else {
+        a
     }
 }
 

@@ -212,6 +212,52 @@ fn the_issue_cases() {
 }
 
 #[test]
+fn a_column_declared_unique_is_priced_with_its_index_build() {
+    // Django's AddField(unique=True): the same as ADD COLUMN next to ADD UNIQUE INDEX.
+    let v = verdict(
+        "mysql:8.0.29",
+        "ALTER TABLE t ADD COLUMN slug varchar(50) NOT NULL UNIQUE",
+    );
+    assert_eq!(v.algorithm, Algorithm::Inplace);
+    assert!(v.rebuilds_table);
+    assert_eq!(
+        v.rule_ids,
+        vec!["mysql-add-column-last-instant", "mysql-add-index"]
+    );
+}
+
+#[test]
+fn the_levels_a_statement_writes_are_applied_as_the_server_applies_them() {
+    // MySQL runs a written INPLACE as written: the instant column add rebuilds.
+    let v = verdict(
+        "mysql:8.0.29",
+        "ALTER TABLE t ADD COLUMN c int NULL, ALGORITHM=INPLACE, LOCK=NONE",
+    );
+    assert_eq!(v.algorithm, Algorithm::Inplace);
+    assert!(v.rebuilds_table);
+    assert_eq!(v.lock, LockLevel::None);
+    // MariaDB takes it as the least it accepts: still instant.
+    let v = verdict(
+        "mariadb:10.11",
+        "ALTER TABLE t ADD COLUMN c int NULL, ALGORITHM=INPLACE",
+    );
+    assert_eq!(v.algorithm, Algorithm::Instant);
+    assert!(!v.rebuilds_table);
+    // A written COPY, or a stronger lock, is what runs on both.
+    for server in ["mysql:8.0.29", "mariadb:10.11"] {
+        let v = verdict(server, "CREATE INDEX i ON t (name) ALGORITHM=COPY");
+        assert_eq!(
+            (v.algorithm, v.lock),
+            (Algorithm::Copy, LockLevel::Shared),
+            "{server}"
+        );
+        assert!(v.rebuilds_table, "{server}");
+        let v = verdict(server, "ALTER TABLE t ADD INDEX i (name), LOCK=SHARED");
+        assert_eq!(v.lock, LockLevel::Shared, "{server}");
+    }
+}
+
+#[test]
 fn several_clauses_take_the_weakest_level() {
     let v = verdict(
         "mysql:8.0.29",

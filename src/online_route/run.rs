@@ -97,6 +97,10 @@ pub async fn run(sandbox: &Sandbox, table: &str, alter: &str, flags: &[String]) 
         .args(CAREFUL_OPTIONS)
         .args(flags)
         .args(["--execute", &dsn(&access, table)])
+        // The MySQL client library falls back to MYSQL_PWD when a DSN has no password:
+        // the source's password must not be offered to the sandbox (a `--sandbox-url`
+        // server without one).
+        .env_remove("MYSQL_PWD")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -193,6 +193,7 @@ fn plain_text_is_worth_a_warning_only_off_the_machine() {
         encrypted,
         tls_version: None,
         tls_cipher: None,
+        identity: None,
     };
     let remote = "mysql://ro:***@db.example:3306/db";
     let warning = meta(remote, Some(false))

@@ -330,7 +330,7 @@ fn compatibility(report: &Report) -> Answer {
 /// Advice for the release: a job timeout, a lock wait bound, and where an online schema
 /// change tool is the better road.
 pub fn guidance(report: &Report) -> Guidance {
-    // GoCD's job timeout is an inactivity timeout: the longest silent statement sizes it.
+    // GoCD's job timeout is an inactivity timeout: the longest silent migration sizes it.
     let job_timeout_minutes = super::release::job_timeout_minutes(report);
     let timeouts = super::release::timeouts(report);
     let online_schema_change: Vec<usize> = report
@@ -354,6 +354,7 @@ pub fn guidance(report: &Report) -> Guidance {
     Guidance {
         job_timeout_minutes,
         inactivity_timeout_minutes: timeouts.inactivity_minutes,
+        job_timeout_open: timeouts.inactivity_minutes.is_none(),
         wall_clock_minutes: timeouts.wall_clock_minutes,
         lock_wait_timeout_seconds: LOCK_WAIT_TIMEOUT_SECONDS,
         online_schema_change,

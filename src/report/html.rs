@@ -64,7 +64,7 @@ pub fn render(report: &Report) -> String {
     }
     write_checklist(&mut out, report);
     if let Some(guidance) = &report.guidance {
-        let _ = write!(out, "<h2>Release guidance</h2><ul><li>CI/CD job timeout: <b>{} min</b></li><li><code>SET SESSION lock_wait_timeout = {};</code></li>", guidance.job_timeout_minutes, guidance.lock_wait_timeout_seconds);
+        let _ = write!(out, "<h2>Release guidance</h2><ul><li>CI/CD job timeout: <b>{}</b></li><li><code>SET SESSION lock_wait_timeout = {};</code></li>", guidance.job_timeout_words(), guidance.lock_wait_timeout_seconds);
         for note in &guidance.notes {
             let _ = write!(out, "<li>{}</li>", escape(note));
         }

@@ -1,7 +1,8 @@
 //! `--format junit`: the estimate as CI test results (GoCD, Jenkins, GitLab test tabs).
 //! One test case per statement, failing when a per-statement gate (`--max-duration`,
-//! `--max-write-block`) fires on it, and one for the gates over the whole migration
-//! (`--max-distance`...). Without gates every case passes and carries its estimate.
+//! `--max-write-block`) fires on it, one per step that is not SQL (untimed, as every
+//! format lists it), and one for the gates over the whole migration (`--max-distance`...),
+//! whose total says what it leaves out. Without gates every case passes.
 
 use super::gate::{self, Gates};
 use super::{human_seconds, Report};
@@ -38,17 +39,21 @@ pub fn render(report: &Report, gates: &Gates) -> String {
             }
         })
         .collect();
+    cases.extend(report.untimed.iter().map(|step| Case {
+        classname: step.file.clone(),
+        name: format!("not timed: {}", step.description),
+        file: Some(step.file.clone()),
+        line: Some(step.line),
+        output: vec![super::release::untimed_line(step)],
+        ..Case::default()
+    }));
     let fired = gate::check_whole(report, gates);
+    let (p50, interval) = super::release::total_words(report);
     cases.push(Case {
         classname: "ddl-eta estimate".to_string(),
         name: "the whole migration".to_string(),
         failure: failure(&fired),
-        output: vec![format!(
-            "total {} to {} (p50 {})",
-            human_seconds(report.total.seconds_low),
-            human_seconds(report.total.seconds_high),
-            human_seconds(report.total.seconds_p50)
-        )],
+        output: vec![format!("total {interval} (p50 {p50})")],
         ..Case::default()
     });
     junit::render("ddl-eta estimate", &cases)
@@ -61,4 +66,26 @@ fn failure(fired: &[String]) -> Option<Failure> {
         message: first.clone(),
         text: fired.join("\n"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::UntimedStep;
+
+    #[test]
+    fn an_untimed_step_is_a_case_and_the_total_says_it_leaves_it_out() {
+        let mut report: Report =
+            serde_json::from_str(include_str!("../../tests/fixtures/report_0019.json"))
+                .expect("fixture report parses");
+        report.untimed = vec![UntimedStep {
+            file: "courses/migrations/0004_fill_level.py".into(),
+            line: 18,
+            description: "Raw Python operation".into(),
+            after_statement: 1,
+        }];
+        let xml = render(&report, &Gates::default());
+        assert!(xml.contains("not timed: Raw Python operation"), "{xml}");
+        assert!(xml.contains("+ 1 untimed step"), "{xml}");
+    }
 }

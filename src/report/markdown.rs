@@ -98,8 +98,8 @@ fn write_guidance(out: &mut String, report: &Report) {
     let _ = writeln!(out, "### Release guidance\n");
     let _ = writeln!(
         out,
-        "- CI/CD job timeout: **{} min**",
-        guidance.job_timeout_minutes
+        "- CI/CD job timeout: **{}**",
+        guidance.job_timeout_words()
     );
     let _ = writeln!(
         out,

@@ -267,14 +267,19 @@ fn one() -> f64 {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Guidance {
     /// GoCD's job timeout (an inactivity timeout) for a bare `migrate`, in whole minutes:
-    /// the longest statement's high estimate with a margin (the same as
-    /// `inactivity_timeout_minutes`, or from the timed statements alone when untimed steps
-    /// leave that open). Reports saved before 2026-12 sized it from the total.
+    /// the longest migration's high estimate with a margin (the same as
+    /// `inactivity_timeout_minutes`, or from the timed statements alone, a lower bound,
+    /// when untimed steps leave that open). Reports saved before 2026-12-02 sized it from
+    /// the total, before 2026-12-03 from the longest statement.
     pub job_timeout_minutes: u64,
     /// The inactivity timeout for a bare `migrate`; absent when untimed steps without an
     /// allowance may be longer than every statement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inactivity_timeout_minutes: Option<u64>,
+    /// Untimed steps without an allowance leave the job timeout open: it is then a lower
+    /// bound. Absent (false) in reports saved before 2026-12-03.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub job_timeout_open: bool,
     /// The release's wall-clock high with the same margin: the deploy window, or the
     /// timeout of a job wrapped in `ddl-eta watch`; absent while untimed steps have no
     /// allowance.
@@ -286,6 +291,16 @@ pub struct Guidance {
     /// change tool (pt-online-schema-change, gh-ost) instead.
     pub online_schema_change: Vec<usize>,
     pub notes: Vec<String>,
+}
+
+impl Guidance {
+    /// "24 min", or "at least 24 min" when untimed steps leave it open.
+    pub fn job_timeout_words(&self) -> String {
+        match self.job_timeout_open {
+            true => format!("at least {} min", self.job_timeout_minutes),
+            false => format!("{} min", self.job_timeout_minutes),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ pub struct ReleaseReport {
     pub manage: Vec<String>,
     /// Django's database alias (`--database`).
     pub database: String,
-    /// How the migrations were chosen: "unapplied", "since" or "listed".
+    /// How the migrations were chosen: "unapplied", "since", "listed" or "files".
     pub selection: String,
     /// The git revision of `--since`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,15 +232,94 @@ fn interleave<'a>(
     items
 }
 
+/// A stretch a bare `migrate` runs without printing. Django writes "Applying
+/// app.0004_x..." when a migration starts and "OK" when it ends, nothing between (a client
+/// fed a .sql file prints nothing either), so a stretch is one migration file: its
+/// statements (one routed through pt-osc runs apart, printing every 30 s, and is left out)
+/// and its untimed steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilentStretch {
+    pub file: String,
+    /// Its timed statements, 1-based, in order.
+    pub statements: Vec<usize>,
+    pub untimed: usize,
+    /// Its statements' high ends summed, at most the release's timed high (a part of the
+    /// release takes no longer than the whole).
+    pub timed_high_seconds: f64,
+}
+
+impl SilentStretch {
+    /// The stretch's high with its untimed steps at `each`; None where it has some and
+    /// there is no allowance.
+    fn high_seconds(&self, each: Option<f64>) -> Option<f64> {
+        match self.untimed {
+            0 => Some(self.timed_high_seconds),
+            n => Some(self.timed_high_seconds + each? * n as f64),
+        }
+    }
+
+    /// "statement 3", "statements 1-4", "statements 2, 5".
+    fn statements_words(&self) -> String {
+        match self.statements.as_slice() {
+            [] => "no timed statement".to_string(),
+            [one] => format!("statement {one}"),
+            [first, .., last] if last - first + 1 == self.statements.len() => {
+                format!("statements {first}-{last}")
+            }
+            all => {
+                let numbers: Vec<String> = all.iter().map(|n| n.to_string()).collect();
+                format!("statements {}", numbers.join(", "))
+            }
+        }
+    }
+}
+
+/// The report's silent stretches, in the order their files first appear.
+pub fn silent_stretches(report: &Report) -> Vec<SilentStretch> {
+    let cap = super::route::total_high(report);
+    let mut stretches: Vec<SilentStretch> = Vec::new();
+    for statement in &report.statements {
+        let stretch = stretch_of(&mut stretches, &statement.file);
+        if !super::route::is_routed(statement) {
+            stretch.statements.push(statement.index + 1);
+            stretch.timed_high_seconds += statement.estimate.seconds_high;
+        }
+    }
+    for step in &report.untimed {
+        stretch_of(&mut stretches, &step.file).untimed += 1;
+    }
+    for stretch in &mut stretches {
+        stretch.timed_high_seconds = stretch.timed_high_seconds.min(cap);
+    }
+    stretches
+}
+
+/// The stretch of `file`, made empty the first time the file is seen.
+fn stretch_of<'a>(stretches: &'a mut Vec<SilentStretch>, file: &str) -> &'a mut SilentStretch {
+    let at = match stretches.iter().position(|s| s.file == file) {
+        Some(at) => at,
+        None => {
+            stretches.push(SilentStretch {
+                file: file.to_string(),
+                statements: Vec::new(),
+                untimed: 0,
+                timed_high_seconds: 0.0,
+            });
+            stretches.len() - 1
+        }
+    };
+    &mut stretches[at]
+}
+
 /// The two timeouts of a release, in whole minutes.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Timeouts {
     /// GoCD's job timeout for a bare `migrate` (an inactivity timeout): covers the
-    /// longest statement, which prints nothing while it runs. None when an untimed step
-    /// without allowance may be longer.
+    /// longest silent stretch, a whole migration. None when an untimed step without
+    /// allowance may make one longer.
     pub inactivity_minutes: Option<u64>,
-    /// The longest timed step: (1-based statement number, high seconds).
-    pub longest: Option<(usize, f64)>,
+    /// The silent stretch whose timed part is the longest.
+    pub longest: Option<SilentStretch>,
     /// The release's wall-clock high (the total's high end, untimed steps at their
     /// allowance), with the same margin; None when untimed steps have no allowance.
     pub wall_clock_minutes: Option<u64>,
@@ -255,23 +334,19 @@ fn with_margin(seconds: f64) -> u64 {
 }
 
 pub fn timeouts(report: &Report) -> Timeouts {
-    // A statement routed through pt-osc prints its progress every 30 s: it is never the
-    // silent one, whatever it lasts.
-    let longest = report
-        .statements
+    let stretches = silent_stretches(report);
+    let each = report.untimed_allowance_seconds;
+    let inactivity = stretches
         .iter()
-        .filter(|s| !super::route::is_routed(s))
-        .map(|s| (s.index + 1, s.estimate.seconds_high))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    let longest_seconds = longest.map_or(0.0, |l| l.1);
-    let untimed_each = match (report.untimed.is_empty(), report.untimed_allowance_seconds) {
-        (true, _) => Some(0.0),
-        (false, allowance) => allowance,
-    };
+        .map(|s| s.high_seconds(each))
+        .try_fold(0.0, |longest: f64, high| Some(longest.max(high?)));
+    let longest = stretches
+        .into_iter()
+        .max_by(|a, b| a.timed_high_seconds.total_cmp(&b.timed_high_seconds));
     let timed_high = super::route::total_high(report);
     let total_high = untimed_seconds(report).map(|extra| timed_high + extra);
     Timeouts {
-        inactivity_minutes: untimed_each.map(|each| with_margin(longest_seconds.max(each))),
+        inactivity_minutes: inactivity.map(with_margin),
         longest,
         wall_clock_minutes: total_high.map(with_margin),
         total_high_seconds: total_high,
@@ -279,26 +354,32 @@ pub fn timeouts(report: &Report) -> Timeouts {
 }
 
 /// The job timeout the older field `job_timeout_minutes` carries: the inactivity timeout,
-/// from the longest timed statement when untimed steps leave it open.
+/// from the timed part of the longest silent stretch when untimed steps leave it open (a
+/// lower bound then: the notes say so).
 pub fn job_timeout_minutes(report: &Report) -> u64 {
     let t = timeouts(report);
     t.inactivity_minutes
-        .unwrap_or_else(|| with_margin(t.longest.map_or(0.0, |l| l.1)))
+        .unwrap_or_else(|| with_margin(t.longest.map_or(0.0, |l| l.timed_high_seconds)))
 }
 
 /// The release guidance's notes on the two timeouts.
 pub fn timeout_notes(report: &Report) -> Vec<String> {
     let t = timeouts(report);
     let n = report.untimed.len();
-    let longest = t.longest.map_or(String::new(), |(number, high)| {
-        format!(" (statement {number}, up to {})", human_seconds(high))
+    let longest = t.longest.as_ref().map_or(String::new(), |l| {
+        format!(
+            " ({}: {}, up to {})",
+            l.file,
+            l.statements_words(),
+            human_seconds(l.timed_high_seconds)
+        )
     });
     let inactivity = match t.inactivity_minutes {
         Some(minutes) => format!(
-            "Inactivity timeout for a bare `migrate`: at least {minutes} min. A CI job timeout in GoCD cancels a job that prints nothing for that long, and `migrate` prints nothing while one statement runs: it is sized from the longest statement{longest}, not from the total."
+            "Inactivity timeout for a bare `migrate`: at least {minutes} min. A CI job timeout in GoCD cancels a job that prints nothing for that long, and `migrate` prints a line when a migration starts and one when it ends, nothing between: it is sized from the longest migration{longest}, not from the total."
         ),
         None => format!(
-            "Inactivity timeout for a bare `migrate`: at least {} min for the longest statement{longest}, but {} {} nothing for as long as {} and {} not timed: give --untimed-allowance, or time them and set the timeout above their longest.",
+            "Inactivity timeout for a bare `migrate`: at least {} min for the longest migration's statements{longest}, but {} {} nothing for as long as {} and {} not timed: give --untimed-allowance, or time them and set the timeout above their migration's whole length.",
             job_timeout_minutes(report),
             untimed_count(n),
             if n == 1 { "prints" } else { "print" },
@@ -341,27 +422,74 @@ mod tests {
     }
 
     #[test]
-    fn the_inactivity_timeout_follows_the_longest_statement_not_the_total() {
+    fn the_inactivity_timeout_covers_the_longest_migration_not_one_statement() {
+        // The fixture's six statements come from one file: `migrate` is silent for all
+        // of them, so the timeout is the whole migration's (the release's high).
         let report = saved_report();
         let t = timeouts(&report);
-        let (number, longest) = t.longest.expect("statements");
-        assert!(
-            longest < report.total.seconds_high,
-            "the fixture has several long statements"
-        );
-        assert_eq!(t.inactivity_minutes, Some(with_margin(longest)));
-        assert_eq!(
-            t.wall_clock_minutes,
-            Some(with_margin(report.total.seconds_high))
-        );
-        assert!(t.inactivity_minutes < t.wall_clock_minutes);
+        let whole = crate::report::route::total_high(&report);
+        assert_eq!(t.inactivity_minutes, Some(with_margin(whole)));
+        assert_eq!(t.inactivity_minutes, t.wall_clock_minutes);
         let notes = timeout_notes(&report);
-        assert!(
-            notes[0].contains(&format!("statement {number}")),
-            "{}",
-            notes[0]
-        );
+        assert!(notes[0].contains("statements 1-6"), "{}", notes[0]);
+
+        // Split in two migrations: the longer one sizes it, below the total.
+        let mut report = saved_report();
+        for statement in report.statements.iter_mut().skip(3) {
+            statement.file = "app/migrations/0020_more.py".to_string();
+        }
+        let first: f64 = report.statements[..3]
+            .iter()
+            .map(|s| s.estimate.seconds_high)
+            .sum();
+        let second: f64 = report.statements[3..]
+            .iter()
+            .map(|s| s.estimate.seconds_high)
+            .sum();
+        assert!(first > second, "the fixture's first three are the longer");
+        let t = timeouts(&report);
+        assert_eq!(t.inactivity_minutes, Some(with_margin(first.min(whole))));
+        assert!(t.inactivity_minutes < t.wall_clock_minutes);
+        let longest_statement = report
+            .statements
+            .iter()
+            .map(|s| s.estimate.seconds_high)
+            .fold(0.0, f64::max);
+        assert!(t.inactivity_minutes > Some(with_margin(longest_statement)));
+        let notes = timeout_notes(&report);
+        assert!(notes[0].contains("statements 1-3"), "{}", notes[0]);
         assert!(notes[0].contains("not from the total"), "{}", notes[0]);
+    }
+
+    #[test]
+    fn an_untimed_step_counts_in_its_own_migration_s_stretch() {
+        let mut report = saved_report();
+        for statement in report.statements.iter_mut().skip(3) {
+            statement.file = "courses/migrations/0004_fill_level.py".to_string();
+        }
+        report.untimed = vec![python_step()];
+        // Five and a half hours: longer than the first migration's statements.
+        report.untimed_allowance_seconds = Some(20_000.0);
+        let stretches = silent_stretches(&report);
+        assert_eq!(stretches.len(), 2);
+        assert_eq!(
+            (stretches[1].statements.clone(), stretches[1].untimed),
+            (vec![4, 5, 6], 1)
+        );
+        let second: f64 = report.statements[3..]
+            .iter()
+            .map(|s| s.estimate.seconds_high)
+            .sum();
+        let first: f64 = report.statements[..3]
+            .iter()
+            .map(|s| s.estimate.seconds_high)
+            .sum();
+        assert!(second + 20_000.0 > first);
+        let expected = first.max(second + 20_000.0);
+        assert_eq!(
+            timeouts(&report).inactivity_minutes,
+            Some(with_margin(expected))
+        );
     }
 
     #[test]

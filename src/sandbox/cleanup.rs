@@ -9,12 +9,20 @@ use std::time::Duration;
 /// Prefix of every sandbox directory under the temp dir: `ddl-eta-<pid>-<random>`.
 pub const DIR_PREFIX: &str = "ddl-eta-";
 
+/// The file in each sandbox directory naming the host whose process made it: a stale
+/// directory is one whose owner is gone from *this* host, and a pid means nothing on
+/// another (containers sharing a `--work-dir` volume, hosts sharing it over NFS).
+const MARKER: &str = ".ddl-eta-sandbox";
+
+/// The random part of a sandbox directory's name (`super::random_suffix`).
+const SUFFIX_LEN: usize = 8;
+
 /// Something that must not outlive this process.
 #[derive(Debug, Clone)]
 pub enum Resource {
     /// A server process we spawned, and the directory holding its data.
     Process { pid: u32, dir: PathBuf },
-    /// A Docker container we started.
+    /// A Docker container we started (or are starting), by its name or id.
     Container { id: String },
     /// A database we created on a server the user runs (`--sandbox-url`).
     Database { url: String, name: String },
@@ -98,22 +106,37 @@ pub fn remove_dir(dir: &Path) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Mark a new sandbox directory as this host's, for `remove_stale_sandboxes`.
+pub fn mark_ours(dir: &Path) -> std::io::Result<()> {
+    std::fs::write(dir.join(MARKER), this_host())
+}
+
+/// This host's name (as the kernel has it), or nothing where it cannot be read.
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_string())
+        .unwrap_or_default()
+}
+
 /// Remove the sandbox directories (and servers) of earlier runs that died without
-/// cleaning up, typically because they were SIGKILLed. Only directories whose owning
-/// pid is no longer alive are touched, so concurrent runs are safe.
+/// cleaning up, typically because they were SIGKILLed. Only directories named as ddl-eta
+/// names them, marked as made on this host, whose owning pid is no longer alive are
+/// touched: concurrent runs are safe, and a user's `ddl-eta-2024-notes` is left alone.
 pub fn remove_stale_sandboxes(temp_dir: &Path) {
     let Ok(entries) = std::fs::read_dir(temp_dir) else {
         return;
     };
+    let host = this_host();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(owner) = owner_pid(&name.to_string_lossy()) else {
             continue;
         };
-        if process_alive(owner) {
+        let dir = entry.path();
+        let marked_here = std::fs::read_to_string(dir.join(MARKER)).is_ok_and(|h| h == host);
+        if !marked_here || process_alive(owner) {
             continue;
         }
-        let dir = entry.path();
         if let Some(server) = server_pid_in(&dir) {
             if process_alive(server) && cmdline_mentions(server, &dir) {
                 kill_process(server);
@@ -123,9 +146,12 @@ pub fn remove_stale_sandboxes(temp_dir: &Path) {
     }
 }
 
+/// The pid in a name of the exact shape `ddl-eta-<pid>-<8 lowercase letters>`.
 fn owner_pid(dir_name: &str) -> Option<u32> {
-    let rest = dir_name.strip_prefix(DIR_PREFIX)?;
-    rest.split('-').next()?.parse().ok()
+    let (pid, suffix) = dir_name.strip_prefix(DIR_PREFIX)?.split_once('-')?;
+    let letters = suffix.len() == SUFFIX_LEN && suffix.bytes().all(|b| b.is_ascii_lowercase());
+    let digits = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+    (letters && digits).then(|| pid.parse().ok()).flatten()
 }
 
 fn server_pid_in(dir: &Path) -> Option<u32> {
@@ -153,24 +179,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn owner_pid_is_read_from_the_directory_name() {
-        assert_eq!(owner_pid("ddl-eta-1234-abcd"), Some(1234));
-        assert_eq!(owner_pid("ddl-eta-x-abcd"), None);
-        assert_eq!(owner_pid("other-1234"), None);
+    fn owner_pid_is_read_from_a_name_of_ddl_eta_s_own_shape_only() {
+        assert_eq!(owner_pid("ddl-eta-1234-abcdefgh"), Some(1234));
+        assert_eq!(owner_pid("ddl-eta-1234-abcd"), None);
+        assert_eq!(owner_pid("ddl-eta-2024-backup"), None);
+        assert_eq!(owner_pid("ddl-eta-2024-notes-abcdefgh"), None);
+        assert_eq!(owner_pid("ddl-eta-x-abcdefgh"), None);
+        assert_eq!(owner_pid("ddl-eta--abcdefgh"), None);
+        assert_eq!(owner_pid("other-1234-abcdefgh"), None);
     }
 
     #[test]
-    fn a_directory_whose_owner_is_gone_is_removed_and_a_live_one_kept() {
+    fn only_this_host_s_directories_whose_owner_is_gone_are_removed() {
         let base = std::env::temp_dir().join(format!("ddl-eta-unit-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&base);
-        // pid 0 is never a user process; our own pid is alive.
-        let dead = base.join(format!("{DIR_PREFIX}{}-dead", i32::MAX));
-        let alive = base.join(format!("{DIR_PREFIX}{}-alive", std::process::id()));
-        std::fs::create_dir_all(&dead).expect("create dead dir");
-        std::fs::create_dir_all(&alive).expect("create alive dir");
+        // i32::MAX is above any pid the kernel hands out; our own pid is alive.
+        let make = |name: String, host: Option<&str>| {
+            let dir = base.join(name);
+            std::fs::create_dir_all(&dir).expect("create dir");
+            if let Some(host) = host {
+                std::fs::write(dir.join(MARKER), host).expect("marker");
+            }
+            dir
+        };
+        let here = this_host();
+        let dead = make(format!("{DIR_PREFIX}{}-deaddead", i32::MAX), Some(&here));
+        let alive = make(
+            format!("{DIR_PREFIX}{}-livelive", std::process::id()),
+            Some(&here),
+        );
+        let elsewhere = make(
+            format!("{DIR_PREFIX}{}-farzzzzz", i32::MAX),
+            Some("another-host"),
+        );
+        let unmarked = make(format!("{DIR_PREFIX}{}-usersown", i32::MAX), None);
+        let users = make(format!("{DIR_PREFIX}2024-backup"), None);
         remove_stale_sandboxes(&base);
         assert!(!dead.exists(), "stale directory should be removed");
         assert!(alive.exists(), "a live run's directory must be kept");
+        assert!(elsewhere.exists(), "another host's directory must be kept");
+        assert!(
+            unmarked.exists(),
+            "an unmarked directory is not ours to remove"
+        );
+        assert!(users.exists(), "a user's directory must be kept");
         remove_dir(&base);
     }
 }

@@ -20,6 +20,7 @@ const OWNER_PID_LABEL: &str = "ddl-eta.owner-pid";
 const OWNER_HOST_LABEL: &str = "ddl-eta.owner-host";
 
 pub struct Container {
+    /// Its name, which docker takes wherever it takes an id; empty once removed.
     id: String,
     port: u16,
     password: String,
@@ -69,6 +70,10 @@ impl Container {
             .args(container_server_args(options))
             .stdin(Stdio::null())
             .kill_on_drop(true);
+        // Registered by its name before it exists: a signal while `docker run` runs
+        // kills the client, not the container the daemon has started, and the name is
+        // all there is to remove it by then (`docker rm` of a name never made is harmless).
+        cleanup::register(Resource::Container { id: name.clone() });
         let output = command.output().await.context("running docker")?;
         if !output.status.success() {
             bail!(
@@ -76,10 +81,8 @@ impl Container {
                 String::from_utf8_lossy(&output.stderr).trim()
             );
         }
-        let id = String::from_utf8_lossy(&output.stdout).trim().to_string();
-        cleanup::register(Resource::Container { id: id.clone() });
         let mut container = Container {
-            id,
+            id: name,
             port: 0,
             password,
         };

@@ -81,19 +81,25 @@ impl LocalServer {
             std::process::id(),
             super::random_suffix()
         ));
+        let socket = socket_path(&dir);
+        // Without a socket (its path too long) TCP is the only way in. Chosen before the
+        // directory exists, so that a failure here leaves nothing behind.
+        let port = if options.tcp || socket.is_none() {
+            Some(free_port()?)
+        } else {
+            None
+        };
         // Ours alone (0700): no other local user reaches the socket or the data files.
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&dir)
             .with_context(|| format!("creating sandbox directory {}", dir.display()))?;
-        let socket = socket_path(&dir);
-        // Without a socket (its path too long) TCP is the only way in.
-        let port = if options.tcp || socket.is_none() {
-            Some(free_port()?)
-        } else {
-            None
-        };
+        if let Err(error) = cleanup::mark_ours(&dir) {
+            cleanup::remove_dir(&dir);
+            return Err(error)
+                .with_context(|| format!("writing into sandbox directory {}", dir.display()));
+        }
         let mut server = LocalServer {
             child: None,
             socket,
@@ -210,6 +216,8 @@ impl LocalServer {
         let mut command = Command::new(binary);
         command
             .args(self.server_args(options))
+            // The source's password (MYSQL_PWD) has no business in the sandbox's environment.
+            .env_remove("MYSQL_PWD")
             .arg(format!("--init-file=/dev/fd/{}", init.read_fd))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -238,9 +246,11 @@ impl LocalServer {
             pid,
             dir: self.dir.clone(),
         });
+        // Owned before anything else can fail: dropping `self` then stops the server
+        // before it removes the directory under it.
+        self.child = Some(child);
         std::fs::write(self.dir.join("server.pid"), pid.to_string())
             .context("recording the sandbox server's pid")?;
-        self.child = Some(child);
         Ok(())
     }
 

@@ -257,11 +257,24 @@ impl Sandbox {
         if !self.dropped_database {
             if let Backend::Url { url } = &self.backend {
                 let name = self.database.clone();
-                let _ = url::drop_database_with(&self.options, &name).await;
-                let url = url.clone();
-                cleanup::release(
-                    |r| matches!(r, cleanup::Resource::Database { url: u, name: n } if *u == url && *n == name),
-                );
+                // Forgotten only once dropped: otherwise the exit-time cleanup tries again.
+                match url::drop_database_with(&self.options, &name).await {
+                    Ok(()) => {
+                        let url = url.clone();
+                        cleanup::release(
+                            |r| matches!(r, cleanup::Resource::Database { url: u, name: n } if *u == url && *n == name),
+                        );
+                    }
+                    Err(error) => {
+                        // Straight to stderr, as `output::say` does (output reads sandbox).
+                        use std::io::Write;
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "warning: the sandbox database {name} was not dropped ({}); ddl-eta tries again as it exits, else drop it by hand",
+                            crate::text::causes(&error)
+                        );
+                    }
+                }
             }
             self.dropped_database = true;
         }

@@ -189,12 +189,16 @@ pub async fn drop_database(url: &str, name: &str) -> Result<()> {
 
 pub async fn drop_database_with(options: &MySqlConnectOptions, name: &str) -> Result<()> {
     let mut conn = crate::server::connect(options, Duration::from_secs(10)).await?;
-    sqlx::raw_sql(&format!(
-        "DROP DATABASE IF EXISTS {}",
+    // Bounded: a DROP queued behind another session's metadata lock gives up.
+    let drop = format!(
+        "SET SESSION lock_wait_timeout = 10; DROP DATABASE IF EXISTS {}",
         crate::quote::ident(name)
-    ))
-    .execute(&mut conn)
-    .await?;
+    );
+    let limit = Duration::from_secs(60);
+    tokio::time::timeout(limit, sqlx::raw_sql(&drop).execute(&mut conn))
+        .await
+        .map_err(|_| anyhow::anyhow!("dropping database {name} took over {}s", limit.as_secs()))?
+        .with_context(|| format!("dropping database {name}"))?;
     Ok(())
 }
 

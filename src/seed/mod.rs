@@ -6,6 +6,7 @@
 //! reproduces the real one at every scale: null fraction, distinct values relative to
 //! the table size, skew and lengths (see `matched_value`).
 
+mod keyed;
 mod matched;
 pub mod tables;
 mod values;

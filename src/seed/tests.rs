@@ -305,8 +305,9 @@ fn a_key_that_starts_with_a_foreign_key_makes_its_other_column_injective() {
     assert_eq!(injective_columns(&shape, None), chosen);
 }
 
+/// A many-to-many table: UNIQUE (kitchen_id, tag) with both columns a parent's id.
 #[test]
-fn a_key_made_only_of_foreign_keys_keeps_its_choice() {
+fn a_key_made_only_of_foreign_keys_is_unique_as_a_pair() {
     let mut shape = tag_link();
     shape.columns[1] = column("tag", "int", "int(11)", None);
     shape.foreign_keys.push(ForeignKey {
@@ -327,8 +328,118 @@ fn a_key_made_only_of_foreign_keys_keeps_its_choice() {
         targets: &targets,
         counter_columns: &counters,
     };
-    assert_eq!(
-        injective_columns(&shape, Some(&context)),
-        BTreeSet::from(["kitchen_id".to_string()])
+    assert_eq!(injective_columns(&shape, Some(&context)), BTreeSet::new());
+    let kitchen = column_expression(&shape, &shape.columns[0], 0, &context).expect("pair");
+    let tag = column_expression(&shape, &shape.columns[1], 1, &context).expect("pair");
+    assert!(
+        kitchen.contains("SQRT") && tag.contains("SQRT"),
+        "{kitchen} / {tag}"
+    );
+    assert_ne!(kitchen, tag);
+    // More rows than pairs: one line naming the table and the key, not dropped rows.
+    let crowded = HashMap::from([
+        ("kitchen".to_string(), 10),
+        ("tag".to_string(), 10),
+        ("tag_link".to_string(), 101),
+    ]);
+    let context = SeedContext {
+        targets: &crowded,
+        counter_columns: &counters,
+    };
+    let error = column_expression(&shape, &shape.columns[0], 0, &context).expect_err("101 > 100");
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("table tag_link") && message.contains("10 x 10"),
+        "{message}"
+    );
+}
+
+/// A one-to-one link (UNIQUE (kitchen_id)) points row n at parent n.
+#[test]
+fn a_unique_foreign_key_points_each_row_at_its_own_parent() {
+    let mut shape = tag_link();
+    shape.unique_keys = vec![vec!["kitchen_id".into()]];
+    shape.primary_key = vec!["tag".into()];
+    let targets = HashMap::from([("kitchen".to_string(), 100), ("tag_link".to_string(), 80)]);
+    let counters = HashMap::from([("kitchen".to_string(), "id".to_string())]);
+    let context = SeedContext {
+        targets: &targets,
+        counter_columns: &counters,
+    };
+    let kitchen = column_expression(&shape, &shape.columns[0], 0, &context).expect("fk");
+    assert_eq!(kitchen, "seq");
+}
+
+/// Two foreign keys to parents of one size used to get the same values (their salt was
+/// the column name's length).
+#[test]
+fn foreign_keys_of_equal_name_length_get_different_values() {
+    let mut shape = tag_link();
+    shape.columns[1] = column("owner_id", "int", "int(11)", None);
+    shape.columns[0].name = "maker_id".into();
+    shape.unique_keys = vec![];
+    shape.primary_key = vec![];
+    shape.foreign_keys = ["maker_id", "owner_id"]
+        .map(|c| ForeignKey {
+            column: c.into(),
+            parent_table: "kitchen".into(),
+            parent_column: "id".into(),
+        })
+        .to_vec();
+    let targets = HashMap::from([("kitchen".to_string(), 100), ("tag_link".to_string(), 1000)]);
+    let counters = HashMap::from([("kitchen".to_string(), "id".to_string())]);
+    let context = SeedContext {
+        targets: &targets,
+        counter_columns: &counters,
+    };
+    let maker = column_expression(&shape, &shape.columns[0], 0, &context).expect("fk");
+    let owner = column_expression(&shape, &shape.columns[1], 1, &context).expect("fk");
+    assert_ne!(maker, owner);
+}
+
+/// UNIQUE (kitchen_id, line) with a tinyint line and more rows than it holds: the line
+/// numbers each parent's children instead of the table's rows.
+#[test]
+fn a_number_too_small_for_the_table_numbers_each_parents_children() {
+    let mut shape = tag_link();
+    shape.columns[1] = column("line", "tinyint", "tinyint(4)", None);
+    shape.primary_key = vec![];
+    shape.unique_keys = vec![vec!["kitchen_id".into(), "line".into()]];
+    let counters = HashMap::from([("kitchen".to_string(), "id".to_string())]);
+    let targets = |parents: u64, rows: u64| {
+        HashMap::from([
+            ("kitchen".to_string(), parents),
+            ("tag_link".to_string(), rows),
+        ])
+    };
+    let numbered = targets(100, 5_000);
+    let context = SeedContext {
+        targets: &numbered,
+        counter_columns: &counters,
+    };
+    let kitchen = column_expression(&shape, &shape.columns[0], 0, &context).expect("parent");
+    let line = column_expression(&shape, &shape.columns[1], 1, &context).expect("line");
+    // 50 children a parent, one spare number.
+    assert_eq!(kitchen, "1 + (CAST(seq AS SIGNED) - 1) DIV 51");
+    assert_eq!(line, "MOD((CAST(seq AS SIGNED) - 1), 51)");
+    // While the line can number every row, it does, as it always did.
+    let small = targets(100, 100);
+    let context = SeedContext {
+        targets: &small,
+        counter_columns: &counters,
+    };
+    let line = column_expression(&shape, &shape.columns[1], 1, &context).expect("line");
+    assert_eq!(line, "seq");
+    // 200 children a parent cannot be numbered below 127.
+    let crowded = targets(100, 20_000);
+    let context = SeedContext {
+        targets: &crowded,
+        counter_columns: &counters,
+    };
+    let error = column_expression(&shape, &shape.columns[1], 1, &context).expect_err("200 > 127");
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("(kitchen_id, line)") && message.contains("at most 127"),
+        "{message}"
     );
 }

@@ -2,8 +2,9 @@
 //! injective keys, pseudo-random values of realistic length, enum members, dates, and
 //! with a profile the real column's values (see `matched`).
 
+use super::keyed::keyed_value;
 use super::matched::matched_value;
-use super::{ColumnShape, SeedContext, TableShape};
+use super::{ColumnShape, ForeignKey, SeedContext, TableShape};
 use crate::ddl::types::{is_integer, ColumnType};
 use anyhow::{bail, Result};
 use std::collections::BTreeSet;
@@ -11,11 +12,12 @@ use std::collections::BTreeSet;
 /// The columns that must never repeat: one per unique key (a key with one unique column is
 /// unique whatever the others hold), preferring the widest value space.
 ///
-/// With `context`, a column that will hold a foreign key (`satisfiable_foreign_key`) is
-/// passed over while the key has another column: its values repeat (many children per
+/// With `context`, a column that will hold a foreign key (`seeded_parent`) is passed
+/// over while the key has another column: its values repeat (many children per
 /// parent), so choosing it left a key like PRIMARY KEY (parent_id, tag) with no injective
-/// column at all, and its duplicate pairs made MariaDB drop whole batches. Without
-/// `context` (fitting widths, before the other tables are known) every column counts.
+/// column at all, and its duplicate pairs made MariaDB drop whole batches; a key made only
+/// of foreign keys gets none (`keyed` makes it unique as a whole). Without `context`
+/// (fitting widths, before the other tables are known) every column counts.
 pub(super) fn injective_columns(
     shape: &TableShape,
     context: Option<&SeedContext>,
@@ -26,22 +28,21 @@ pub(super) fn injective_columns(
             continue;
         }
         let takes_foreign_key = |c: &ColumnShape| {
-            context.is_some_and(|context| satisfiable_foreign_key(shape, c, context).is_some())
+            context.is_some_and(|context| seeded_parent(shape, &c.name, context).is_some())
         };
         let columns: Vec<&ColumnShape> = key
             .iter()
             .filter_map(|name| shape.columns.iter().find(|c| &c.name == name))
             .collect();
-        // A key made only of foreign keys keeps the old choice (nothing injective can be
-        // had there); the shortfall check after seeding reports what the server dropped.
+        // A key made only of foreign keys is made unique as a whole (`keyed`).
         // Removing columns that never won leaves every other table's choice as it was.
-        let candidates: Vec<&ColumnShape> = match columns.iter().all(|c| takes_foreign_key(c)) {
-            true => columns,
-            false => columns
-                .into_iter()
-                .filter(|c| !takes_foreign_key(c))
-                .collect(),
-        };
+        if context.is_some() && columns.iter().all(|c| takes_foreign_key(c)) {
+            continue;
+        }
+        let candidates: Vec<&ColumnShape> = columns
+            .into_iter()
+            .filter(|c| !takes_foreign_key(c))
+            .collect();
         // On a tie the key's first column wins (max_by_key keeps the last, hence rev).
         // With a profile, the column with most distinct values on the source is the one
         // that makes the key unique there; the others keep their real distribution.
@@ -120,6 +121,8 @@ pub fn column_expression(
     let stats = shape.stats.get(&column.name.to_ascii_lowercase());
     let expression = if counter {
         "seq".to_string()
+    } else if let Some(keyed) = keyed_value(shape, column, context)? {
+        keyed
     } else if let Some(fk) = satisfiable_foreign_key(shape, column, context) {
         fk
     } else if injective {
@@ -142,29 +145,47 @@ pub fn column_expression(
     })
 }
 
+/// The foreign key `column` holds when its parent is seeded with a counter (ids
+/// 1..=rows), with the parent's production rows: the ids it may point at.
+pub(super) fn seeded_parent<'a>(
+    shape: &'a TableShape,
+    column: &str,
+    context: &SeedContext,
+) -> Option<(&'a ForeignKey, u64)> {
+    let fk = shape.foreign_keys.iter().find(|fk| fk.column == column)?;
+    let parent_counter = context.counter_columns.get(&fk.parent_table)?;
+    if *parent_counter != fk.parent_column {
+        return None;
+    }
+    Some((fk, (*context.targets.get(&fk.parent_table)?).max(1)))
+}
+
+/// A random id among those the parent has at this row's scale.
 pub(super) fn satisfiable_foreign_key(
     shape: &TableShape,
     column: &ColumnShape,
     context: &SeedContext,
 ) -> Option<String> {
-    let fk = shape
-        .foreign_keys
-        .iter()
-        .find(|fk| fk.column == column.name)?;
-    let parent_counter = context.counter_columns.get(&fk.parent_table)?;
-    if *parent_counter != fk.parent_column {
-        return None;
-    }
+    let (fk, parent_target) = seeded_parent(shape, &column.name, context)?;
     // Child row `seq` exists from the fraction seq/child_target on; at that fraction the
     // parent has about seq * parent_target / child_target rows (less half a row, for the
     // rounding of scales): point only at those, so
     // every prefix copy of child and parent (a ladder scale) keeps its references whole.
-    let parent_target = (*context.targets.get(&fk.parent_table)?).max(1);
     let child_target = (*context.targets.get(&shape.name)?).max(1);
     Some(format!(
         "1 + MOD({}, GREATEST(1, FLOOR((seq - 0.5) * {parent_target} / {child_target})))",
-        hash(fk.column.len() + 900)
+        hash(name_salt(&fk.column) + 900)
     ))
+}
+
+/// A salt of its own for each column name (salting by the name's length gave user_id and
+/// team_id the same values).
+pub(super) fn name_salt(name: &str) -> usize {
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    1_000 + (hash % 1_000_000) as usize
 }
 
 pub(super) fn unique_value(shape: &TableShape, column: &ColumnShape) -> Result<String> {
@@ -180,7 +201,7 @@ pub(super) fn unique_value(shape: &TableShape, column: &ColumnShape) -> Result<S
         "decimal" | "double" | "float" => "seq".to_string(),
         "char" | "varchar" | "binary" | "varbinary" | "tinytext" | "text" | "mediumtext"
         | "longtext" | "tinyblob" | "blob" | "mediumblob" | "longblob" => {
-            unique_string(column, &hash(column.name.len() + 300))
+            unique_string(column, &hash(name_salt(&column.name) + 300))
         }
         "date" => "(DATE'1000-01-01' + INTERVAL seq DAY)".to_string(),
         "datetime" | "timestamp" => {

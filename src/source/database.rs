@@ -154,6 +154,7 @@ impl Source {
             encrypted: Some(source.tls.is_some()),
             tls_version: source.tls.as_ref().map(|t| t.version.clone()),
             tls_cipher: source.tls.as_ref().map(|t| t.cipher.clone()),
+            identity: Some(source.identity.clone()),
         };
         let assemble =
             |source: &Source, tables: &[TableProfile], skipped: &[SkippedTable]| Profile {

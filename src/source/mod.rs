@@ -119,6 +119,7 @@ impl Source {
                 encrypted: Some(self.tls.is_some()),
                 tls_version: self.tls.as_ref().map(|t| t.version.clone()),
                 tls_cipher: self.tls.as_ref().map(|t| t.cipher.clone()),
+                identity: Some(self.identity.clone()),
             }),
             skipped: Vec::new(),
         })

@@ -219,10 +219,21 @@ impl Source {
 
     /// KILL QUERY our own statement from a second connection, so nothing keeps running on
     /// the source after we gave up on it (MySQL's max_execution_time misses non-SELECTs).
+    /// Only when the second connection reached the same server: behind a load balancer it
+    /// may land on another, where our connection id is someone else's query.
     async fn kill_query(&self) -> Result<()> {
         let mut killer = server::connect(&self.options, self.settings.connect_timeout)
             .await
             .context("connecting a second session to stop it")?;
+        let reached =
+            tokio::time::timeout(self.settings.connect_timeout, server::identity(&mut killer))
+                .await
+                .context("no answer from the second session")??;
+        if !reached.same_server(&self.identity) {
+            bail!(
+                "the second session reached another server (a load balancer?), so the query was left to the server's own limits"
+            );
+        }
         let kill = format!("KILL QUERY {}", self.connection_id);
         tokio::time::timeout(
             self.settings.connect_timeout,
@@ -365,10 +376,34 @@ fn ensure_read_only(sql: &str) -> Result<()> {
     let allowed = upper.starts_with("SELECT ")
         || upper.starts_with("SHOW ")
         || upper.starts_with("SET SESSION ");
-    if !allowed || sql.contains(';') {
+    if !allowed || has_second_statement(sql) {
         bail!("internal error: refusing to send a non-read-only statement to the source");
     }
     Ok(())
+}
+
+/// Whether `sql` has a `;` outside its quoted strings and names (a second statement), or
+/// a quote left open. A `;` inside a quoted name is a table's (`orders;old`), not ours.
+/// Backslash escapes count: the session keeps NO_BACKSLASH_ESCAPES off.
+fn has_second_statement(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    let mut open: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match open {
+            None if c == b';' => return true,
+            None if matches!(c, b'\'' | b'"' | b'`') => open = Some(c),
+            None => {}
+            Some(quote) if c == b'\\' && quote != b'`' => i += 1,
+            // A doubled quote stands for itself.
+            Some(quote) if c == quote && bytes.get(i + 1) == Some(&quote) => i += 1,
+            Some(quote) if c == quote => open = None,
+            Some(_) => {}
+        }
+        i += 1;
+    }
+    open.is_some()
 }
 
 /// The session is gone, rather than one statement refused: the socket closed, or the
@@ -405,6 +440,14 @@ mod tests {
         assert!(ensure_read_only("SET GLOBAL x = 1").is_err());
         assert!(ensure_read_only("DROP TABLE t").is_err());
         assert!(ensure_read_only("SELECT 1; DROP TABLE t").is_err());
+        // A name or a string holding a semicolon is not a second statement...
+        assert!(ensure_read_only("SHOW CREATE TABLE `orders;old`").is_ok());
+        assert!(ensure_read_only("SELECT 'a;b', \"c;d\"").is_ok());
+        assert!(ensure_read_only(r"SELECT 'it''s;', 'a\';b'").is_ok());
+        // ...but one after a string closed, or a quote left open, is refused.
+        assert!(ensure_read_only(r"SELECT 'a\\'; DROP TABLE t").is_err());
+        assert!(ensure_read_only("SELECT `a``;`; DROP TABLE t").is_err());
+        assert!(ensure_read_only("SELECT 'open").is_err());
     }
 
     fn server(flavor: Flavor, version: &str) -> ServerInfo {

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use std::process::Stdio;
 use tokio::process::{Child, Command};
 
-/// A termination signal ddl-eta received (SIGINT or SIGTERM).
+/// A termination signal ddl-eta received (SIGINT, SIGTERM or SIGHUP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Signal {
     pub number: i32,
@@ -20,6 +20,11 @@ pub const SIGINT: Signal = Signal {
 pub const SIGTERM: Signal = Signal {
     number: libc::SIGTERM,
     name: "SIGTERM",
+};
+/// A closed terminal or ssh session.
+pub const SIGHUP: Signal = Signal {
+    number: libc::SIGHUP,
+    name: "SIGHUP",
 };
 
 pub struct Wrapped {
@@ -101,7 +106,8 @@ impl Wrapped {
         if !matches!(self.child.try_wait(), Ok(None)) {
             return PassedOn::Gone;
         }
-        if self.shares_terminal && signal == SIGINT && in_the_terminals_foreground() {
+        let from_the_terminal = signal == SIGINT || signal == SIGHUP;
+        if self.shares_terminal && from_the_terminal && in_the_terminals_foreground() {
             return PassedOn::ByTheTerminal;
         }
         // A group of its own reaches its children too (a shell's `sleep`, a client), as a

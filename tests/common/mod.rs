@@ -18,6 +18,7 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(name: &str) -> Scratch {
+        remove_stale_scratches();
         let dir = std::env::temp_dir().join(format!("ddl_eta_test_{name}_{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create scratch dir");
@@ -74,6 +75,25 @@ impl Scratch {
             servers.is_empty(),
             "server processes left running: {servers:?}"
         );
+    }
+}
+
+/// Scratch directories of test processes that were killed (a timeout's SIGTERM, a
+/// Ctrl-C) before their `Drop` could run: named `ddl_eta_test_<name>_<pid>`, removed once
+/// that pid is gone.
+fn remove_stale_scratches() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(rest) = name.strip_prefix("ddl_eta_test_") else {
+            continue;
+        };
+        let pid = rest.rsplit('_').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 

@@ -126,7 +126,12 @@ pub fn warning(w: &Warning) -> String {
             "poor fit: the {model} model's leave-one-out error is {:.0}%; timings were noisy or changed regime",
             loo_error * 100.0
         ),
-        Warning::RoughInterval { width, mode, distance } => rough_interval(*width, *mode, *distance),
+        Warning::RoughInterval {
+            width,
+            mode,
+            distance,
+            nearest_width,
+        } => rough_interval(*width, *mode, *distance, *nearest_width),
         Warning::NoRule { server } => format!(
             "no rule covers this statement on {server}: production is assumed to do what the sandbox did"
         ),
@@ -307,13 +312,21 @@ fn older_example(server: &str, changes: &[super::StatementSeriesChange]) -> Stri
 }
 
 /// The rough-interval warning: what would narrow it depends on what ddl-eta was given.
-fn rough_interval(width: Option<f64>, mode: crate::model::InputMode, distance: f64) -> String {
+fn rough_interval(
+    width: Option<f64>,
+    mode: crate::model::InputMode,
+    distance: f64,
+    nearest_width: Option<f64>,
+) -> String {
     use crate::model::InputMode;
-    let advice = match mode {
-        InputMode::SchemaRows | InputMode::SchemaBytes => {
+    let advice = match (mode, nearest_width) {
+        (InputMode::SchemaRows | InputMode::SchemaBytes, _) => {
             "give the table's bytes or a profile (--source or --profile)".to_string()
         }
-        InputMode::Profile | InputMode::Source => format!(
+        (InputMode::Profile | InputMode::Source, Some(nearest)) if nearest > 4.0 => format!(
+            "the accuracy benchmark measured this kind of work's errors {nearest:.1}x wide even at the nearest distance, so a larger --max-rows or --budget will not narrow it much"
+        ),
+        (InputMode::Profile | InputMode::Source, _) => format!(
             "production is {distance:.0}x beyond the ladder: a larger --max-rows or --budget narrows it"
         ),
     };
@@ -344,7 +357,9 @@ pub fn interval_source(source: &super::IntervalSource) -> String {
         }
     };
     let reach = match source.measured_to {
-        Some(to) if source.distance > to * 1.25 => {
+        // A ladder capped at 1/100 may stop a little short of it: 5% is rounding, more is
+        // a widening worth saying.
+        Some(to) if source.distance > to * 1.05 => {
             format!("; beyond the farthest measured distance ({to:.0}x) it widens as ln(distance)")
         }
         Some(to) => format!(" (measured to {to:.0}x)"),
@@ -391,5 +406,28 @@ pub fn hardware(term: &super::HardwareTerm) -> String {
             "hardware: every interval on rows includes --speed-spread's x/÷{:.2}",
             term.ratio
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::InputMode;
+
+    #[test]
+    fn rough_advice_asks_for_a_larger_ladder_only_where_one_would_help() {
+        let near = rough_interval(Some(5.0), InputMode::Source, 12.0, Some(2.4));
+        assert!(
+            near.contains("a larger --max-rows or --budget narrows it"),
+            "{near}"
+        );
+        let wide = rough_interval(Some(5.2), InputMode::Profile, 12.0, Some(5.2));
+        assert!(
+            wide.contains("5.2x wide even at the nearest distance"),
+            "{wide}"
+        );
+        assert!(wide.contains("will not narrow it much"), "{wide}");
+        let old = rough_interval(Some(5.0), InputMode::Source, 12.0, None);
+        assert!(old.contains("narrows it"), "{old}");
     }
 }
