@@ -9,7 +9,7 @@
 mod classify;
 mod target;
 
-pub use classify::{classify_clause, inline_index, Classified};
+pub use classify::{classify_clause, column_move, inline_index, Classified};
 pub use target::{parse_current_target_arg, parse_target_arg, Target, Version};
 
 use crate::ddl::{Algorithm, ChangeKind, LockLevel};
@@ -333,7 +333,8 @@ pub fn foreign_key_checks_set(sql: &str) -> Option<bool> {
 /// changes a clause's kind: DROP PRIMARY KEY next to ADD PRIMARY KEY is one
 /// `replace_primary_key` (the drop is left out), and ADD FOREIGN KEY with the session's
 /// foreign_key_checks off is `add_foreign_key_unchecked`. A column whose definition
-/// declares an index (`... UNIQUE`) is two entries: the column's kind, then the index's.
+/// declares an index (`... UNIQUE`) is two entries: the column's kind, then the index's;
+/// a MODIFY / CHANGE that moves its column (`AFTER x`) adds `reorder_column`.
 pub fn classify_statement(
     statement: &Statement,
     table: Option<&TableInfo>,
@@ -356,8 +357,16 @@ pub fn classify_statement(
                 }
                 other => other,
             };
+            let moved = column_move(clause, table);
+            // A definition the rules do not cover but for the move is the move alone.
+            let own = match classified {
+                Classified::NoRule if moved.is_some() => None,
+                other => Some((i, other)),
+            };
             let index = inline_index(clause).map(|kind| (i, Classified::Change(kind)));
-            std::iter::once((i, classified)).chain(index)
+            own.into_iter()
+                .chain(moved.map(|m| (i, m)))
+                .chain(index)
         })
         .collect()
 }

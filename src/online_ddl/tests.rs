@@ -15,7 +15,7 @@ fn target(text: &str) -> Target {
 }
 
 /// The table the example statements work on: id, done varchar(8) NOT NULL, name
-/// varchar(50) NULL (utf8mb4), grade double NULL.
+/// varchar(50) NULL (utf8mb4), state enum('new','done') NULL, grade double NULL.
 pub(super) fn columns() -> TableInfo {
     TableInfo::of_columns(
         "t",
@@ -23,6 +23,7 @@ pub(super) fn columns() -> TableInfo {
             test_column("id", "bigint(20)", None, false),
             test_column("done", "varchar(8)", Some(8), false),
             test_column("name", "varchar(50)", Some(50), true),
+            test_column("state", "enum('new','done')", None, true),
             test_column("grade", "double", None, true),
         ],
     )
@@ -60,6 +61,8 @@ fn example(kind: ChangeKind) -> &'static str {
             "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, done)"
         }
         ChangeKind::ChangeRowFormat => "ALTER TABLE t ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8",
+        ChangeKind::ExtendEnum => "ALTER TABLE t MODIFY state enum('new','done','archived') NULL",
+        ChangeKind::ReorderColumn => "ALTER TABLE t MODIFY grade double NULL AFTER id",
     }
 }
 
@@ -404,4 +407,26 @@ fn a_series_names_the_rules_that_change_within_it() {
             .map(|v| v.rule_id),
         Some("mysql-add-column-middle-instant".to_string())
     );
+}
+
+#[test]
+fn a_rename_that_moves_the_column_rebuilds_on_mysql_and_not_on_mariadb_10_4() {
+    let moved = "ALTER TABLE t CHANGE name title varchar(50) NULL AFTER id";
+    let mysql = verdict("mysql:8.0.40", moved);
+    assert_eq!(mysql.algorithm, Algorithm::Inplace);
+    assert!(mysql.rebuilds_table);
+    assert_eq!(mysql.rule_id, "mysql-reorder-column");
+    assert_eq!(
+        mysql.rule_ids,
+        ["mysql-rename-column-instant", "mysql-reorder-column"]
+    );
+    let mariadb = verdict("mariadb:10.11", moved);
+    assert_eq!(mariadb.algorithm, Algorithm::Instant);
+    assert!(!mariadb.rebuilds_table);
+    assert!(verdict("mariadb:10.3", moved).rebuilds_table);
+    // Appending a member is instant on MySQL 8.0 whatever the move costs elsewhere.
+    let append = "ALTER TABLE t MODIFY state enum('new','done','archived') NULL";
+    assert_eq!(verdict("mysql:8.0.40", append).algorithm, Algorithm::Instant);
+    assert_eq!(verdict("mysql:5.7", append).algorithm, Algorithm::Inplace);
+    assert!(!verdict("mysql:5.7", append).rebuilds_table);
 }
