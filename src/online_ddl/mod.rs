@@ -119,6 +119,11 @@ pub fn lookup_in_session(
     self::table().lookup_in_session(target, statement, table, session)
 }
 
+/// Whether `target` parses `RENAME COLUMN a TO b` (MySQL 8.0.3, MariaDB 10.5.2 and later).
+pub fn parses_rename_column(target: &Target) -> bool {
+    table().parses_rename_column(target)
+}
+
 /// The row for one kind of change on `target`.
 pub fn lookup_kind(target: &Target, kind: ChangeKind) -> Option<&'static Rule> {
     table().rule_for(target, kind)
@@ -141,7 +146,7 @@ impl RuleTable {
         table: Option<&TableInfo>,
         session: Session,
     ) -> Lookup {
-        if statement.clauses.is_empty() {
+        if statement.clauses.is_empty() || !self.parses(target, statement) {
             return Lookup::NoRule;
         }
         let mut found: Vec<(ChangeKind, &Rule)> = Vec::new();
@@ -160,6 +165,28 @@ impl RuleTable {
             return Lookup::NeedsTable;
         }
         Lookup::Found(statement_verdict(&found, statement, target))
+    }
+
+    /// Whether `target` accepts the statement's syntax where the rules know it does not:
+    /// `RENAME COLUMN a TO b` is a syntax error before MySQL 8.0.3 and MariaDB 10.5.2,
+    /// where only `CHANGE a b <definition>` renames.
+    fn parses(&self, target: &Target, statement: &Statement) -> bool {
+        let rename_keyword = statement
+            .clauses
+            .iter()
+            .any(|c| c.operation == Operation::RenameColumn && c.column_type.is_none());
+        !rename_keyword || self.parses_rename_column(target)
+    }
+
+    pub fn parses_rename_column(&self, target: &Target) -> bool {
+        let at_least = |version: &Version, from: &[u32]| *version >= Version(from.to_vec());
+        match target.flavor {
+            Flavor::Mysql => at_least(&target.version, &[8, 0, 3]),
+            Flavor::AuroraMysql => self
+                .aurora_mysql_version(&target.version)
+                .is_none_or(|mysql| at_least(mysql, &[8, 0, 3])),
+            Flavor::Mariadb => at_least(&target.version, &[10, 5, 2]),
+        }
     }
 
     /// Aurora: its own rows first, then the MySQL rows of its MySQL version.

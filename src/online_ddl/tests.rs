@@ -35,7 +35,7 @@ fn example(kind: ChangeKind) -> &'static str {
         ChangeKind::AddColumnLast => "ALTER TABLE t ADD COLUMN extra int NULL",
         ChangeKind::AddColumnMiddle => "ALTER TABLE t ADD COLUMN extra int NULL AFTER id",
         ChangeKind::DropColumn => "ALTER TABLE t DROP COLUMN grade",
-        ChangeKind::RenameColumn => "ALTER TABLE t RENAME COLUMN grade TO score",
+        ChangeKind::RenameColumn => "ALTER TABLE t CHANGE grade score double NULL",
         ChangeKind::ChangeDefault => "ALTER TABLE t ALTER COLUMN done SET DEFAULT 'no'",
         ChangeKind::WidenVarchar => "ALTER TABLE t MODIFY name varchar(60) NULL",
         ChangeKind::WidenVarcharAcross255 => "ALTER TABLE t MODIFY name varchar(100) NULL",
@@ -429,4 +429,21 @@ fn a_rename_that_moves_the_column_rebuilds_on_mysql_and_not_on_mariadb_10_4() {
     assert_eq!(verdict("mysql:8.0.40", append).algorithm, Algorithm::Instant);
     assert_eq!(verdict("mysql:5.7", append).algorithm, Algorithm::Inplace);
     assert!(!verdict("mysql:5.7", append).rebuilds_table);
+}
+
+#[test]
+fn rename_column_is_not_priced_where_the_server_cannot_parse_it() {
+    let keyword = "ALTER TABLE t RENAME COLUMN grade TO score";
+    for old in ["mysql:5.7", "mysql:8.0.2", "aurora-mysql:2.11", "mariadb:10.4", "mariadb:10.5.1"] {
+        assert_eq!(
+            lookup(&target(old), &statement(keyword), Some(&columns())),
+            Lookup::NoRule,
+            "{old}"
+        );
+    }
+    for new in ["mysql:8.0.3", "aurora-mysql:3.01", "mariadb:10.5.2", "mariadb:10.11"] {
+        assert!(verdict(new, keyword).rule_id.contains("rename-column"), "{new}");
+    }
+    let change = "ALTER TABLE t CHANGE grade score double NULL";
+    assert_eq!(verdict("mysql:5.7", change).rule_id, "mysql-rename-column-inplace");
 }
