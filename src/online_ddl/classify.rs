@@ -23,7 +23,7 @@ pub fn classify_clause(clause: &Clause, table: Option<&TableInfo>) -> Classified
     let kind = match clause.operation {
         Operation::AddColumn => return add_column(clause, table),
         Operation::ModifyColumn => return modify_column(clause, table),
-        Operation::DropColumn => ChangeKind::DropColumn,
+        Operation::DropColumn => return drop_column(clause, table),
         Operation::RenameColumn => return rename_column(clause, table),
         Operation::ChangeDefault => ChangeKind::ChangeDefault,
         Operation::AddIndex => return add_index(clause),
@@ -95,10 +95,38 @@ fn upper_text(clause: &Clause) -> String {
     clause.text.to_ascii_uppercase()
 }
 
+/// A table with a FULLTEXT index (its hidden FTS_DOC_ID column) takes no INSTANT column
+/// change on MySQL or MariaDB: what runs instead is left to the sandbox's measurement.
+fn has_fulltext(table: Option<&TableInfo>) -> bool {
+    table.is_some_and(|t| t.indexes.iter().any(|i| i.is_fulltext()))
+}
+
+/// Dropping a column some index names changes that index too, which the INSTANT drop
+/// does not cover (vitess's schemadiff refuses it on MySQL); the sandbox measures it.
+fn drop_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
+    let indexed = table.is_some_and(|t| {
+        let name = clause.column.as_deref().unwrap_or_default();
+        t.indexes.iter().any(|index| {
+            index
+                .column_names()
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name))
+        })
+    });
+    if indexed || has_fulltext(table) {
+        Classified::NoRule
+    } else {
+        Classified::Change(ChangeKind::DropColumn)
+    }
+}
+
 fn add_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
     let text = upper_text(clause);
     // Auto-increment and stored generated columns fill every row: never instant.
     if text.contains("AUTO_INCREMENT") || text.contains(" AS ") || text.contains("GENERATED") {
+        return Classified::NoRule;
+    }
+    if has_fulltext(table) {
         return Classified::NoRule;
     }
     match clause.position.as_deref() {
@@ -328,6 +356,12 @@ mod tests {
         crate::online_ddl::tests::columns()
     }
 
+    fn created(sql: &str) -> TableInfo {
+        let statements = parse_sql("t.sql", sql, 0).expect("parses");
+        let definition = crate::migration::table_definition(&statements[0]).expect("a table");
+        TableInfo::from_definition(&definition)
+    }
+
     fn kind(sql: &str) -> Classified {
         classify_clause(&clause(sql), Some(&table()))
     }
@@ -425,6 +459,29 @@ mod tests {
             Classified::NeedsTable
         );
         assert_eq!(kind("ALTER TABLE t MODIFY missing int"), Classified::NoRule);
+    }
+
+    #[test]
+    fn column_changes_on_a_fulltext_table_or_of_an_indexed_column_are_left_to_the_sandbox() {
+        let table = created(
+            "CREATE TABLE t (id int NOT NULL, a int NULL, note text NULL, \
+             PRIMARY KEY (id), KEY ka (a), FULLTEXT KEY ft (note))",
+        );
+        let on = |sql: &str, t: &TableInfo| classify_clause(&clause(sql), Some(t));
+        assert_eq!(on("ALTER TABLE t ADD COLUMN c int NULL", &table), Classified::NoRule);
+        assert_eq!(on("ALTER TABLE t DROP COLUMN note", &table), Classified::NoRule);
+        let plain = created(
+            "CREATE TABLE t (id int NOT NULL, a int NULL, b int NULL, PRIMARY KEY (id), KEY ka (a))",
+        );
+        assert_eq!(on("ALTER TABLE t DROP COLUMN a", &plain), Classified::NoRule);
+        assert_eq!(
+            on("ALTER TABLE t DROP COLUMN b", &plain),
+            Classified::Change(ChangeKind::DropColumn)
+        );
+        assert_eq!(
+            on("ALTER TABLE t ADD COLUMN c int NULL", &plain),
+            Classified::Change(ChangeKind::AddColumnLast)
+        );
     }
 
     #[test]
