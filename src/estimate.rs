@@ -63,7 +63,7 @@ impl<'a> ReportOptions<'a> {
             write_rate: args.read.write_rate,
             routes: &args.route.route,
             speed_factor: args.speed_factor,
-            hardware: hardware_term(args.calibration.is_some(), args.speed_spread),
+            hardware: hardware_term(args.speed_spread),
             cache: args.sandbox.cache,
             buffer_pool_bytes: args.sandbox.buffer_pool,
             production_buffer_pool_bytes: args.sandbox.production_buffer_pool,
@@ -72,13 +72,10 @@ impl<'a> ReportOptions<'a> {
     }
 }
 
-/// The hardware term the intervals carry: none with recorded outcomes (`--calibration`
-/// measured production itself) or `--speed-spread 1`; the user's `--speed-spread`; else
-/// the documented prior.
-fn hardware_term(calibrated: bool, speed_spread: Option<f64>) -> Option<HardwareTerm> {
-    if calibrated {
-        return None;
-    }
+/// The hardware term the intervals carry: none with `--speed-spread 1`; the user's
+/// `--speed-spread`; else the documented prior. `--calibration` takes it off only the
+/// statements it calibrates (their recorded outcomes measured production itself).
+fn hardware_term(speed_spread: Option<f64>) -> Option<HardwareTerm> {
     match speed_spread {
         Some(ratio) if ratio <= 1.0 => None,
         Some(ratio) => Some(HardwareTerm {
