@@ -532,7 +532,10 @@ fn build_report(
         let grows_with_rows = !production_points.is_empty()
             || Algorithm::works_through_rows(algorithm, statement.operation);
         let fit = model::statement_fit(&points, instant, grows_with_rows)?;
-        let class = OperationClass::of(algorithm, statement.operation, grows_with_rows, fit.kind);
+        // The class follows the fit: a ladder refitted as work on rows extrapolates as one,
+        // and its interval must be a ratio, not a metadata change's seconds.
+        let works_on_rows = grows_with_rows || fit.works_on_rows();
+        let class = OperationClass::of(algorithm, statement.operation, works_on_rows, fit.kind);
         let target = result.target_rows as f64;
         let errors = fit.errors(error_model, target, class);
         let mut interval = fit.calibrated_interval(target, class, &errors);
