@@ -4,7 +4,7 @@
 
 use crate::ddl::types::{self, bytes_per_char, normalize_type, varchar_length, ColumnType};
 use crate::ddl::{ChangeKind, Operation};
-use crate::migration::Clause;
+use crate::migration::{Clause, InlineKey};
 use crate::table::{Column, TableInfo};
 
 /// What a clause is, as far as the rules can tell.
@@ -145,7 +145,7 @@ fn add_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
 
 /// The index a column definition declares inline, as Django writes a unique field
 /// (`ADD COLUMN slug varchar(50) NOT NULL UNIQUE`): it is built with the column, as a
-/// separate ADD INDEX would be. `KEY` alone in a column definition means PRIMARY KEY.
+/// separate ADD INDEX would be.
 pub fn inline_index(clause: &Clause) -> Option<ChangeKind> {
     let defines_a_column = matches!(
         clause.operation,
@@ -154,43 +154,10 @@ pub fn inline_index(clause: &Clause) -> Option<ChangeKind> {
     if !defines_a_column || clause.column_type.is_none() {
         return None;
     }
-    let words = unquoted_words(&clause.text);
-    let unique = words.iter().any(|w| w == "UNIQUE");
-    let key = words.iter().any(|w| w == "KEY");
-    match (unique, key) {
-        (true, _) => Some(ChangeKind::AddIndex),
-        (false, true) => Some(ChangeKind::AddPrimaryKey),
-        (false, false) => None,
-    }
-}
-
-/// The words of `text` outside its quoted strings and names, upper-cased: a column named
-/// `unique_code` or a comment saying 'unique' is not the keyword.
-fn unquoted_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut open: Option<char> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match open {
-            Some(quote) if c == quote => open = None,
-            Some(quote) if c == '\\' && quote != '`' => {
-                chars.next();
-            }
-            Some(_) => {}
-            None if matches!(c, '\'' | '"' | '`') => open = Some(c),
-            None if c.is_ascii_alphanumeric() || c == '_' => word.push(c.to_ascii_uppercase()),
-            None => {}
-        }
-        let in_word = open.is_none() && (c.is_ascii_alphanumeric() || c == '_');
-        if !in_word && !word.is_empty() {
-            words.push(std::mem::take(&mut word));
-        }
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words
+    clause.inline_key.map(|key| match key {
+        InlineKey::Unique => ChangeKind::AddIndex,
+        InlineKey::Primary => ChangeKind::AddPrimaryKey,
+    })
 }
 
 fn add_index(clause: &Clause) -> Classified {
