@@ -368,8 +368,9 @@ pub struct EstimateArgs {
     pub speed_spread: Option<f64>,
 
     /// A calibration from `ddl-eta calibrate` (recorded real durations): per operation
-    /// kind, the point estimate is multiplied by the median real/estimated ratio, and with
-    /// 3 or more outcomes the interval is their observed spread. Replaces --speed-factor.
+    /// kind with 3 or more outcomes, the point estimate is multiplied by the median
+    /// real/estimated ratio and the interval is their observed spread, without the hardware
+    /// prior; other kinds are left as estimated. Replaces --speed-factor.
     #[arg(long, value_name = "FILE", conflicts_with = "speed_factor")]
     pub calibration: Option<PathBuf>,
 

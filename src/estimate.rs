@@ -63,7 +63,7 @@ impl<'a> ReportOptions<'a> {
             write_rate: args.read.write_rate,
             routes: &args.route.route,
             speed_factor: args.speed_factor,
-            hardware: hardware_term(args.calibration.is_some(), args.speed_spread),
+            hardware: hardware_term(args.speed_spread),
             cache: args.sandbox.cache,
             buffer_pool_bytes: args.sandbox.buffer_pool,
             production_buffer_pool_bytes: args.sandbox.production_buffer_pool,
@@ -72,13 +72,10 @@ impl<'a> ReportOptions<'a> {
     }
 }
 
-/// The hardware term the intervals carry: none with recorded outcomes (`--calibration`
-/// measured production itself) or `--speed-spread 1`; the user's `--speed-spread`; else
-/// the documented prior.
-fn hardware_term(calibrated: bool, speed_spread: Option<f64>) -> Option<HardwareTerm> {
-    if calibrated {
-        return None;
-    }
+/// The hardware term the intervals carry: none with `--speed-spread 1`; the user's
+/// `--speed-spread`; else the documented prior. `--calibration` takes it off only the
+/// statements it calibrates (their recorded outcomes measured production itself).
+fn hardware_term(speed_spread: Option<f64>) -> Option<HardwareTerm> {
     match speed_spread {
         Some(ratio) if ratio <= 1.0 => None,
         Some(ratio) => Some(HardwareTerm {
@@ -246,50 +243,17 @@ pub async fn run_migration(
 /// listed, and the totals, timeouts and gates count them as they do beside statements
 /// (at `--untimed-allowance`, or open without it).
 pub fn nothing_to_time(args: &EstimateArgs, not_sql: &[migration::NotSqlStep]) -> Report {
-    let zero = Interval {
-        seconds_p50: 0.0,
-        seconds_low: 0.0,
-        seconds_high: 0.0,
+    let sandbox = SandboxReport {
+        flavor: "none".to_string(),
+        version: "-".to_string(),
+        kind: "nothing to time".to_string(),
     };
-    let mut report = Report {
-        schema_version: crate::report::SCHEMA_VERSION,
-        text_version: crate::report::TEXT_VERSION,
-        sandbox: SandboxReport {
-            flavor: "none".to_string(),
-            version: "-".to_string(),
-            kind: "nothing to time".to_string(),
-        },
-        tables: Vec::new(),
-        statements: Vec::new(),
-        total: zero,
-        hardware: None,
-        total_without_hardware: None,
-        interval: INTERVAL,
-        warnings: Vec::new(),
-        warning_codes: Vec::new(),
-        ladder: experiment::LadderSummary {
-            scales: Vec::new(),
-            seed_rows_per_second: 0.0,
-            seconds: 0.0,
-            buffer_pool_bytes: Vec::new(),
-            table_bytes: Vec::new(),
-            time: experiment::LadderTime::default(),
-        },
-        speed_factor: args.speed_factor,
-        cache: args.sandbox.cache,
-        settings: None,
-        probe: None,
-        source: None,
-        provenance: None,
-        input: None,
-        assumptions: Vec::new(),
-        assumption_codes: Vec::new(),
-        guidance: None,
-        checklist: Vec::new(),
-        untimed: Vec::new(),
-        untimed_allowance_seconds: None,
-        release: None,
-    };
+    let mut report = Report::new(
+        sandbox,
+        experiment::LadderSummary::default(),
+        args.speed_factor,
+        args.sandbox.cache,
+    );
     release::annotate(&mut report, not_sql, args.gate.untimed_allowance);
     report
 }
@@ -535,7 +499,10 @@ fn build_report(
         let grows_with_rows = !production_points.is_empty()
             || Algorithm::works_through_rows(algorithm, statement.operation);
         let fit = model::statement_fit(&points, instant, grows_with_rows)?;
-        let class = OperationClass::of(algorithm, statement.operation, grows_with_rows, fit.kind);
+        // The class follows the fit: a ladder refitted as work on rows extrapolates as one,
+        // and its interval must be a ratio, not a metadata change's seconds.
+        let works_on_rows = grows_with_rows || fit.works_on_rows();
+        let class = OperationClass::of(algorithm, statement.operation, works_on_rows, fit.kind);
         let target = result.target_rows as f64;
         let errors = fit.errors(error_model, target, class);
         let mut interval = fit.calibrated_interval(target, class, &errors);
@@ -687,47 +654,29 @@ fn build_report(
         .into_iter()
         .chain(blocking::metadata_lock_warning(migration))
         .collect();
-    let mut report = Report {
-        schema_version: crate::report::SCHEMA_VERSION,
-        text_version: crate::report::TEXT_VERSION,
-        sandbox,
-        tables: profile
-            .tables
-            .iter()
-            .map(|t| TableReport {
-                name: t.name.clone(),
-                target_rows: t.rows,
-                bytes: t.data_bytes.map(|d| d + t.index_bytes.unwrap_or(0)),
-                input: None,
-                write_rows_per_second: options
-                    .write_rate
-                    .or_else(|| Some(t.write_rate.as_ref()?.rows_per_second)),
-                measured_rows: release::measured_rows(t.rows, profile, &measured.ladder),
-            })
-            .collect(),
-        statements,
-        total,
-        hardware,
-        total_without_hardware: hardware.map(|_| total_without_hardware),
-        interval: INTERVAL,
-        warnings: words::warnings(&warning_codes),
-        warning_codes,
-        ladder: measured.ladder,
-        speed_factor: options.speed_factor,
-        cache: options.cache,
-        settings: None,
-        probe: None,
-        source: None,
-        provenance: None,
-        input: Some(mode),
-        assumptions: Vec::new(),
-        assumption_codes: Vec::new(),
-        guidance: None,
-        checklist: Vec::new(),
-        untimed: Vec::new(),
-        untimed_allowance_seconds: None,
-        release: None,
-    };
+    let tables = profile
+        .tables
+        .iter()
+        .map(|t| TableReport {
+            name: t.name.clone(),
+            target_rows: t.rows,
+            bytes: t.data_bytes.map(|d| d + t.index_bytes.unwrap_or(0)),
+            input: None,
+            write_rows_per_second: options
+                .write_rate
+                .or_else(|| Some(t.write_rate.as_ref()?.rows_per_second)),
+            measured_rows: release::measured_rows(t.rows, profile, &measured.ladder),
+        })
+        .collect();
+    let mut report = Report::new(sandbox, measured.ladder, options.speed_factor, options.cache);
+    report.tables = tables;
+    report.statements = statements;
+    report.total = total;
+    report.hardware = hardware;
+    report.total_without_hardware = hardware.map(|_| total_without_hardware);
+    report.warnings = words::warnings(&warning_codes);
+    report.warning_codes = warning_codes;
+    report.input = Some(mode);
     apply_speed_factor(&mut report, options.speed_factor);
     let production_server = production.map(|p| Assumption::ProductionServer {
         server: p.target.label.clone(),

@@ -200,6 +200,18 @@ const BATTERY: &[(&str, Option<&str>)] = &[
         Some("mariadb-make-not-null"),
     ),
     (
+        "ALTER TABLE {t} ADD COLUMN phase enum('new','done') NULL",
+        Some("mariadb-add-column-last"),
+    ),
+    (
+        "ALTER TABLE {t} MODIFY phase enum('new','done','archived') NULL",
+        Some("mariadb-extend-enum"),
+    ),
+    (
+        "ALTER TABLE {t} MODIFY phase enum('new','done','archived') NULL AFTER id",
+        Some("mariadb-reorder-column-instant"),
+    ),
+    (
         "ALTER TABLE {t} MODIFY grade float NULL",
         Some("mariadb-change-type"),
     ),

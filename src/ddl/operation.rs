@@ -93,9 +93,13 @@ pub enum ChangeKind {
     ReplacePrimaryKey,
     /// ROW_FORMAT= / KEY_BLOCK_SIZE= (with or without ENGINE=InnoDB).
     ChangeRowFormat,
+    /// MODIFY / CHANGE appending members to an ENUM or SET whose storage size stays.
+    ExtendEnum,
+    /// MODIFY / CHANGE ... FIRST / AFTER x that moves the column.
+    ReorderColumn,
 }
 
-pub const ALL_CHANGE_KINDS: [ChangeKind; 23] = [
+pub const ALL_CHANGE_KINDS: [ChangeKind; 25] = [
     ChangeKind::AddColumnLast,
     ChangeKind::AddColumnMiddle,
     ChangeKind::DropColumn,
@@ -119,6 +123,8 @@ pub const ALL_CHANGE_KINDS: [ChangeKind; 23] = [
     ChangeKind::AddForeignKeyUnchecked,
     ChangeKind::ReplacePrimaryKey,
     ChangeKind::ChangeRowFormat,
+    ChangeKind::ExtendEnum,
+    ChangeKind::ReorderColumn,
 ];
 
 impl ChangeKind {
@@ -147,6 +153,8 @@ impl ChangeKind {
             ChangeKind::AddForeignKeyUnchecked => "add_foreign_key_unchecked",
             ChangeKind::ReplacePrimaryKey => "replace_primary_key",
             ChangeKind::ChangeRowFormat => "change_row_format",
+            ChangeKind::ExtendEnum => "extend_enum",
+            ChangeKind::ReorderColumn => "reorder_column",
         }
     }
 
@@ -154,14 +162,17 @@ impl ChangeKind {
         ALL_CHANGE_KINDS.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// Adding or dropping a column is instant only as a whole statement; run in place
+    /// Adding, dropping or moving a column is instant only as a whole statement; run in place
     /// next to a clause that is not instant, it rebuilds the table (MySQL manual: an
     /// ALTER cannot combine INSTANT column changes with operations that do not support
     /// INSTANT; MariaDB likewise).
     pub fn rebuilds_unless_instant(self) -> bool {
         matches!(
             self,
-            ChangeKind::AddColumnLast | ChangeKind::AddColumnMiddle | ChangeKind::DropColumn
+            ChangeKind::AddColumnLast
+                | ChangeKind::AddColumnMiddle
+                | ChangeKind::DropColumn
+                | ChangeKind::ReorderColumn
         )
     }
 }

@@ -13,6 +13,12 @@ use std::path::{Path, PathBuf};
 
 /// The helper that runs inside Django, shipped in the binary.
 const HELPER: &str = include_str!("render.py");
+
+/// What `shell -c` runs: the helper, from the environment, in a namespace of its own.
+/// Before Django 3.2 `shell -c` ran its code in a function's locals, where the helper's
+/// functions cannot see its imports (NameError on Django 2.2 / 3.0 / 3.1).
+const BOOTSTRAP: &str = "import os; exec(compile(os.environ['DDL_ETA_DJANGO_HELPER'], \
+     'ddl-eta-render.py', 'exec'), {'__name__': 'ddl_eta_render'})";
 const PREFIX: &str = "DDL_ETA_DJANGO_JSON:";
 
 /// Which migrations make the release.
@@ -215,7 +221,7 @@ fn assemble(request: &Request<'_>, rendered: Vec<(usize, HelperMigration)>) -> R
     }
 }
 
-/// Runs the helper in one Django process: `<manage> shell -c <helper>`, through `sh` so
+/// Runs the helper in one Django process: `<manage> shell -c <bootstrap>`, through `sh` so
 /// the command line works as the user would type it (environment assignments, quotes).
 async fn run_helper(command: &str, request: &HelperRequest<'_>) -> Result<HelperResponse> {
     let manage = shown(command);
@@ -223,7 +229,8 @@ async fn run_helper(command: &str, request: &HelperRequest<'_>) -> Result<Helper
         .arg("-c")
         .arg(format!("{command} \"$@\""))
         .arg("ddl-eta-django")
-        .args(["shell", "-c", HELPER])
+        .args(["shell", "-c", BOOTSTRAP])
+        .env("DDL_ETA_DJANGO_HELPER", HELPER)
         .env("DDL_ETA_DJANGO_REQUEST", serde_json::to_string(request)?)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())

@@ -56,7 +56,7 @@ pub struct StatementMeasurements {
     pub online: Option<OnlineMeasured>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LadderSummary {
     /// Rows of the largest table at each measured scale, in the order run.
     pub scales: Vec<u64>,

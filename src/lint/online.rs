@@ -211,6 +211,8 @@ fn reason(ctx: &Context, table: Option<&str>, clause: &Clause, kind: ChangeKind)
         ChangeKind::Rebuild => "rebuilds the table".into(),
         ChangeKind::RenameTable => "renames the table".into(),
         ChangeKind::ChangeRowFormat => "changes the row format".into(),
+        ChangeKind::ExtendEnum => "appends members to an ENUM or SET".into(),
+        ChangeKind::ReorderColumn => "moves a column".into(),
     }
 }
 

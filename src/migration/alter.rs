@@ -7,7 +7,7 @@ use super::tokens::{
     contains_top_level_kw, find_options, key_part_names, normalized_text, span_text,
     split_top_level_commas, top_level, Cursor, DdlOption,
 };
-use super::{Clause, Operation};
+use super::{Clause, InlineKey, Operation};
 
 /// A parsed `ALTER [ONLINE] [IGNORE] TABLE [IF EXISTS] t [WAIT n | NOWAIT] commands`.
 pub(crate) struct AlterTable {
@@ -485,6 +485,11 @@ fn read_column_attributes(toks: &[Token], clause: &mut Clause) {
             clause.position = next.and_then(Token::name).map(|col| format!("AFTER {col}"));
         } else if clause.charset.is_none() && t.is_any_kw(&["CHARACTER", "CHARSET"]) {
             clause.charset = charset_in(toks.get(*i..).unwrap_or(&[]));
+        } else if t.is_kw("UNIQUE") {
+            clause.inline_key = Some(InlineKey::Unique);
+        } else if t.is_kw("KEY") && clause.inline_key.is_none() {
+            // After PRIMARY, or alone: in a column definition `KEY` is the primary key.
+            clause.inline_key = Some(InlineKey::Primary);
         }
     }
 }

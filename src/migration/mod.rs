@@ -84,8 +84,20 @@ pub struct Clause {
     pub charset: Option<String>,
     /// Table a foreign key references.
     pub references: Option<String>,
+    /// The key a column definition declares inline (`slug varchar(50) NOT NULL UNIQUE`, as
+    /// Django writes a unique field; `PRIMARY KEY`, or `KEY` alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inline_key: Option<InlineKey>,
     /// The clause as written.
     pub text: String,
+}
+
+/// A key declared inside a column definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InlineKey {
+    Unique,
+    Primary,
 }
 
 impl Clause {
@@ -103,6 +115,7 @@ impl Clause {
             unique: false,
             charset: None,
             references: None,
+            inline_key: None,
             text: text.to_string(),
         }
     }

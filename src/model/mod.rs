@@ -419,6 +419,13 @@ impl Predictive {
 }
 
 impl Fit {
+    /// Whether the fit extrapolates as work on every row (anchored at the largest scale),
+    /// as a refit does when its ladder grows, even where the law it settled on is the
+    /// constant (every growing law had time falling with rows).
+    pub fn works_on_rows(&self) -> bool {
+        self.anchor.is_some()
+    }
+
     /// The fit's own error (`loo_error`, and the interval floor made from it) measured on
     /// the points above the calibration run: the chosen law's leave-one-out error over
     /// them, 0 with fewer than three.

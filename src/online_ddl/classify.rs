@@ -2,9 +2,9 @@
 //! is added, whether a MODIFY widens a VARCHAR inside its length-byte class, changes only
 //! nullability, or changes the type. Some of that needs the table's current columns.
 
-use crate::ddl::types::{bytes_per_char, normalize_type, varchar_length};
+use crate::ddl::types::{self, bytes_per_char, normalize_type, varchar_length, ColumnType};
 use crate::ddl::{ChangeKind, Operation};
-use crate::migration::Clause;
+use crate::migration::{Clause, InlineKey};
 use crate::table::{Column, TableInfo};
 
 /// What a clause is, as far as the rules can tell.
@@ -23,7 +23,7 @@ pub fn classify_clause(clause: &Clause, table: Option<&TableInfo>) -> Classified
     let kind = match clause.operation {
         Operation::AddColumn => return add_column(clause, table),
         Operation::ModifyColumn => return modify_column(clause, table),
-        Operation::DropColumn => ChangeKind::DropColumn,
+        Operation::DropColumn => return drop_column(clause, table),
         Operation::RenameColumn => return rename_column(clause, table),
         Operation::ChangeDefault => ChangeKind::ChangeDefault,
         Operation::AddIndex => return add_index(clause),
@@ -95,10 +95,38 @@ fn upper_text(clause: &Clause) -> String {
     clause.text.to_ascii_uppercase()
 }
 
+/// A table with a FULLTEXT index (its hidden FTS_DOC_ID column) takes no INSTANT column
+/// change on MySQL or MariaDB: what runs instead is left to the sandbox's measurement.
+fn has_fulltext(table: Option<&TableInfo>) -> bool {
+    table.is_some_and(|t| t.indexes.iter().any(|i| i.is_fulltext()))
+}
+
+/// Dropping a column some index names changes that index too, which the INSTANT drop
+/// does not cover (vitess's schemadiff refuses it on MySQL); the sandbox measures it.
+fn drop_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
+    let indexed = table.is_some_and(|t| {
+        let name = clause.column.as_deref().unwrap_or_default();
+        t.indexes.iter().any(|index| {
+            index
+                .column_names()
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name))
+        })
+    });
+    if indexed || has_fulltext(table) {
+        Classified::NoRule
+    } else {
+        Classified::Change(ChangeKind::DropColumn)
+    }
+}
+
 fn add_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
     let text = upper_text(clause);
     // Auto-increment and stored generated columns fill every row: never instant.
     if text.contains("AUTO_INCREMENT") || text.contains(" AS ") || text.contains("GENERATED") {
+        return Classified::NoRule;
+    }
+    if has_fulltext(table) {
         return Classified::NoRule;
     }
     match clause.position.as_deref() {
@@ -117,7 +145,7 @@ fn add_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
 
 /// The index a column definition declares inline, as Django writes a unique field
 /// (`ADD COLUMN slug varchar(50) NOT NULL UNIQUE`): it is built with the column, as a
-/// separate ADD INDEX would be. `KEY` alone in a column definition means PRIMARY KEY.
+/// separate ADD INDEX would be.
 pub fn inline_index(clause: &Clause) -> Option<ChangeKind> {
     let defines_a_column = matches!(
         clause.operation,
@@ -126,43 +154,10 @@ pub fn inline_index(clause: &Clause) -> Option<ChangeKind> {
     if !defines_a_column || clause.column_type.is_none() {
         return None;
     }
-    let words = unquoted_words(&clause.text);
-    let unique = words.iter().any(|w| w == "UNIQUE");
-    let key = words.iter().any(|w| w == "KEY");
-    match (unique, key) {
-        (true, _) => Some(ChangeKind::AddIndex),
-        (false, true) => Some(ChangeKind::AddPrimaryKey),
-        (false, false) => None,
-    }
-}
-
-/// The words of `text` outside its quoted strings and names, upper-cased: a column named
-/// `unique_code` or a comment saying 'unique' is not the keyword.
-fn unquoted_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut open: Option<char> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match open {
-            Some(quote) if c == quote => open = None,
-            Some(quote) if c == '\\' && quote != '`' => {
-                chars.next();
-            }
-            Some(_) => {}
-            None if matches!(c, '\'' | '"' | '`') => open = Some(c),
-            None if c.is_ascii_alphanumeric() || c == '_' => word.push(c.to_ascii_uppercase()),
-            None => {}
-        }
-        let in_word = open.is_none() && (c.is_ascii_alphanumeric() || c == '_');
-        if !in_word && !word.is_empty() {
-            words.push(std::mem::take(&mut word));
-        }
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words
+    clause.inline_key.map(|key| match key {
+        InlineKey::Unique => ChangeKind::AddIndex,
+        InlineKey::Primary => ChangeKind::AddPrimaryKey,
+    })
 }
 
 fn add_index(clause: &Clause) -> Classified {
@@ -207,12 +202,75 @@ fn modify_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
             // Only a default, comment or the like changes: not covered.
             _ => return Classified::NoRule,
         }
+    } else if old.nullable == new_nullable && appends_members(clause, new_type, old) {
+        ChangeKind::ExtendEnum
     } else if old.nullable == new_nullable {
         varchar_change(clause, new_type, old)
     } else {
         ChangeKind::ChangeType
     };
     Classified::Change(kind)
+}
+
+/// New members written after an ENUM's or SET's old ones, in the same character set and
+/// the same storage size: the servers change only the table's metadata. An ENUM keeps one
+/// byte up to 255 members; a SET takes a byte per eight members (1, 2, 3, 4 or 8 bytes).
+fn appends_members(clause: &Clause, new_type: &str, old: &Column) -> bool {
+    let same_charset = clause.charset.as_deref().is_none_or(|written| {
+        old.charset
+            .as_deref()
+            .is_some_and(|own| own.eq_ignore_ascii_case(written))
+    });
+    let new = types::parse(new_type);
+    let (old_members, new_members, bytes): (&[String], &[String], fn(usize) -> usize) =
+        match (&old.kind, &new) {
+            (ColumnType::Enum(a), ColumnType::Enum(b)) => (a, b, enum_bytes),
+            (ColumnType::Set(a), ColumnType::Set(b)) => (a, b, set_bytes),
+            _ => return false,
+        };
+    same_charset
+        && new_members.len() > old_members.len()
+        && new_members.starts_with(old_members)
+        && bytes(old_members.len()) == bytes(new_members.len())
+}
+
+fn enum_bytes(members: usize) -> usize {
+    if members <= 255 {
+        1
+    } else {
+        2
+    }
+}
+
+fn set_bytes(members: usize) -> usize {
+    match members.div_ceil(8) {
+        bytes @ 0..=4 => bytes.max(1),
+        _ => 8,
+    }
+}
+
+/// A MODIFY or CHANGE that also moves its column (`FIRST`, `AFTER x`): reordering columns
+/// is a change of its own, next to whatever the definition changes. Written where the
+/// column already stands, it moves nothing.
+pub fn column_move(clause: &Clause, table: Option<&TableInfo>) -> Option<Classified> {
+    let redefines = matches!(
+        clause.operation,
+        Operation::ModifyColumn | Operation::RenameColumn
+    );
+    let position = clause.position.as_deref().filter(|_| redefines)?;
+    let Some(table) = table else {
+        return Some(Classified::NeedsTable);
+    };
+    let name = clause.column.as_deref()?;
+    let at = table
+        .columns
+        .iter()
+        .position(|c| c.name.eq_ignore_ascii_case(name))?;
+    let stays = match position.strip_prefix("AFTER ") {
+        None => at == 0,
+        Some(after) => at > 0 && table.columns[at - 1].name.eq_ignore_ascii_case(after.trim()),
+    };
+    (!stays).then_some(Classified::Change(ChangeKind::ReorderColumn))
 }
 
 /// A longer VARCHAR of the same character width: inside or across the 255-byte line
@@ -263,6 +321,12 @@ mod tests {
 
     fn table() -> TableInfo {
         crate::online_ddl::tests::columns()
+    }
+
+    fn created(sql: &str) -> TableInfo {
+        let statements = parse_sql("t.sql", sql, 0).expect("parses");
+        let definition = crate::migration::table_definition(&statements[0]).expect("a table");
+        TableInfo::from_definition(&definition)
     }
 
     fn kind(sql: &str) -> Classified {
@@ -362,6 +426,83 @@ mod tests {
             Classified::NeedsTable
         );
         assert_eq!(kind("ALTER TABLE t MODIFY missing int"), Classified::NoRule);
+    }
+
+    #[test]
+    fn column_changes_on_a_fulltext_table_or_of_an_indexed_column_are_left_to_the_sandbox() {
+        let table = created(
+            "CREATE TABLE t (id int NOT NULL, a int NULL, note text NULL, \
+             PRIMARY KEY (id), KEY ka (a), FULLTEXT KEY ft (note))",
+        );
+        let on = |sql: &str, t: &TableInfo| classify_clause(&clause(sql), Some(t));
+        assert_eq!(on("ALTER TABLE t ADD COLUMN c int NULL", &table), Classified::NoRule);
+        assert_eq!(on("ALTER TABLE t DROP COLUMN note", &table), Classified::NoRule);
+        let plain = created(
+            "CREATE TABLE t (id int NOT NULL, a int NULL, b int NULL, PRIMARY KEY (id), KEY ka (a))",
+        );
+        assert_eq!(on("ALTER TABLE t DROP COLUMN a", &plain), Classified::NoRule);
+        assert_eq!(
+            on("ALTER TABLE t DROP COLUMN b", &plain),
+            Classified::Change(ChangeKind::DropColumn)
+        );
+        assert_eq!(
+            on("ALTER TABLE t ADD COLUMN c int NULL", &plain),
+            Classified::Change(ChangeKind::AddColumnLast)
+        );
+    }
+
+    #[test]
+    fn members_appended_to_an_enum_or_set_change_only_metadata() {
+        let extend = Classified::Change(ChangeKind::ExtendEnum);
+        let change_type = Classified::Change(ChangeKind::ChangeType);
+        assert_eq!(
+            kind("ALTER TABLE t MODIFY state enum('new','done','archived') NULL"),
+            extend
+        );
+        // Inserted before an old member, reordered, removed, or NOT NULL added: a new type.
+        for sql in [
+            "ALTER TABLE t MODIFY state enum('new','archived','done') NULL",
+            "ALTER TABLE t MODIFY state enum('done','new','archived') NULL",
+            "ALTER TABLE t MODIFY state enum('new') NULL",
+            "ALTER TABLE t MODIFY state set('new','done','archived') NULL",
+        ] {
+            assert_eq!(kind(sql), change_type, "{sql}");
+        }
+        assert_eq!(
+            kind("ALTER TABLE t MODIFY state enum('new','done','archived') NOT NULL"),
+            change_type
+        );
+        // A SET's ninth member takes a second byte: the rows are rewritten.
+        let eight: Vec<String> = (1..=8).map(|i| format!("'m{i}'")).collect();
+        let column = test_column("tags", &format!("set({})", eight.join(",")), None, true);
+        let table = TableInfo::of_columns("t", vec![column]);
+        let nine = format!("ALTER TABLE t MODIFY tags set({},'m9') NULL", eight.join(","));
+        assert_eq!(classify_clause(&clause(&nine), Some(&table)), change_type);
+        let seven = test_column("tags", "set('a','b','c','d','e','f','g')", None, true);
+        let table = TableInfo::of_columns("t", vec![seven]);
+        let eighth = "ALTER TABLE t MODIFY tags set('a','b','c','d','e','f','g','h') NULL";
+        assert_eq!(classify_clause(&clause(eighth), Some(&table)), extend);
+    }
+
+    #[test]
+    fn a_column_moved_by_modify_or_change_is_a_reorder() {
+        let moved = |sql: &str| column_move(&clause(sql), Some(&table()));
+        let reorder = Some(Classified::Change(ChangeKind::ReorderColumn));
+        assert_eq!(moved("ALTER TABLE t MODIFY grade double NULL AFTER id"), reorder);
+        assert_eq!(moved("ALTER TABLE t MODIFY grade double NULL FIRST"), reorder);
+        assert_eq!(
+            moved("ALTER TABLE t CHANGE name title varchar(50) NULL FIRST"),
+            reorder
+        );
+        // Written where the column already stands: no move.
+        assert_eq!(moved("ALTER TABLE t MODIFY id bigint NOT NULL FIRST"), None);
+        assert_eq!(moved("ALTER TABLE t MODIFY done varchar(8) NULL AFTER `id`"), None);
+        assert_eq!(moved("ALTER TABLE t MODIFY grade double NULL"), None);
+        assert_eq!(moved("ALTER TABLE t ADD c int AFTER id"), None);
+        assert_eq!(
+            column_move(&clause("ALTER TABLE t MODIFY grade double AFTER id"), None),
+            Some(Classified::NeedsTable)
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 mod classify;
 mod target;
 
-pub use classify::{classify_clause, inline_index, Classified};
+pub use classify::{classify_clause, column_move, inline_index, Classified};
 pub use target::{parse_current_target_arg, parse_target_arg, Target, Version};
 
 use crate::ddl::{Algorithm, ChangeKind, LockLevel};
@@ -119,6 +119,11 @@ pub fn lookup_in_session(
     self::table().lookup_in_session(target, statement, table, session)
 }
 
+/// Whether `target` parses `RENAME COLUMN a TO b` (MySQL 8.0.3, MariaDB 10.5.2 and later).
+pub fn parses_rename_column(target: &Target) -> bool {
+    table().parses_rename_column(target)
+}
+
 /// The row for one kind of change on `target`.
 pub fn lookup_kind(target: &Target, kind: ChangeKind) -> Option<&'static Rule> {
     table().rule_for(target, kind)
@@ -141,7 +146,7 @@ impl RuleTable {
         table: Option<&TableInfo>,
         session: Session,
     ) -> Lookup {
-        if statement.clauses.is_empty() {
+        if statement.clauses.is_empty() || !self.parses(target, statement) {
             return Lookup::NoRule;
         }
         let mut found: Vec<(ChangeKind, &Rule)> = Vec::new();
@@ -160,6 +165,28 @@ impl RuleTable {
             return Lookup::NeedsTable;
         }
         Lookup::Found(statement_verdict(&found, statement, target))
+    }
+
+    /// Whether `target` accepts the statement's syntax where the rules know it does not:
+    /// `RENAME COLUMN a TO b` is a syntax error before MySQL 8.0.3 and MariaDB 10.5.2,
+    /// where only `CHANGE a b <definition>` renames.
+    fn parses(&self, target: &Target, statement: &Statement) -> bool {
+        let rename_keyword = statement
+            .clauses
+            .iter()
+            .any(|c| c.operation == Operation::RenameColumn && c.column_type.is_none());
+        !rename_keyword || self.parses_rename_column(target)
+    }
+
+    pub fn parses_rename_column(&self, target: &Target) -> bool {
+        let at_least = |version: &Version, from: &[u32]| *version >= Version(from.to_vec());
+        match target.flavor {
+            Flavor::Mysql => at_least(&target.version, &[8, 0, 3]),
+            Flavor::AuroraMysql => self
+                .aurora_mysql_version(&target.version)
+                .is_none_or(|mysql| at_least(mysql, &[8, 0, 3])),
+            Flavor::Mariadb => at_least(&target.version, &[10, 5, 2]),
+        }
     }
 
     /// Aurora: its own rows first, then the MySQL rows of its MySQL version.
@@ -333,7 +360,8 @@ pub fn foreign_key_checks_set(sql: &str) -> Option<bool> {
 /// changes a clause's kind: DROP PRIMARY KEY next to ADD PRIMARY KEY is one
 /// `replace_primary_key` (the drop is left out), and ADD FOREIGN KEY with the session's
 /// foreign_key_checks off is `add_foreign_key_unchecked`. A column whose definition
-/// declares an index (`... UNIQUE`) is two entries: the column's kind, then the index's.
+/// declares an index (`... UNIQUE`) is two entries: the column's kind, then the index's;
+/// a MODIFY / CHANGE that moves its column (`AFTER x`) adds `reorder_column`.
 pub fn classify_statement(
     statement: &Statement,
     table: Option<&TableInfo>,
@@ -356,8 +384,16 @@ pub fn classify_statement(
                 }
                 other => other,
             };
+            let moved = column_move(clause, table);
+            // A definition the rules do not cover but for the move is the move alone.
+            let own = match classified {
+                Classified::NoRule if moved.is_some() => None,
+                other => Some((i, other)),
+            };
             let index = inline_index(clause).map(|kind| (i, Classified::Change(kind)));
-            std::iter::once((i, classified)).chain(index)
+            own.into_iter()
+                .chain(moved.map(|m| (i, m)))
+                .chain(index)
         })
         .collect()
 }

@@ -15,7 +15,7 @@ fn target(text: &str) -> Target {
 }
 
 /// The table the example statements work on: id, done varchar(8) NOT NULL, name
-/// varchar(50) NULL (utf8mb4), grade double NULL.
+/// varchar(50) NULL (utf8mb4), state enum('new','done') NULL, grade double NULL.
 pub(super) fn columns() -> TableInfo {
     TableInfo::of_columns(
         "t",
@@ -23,6 +23,7 @@ pub(super) fn columns() -> TableInfo {
             test_column("id", "bigint(20)", None, false),
             test_column("done", "varchar(8)", Some(8), false),
             test_column("name", "varchar(50)", Some(50), true),
+            test_column("state", "enum('new','done')", None, true),
             test_column("grade", "double", None, true),
         ],
     )
@@ -34,7 +35,7 @@ fn example(kind: ChangeKind) -> &'static str {
         ChangeKind::AddColumnLast => "ALTER TABLE t ADD COLUMN extra int NULL",
         ChangeKind::AddColumnMiddle => "ALTER TABLE t ADD COLUMN extra int NULL AFTER id",
         ChangeKind::DropColumn => "ALTER TABLE t DROP COLUMN grade",
-        ChangeKind::RenameColumn => "ALTER TABLE t RENAME COLUMN grade TO score",
+        ChangeKind::RenameColumn => "ALTER TABLE t CHANGE grade score double NULL",
         ChangeKind::ChangeDefault => "ALTER TABLE t ALTER COLUMN done SET DEFAULT 'no'",
         ChangeKind::WidenVarchar => "ALTER TABLE t MODIFY name varchar(60) NULL",
         ChangeKind::WidenVarcharAcross255 => "ALTER TABLE t MODIFY name varchar(100) NULL",
@@ -60,6 +61,8 @@ fn example(kind: ChangeKind) -> &'static str {
             "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, done)"
         }
         ChangeKind::ChangeRowFormat => "ALTER TABLE t ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8",
+        ChangeKind::ExtendEnum => "ALTER TABLE t MODIFY state enum('new','done','archived') NULL",
+        ChangeKind::ReorderColumn => "ALTER TABLE t MODIFY grade double NULL AFTER id",
     }
 }
 
@@ -404,4 +407,43 @@ fn a_series_names_the_rules_that_change_within_it() {
             .map(|v| v.rule_id),
         Some("mysql-add-column-middle-instant".to_string())
     );
+}
+
+#[test]
+fn a_rename_that_moves_the_column_rebuilds_on_mysql_and_not_on_mariadb_10_4() {
+    let moved = "ALTER TABLE t CHANGE name title varchar(50) NULL AFTER id";
+    let mysql = verdict("mysql:8.0.40", moved);
+    assert_eq!(mysql.algorithm, Algorithm::Inplace);
+    assert!(mysql.rebuilds_table);
+    assert_eq!(mysql.rule_id, "mysql-reorder-column");
+    assert_eq!(
+        mysql.rule_ids,
+        ["mysql-rename-column-instant", "mysql-reorder-column"]
+    );
+    let mariadb = verdict("mariadb:10.11", moved);
+    assert_eq!(mariadb.algorithm, Algorithm::Instant);
+    assert!(!mariadb.rebuilds_table);
+    assert!(verdict("mariadb:10.3", moved).rebuilds_table);
+    // Appending a member is instant on MySQL 8.0 whatever the move costs elsewhere.
+    let append = "ALTER TABLE t MODIFY state enum('new','done','archived') NULL";
+    assert_eq!(verdict("mysql:8.0.40", append).algorithm, Algorithm::Instant);
+    assert_eq!(verdict("mysql:5.7", append).algorithm, Algorithm::Inplace);
+    assert!(!verdict("mysql:5.7", append).rebuilds_table);
+}
+
+#[test]
+fn rename_column_is_not_priced_where_the_server_cannot_parse_it() {
+    let keyword = "ALTER TABLE t RENAME COLUMN grade TO score";
+    for old in ["mysql:5.7", "mysql:8.0.2", "aurora-mysql:2.11", "mariadb:10.4", "mariadb:10.5.1"] {
+        assert_eq!(
+            lookup(&target(old), &statement(keyword), Some(&columns())),
+            Lookup::NoRule,
+            "{old}"
+        );
+    }
+    for new in ["mysql:8.0.3", "aurora-mysql:3.01", "mariadb:10.5.2", "mariadb:10.11"] {
+        assert!(verdict(new, keyword).rule_id.contains("rename-column"), "{new}");
+    }
+    let change = "ALTER TABLE t CHANGE grade score double NULL";
+    assert_eq!(verdict("mysql:5.7", change).rule_id, "mysql-rename-column-inplace");
 }

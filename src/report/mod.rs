@@ -125,6 +125,48 @@ pub struct UntimedStep {
 }
 
 impl Report {
+    /// A report of this build with nothing in it but the sandbox and the ladder that ran:
+    /// the estimate fills in what it measured, a migration with nothing to time stays so.
+    pub fn new(
+        sandbox: SandboxReport,
+        ladder: LadderSummary,
+        speed_factor: f64,
+        cache: crate::experiment::CacheState,
+    ) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            text_version: TEXT_VERSION,
+            sandbox,
+            tables: Vec::new(),
+            statements: Vec::new(),
+            total: Interval {
+                seconds_p50: 0.0,
+                seconds_low: 0.0,
+                seconds_high: 0.0,
+            },
+            hardware: None,
+            total_without_hardware: None,
+            interval: crate::model::INTERVAL,
+            warnings: Vec::new(),
+            warning_codes: Vec::new(),
+            ladder,
+            speed_factor,
+            cache,
+            settings: None,
+            probe: None,
+            source: None,
+            provenance: None,
+            input: None,
+            assumptions: Vec::new(),
+            assumption_codes: Vec::new(),
+            guidance: None,
+            checklist: Vec::new(),
+            untimed: Vec::new(),
+            untimed_allowance_seconds: None,
+            release: None,
+        }
+    }
+
     /// Add a warning: its code, and its words in the current wording.
     pub fn warn(&mut self, warning: Warning) {
         self.warnings.push(words::warning(&warning));

@@ -142,6 +142,8 @@ pub fn apply(report: &mut Report, calibration: &Calibration) {
             estimate.seconds_p50 = point * kind.ratio_p50;
             estimate.seconds_low = point * kind.ratio_low;
             estimate.seconds_high = point * kind.ratio_high;
+            // Production's outcomes hold production's hardware: no prior on top.
+            estimate.without_hardware = None;
             Assumption::Calibrated {
                 operation: statement.operation,
                 outcomes: kind.outcomes,
@@ -154,16 +156,33 @@ pub fn apply(report: &mut Report, calibration: &Calibration) {
             said.push(line);
         }
     }
-    report.total = total_of(report);
+    report.total = total_of(report, |e| (e.seconds_low, e.seconds_high));
+    let any_hardware = report
+        .statements
+        .iter()
+        .any(|s| s.estimate.without_hardware.is_some());
+    if any_hardware {
+        report.total_without_hardware = Some(total_of(report, |e| match &e.without_hardware {
+            Some(range) => (range.seconds_low, range.seconds_high),
+            None => (e.seconds_low, e.seconds_high),
+        }));
+    } else {
+        report.hardware = None;
+        report.total_without_hardware = None;
+    }
     for assumption in said {
         report.assume(assumption);
     }
 }
 
-/// The migration's total from its statements' intervals, drawn as the estimate draws it
+/// The migration's total from its statements' intervals (`ends` picks each one's low and
+/// high: with or without the hardware term), drawn as the estimate draws it
 /// (`model::total_interval`, with the input mode's shared error): each statement with a
 /// positive low end as a ratio around its point, the others in seconds.
-fn total_of(report: &Report) -> crate::model::Interval {
+fn total_of(
+    report: &Report,
+    ends: impl Fn(&crate::report::EstimateReport) -> (f64, f64),
+) -> crate::model::Interval {
     let shared = report
         .input
         .map_or(1.0, |mode| crate::model::error_model_for(mode).shared);
@@ -172,13 +191,14 @@ fn total_of(report: &Report) -> crate::model::Interval {
         .iter()
         .map(|s| {
             let e = &s.estimate;
+            let (low, high) = ends(e);
             crate::model::Spread {
                 interval: crate::model::Interval {
                     seconds_p50: e.seconds_p50,
-                    seconds_low: e.seconds_low,
-                    seconds_high: e.seconds_high,
+                    seconds_low: low,
+                    seconds_high: high,
                 },
-                multiplicative: e.seconds_low > 0.0,
+                multiplicative: low > 0.0,
                 floor: 0.0,
             }
         })
@@ -252,8 +272,68 @@ mod tests {
             .iter()
             .any(|a| a.starts_with("modify_column: 1 recorded outcome(s)")));
         // The total, drawn again, moved up by about what the statement did.
-        let moved = after.total.seconds_p50 - total_of(&before).seconds_p50;
+        let moved = after.total.seconds_p50
+            - total_of(&before, |e| (e.seconds_low, e.seconds_high)).seconds_p50;
         assert!(moved > 0.0 && moved < b.seconds_p50 * 0.6, "{moved}");
+    }
+
+    /// The saved report as an estimate with the hardware prior prints it: each statement's
+    /// interval widened, the interval without it kept beside.
+    fn with_hardware_prior(mut report: Report) -> Report {
+        use crate::report::{HardwareSource, HardwareTerm, Range};
+        for statement in &mut report.statements {
+            let e = &mut statement.estimate;
+            e.without_hardware = Some(Range {
+                seconds_low: e.seconds_low,
+                seconds_high: e.seconds_high,
+            });
+            e.seconds_low /= 1.7;
+            e.seconds_high *= 1.7;
+        }
+        report.hardware = Some(HardwareTerm {
+            source: HardwareSource::Prior,
+            ratio: 1.7,
+        });
+        report
+    }
+
+    #[test]
+    fn calibration_takes_the_hardware_term_off_only_the_statements_it_calibrates() {
+        let mut report = with_hardware_prior(saved_report());
+        let operation = report.statements[1].operation;
+        let others = report
+            .statements
+            .iter()
+            .filter(|s| s.operation != operation)
+            .count();
+        assert!(others > 0, "the fixture has statements of another kind");
+        let outcomes = [120.0, 150.0, 130.0].map(|seconds| outcome(operation, seconds, 100.0));
+        apply(&mut report, &calibrate(&outcomes, 0.9));
+        for statement in &report.statements {
+            let calibrated = statement.operation == operation;
+            assert_eq!(
+                statement.estimate.without_hardware.is_none(),
+                calibrated,
+                "{:?}",
+                statement.operation
+            );
+        }
+        assert!(report.hardware.is_some());
+        let (total, bare) = (
+            &report.total,
+            report.total_without_hardware.as_ref().expect("kept"),
+        );
+        assert!(bare.seconds_low >= total.seconds_low, "{bare:?} {total:?}");
+        assert!(bare.seconds_high <= total.seconds_high, "{bare:?} {total:?}");
+
+        // Every statement calibrated: no hardware term is left anywhere.
+        let mut report = with_hardware_prior(saved_report());
+        for statement in &mut report.statements {
+            statement.operation = operation;
+        }
+        apply(&mut report, &calibrate(&outcomes, 0.9));
+        assert!(report.hardware.is_none());
+        assert!(report.total_without_hardware.is_none());
     }
 
     #[test]

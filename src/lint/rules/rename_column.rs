@@ -2,6 +2,7 @@
 
 use crate::lint::{Context, Hit, Level, Rule};
 use crate::migration::{Operation, Statement};
+use crate::online_ddl;
 
 use super::{on_existing_columns, quoted};
 
@@ -19,10 +20,23 @@ pub const RULE: Rule = Rule {
 
 fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
     let table = statement.table.as_deref();
+    let keyword_parses = online_ddl::parses_rename_column(&ctx.target);
     on_existing_columns(ctx, statement, Operation::RenameColumn)
         .map(|c| {
+            // The keyword form has no column definition; before MySQL 8.0.3 and MariaDB
+            // 10.5.2 it does not parse, and the migration fails before it renames.
+            let syntax = if c.column_type.is_none() && !keyword_parses {
+                format!(
+                    "; and {} has no RENAME COLUMN (MySQL 8.0.3, MariaDB 10.5.2): write CHANGE {} {} <definition>",
+                    ctx.target,
+                    quoted(c.column.as_deref()),
+                    quoted(c.new_name.as_deref())
+                )
+            } else {
+                String::new()
+            };
             Hit::new(format!(
-                "renames {} to {} on {}: the previous release's queries that name {} fail",
+                "renames {} to {} on {}: the previous release's queries that name {} fail{syntax}",
                 quoted(c.column.as_deref()),
                 quoted(c.new_name.as_deref()),
                 quoted(table),
@@ -34,7 +48,7 @@ fn check(ctx: &Context, statement: &Statement) -> Vec<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::hits;
+    use super::super::{hits, hits_on};
 
     #[test]
     fn bad_fires() {
@@ -49,6 +63,28 @@ mod tests {
                 "renames `a` to `b` on `t`: the previous release's queries that name `a` fail"
             );
         }
+    }
+
+    #[test]
+    fn the_keyword_form_on_a_server_without_it_says_so() {
+        let sql = "ALTER TABLE t RENAME COLUMN a TO b";
+        for target in ["mysql:5.7", "aurora-mysql:2.11", "mariadb:10.4"] {
+            let found = hits_on("DE005", sql, None, target);
+            assert_eq!(found.len(), 1, "{target}");
+            assert!(
+                found[0].1.ends_with(&format!(
+                    "; and {target} has no RENAME COLUMN (MySQL 8.0.3, MariaDB 10.5.2): write CHANGE `a` `b` <definition>"
+                )),
+                "{target}: {}",
+                found[0].1
+            );
+        }
+        for target in ["mysql:8.0", "aurora-mysql:3.04", "mariadb:10.5.2"] {
+            let found = hits_on("DE005", sql, None, target);
+            assert!(!found[0].1.contains("has no RENAME COLUMN"), "{target}");
+        }
+        let change = hits_on("DE005", "ALTER TABLE t CHANGE a b int NULL", None, "mysql:5.7");
+        assert!(!change[0].1.contains("has no RENAME COLUMN"));
     }
 
     #[test]
