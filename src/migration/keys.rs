@@ -28,6 +28,8 @@ pub struct KeyDefinition {
     pub parts: Vec<(String, Option<u64>)>,
     /// For a foreign key: the parent table and its columns.
     pub references: Option<(String, Vec<String>)>,
+    /// For a foreign key: `ON DELETE` or `ON UPDATE` is `CASCADE` or `SET NULL`.
+    pub cascades: bool,
 }
 
 /// A CHECK constraint: `CONSTRAINT c CHECK (x > 0)`, or a column's own `CHECK (...)`,
@@ -100,6 +102,7 @@ pub(super) fn element(src: &str, def: &[Token]) -> Option<Element> {
     } else {
         None
     };
+    let cascades = references.is_some() && cascading_actions(c.rest());
     // A foreign key's name is its constraint's; another key's is its own, else the
     // constraint's (`CONSTRAINT u UNIQUE (a)` names the index u).
     let name = match kind {
@@ -112,7 +115,16 @@ pub(super) fn element(src: &str, def: &[Token]) -> Option<Element> {
         name,
         parts,
         references,
+        cascades,
     }))
+}
+
+/// `ON DELETE CASCADE`, `ON UPDATE SET NULL`, ... among a foreign key's actions.
+fn cascading_actions(actions: &[Token]) -> bool {
+    let words: Vec<&Token> = top_level(actions).map(|(_, t)| t).collect();
+    words.iter().enumerate().any(|(i, t)| {
+        t.is_kw("CASCADE") || (t.is_kw("SET") && words.get(i + 1).is_some_and(|n| n.is_kw("NULL")))
+    })
 }
 
 /// `a, b(10) DESC` → [("a", None), ("b", Some(10))]; functional parts are left out.

@@ -164,7 +164,11 @@ impl RuleTable {
         if needs_table {
             return Lookup::NeedsTable;
         }
-        Lookup::Found(statement_verdict(&found, statement, target))
+        let mut verdict = statement_verdict(&found, statement, target);
+        if table.is_some_and(TableInfo::has_cascading_foreign_key) {
+            verdict = without_lock_none(verdict);
+        }
+        Lookup::Found(verdict)
     }
 
     /// Whether `target` accepts the statement's syntax where the rules know it does not:
@@ -474,6 +478,16 @@ fn with_written_levels(
     }
     if let Some(lock) = statement.lock_clause.as_deref().and_then(LockLevel::parse) {
         verdict.lock = max_lock(verdict.lock, lock);
+    }
+    verdict
+}
+
+/// On a table whose foreign keys cascade or set NULL, the servers refuse LOCK=NONE ("Online
+/// DDL Limitations" in every MySQL manual since 5.6): an in-place change holds a shared
+/// lock, and writes wait for it. An INSTANT change takes no such lock.
+fn without_lock_none(mut verdict: Verdict) -> Verdict {
+    if verdict.algorithm != Algorithm::Instant && verdict.lock == LockLevel::None {
+        verdict.lock = LockLevel::Shared;
     }
     verdict
 }

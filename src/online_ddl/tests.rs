@@ -447,3 +447,27 @@ fn rename_column_is_not_priced_where_the_server_cannot_parse_it() {
     let change = "ALTER TABLE t CHANGE grade score double NULL";
     assert_eq!(verdict("mysql:5.7", change).rule_id, "mysql-rename-column-inplace");
 }
+
+#[test]
+fn a_table_whose_foreign_keys_cascade_takes_no_lock_none() {
+    let mut table = columns();
+    table.foreign_keys.push(crate::table::ForeignKey {
+        name: "fk".into(),
+        column: "id".into(),
+        parent_table: "p".into(),
+        parent_column: "id".into(),
+        parent_here: true,
+        cascades: true,
+    });
+    let on = |target_text: &str, sql: &str| {
+        lookup(&target(target_text), &statement(sql), Some(&table))
+            .verdict()
+            .expect("a verdict")
+    };
+    let index = "CREATE INDEX t_name ON t (name)";
+    assert_eq!(on("mysql:8.0", index).lock, LockLevel::Shared);
+    assert_eq!(on("mariadb:10.11", index).lock, LockLevel::Shared);
+    // INSTANT takes no lock to refuse; without the cascade nothing changes.
+    assert_eq!(on("mysql:8.0", "ALTER TABLE t ADD COLUMN c int NULL").lock, LockLevel::None);
+    assert_eq!(verdict("mysql:8.0", index).lock, LockLevel::None);
+}

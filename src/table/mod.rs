@@ -120,6 +120,9 @@ pub struct ForeignKey {
     pub parent_column: String,
     /// The parent is in the same database as the table.
     pub parent_here: bool,
+    /// Its ON DELETE or ON UPDATE is CASCADE or SET NULL: the servers refuse LOCK=NONE on
+    /// the table (MySQL manual, "Online DDL Limitations").
+    pub cascades: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -152,6 +155,11 @@ impl TableInfo {
         self.columns
             .last()
             .is_some_and(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// A foreign key of the table cascades or sets NULL (see `ForeignKey::cascades`).
+    pub fn has_cascading_foreign_key(&self) -> bool {
+        self.foreign_keys.iter().any(|fk| fk.cascades)
     }
 
     pub fn primary_key(&self) -> Option<&Index> {

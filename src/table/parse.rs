@@ -122,6 +122,7 @@ impl TableInfo {
                         parent_table: parent.clone(),
                         parent_column: parent_columns.get(i).cloned().unwrap_or_default(),
                         parent_here: true,
+                        cascades: key.cascades,
                     });
                 }
                 continue;

@@ -156,11 +156,18 @@ pub async fn foreign_keys<C: Catalog>(catalog: &mut C, table: &str) -> Result<Ve
     // taken (a column in two foreign keys is seeded for the first).
     let rows = catalog
         .select(&format!(
-            "SELECT CAST(CONSTRAINT_NAME AS CHAR), CAST(COLUMN_NAME AS CHAR), \
-                    CAST(REFERENCED_TABLE_NAME AS CHAR), CAST(REFERENCED_COLUMN_NAME AS CHAR), \
-                    CAST(REFERENCED_TABLE_SCHEMA = DATABASE() AS SIGNED) \
-             FROM information_schema.KEY_COLUMN_USAGE \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} AND REFERENCED_TABLE_NAME IS NOT NULL",
+            "SELECT CAST(k.CONSTRAINT_NAME AS CHAR), CAST(k.COLUMN_NAME AS CHAR), \
+                    CAST(k.REFERENCED_TABLE_NAME AS CHAR), CAST(k.REFERENCED_COLUMN_NAME AS CHAR), \
+                    CAST(k.REFERENCED_TABLE_SCHEMA = DATABASE() AS SIGNED), \
+                    CAST(EXISTS (SELECT 1 FROM information_schema.REFERENTIAL_CONSTRAINTS r \
+                        WHERE r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA \
+                          AND r.TABLE_NAME = k.TABLE_NAME \
+                          AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+                          AND (r.DELETE_RULE IN ('CASCADE', 'SET NULL') \
+                               OR r.UPDATE_RULE IN ('CASCADE', 'SET NULL'))) AS SIGNED) \
+             FROM information_schema.KEY_COLUMN_USAGE k \
+             WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = {} \
+               AND k.REFERENCED_TABLE_NAME IS NOT NULL",
             literal(table)
         ))
         .await
@@ -173,6 +180,7 @@ pub async fn foreign_keys<C: Catalog>(catalog: &mut C, table: &str) -> Result<Ve
                 parent_table: text(row, 2)?,
                 parent_column: text(row, 3)?,
                 parent_here: number(row, 4)?.unwrap_or(0) != 0,
+                cascades: number(row, 5)?.unwrap_or(0) != 0,
             })
         })
         .collect()

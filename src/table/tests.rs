@@ -88,6 +88,7 @@ fn a_create_table_gives_columns_keys_and_checks() {
             parent_table: "orgs".into(),
             parent_column: "id".into(),
             parent_here: true,
+            cascades: false,
         }]
     );
     assert_eq!(table.parents(), ["orgs"]);
@@ -118,4 +119,20 @@ fn the_primary_key_comes_first_when_asked_and_parents_come_once() {
     assert_eq!(order, ["PRIMARY", "a_b"]);
     assert_eq!(table.parents(), ["p"]);
     assert!(table.is_last("B"));
+}
+
+#[test]
+fn a_foreign_key_that_cascades_or_sets_null_is_marked() {
+    let cascades = |actions: &str| {
+        let table = info(&format!(
+            "CREATE TABLE c (id int PRIMARY KEY, p int, \
+             CONSTRAINT f FOREIGN KEY (p) REFERENCES parent (id) {actions})"
+        ));
+        table.has_cascading_foreign_key()
+    };
+    assert!(cascades("ON DELETE CASCADE"));
+    assert!(cascades("ON DELETE RESTRICT ON UPDATE SET NULL"));
+    assert!(!cascades(""));
+    assert!(!cascades("ON DELETE RESTRICT ON UPDATE NO ACTION"));
+    assert!(!cascades("ON DELETE SET DEFAULT"));
 }
