@@ -100,6 +100,56 @@ fn drop_column_rebuilds_on_aurora_304_and_is_instant_on_mariadb_1011() {
     scratch.assert_nothing_left();
 }
 
+/// A child table whose foreign key cascades: the servers refuse LOCK=NONE on it.
+const CASCADING: &str = "CREATE TABLE parent (id int NOT NULL PRIMARY KEY) ENGINE=InnoDB;
+CREATE TABLE child (id int NOT NULL PRIMARY KEY, parent_id int NOT NULL,
+  name varchar(50) NOT NULL,
+  CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE
+) ENGINE=InnoDB;
+";
+
+#[test]
+fn an_index_build_on_a_table_whose_foreign_key_cascades_blocks_writes() {
+    require_server_binary();
+    let scratch = Scratch::new("rules_cascade");
+    let schema = scratch.file("s.sql", CASCADING);
+    let migration = scratch.file("m.sql", "CREATE INDEX child_name ON child (name);\n");
+    let json = |target: &str| -> Value {
+        let output = scratch.run(&[
+            "estimate",
+            "--schema",
+            &schema.to_string_lossy(),
+            "--rows",
+            "1M",
+            "--max-rows",
+            "2000",
+            "--budget",
+            "60s",
+            "--quiet",
+            "--format=json",
+            "--target-server",
+            target,
+            &migration.to_string_lossy(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_str(&stdout(&output)).expect("stdout is JSON")
+    };
+    // The sandbox, MariaDB 10.11, agrees with the rule: its least lock is SHARED.
+    let report = json("mariadb:10.11");
+    let statement = &report["statements"][0];
+    assert_eq!(statement["lock"], "shared", "{statement}");
+    let production = &statement["production"];
+    assert_eq!(production["source"], "measured");
+    assert_eq!(production["rule"], "mariadb-add-index");
+    assert_eq!(production["lock"], "shared");
+    // MySQL 8.0 from the rules.
+    let report = json("mysql:8.0");
+    let production = &report["statements"][0]["production"];
+    assert_eq!(production["rule"], "mysql-add-index");
+    assert_eq!(production["lock"], "shared");
+    scratch.assert_nothing_left();
+}
+
 #[test]
 fn the_terminal_says_where_the_answer_comes_from() {
     let scratch = Scratch::new("rules_text");
