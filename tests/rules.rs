@@ -289,6 +289,11 @@ const BATTERY: &[(&str, Option<&str>)] = &[
         "ALTER TABLE {t} DROP FOREIGN KEY csm_parent_fk",
         Some("mariadb-drop-foreign-key"),
     ),
+    // A column added next to an index build: NOCOPY, and no rebuild, on MariaDB.
+    (
+        "ALTER TABLE {t} ADD COLUMN combo int NULL, ADD INDEX csm_combo (combo)",
+        Some("mariadb-add-index"),
+    ),
     ("CREATE TABLE side (a int NOT NULL, b int)", None),
     (
         "ALTER TABLE side ADD PRIMARY KEY (a)",

@@ -415,8 +415,12 @@ pub fn combine(found: &[(ChangeKind, &Rule)]) -> Verdict {
         .map(|(_, r)| r.lock)
         .max_by_key(|l| l.rank())
         .unwrap_or(LockLevel::None);
+    // MariaDB's NOCOPY is the set of changes that keep the clustered index: a column added
+    // next to an index build there is not rebuilt (the battery tries it).
     let rebuilds_table = found.iter().any(|(kind, r)| {
-        r.rebuilds_table || (algorithm != Algorithm::Instant && kind.rebuilds_unless_instant())
+        r.rebuilds_table
+            || (matches!(algorithm, Algorithm::Inplace | Algorithm::Copy)
+                && kind.rebuilds_unless_instant())
     });
     let decider = found
         .iter()

@@ -471,3 +471,13 @@ fn a_table_whose_foreign_keys_cascade_takes_no_lock_none() {
     assert_eq!(on("mysql:8.0", "ALTER TABLE t ADD COLUMN c int NULL").lock, LockLevel::None);
     assert_eq!(verdict("mysql:8.0", index).lock, LockLevel::None);
 }
+
+#[test]
+fn a_column_added_next_to_an_index_build_on_mariadb_is_nocopy_without_a_rebuild() {
+    let both = "ALTER TABLE t ADD COLUMN c int NULL, ADD INDEX i (c)";
+    let mariadb = verdict("mariadb:10.11", both);
+    assert_eq!(mariadb.algorithm, Algorithm::Nocopy);
+    assert!(!mariadb.rebuilds_table);
+    // MySQL has no NOCOPY: in place, and the added column rebuilds the table before 8.0.29.
+    assert!(verdict("mysql:8.0.28", both).rebuilds_table);
+}
