@@ -289,6 +289,14 @@ const BATTERY: &[(&str, Option<&str>)] = &[
         "ALTER TABLE {t} DROP FOREIGN KEY csm_parent_fk",
         Some("mariadb-drop-foreign-key"),
     ),
+    (
+        "ALTER TABLE {t} ADD COLUMN legacy varchar(40) CHARACTER SET utf8mb3 NULL",
+        Some("mariadb-add-column-last"),
+    ),
+    (
+        "ALTER TABLE {t} MODIFY legacy varchar(40) CHARACTER SET utf8mb4 NULL",
+        Some("mariadb-widen-utf8"),
+    ),
     // A column added next to an index build: NOCOPY, and no rebuild, on MariaDB.
     (
         "ALTER TABLE {t} ADD COLUMN combo int NULL, ADD INDEX csm_combo (combo)",

@@ -97,9 +97,12 @@ pub enum ChangeKind {
     ExtendEnum,
     /// MODIFY / CHANGE ... FIRST / AFTER x that moves the column.
     ReorderColumn,
+    /// MODIFY / CHANGE of a VARCHAR from utf8mb3 to utf8mb4, same length, in no index,
+    /// its length prefix unchanged.
+    WidenUtf8,
 }
 
-pub const ALL_CHANGE_KINDS: [ChangeKind; 25] = [
+pub const ALL_CHANGE_KINDS: [ChangeKind; 26] = [
     ChangeKind::AddColumnLast,
     ChangeKind::AddColumnMiddle,
     ChangeKind::DropColumn,
@@ -125,6 +128,7 @@ pub const ALL_CHANGE_KINDS: [ChangeKind; 25] = [
     ChangeKind::ChangeRowFormat,
     ChangeKind::ExtendEnum,
     ChangeKind::ReorderColumn,
+    ChangeKind::WidenUtf8,
 ];
 
 impl ChangeKind {
@@ -155,6 +159,7 @@ impl ChangeKind {
             ChangeKind::ChangeRowFormat => "change_row_format",
             ChangeKind::ExtendEnum => "extend_enum",
             ChangeKind::ReorderColumn => "reorder_column",
+            ChangeKind::WidenUtf8 => "widen_utf8",
         }
     }
 

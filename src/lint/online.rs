@@ -213,6 +213,7 @@ fn reason(ctx: &Context, table: Option<&str>, clause: &Clause, kind: ChangeKind)
         ChangeKind::ChangeRowFormat => "changes the row format".into(),
         ChangeKind::ExtendEnum => "appends members to an ENUM or SET".into(),
         ChangeKind::ReorderColumn => "moves a column".into(),
+        ChangeKind::WidenUtf8 => "moves a column from utf8mb3 to utf8mb4".into(),
     }
 }
 

@@ -202,6 +202,8 @@ fn modify_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
             // Only a default, comment or the like changes: not covered.
             _ => return Classified::NoRule,
         }
+    } else if old.nullable == new_nullable && widens_utf8(clause, new_type, old, table) {
+        ChangeKind::WidenUtf8
     } else if old.nullable == new_nullable && appends_members(clause, new_type, old) {
         ChangeKind::ExtendEnum
     } else if old.nullable == new_nullable {
@@ -210,6 +212,36 @@ fn modify_column(clause: &Clause, table: Option<&TableInfo>) -> Classified {
         ChangeKind::ChangeType
     };
     Classified::Change(kind)
+}
+
+/// A VARCHAR moved from utf8mb3 to utf8mb4 at the same declared length, in no index, its
+/// bytes on the same side of the 255-byte line (one length byte or two): MariaDB 10.4
+/// changes only metadata (MDEV-15564); MySQL copies, as for any change of type.
+fn widens_utf8(clause: &Clause, new_type: &str, old: &Column, table: &TableInfo) -> bool {
+    let from_utf8mb3 = old
+        .charset
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case("utf8mb3") || c.eq_ignore_ascii_case("utf8"));
+    let to_utf8mb4 = clause
+        .charset
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case("utf8mb4"));
+    let (Some(chars), Some(old_bytes)) = (old.char_length, old.octet_length) else {
+        return false;
+    };
+    let same_length_bytes = (old_bytes <= 255) == (chars * 4 <= 255);
+    let indexed = table.indexes.iter().any(|index| {
+        index
+            .column_names()
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(&old.name))
+    });
+    from_utf8mb3
+        && to_utf8mb4
+        && old.data_type == "varchar"
+        && normalize_type(new_type) == normalize_type(&old.column_type)
+        && same_length_bytes
+        && !indexed
 }
 
 /// New members written after an ENUM's or SET's old ones, in the same character set and

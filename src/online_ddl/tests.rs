@@ -15,8 +15,12 @@ fn target(text: &str) -> Target {
 }
 
 /// The table the example statements work on: id, done varchar(8) NOT NULL, name
-/// varchar(50) NULL (utf8mb4), state enum('new','done') NULL, grade double NULL.
+/// varchar(50) NULL (utf8mb4), state enum('new','done') NULL, legacy varchar(40) NULL
+/// (utf8mb3), grade double NULL.
 pub(super) fn columns() -> TableInfo {
+    let mut legacy = test_column("legacy", "varchar(40)", Some(40), true);
+    legacy.charset = Some("utf8mb3".into());
+    legacy.octet_length = Some(120);
     TableInfo::of_columns(
         "t",
         vec![
@@ -24,6 +28,7 @@ pub(super) fn columns() -> TableInfo {
             test_column("done", "varchar(8)", Some(8), false),
             test_column("name", "varchar(50)", Some(50), true),
             test_column("state", "enum('new','done')", None, true),
+            legacy,
             test_column("grade", "double", None, true),
         ],
     )
@@ -63,6 +68,9 @@ fn example(kind: ChangeKind) -> &'static str {
         ChangeKind::ChangeRowFormat => "ALTER TABLE t ROW_FORMAT=COMPRESSED KEY_BLOCK_SIZE=8",
         ChangeKind::ExtendEnum => "ALTER TABLE t MODIFY state enum('new','done','archived') NULL",
         ChangeKind::ReorderColumn => "ALTER TABLE t MODIFY grade double NULL AFTER id",
+        ChangeKind::WidenUtf8 => {
+            "ALTER TABLE t MODIFY legacy varchar(40) CHARACTER SET utf8mb4 NULL"
+        }
     }
 }
 
