@@ -668,7 +668,12 @@ fn build_report(
             measured_rows: release::measured_rows(t.rows, profile, &measured.ladder),
         })
         .collect();
-    let mut report = Report::new(sandbox, measured.ladder, options.speed_factor, options.cache);
+    let mut report = Report::new(
+        sandbox,
+        measured.ladder,
+        options.speed_factor,
+        options.cache,
+    );
     report.tables = tables;
     report.statements = statements;
     report.total = total;

@@ -137,7 +137,10 @@ impl Lab<'_> {
             return false;
         }
         let passes = &self.online_passes;
-        if passes.last().is_some_and(|(at, _)| *at >= fraction * (1.0 - 1e-9)) {
+        if passes
+            .last()
+            .is_some_and(|(at, _)| *at >= fraction * (1.0 - 1e-9))
+        {
             return false;
         }
         let fits = plan::online_pass_fits(

@@ -254,12 +254,18 @@ fn appends_members(clause: &Clause, new_type: &str, old: &Column) -> bool {
             .is_some_and(|own| own.eq_ignore_ascii_case(written))
     });
     let new = types::parse(new_type);
-    let (old_members, new_members, bytes): (&[String], &[String], fn(usize) -> usize) =
-        match (&old.kind, &new) {
-            (ColumnType::Enum(a), ColumnType::Enum(b)) => (a, b, enum_bytes),
-            (ColumnType::Set(a), ColumnType::Set(b)) => (a, b, set_bytes),
-            _ => return false,
-        };
+    let (old_members, new_members, is_set) = match (&old.kind, &new) {
+        (ColumnType::Enum(a), ColumnType::Enum(b)) => (a, b, false),
+        (ColumnType::Set(a), ColumnType::Set(b)) => (a, b, true),
+        _ => return false,
+    };
+    let bytes = |members: usize| {
+        if is_set {
+            set_bytes(members)
+        } else {
+            enum_bytes(members)
+        }
+    };
     same_charset
         && new_members.len() > old_members.len()
         && new_members.starts_with(old_members)
@@ -300,7 +306,12 @@ pub fn column_move(clause: &Clause, table: Option<&TableInfo>) -> Option<Classif
         .position(|c| c.name.eq_ignore_ascii_case(name))?;
     let stays = match position.strip_prefix("AFTER ") {
         None => at == 0,
-        Some(after) => at > 0 && table.columns[at - 1].name.eq_ignore_ascii_case(after.trim()),
+        Some(after) => {
+            at > 0
+                && table.columns[at - 1]
+                    .name
+                    .eq_ignore_ascii_case(after.trim())
+        }
     };
     (!stays).then_some(Classified::Change(ChangeKind::ReorderColumn))
 }
@@ -467,12 +478,21 @@ mod tests {
              PRIMARY KEY (id), KEY ka (a), FULLTEXT KEY ft (note))",
         );
         let on = |sql: &str, t: &TableInfo| classify_clause(&clause(sql), Some(t));
-        assert_eq!(on("ALTER TABLE t ADD COLUMN c int NULL", &table), Classified::NoRule);
-        assert_eq!(on("ALTER TABLE t DROP COLUMN note", &table), Classified::NoRule);
+        assert_eq!(
+            on("ALTER TABLE t ADD COLUMN c int NULL", &table),
+            Classified::NoRule
+        );
+        assert_eq!(
+            on("ALTER TABLE t DROP COLUMN note", &table),
+            Classified::NoRule
+        );
         let plain = created(
             "CREATE TABLE t (id int NOT NULL, a int NULL, b int NULL, PRIMARY KEY (id), KEY ka (a))",
         );
-        assert_eq!(on("ALTER TABLE t DROP COLUMN a", &plain), Classified::NoRule);
+        assert_eq!(
+            on("ALTER TABLE t DROP COLUMN a", &plain),
+            Classified::NoRule
+        );
         assert_eq!(
             on("ALTER TABLE t DROP COLUMN b", &plain),
             Classified::Change(ChangeKind::DropColumn)
@@ -508,7 +528,10 @@ mod tests {
         let eight: Vec<String> = (1..=8).map(|i| format!("'m{i}'")).collect();
         let column = test_column("tags", &format!("set({})", eight.join(",")), None, true);
         let table = TableInfo::of_columns("t", vec![column]);
-        let nine = format!("ALTER TABLE t MODIFY tags set({},'m9') NULL", eight.join(","));
+        let nine = format!(
+            "ALTER TABLE t MODIFY tags set({},'m9') NULL",
+            eight.join(",")
+        );
         assert_eq!(classify_clause(&clause(&nine), Some(&table)), change_type);
         let seven = test_column("tags", "set('a','b','c','d','e','f','g')", None, true);
         let table = TableInfo::of_columns("t", vec![seven]);
@@ -520,15 +543,24 @@ mod tests {
     fn a_column_moved_by_modify_or_change_is_a_reorder() {
         let moved = |sql: &str| column_move(&clause(sql), Some(&table()));
         let reorder = Some(Classified::Change(ChangeKind::ReorderColumn));
-        assert_eq!(moved("ALTER TABLE t MODIFY grade double NULL AFTER id"), reorder);
-        assert_eq!(moved("ALTER TABLE t MODIFY grade double NULL FIRST"), reorder);
+        assert_eq!(
+            moved("ALTER TABLE t MODIFY grade double NULL AFTER id"),
+            reorder
+        );
+        assert_eq!(
+            moved("ALTER TABLE t MODIFY grade double NULL FIRST"),
+            reorder
+        );
         assert_eq!(
             moved("ALTER TABLE t CHANGE name title varchar(50) NULL FIRST"),
             reorder
         );
         // Written where the column already stands: no move.
         assert_eq!(moved("ALTER TABLE t MODIFY id bigint NOT NULL FIRST"), None);
-        assert_eq!(moved("ALTER TABLE t MODIFY done varchar(8) NULL AFTER `id`"), None);
+        assert_eq!(
+            moved("ALTER TABLE t MODIFY done varchar(8) NULL AFTER `id`"),
+            None
+        );
         assert_eq!(moved("ALTER TABLE t MODIFY grade double NULL"), None);
         assert_eq!(moved("ALTER TABLE t ADD c int AFTER id"), None);
         assert_eq!(

@@ -395,9 +395,7 @@ pub fn classify_statement(
                 other => Some((i, other)),
             };
             let index = inline_index(clause).map(|kind| (i, Classified::Change(kind)));
-            own.into_iter()
-                .chain(moved.map(|m| (i, m)))
-                .chain(index)
+            own.into_iter().chain(moved.map(|m| (i, m))).chain(index)
         })
         .collect()
 }

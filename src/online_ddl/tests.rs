@@ -434,7 +434,10 @@ fn a_rename_that_moves_the_column_rebuilds_on_mysql_and_not_on_mariadb_10_4() {
     assert!(verdict("mariadb:10.3", moved).rebuilds_table);
     // Appending a member is instant on MySQL 8.0 whatever the move costs elsewhere.
     let append = "ALTER TABLE t MODIFY state enum('new','done','archived') NULL";
-    assert_eq!(verdict("mysql:8.0.40", append).algorithm, Algorithm::Instant);
+    assert_eq!(
+        verdict("mysql:8.0.40", append).algorithm,
+        Algorithm::Instant
+    );
     assert_eq!(verdict("mysql:5.7", append).algorithm, Algorithm::Inplace);
     assert!(!verdict("mysql:5.7", append).rebuilds_table);
 }
@@ -442,18 +445,35 @@ fn a_rename_that_moves_the_column_rebuilds_on_mysql_and_not_on_mariadb_10_4() {
 #[test]
 fn rename_column_is_not_priced_where_the_server_cannot_parse_it() {
     let keyword = "ALTER TABLE t RENAME COLUMN grade TO score";
-    for old in ["mysql:5.7", "mysql:8.0.2", "aurora-mysql:2.11", "mariadb:10.4", "mariadb:10.5.1"] {
+    for old in [
+        "mysql:5.7",
+        "mysql:8.0.2",
+        "aurora-mysql:2.11",
+        "mariadb:10.4",
+        "mariadb:10.5.1",
+    ] {
         assert_eq!(
             lookup(&target(old), &statement(keyword), Some(&columns())),
             Lookup::NoRule,
             "{old}"
         );
     }
-    for new in ["mysql:8.0.3", "aurora-mysql:3.01", "mariadb:10.5.2", "mariadb:10.11"] {
-        assert!(verdict(new, keyword).rule_id.contains("rename-column"), "{new}");
+    for new in [
+        "mysql:8.0.3",
+        "aurora-mysql:3.01",
+        "mariadb:10.5.2",
+        "mariadb:10.11",
+    ] {
+        assert!(
+            verdict(new, keyword).rule_id.contains("rename-column"),
+            "{new}"
+        );
     }
     let change = "ALTER TABLE t CHANGE grade score double NULL";
-    assert_eq!(verdict("mysql:5.7", change).rule_id, "mysql-rename-column-inplace");
+    assert_eq!(
+        verdict("mysql:5.7", change).rule_id,
+        "mysql-rename-column-inplace"
+    );
 }
 
 #[test]
@@ -476,7 +496,10 @@ fn a_table_whose_foreign_keys_cascade_takes_no_lock_none() {
     assert_eq!(on("mysql:8.0", index).lock, LockLevel::Shared);
     assert_eq!(on("mariadb:10.11", index).lock, LockLevel::Shared);
     // INSTANT takes no lock to refuse; without the cascade nothing changes.
-    assert_eq!(on("mysql:8.0", "ALTER TABLE t ADD COLUMN c int NULL").lock, LockLevel::None);
+    assert_eq!(
+        on("mysql:8.0", "ALTER TABLE t ADD COLUMN c int NULL").lock,
+        LockLevel::None
+    );
     assert_eq!(verdict("mysql:8.0", index).lock, LockLevel::None);
 }
 

@@ -324,7 +324,10 @@ mod tests {
             report.total_without_hardware.as_ref().expect("kept"),
         );
         assert!(bare.seconds_low >= total.seconds_low, "{bare:?} {total:?}");
-        assert!(bare.seconds_high <= total.seconds_high, "{bare:?} {total:?}");
+        assert!(
+            bare.seconds_high <= total.seconds_high,
+            "{bare:?} {total:?}"
+        );
 
         // Every statement calibrated: no hardware term is left anywhere.
         let mut report = with_hardware_prior(saved_report());

@@ -83,7 +83,12 @@ mod tests {
             let found = hits_on("DE005", sql, None, target);
             assert!(!found[0].1.contains("has no RENAME COLUMN"), "{target}");
         }
-        let change = hits_on("DE005", "ALTER TABLE t CHANGE a b int NULL", None, "mysql:5.7");
+        let change = hits_on(
+            "DE005",
+            "ALTER TABLE t CHANGE a b int NULL",
+            None,
+            "mysql:5.7",
+        );
         assert!(!change[0].1.contains("has no RENAME COLUMN"));
     }
 
