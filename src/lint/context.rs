@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::migration::{table_definition, Clause, Operation, Statement, TableDefinition};
+use crate::migration::{
+    table_definition, Clause, KeyDefinition, Operation, Statement, TableDefinition,
+};
 
 use crate::online_ddl::Target;
 
@@ -17,6 +19,8 @@ struct Table {
     /// True when the whole column list is known (from --schema or a CREATE TABLE); false
     /// for a table only seen through ALTERs.
     complete: bool,
+    /// Keys and foreign keys as the CREATE TABLE wrote them.
+    keys: Vec<KeyDefinition>,
 }
 
 /// A column looked up before the current statement.
@@ -96,6 +100,13 @@ impl Context {
         column: &'a Clause,
     ) -> Option<&'a str> {
         column.charset.as_deref().or(self.table_charset(table))
+    }
+
+    /// The keys and foreign keys its CREATE TABLE wrote (none for a table not described).
+    pub fn keys(&self, table: Option<&str>) -> &[KeyDefinition] {
+        table
+            .and_then(|t| self.tables.get(&key(t)))
+            .map_or(&[], |t| t.keys.as_slice())
     }
 
     /// The columns of a table, when its whole column list is known.
@@ -234,6 +245,7 @@ impl From<&TableDefinition> for Table {
             columns: definition.columns.clone(),
             default_charset: definition.default_charset.clone(),
             complete: true,
+            keys: definition.keys.clone(),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::ddl::ChangeKind;
 use crate::ddl::{Algorithm, LockLevel};
-use crate::migration::{Clause, Operation, Statement};
+use crate::migration::{Clause, Operation, Statement, TableDefinition};
 use crate::online_ddl::{self, Classified, Rule, Session, Verdict};
 use crate::table::{Column as TableColumn, TableInfo};
 
@@ -75,8 +75,10 @@ pub fn statement_cost(ctx: &Context, statement: &Statement) -> Option<Cost> {
     let costs = clause_costs(ctx, statement);
     let found: Vec<(ChangeKind, &Rule)> = costs.iter().filter_map(|c| c.found).collect();
     let unknown = costs.iter().find(|c| matches!(c.cost, Cost::CannotTell));
-    let known =
-        (!found.is_empty()).then(|| online_ddl::statement_verdict(&found, statement, &ctx.target));
+    let known = (!found.is_empty()).then(|| {
+        let table = table_columns(ctx, statement.table.as_deref());
+        online_ddl::statement_verdict(&found, statement, &ctx.target, table.as_ref())
+    });
     match (known, unknown) {
         (Some(verdict), _) if copy_blocks_writes(&verdict) => Some(known_cost(&costs, verdict)),
         (_, Some(unknown)) => Some(unknown.cost.clone()),
@@ -248,13 +250,26 @@ fn with_effective_charset(ctx: &Context, table: Option<&str>, clause: &Clause) -
 /// character set it really takes (its own, else the table's at that point).
 pub(crate) fn table_columns(ctx: &Context, table: Option<&str>) -> Option<TableInfo> {
     let columns = ctx.columns(table)?;
-    Some(TableInfo::of_columns(
+    let mut info = TableInfo::of_columns(
         table.unwrap_or_default(),
         columns
             .iter()
             .filter_map(|def| TableColumn::from_clause(def, ctx.column_charset(table, def)))
             .collect(),
-    ))
+    );
+    // The schema's keys, as --schema wrote them (the migration's own index changes are not
+    // followed): FULLTEXT, indexed columns and cascading foreign keys change the verdicts.
+    let keys = TableInfo::from_definition(&TableDefinition {
+        name: info.name.clone(),
+        columns: Vec::new(),
+        default_charset: None,
+        keys: ctx.keys(table).to_vec(),
+        checks: Vec::new(),
+        generated: Vec::new(),
+    });
+    info.indexes = keys.indexes;
+    info.foreign_keys = keys.foreign_keys;
+    Some(info)
 }
 
 #[cfg(test)]
@@ -286,6 +301,27 @@ mod tests {
             Cost::Known { verdict, .. } => Some((verdict.algorithm, verdict.rebuilds_table)),
             Cost::CannotTell => None,
         }
+    }
+
+    #[test]
+    fn the_schema_keys_reach_the_verdict() {
+        let schema = "CREATE TABLE p (id int NOT NULL PRIMARY KEY);
+            CREATE TABLE c (id int NOT NULL PRIMARY KEY, p_id int NOT NULL, name varchar(50),
+              note text, KEY k_name (name), FULLTEXT KEY ft (note),
+              CONSTRAINT f FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE)";
+        let lock = |target: &str, sql: &str| match cost(target, schema, sql) {
+            Some(Cost::Known { verdict, .. }) => Some(verdict.lock),
+            _ => None,
+        };
+        // A cascading foreign key: MySQL refuses LOCK=NONE, MariaDB takes it.
+        let index = "CREATE INDEX i ON c (id, name)";
+        assert_eq!(lock("mysql:8.0", index), Some(LockLevel::Shared));
+        assert_eq!(lock("mariadb:10.11", index), Some(LockLevel::None));
+        // FULLTEXT: no INSTANT column change the rules can promise.
+        assert!(matches!(
+            cost("mysql:8.0", schema, "ALTER TABLE c ADD COLUMN x int NULL"),
+            Some(Cost::CannotTell)
+        ));
     }
 
     #[test]

@@ -164,12 +164,7 @@ impl RuleTable {
         if needs_table {
             return Lookup::NeedsTable;
         }
-        let mut verdict = statement_verdict(&found, statement, target);
-        let refuses_lock_none = target.flavor != Flavor::Mariadb;
-        if refuses_lock_none && table.is_some_and(TableInfo::has_cascading_foreign_key) {
-            verdict = without_lock_none(verdict);
-        }
-        Lookup::Found(verdict)
+        Lookup::Found(statement_verdict(&found, statement, target, table))
     }
 
     /// Whether `target` accepts the statement's syntax where the rules know it does not:
@@ -440,14 +435,21 @@ pub fn combine(found: &[(ChangeKind, &Rule)]) -> Verdict {
     }
 }
 
-/// The statement's verdict from its clauses' rows: their combination, then the levels the
-/// statement itself writes (`lookup` and lint's statement cost both use it).
+/// The statement's verdict from its clauses' rows: their combination, then what the table
+/// itself imposes (a cascading foreign key on MySQL), then the levels the statement writes
+/// (`lookup` and lint's statement cost both use it).
 pub fn statement_verdict(
     found: &[(ChangeKind, &Rule)],
     statement: &Statement,
     target: &Target,
+    table: Option<&TableInfo>,
 ) -> Verdict {
-    with_written_levels(combine(found), found, statement, target)
+    let mut verdict = combine(found);
+    let refuses_lock_none = target.flavor != Flavor::Mariadb;
+    if refuses_lock_none && table.is_some_and(TableInfo::has_cascading_foreign_key) {
+        verdict = without_lock_none(verdict);
+    }
+    with_written_levels(verdict, found, statement, target)
 }
 
 /// The verdict with the levels the statement itself writes, as the server applies them.
