@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::migration::{
-    table_definition, Clause, KeyDefinition, Operation, Statement, TableDefinition,
+    table_definition, Clause, KeyDefinition, KeyKind, Operation, Statement, TableDefinition,
 };
 
 use crate::online_ddl::Target;
@@ -169,6 +169,23 @@ impl Context {
                     def.has_default = clause.has_default;
                 }
             }
+            Operation::AddIndex => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.keys.push(added_key(clause));
+                }
+            }
+            Operation::DropIndex | Operation::DropForeignKey => {
+                if let (Some(t), Some(name)) = (self.tables.get_mut(table), &clause.index_name) {
+                    let foreign = clause.operation == Operation::DropForeignKey;
+                    t.keys.retain(|k| {
+                        (k.kind == KeyKind::Foreign) != foreign
+                            || !k
+                                .name
+                                .as_deref()
+                                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+                    });
+                }
+            }
             Operation::ConvertCharset => {
                 if let Some(t) = self.tables.get_mut(table) {
                     t.default_charset.clone_from(&clause.charset);
@@ -226,6 +243,28 @@ impl Context {
         if let Some(on) = crate::online_ddl::foreign_key_checks_set(sql) {
             self.fk_checks_off = !on;
         }
+    }
+}
+
+/// The key an ADD INDEX / CREATE INDEX clause adds, as a CREATE TABLE would list it.
+fn added_key(clause: &Clause) -> KeyDefinition {
+    let fulltext = clause.text.to_ascii_uppercase().contains("FULLTEXT");
+    KeyDefinition {
+        kind: if fulltext {
+            KeyKind::FullText
+        } else if clause.unique {
+            KeyKind::Unique
+        } else {
+            KeyKind::Index
+        },
+        name: clause.index_name.clone(),
+        parts: clause
+            .index_columns
+            .iter()
+            .map(|c| (c.clone(), None))
+            .collect(),
+        references: None,
+        cascades: false,
     }
 }
 

@@ -257,8 +257,8 @@ pub(crate) fn table_columns(ctx: &Context, table: Option<&str>) -> Option<TableI
             .filter_map(|def| TableColumn::from_clause(def, ctx.column_charset(table, def)))
             .collect(),
     );
-    // The schema's keys, as --schema wrote them (the migration's own index changes are not
-    // followed): FULLTEXT, indexed columns and cascading foreign keys change the verdicts.
+    // The schema's keys, with the migration's own index changes before this statement:
+    // FULLTEXT, indexed columns and cascading foreign keys change the verdicts.
     let keys = TableInfo::from_definition(&TableDefinition {
         name: info.name.clone(),
         columns: Vec::new(),
@@ -322,6 +322,20 @@ mod tests {
             cost("mysql:8.0", schema, "ALTER TABLE c ADD COLUMN x int NULL"),
             Some(Cost::CannotTell)
         ));
+        // The migration's own index changes are followed: once the FULLTEXT index and the
+        // name's index are dropped, the column changes are INSTANT again.
+        let after = |sql: &str| match cost("mysql:8.0", schema, sql) {
+            Some(Cost::Known { verdict, .. }) => Some(verdict.algorithm),
+            _ => None,
+        };
+        assert_eq!(
+            after("DROP INDEX ft ON c; DROP INDEX k_name ON c; ALTER TABLE c DROP COLUMN name"),
+            Some(Algorithm::Instant)
+        );
+        assert_eq!(
+            after("DROP INDEX ft ON c; CREATE INDEX k2 ON c (note(10)); ALTER TABLE c DROP COLUMN note"),
+            None
+        );
     }
 
     #[test]
